@@ -1,0 +1,12 @@
+export { defineConfig, validateConfig, documentId, findType } from './load.ts';
+export type {
+  FreshindexConfig,
+  FreshindexConfigInput,
+  TypeConfig,
+  SourceConfig,
+  HttpSourceConfig,
+  DynamodbSourceConfig,
+  JsonlSourceConfig,
+  GateConfig,
+  StoreConfig,
+} from './schema.ts';

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { InvalidChangeError } from './errors.ts';
+
+/**
+ * The change event a CMS publishes for every edit (see docs/change-events.md).
+ * `doc`, when present, is the whole document after the change; without it the applier reads
+ * the document from the source.
+ */
+export const changeEventSchema = z
+  .object({
+    type: z.string().min(1).max(40).describe('The resource type, as named in the freshindex config.'),
+    id: z.string().min(1).max(512).describe('The resource id.'),
+    op: z.enum(['upsert', 'delete']).describe('What happened to the resource.'),
+    version: z
+      .union([z.number().nonnegative(), z.string().min(1)])
+      .optional()
+      .describe('The source version after the change (a number, or an ISO-8601 timestamp). Deletes should carry it.'),
+    doc: z.record(z.string(), z.unknown()).optional().describe('The whole document after an upsert. Optional.'),
+    occurredAt: z.iso.datetime({ offset: true }).optional().describe('When the edit happened (ISO-8601). Used for the freshness-lag metric.'),
+  })
+  .strict()
+  .refine((event) => !(event.op === 'delete' && event.doc !== undefined), {
+    message: 'a delete carries no doc',
+    path: ['doc'],
+  })
+  .describe('A freshindex change event');
+
+export type ChangeEvent = z.output<typeof changeEventSchema>;
+
+/** The JSON Schema (draft 2020-12) of a change event, for producers to validate against. */
+export function changeEventJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(changeEventSchema, { target: 'draft-2020-12' }) as Record<string, unknown>;
+}
+
+/**
+ * Parses an SQS message body holding a change event, raw or wrapped in an SNS envelope.
+ * Throws `InvalidChangeError` naming what is wrong.
+ */
+export function parseChangeMessage(body: string): ChangeEvent {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (error) {
+    throw new InvalidChangeError(`message body is not JSON: ${(error as Error).message}`, { cause: error });
+  }
+  if (isSnsEnvelope(parsed)) {
+    try {
+      parsed = JSON.parse(parsed.Message);
+    } catch (error) {
+      throw new InvalidChangeError(`SNS Message is not JSON: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  return parseChangeEvent(parsed);
+}
+
+/** Validates an already-parsed change event. Throws `InvalidChangeError` naming every bad field. */
+export function parseChangeEvent(value: unknown): ChangeEvent {
+  const result = changeEventSchema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`);
+  throw new InvalidChangeError(`invalid change event: ${problems.join('; ')}`);
+}
+
+function isSnsEnvelope(value: unknown): value is { Type: string; Message: string } {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Record<string, unknown>;
+  return candidate['Type'] === 'Notification' && typeof candidate['Message'] === 'string';
+}

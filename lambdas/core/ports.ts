@@ -1,0 +1,73 @@
+/**
+ * The ports the domain declares. Adapters (lambdas/adapters) implement them; the core never
+ * imports an adapter. Each port is as narrow as its callers need, so a second backend (Redis,
+ * another source) implements the same contract and passes the same test suite.
+ */
+import type { Pointer } from './pointer.ts';
+import type { Generation, RecordWrite, StoredRecord, WriteResult } from './records.ts';
+
+/** A source document: whatever the CMS holds, as parsed JSON. */
+export type SourceDoc = Record<string, unknown>;
+
+/** Options of a parallel, paged scan: segment `segment` of `totalSegments`. */
+export interface ScanOptions {
+  segment: number;
+  totalSegments: number;
+  /** A hint for the page size; a source may return less. */
+  pageSize?: number;
+  signal?: AbortSignal;
+}
+
+/** The source of truth of one resource type. Errors surface as `SourceError`. */
+export interface Source {
+  /** One document, or `undefined` when the source says it does not exist (a delete). */
+  get(id: string): Promise<SourceDoc | undefined>;
+  /** Many documents by id; ids the source does not know are absent from the map. */
+  getMany(ids: readonly string[]): Promise<Map<string, SourceDoc>>;
+  /** Every document, page by page, in one of `totalSegments` disjoint segments. */
+  scan(options: ScanOptions): AsyncIterable<SourceDoc[]>;
+  /** How many documents the source holds, when it can tell cheaply. */
+  estimateCount?(): Promise<number | undefined>;
+}
+
+/** Reads and conditionally replaces the per-type pointer. */
+export interface PointerStore {
+  /** The type's pointer, or `undefined` if the type was never indexed. */
+  readPointer(type: string): Promise<Pointer | undefined>;
+  /**
+   * Writes `next` if the stored pointer still has `expected.revision` (or, when `expected` is
+   * `undefined`, if there is none yet). Throws `ConflictError` otherwise.
+   */
+  swapPointer(expected: Pointer | undefined, next: Pointer): Promise<void>;
+}
+
+/** The records of every generation of every type. */
+export interface RecordStore {
+  /** The stored records (tombstones included) of `ids` in one generation. Missing ids are absent. */
+  getRecords(type: string, generation: Generation, ids: readonly string[]): Promise<Map<string, StoredRecord>>;
+  /** Version-guarded writes (see `guard`), one result per write, in order. */
+  write(type: string, generation: Generation, writes: readonly RecordWrite[]): Promise<WriteResult[]>;
+  /** Unconditional bulk writes into a generation no reader uses yet (the rebuild's load). */
+  bulkPut(type: string, generation: Generation, records: readonly StoredRecord[]): Promise<void>;
+  /** Every record of one generation, in pages, in one of `totalSegments` disjoint segments. */
+  scanGeneration(type: string, generation: Generation, options: ScanOptions): AsyncIterable<StoredRecord[]>;
+  /** Removes records of one generation (clean-up of retired or failed generations). */
+  deleteRecords(type: string, generation: Generation, ids: readonly string[]): Promise<void>;
+}
+
+/**
+ * The catch-up log: the resources changed while a generation is building, replayed into it
+ * before the flip.
+ */
+export interface CatchUpLog {
+  record(type: string, generation: Generation, ids: readonly string[]): Promise<void>;
+  /** The logged ids, page by page. */
+  read(type: string, generation: Generation): AsyncIterable<string[]>;
+  /** Forgets the log of a generation once it was replayed or abandoned. */
+  clear(type: string, generation: Generation): Promise<void>;
+}
+
+/** The clock, injected so tests control time. Epoch milliseconds. */
+export type Clock = () => number;
+
+export const systemClock: Clock = () => Date.now();

@@ -1,0 +1,32 @@
+import { spawnSync } from 'node:child_process';
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Projects:
+ * - unit: no network;
+ * - infra: CDK assertions and cdk-nag on the synthesized stacks;
+ * - integration: real AWS SDK against embedded fauxqs + dynalite (and a real redis-server);
+ * - integration-moto: the same integration suite against moto_server, a second, independent
+ *   emulator. It runs whenever moto_server is installed or MOTO_ENDPOINT is given; CI sets
+ *   FRESHINDEX_REQUIRE_MOTO=1 so its absence fails the run instead of passing quietly.
+ */
+const motoAvailable = Boolean(process.env['MOTO_ENDPOINT']) || spawnSync('moto_server', ['--help'], { stdio: 'ignore' }).status === 0;
+if (!motoAvailable) {
+  if (process.env['FRESHINDEX_REQUIRE_MOTO'] === '1') throw new Error('moto_server is required (FRESHINDEX_REQUIRE_MOTO=1) but not installed: pip install "moto[server]"');
+  console.warn('[freshindex] moto_server not found: the integration suite runs on the embedded emulators only (pip install "moto[server]" to add the moto run)');
+}
+
+const integration = { include: ['test/integration/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 };
+
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 120_000 } },
+      { test: { name: 'integration', ...integration } },
+      ...(motoAvailable
+        ? [{ test: { name: 'integration-moto', ...integration, globalSetup: ['test/support/moto.ts'] } }]
+        : []),
+    ],
+  },
+});
