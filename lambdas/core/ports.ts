@@ -71,3 +71,30 @@ export interface CatchUpLog {
 export type Clock = () => number;
 
 export const systemClock: Clock = () => Date.now();
+
+/** A resource the checker no longer trusts: readers serve it from the source until it is released. */
+export interface QuarantineEntry {
+  type: string;
+  id: string;
+  /** When it was quarantined (epoch ms). */
+  since: number;
+  /** Differences seen in a row when it was quarantined. */
+  differences: number;
+  /** Human-readable description of the last difference. */
+  lastDifference: string;
+  /** Clean checks in a row since it was quarantined (release after the type's setting). */
+  cleanChecks: number;
+}
+
+/** The quarantine ("supported list" of the original design), per type. */
+export interface QuarantineStore {
+  /** Every quarantined resource of a type. Small by nature: quarantine is the exception. */
+  list(type: string): Promise<QuarantineEntry[]>;
+  get(type: string, id: string): Promise<QuarantineEntry | undefined>;
+  /** Quarantines a resource; `true` only for the call that actually added it (alert once). */
+  add(entry: QuarantineEntry): Promise<boolean>;
+  /** Records one more clean check; returns the new count, or `undefined` if not quarantined. */
+  recordCleanCheck(type: string, id: string): Promise<number | undefined>;
+  /** Releases a resource; `true` if it was quarantined. */
+  release(type: string, id: string): Promise<boolean>;
+}
