@@ -98,3 +98,28 @@ export interface QuarantineStore {
   /** Releases a resource; `true` if it was quarantined. */
   release(type: string, id: string): Promise<boolean>;
 }
+
+/**
+ * An alert for operators: what happened, to which type and resource, and what to do next.
+ * Delivered by the alerts topic (email, chat webhooks).
+ */
+export interface Alert {
+  /** A stable machine-readable kind, e.g. `build-failed`, `resource-quarantined`, `audit-drift`. */
+  kind: string;
+  severity: 'warning' | 'critical';
+  type: string;
+  id?: string;
+  /** One sentence: what happened. */
+  summary: string;
+  /** What the operator should do next. */
+  action: string;
+  details: Record<string, unknown>;
+  /** Epoch ms. */
+  at: number;
+}
+
+/** Publishes alerts and end-of-run reports (build, audit) for operators and other systems. */
+export interface Notifier {
+  alert(alert: Alert): Promise<void>;
+  report(kind: 'build' | 'audit', type: string, report: Record<string, unknown>): Promise<void>;
+}
