@@ -60,7 +60,7 @@ interface Group {
 export async function applyChanges(deps: ApplyDeps, changes: readonly IncomingChange[]): Promise<Map<string, ChangeOutcome>> {
   const outcomes = new Map<string, ChangeOutcome>();
   const groupsByType = new Map<string, Group[]>();
-  for (const group of collapse(changes)) {
+  for (const group of collapse(changes, (change) => eventVersion(change) ?? docVersion(deps, change))) {
     if (!deps.types.has(group.type)) {
       for (const member of group.members) {
         outcomes.set(member.key, { status: 'rejected', type: group.type, id: group.id, reason: `unknown resource type "${group.type}"` });
@@ -124,6 +124,17 @@ function eventVersion(change: ChangeEvent): number | undefined {
   if (change.version === undefined) return undefined;
   const version = normalizeVersion(change.version);
   return version.ok ? version.version : undefined;
+}
+
+function docVersion(deps: ApplyDeps, change: ChangeEvent): number | undefined {
+  const type = deps.types.get(change.type);
+  if (!type || change.doc === undefined) return undefined;
+  try {
+    const version = normalizeVersion(type.config.version(change.doc));
+    return version.ok ? version.version : undefined;
+  } catch {
+    return undefined; // the transform step reports it
+  }
 }
 
 function loserOutcome(group: Group, winnerOutcome: ChangeOutcome): ChangeOutcome {

@@ -1,0 +1,71 @@
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { CatchUpLog, Clock } from '../../core/ports.ts';
+import type { Generation } from '../../core/records.ts';
+import { batchWriteAll } from './batch.ts';
+import { translateDynamoError } from './errors.ts';
+
+/**
+ * The catch-up log in the control table: one item per resource changed while a generation was
+ * building (`pk = type#catchup#generation`, `sk = id`). Items expire after a week in case a build
+ * is abandoned without clean-up.
+ */
+export class DynamoCatchUpLog implements CatchUpLog {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly controlTable: string,
+    private readonly clock: Clock = Date.now,
+  ) {}
+
+  async record(type: string, generation: Generation, ids: readonly string[]): Promise<void> {
+    const now = this.clock();
+    const expiresAt = Math.floor(now / 1000) + 7 * 24 * 3600;
+    await batchWriteAll(
+      this.client,
+      this.controlTable,
+      [...new Set(ids)].map((id) => ({ PutRequest: { Item: { pk: partition(type, generation), sk: id, loggedAt: now, expiresAt } } })),
+    );
+  }
+
+  async *read(type: string, generation: Generation): AsyncIterable<string[]> {
+    for await (const items of this.#pages(type, generation)) {
+      if (items.length > 0) yield items.map((item) => String(item['sk']));
+    }
+  }
+
+  async clear(type: string, generation: Generation): Promise<void> {
+    for await (const items of this.#pages(type, generation)) {
+      await batchWriteAll(
+        this.client,
+        this.controlTable,
+        items.map((item) => ({ DeleteRequest: { Key: { pk: item['pk'], sk: item['sk'] } } })),
+      );
+    }
+  }
+
+  async *#pages(type: string, generation: Generation): AsyncIterable<Record<string, unknown>[]> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(
+          new QueryCommand({
+            TableName: this.controlTable,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': partition(type, generation) },
+            ProjectionExpression: 'pk, sk',
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+      } catch (error) {
+        throw translateDynamoError(error, 'Query(catch-up log)', { type, generation });
+      }
+      yield (page.Items ?? []) as Record<string, unknown>[];
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+}
+
+function partition(type: string, generation: Generation): string {
+  return `${type}#catchup#${generation}`;
+}

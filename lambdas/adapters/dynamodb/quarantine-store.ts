@@ -1,0 +1,103 @@
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { QuarantineEntry, QuarantineStore } from '../../core/ports.ts';
+import { isConditionFailure, translateDynamoError } from './errors.ts';
+
+/** Quarantined resources in the control table: `pk = type#quarantine`, `sk = id`. */
+export class DynamoQuarantineStore implements QuarantineStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly controlTable: string,
+    private readonly consistentReads = true,
+  ) {}
+
+  async list(type: string): Promise<QuarantineEntry[]> {
+    const entries: QuarantineEntry[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      try {
+        const page = await this.client.send(
+          new QueryCommand({
+            TableName: this.controlTable,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': `${type}#quarantine` },
+            ConsistentRead: this.consistentReads,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        entries.push(...(page.Items ?? []).map(entryFromItem));
+        startKey = page.LastEvaluatedKey;
+      } catch (error) {
+        throw translateDynamoError(error, 'Query(quarantine)', { type });
+      }
+    } while (startKey);
+    return entries;
+  }
+
+  async get(type: string, id: string): Promise<QuarantineEntry | undefined> {
+    try {
+      const { Item } = await this.client.send(
+        new GetCommand({ TableName: this.controlTable, Key: { pk: `${type}#quarantine`, sk: id }, ConsistentRead: this.consistentReads }),
+      );
+      return Item ? entryFromItem(Item) : undefined;
+    } catch (error) {
+      throw translateDynamoError(error, 'GetItem(quarantine)', { type, id });
+    }
+  }
+
+  async add(entry: QuarantineEntry): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.controlTable,
+          Item: { pk: `${entry.type}#quarantine`, sk: entry.id, ...entry },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw translateDynamoError(error, 'PutItem(quarantine)', { type: entry.type, id: entry.id });
+    }
+  }
+
+  async recordCleanCheck(type: string, id: string): Promise<number | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.controlTable,
+          Key: { pk: `${type}#quarantine`, sk: id },
+          UpdateExpression: 'ADD cleanChecks :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':one': 1 },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return Number(Attributes?.['cleanChecks']);
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw translateDynamoError(error, 'UpdateItem(quarantine)', { type, id });
+    }
+  }
+
+  async release(type: string, id: string): Promise<boolean> {
+    try {
+      const { Attributes } = await this.client.send(
+        new DeleteCommand({ TableName: this.controlTable, Key: { pk: `${type}#quarantine`, sk: id }, ReturnValues: 'ALL_OLD' }),
+      );
+      return Attributes !== undefined;
+    } catch (error) {
+      throw translateDynamoError(error, 'DeleteItem(quarantine)', { type, id });
+    }
+  }
+}
+
+function entryFromItem(item: Record<string, unknown>): QuarantineEntry {
+  return {
+    type: String(item['type']),
+    id: String(item['id']),
+    since: Number(item['since']),
+    differences: Number(item['differences']),
+    lastDifference: String(item['lastDifference'] ?? ''),
+    cleanChecks: Number(item['cleanChecks'] ?? 0),
+  };
+}

@@ -1,0 +1,154 @@
+import type { ResolvedType } from '../apply.ts';
+import { UnknownTypeError } from '../errors.ts';
+import type { PointerCache } from '../pointer-cache.ts';
+import type { Alert, CatchUpLog, Clock, Notifier, QuarantineStore, RecordStore } from '../ports.ts';
+import { compare, expectedFrom, repair, type Difference, type RepairResult } from './compare.ts';
+import type { CheckCounters, CheckScheduler, DifferenceCounters } from './ports.ts';
+import { recheckDelayMs } from './schedule.ts';
+
+/** What the checker runs on. A `Runtime` of the composition root plus the checker's own ports. */
+export interface VerifyDeps {
+  types: ReadonlyMap<string, ResolvedType>;
+  pointers: PointerCache;
+  records: RecordStore;
+  catchUp: CatchUpLog;
+  quarantine: QuarantineStore;
+  counters: DifferenceCounters;
+  scheduler: CheckScheduler;
+  notifier: Notifier;
+  clock: Clock;
+}
+
+/**
+ * Why a check runs: a change of the resource (after its settle delay), or a re-check the checker
+ * scheduled itself, identified by its due time.
+ */
+export type CheckTrigger = { kind: 'change' } | { kind: 'recheck'; checkAfter: number };
+
+/**
+ * What a check found and did:
+ * - `status`: `equal`, `different`, or `superseded` (a re-check of a chain a newer check replaced: nothing done);
+ * - `repair`: the repair's result, when different;
+ * - `quarantine`: `none`, `held` (stays quarantined), `added` (quarantined by this check, alert sent), `released`;
+ * - `recheckAt`: when the scheduled re-check is due, if one was scheduled.
+ */
+export interface CheckOutcome {
+  type: string;
+  id: string;
+  status: 'equal' | 'different' | 'superseded';
+  difference?: Difference;
+  repair?: RepairResult;
+  counters?: CheckCounters;
+  quarantine: 'none' | 'held' | 'added' | 'released';
+  recheckAt?: number;
+}
+
+/**
+ * Checks one resource against its source: expected = transform(source document now), compared by
+ * content hash with the active generation's record.
+ *
+ * - Equal: the difference streak ends; a quarantined resource counts a clean check and is released
+ *   after the type's `releaseAfterCleanChecks` (re-checked until then).
+ * - Different: the expected record is written (version-guarded), the difference is counted and a
+ *   re-check scheduled; at the type's `quarantineThreshold` the resource is quarantined and one
+ *   alert is published.
+ *
+ * Throws `UnknownTypeError` / `TransformError` (never worth a retry) and transient store or
+ * source errors (retry the message).
+ */
+export async function checkResource(deps: VerifyDeps, typeName: string, id: string, trigger: CheckTrigger = { kind: 'change' }): Promise<CheckOutcome> {
+  const resolved = deps.types.get(typeName);
+  if (!resolved) throw new UnknownTypeError(typeName);
+  const { config, source } = resolved;
+  const pointer = await deps.pointers.get(typeName);
+  const [doc, storedById, counters, entry] = await Promise.all([
+    source.get(id),
+    deps.records.getRecords(typeName, pointer.active, [id]),
+    deps.counters.get(typeName, id),
+    deps.quarantine.get(typeName, id),
+  ]);
+  const base = { type: typeName, id };
+  if (trigger.kind === 'recheck' && counters?.nextCheckAt !== trigger.checkAfter) {
+    return { ...base, status: 'superseded', quarantine: entry ? 'held' : 'none' };
+  }
+  const stored = storedById.get(id);
+  const expected = expectedFrom(config, id, doc);
+  const difference = compare(expected, stored);
+  const now = deps.clock();
+
+  if (!difference) {
+    if (!entry) {
+      if (counters) await deps.counters.clear(typeName, id);
+      return { ...base, status: 'equal', quarantine: 'none' };
+    }
+    const recheckAt = now + recheckDelayMs(config, { quarantined: true, differences: 0 });
+    const next = await deps.counters.recordClean(typeName, id, recheckAt);
+    await deps.quarantine.recordCleanCheck(typeName, id);
+    if (next.cleanChecks >= config.releaseAfterCleanChecks) {
+      await deps.quarantine.release(typeName, id);
+      await deps.counters.clear(typeName, id);
+      return { ...base, status: 'equal', counters: next, quarantine: 'released' };
+    }
+    await deps.scheduler.schedule({ ...base, checkAfter: recheckAt });
+    return { ...base, status: 'equal', counters: next, quarantine: 'held', recheckAt };
+  }
+
+  const repaired = await repair(deps, typeName, pointer, id, expected, stored);
+  const differencesSoFar = (counters?.differences ?? 0) + 1;
+  const reachesThreshold = !entry && differencesSoFar >= config.quarantineThreshold;
+  const recheckAt = now + recheckDelayMs(config, { quarantined: Boolean(entry) || reachesThreshold, differences: differencesSoFar });
+  const next = await deps.counters.recordDifference(typeName, id, { at: now, summary: difference.summary }, recheckAt);
+  let quarantine: CheckOutcome['quarantine'] = entry ? 'held' : 'none';
+  if (!entry && next.differences >= config.quarantineThreshold) {
+    const added = await deps.quarantine.add({
+      type: typeName,
+      id,
+      since: now,
+      differences: next.differences,
+      lastDifference: difference.summary,
+      cleanChecks: 0,
+    });
+    quarantine = added ? 'added' : 'held';
+    if (added) await deps.notifier.alert(quarantineAlert(config, id, next, now));
+  }
+  await deps.scheduler.schedule({ ...base, checkAfter: recheckAt });
+  return { ...base, status: 'different', difference, repair: repaired, counters: next, quarantine, recheckAt };
+}
+
+/**
+ * Releases a quarantined resource on an operator's word and forgets its difference streak, so it
+ * starts afresh (a later difference counts from one). `true` if it was quarantined.
+ */
+export async function releaseResource(deps: Pick<VerifyDeps, 'quarantine' | 'counters'>, type: string, id: string): Promise<boolean> {
+  const released = await deps.quarantine.release(type, id);
+  await deps.counters.clear(type, id);
+  return released;
+}
+
+/** The alert of a resource that was just quarantined: what, where, the differences seen, what to do. */
+export function quarantineAlert(
+  config: { name: string; quarantineThreshold: number; releaseAfterCleanChecks: number },
+  id: string,
+  counters: CheckCounters,
+  now: number,
+): Alert {
+  return {
+    kind: 'resource-quarantined',
+    severity: 'warning',
+    type: config.name,
+    id,
+    summary: `${config.name}/${id} quarantined: the index differed from the source on ${counters.differences} checks in a row`,
+    action:
+      `Readers now serve ${config.name}/${id} from the source. Read the differences below: a transform that is not ` +
+      'deterministic (random values, clocks, counters), or a writer other than freshindex changing the index, are the usual causes. ' +
+      `Once fixed, the resource is released by itself after ${config.releaseAfterCleanChecks} clean checks in a row, ` +
+      'or release it now through the ops API or the CLI.',
+    details: {
+      differences: counters.differences,
+      seen: counters.recent.map((seen) => ({ at: new Date(seen.at).toISOString(), difference: seen.summary })),
+      quarantineThreshold: config.quarantineThreshold,
+      releaseAfterCleanChecks: config.releaseAfterCleanChecks,
+    },
+    at: now,
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * The ports of the consistency checker, besides the core's shared ones (ports.ts).
+ */
+
+/** One difference the checker saw, as kept in a resource's check history. */
+export interface DifferenceSeen {
+  /** When it was seen (epoch ms). */
+  at: number;
+  /** One line: what differed. */
+  summary: string;
+}
+
+/**
+ * The check state of one resource: the streaks the checker counts. A difference resets the clean
+ * streak; a clean check resets the difference streak.
+ */
+export interface CheckCounters {
+  /** Differences seen in a row. */
+  differences: number;
+  /** Clean checks in a row since the last difference. */
+  cleanChecks: number;
+  /** The last few differences seen, oldest first (bounded). */
+  recent: DifferenceSeen[];
+  /**
+   * When the one pending re-check of this resource is due (epoch ms). A re-check message with
+   * another due time belongs to a superseded chain and is dropped, so re-checks never multiply.
+   */
+  nextCheckAt?: number;
+}
+
+/**
+ * Per-resource difference counters. Every update is atomic, so two checkers of one resource never
+ * lose a count. A resource that never differed has no counters at all (reads cost nothing to write).
+ */
+export interface DifferenceCounters {
+  get(type: string, id: string): Promise<CheckCounters | undefined>;
+  /**
+   * One more difference in a row (the clean streak restarts), with the re-check now pending;
+   * returns the new state.
+   */
+  recordDifference(type: string, id: string, seen: DifferenceSeen, nextCheckAt: number): Promise<CheckCounters>;
+  /**
+   * One more clean check in a row (the difference streak restarts), with the re-check now pending
+   * if any; returns the new state.
+   */
+  recordClean(type: string, id: string, nextCheckAt?: number): Promise<CheckCounters>;
+  /** Forgets the resource's counters (it is consistent again, or an operator released it). */
+  clear(type: string, id: string): Promise<void>;
+}
+
+/** A check of one resource, due at `checkAfter` (epoch ms). */
+export interface CheckRequest {
+  type: string;
+  id: string;
+  checkAfter: number;
+}
+
+/** Schedules a check for later (the verify queue, with a delivery delay). */
+export interface CheckScheduler {
+  schedule(request: CheckRequest): Promise<void>;
+}

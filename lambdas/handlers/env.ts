@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { ConfigError } from '../core/errors.ts';
+
+/**
+ * Parses the environment of an entry point once, failing fast with every missing or malformed
+ * variable named.
+ */
+export function parseEnv<S extends z.ZodRawShape>(shape: S, env: NodeJS.ProcessEnv = process.env): z.output<z.ZodObject<S>> {
+  const result = z.object(shape).safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(result.error.issues.map((issue) => `environment variable ${issue.path.join('.')}: ${issue.message}`));
+}
+
+/** The variables naming the index tables, shared by every entry point. */
+export const tableEnv = {
+  FRESHINDEX_INDEX_TABLE: z.string().min(3),
+  FRESHINDEX_CONTROL_TABLE: z.string().min(3),
+};
