@@ -20,6 +20,8 @@ const integration = { include: ['test/integration/**/*.test.ts'], testTimeout: 6
 
 export default defineConfig({
   test: {
+    // Metrics (EMF on stdout) and logs stay quiet in tests; tests that assert them turn them on.
+    env: { POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'SILENT' },
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 120_000 } },

@@ -22,7 +22,7 @@ export class FreshindexError extends Error {
 export class ConfigError extends FreshindexError {
   readonly problems: readonly string[];
   constructor(problems: readonly string[], options: { cause?: unknown } = {}) {
-    super(`invalid freshindex config:\n  - ${problems.join('\n  - ')}`, options);
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`, options);
     this.name = 'ConfigError';
     this.problems = problems;
   }

@@ -18,7 +18,7 @@ import { parseEnv, tableEnv } from './env.ts';
 
 const applyEnv = {
   ...tableEnv,
-  FRESHINDEX_APPLY_DLQ_URL: z.string().url(),
+  FRESHINDEX_APPLY_DLQ_URL: z.string().min(1),
   /** The queue's maxReceiveCount: the last delivery dead-letters a failing change itself, with its reason. */
   FRESHINDEX_MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).default(5),
 };
@@ -43,10 +43,15 @@ export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatch
  * export const handler = createApplyHandler(config);
  */
 export function createApplyHandler(configInput: FreshindexConfigInput, overrides: ApplyHandlerOverrides = {}): SqsHandler {
-  const env = parseEnv(applyEnv, overrides.env);
+  const processEnv = overrides.env ?? process.env;
+  const env = parseEnv(applyEnv, processEnv);
   const runtime =
     overrides.runtime ??
-    createRuntime(configInput, { indexTable: env.FRESHINDEX_INDEX_TABLE, controlTable: env.FRESHINDEX_CONTROL_TABLE }, overrides);
+    createRuntime(
+      configInput,
+      { indexTable: env.FRESHINDEX_INDEX_TABLE, controlTable: env.FRESHINDEX_CONTROL_TABLE },
+      { ...overrides, sourceDeps: { env: processEnv, ...overrides.sourceDeps } },
+    );
   const deadLetters = new DeadLetterQueue(overrides.sqs ?? new SQSClient({}), env.FRESHINDEX_APPLY_DLQ_URL);
   const logger = overrides.logger ?? new Logger({ serviceName: 'freshindex-apply' });
   const metrics = overrides.metrics ?? new Metrics({ namespace: 'freshindex', serviceName: 'freshindex-apply' });
