@@ -1,0 +1,94 @@
+/**
+ * A small typed helper for a TypeScript CMS to publish freshindex change events.
+ *
+ * @example
+ * import { SNSClient } from '@aws-sdk/client-sns';
+ * import { ChangePublisher } from 'freshindex/publisher';
+ *
+ * const publisher = new ChangePublisher({ sns: new SNSClient({}), topicArn: process.env.CHANGE_TOPIC_ARN! });
+ * await publisher.upsert('video', 'v-42', { version: 17, doc: videoDocument });
+ * await publisher.delete('video', 'v-41', { version: 18 });
+ */
+import { PublishBatchCommand, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { parseChangeEvent, type ChangeEvent } from '../core/events.ts';
+
+export type { ChangeEvent } from '../core/events.ts';
+export { changeEventJsonSchema } from '../core/events.ts';
+
+export interface ChangePublisherOptions {
+  sns: SNSClient;
+  /** The change topic's ARN (a stack output of the freshindex deployment). */
+  topicArn: string;
+  /** The clock stamping `occurredAt` when the caller gives none. @default Date.now */
+  now?: () => number;
+}
+
+/** A batch entry that SNS refused. */
+export interface PublishFailure {
+  event: ChangeEvent;
+  code: string;
+  message: string;
+}
+
+/**
+ * Publishes change events to the change topic, validated against the contract first (a bad event
+ * throws here, in the CMS, rather than ending in the dead-letter queue), with the `type` message
+ * attribute that subscriptions filter on.
+ */
+export class ChangePublisher {
+  readonly #options: ChangePublisherOptions;
+
+  constructor(options: ChangePublisherOptions) {
+    this.#options = options;
+  }
+
+  /** Announces an upsert. Without `doc`, freshindex reads the document from the source. */
+  upsert(type: string, id: string, options: { version?: number | string; doc?: Record<string, unknown>; occurredAt?: Date } = {}): Promise<void> {
+    return this.publish({ type, id, op: 'upsert', ...this.#common(options), ...(options.doc ? { doc: options.doc } : {}) });
+  }
+
+  /** Announces a delete. Give the version of the deletion: a late, older upsert then cannot resurrect it. */
+  delete(type: string, id: string, options: { version?: number | string; occurredAt?: Date } = {}): Promise<void> {
+    return this.publish({ type, id, op: 'delete', ...this.#common(options) });
+  }
+
+  /** Publishes one event. Throws `InvalidChangeError` if it breaks the contract. */
+  async publish(event: ChangeEvent): Promise<void> {
+    const valid = parseChangeEvent(event);
+    await this.#options.sns.send(new PublishCommand({ TopicArn: this.#options.topicArn, ...message(valid) }));
+  }
+
+  /**
+   * Publishes many events, 10 per SNS call. Returns the events SNS refused (retry them); throws
+   * before sending anything if one breaks the contract.
+   */
+  async publishMany(events: readonly ChangeEvent[]): Promise<PublishFailure[]> {
+    const valid = events.map((event) => parseChangeEvent(event));
+    const failures: PublishFailure[] = [];
+    for (let start = 0; start < valid.length; start += 10) {
+      const chunk = valid.slice(start, start + 10);
+      const response = await this.#options.sns.send(
+        new PublishBatchCommand({
+          TopicArn: this.#options.topicArn,
+          PublishBatchRequestEntries: chunk.map((event, index) => ({ Id: String(index), ...message(event) })),
+        }),
+      );
+      for (const failed of response.Failed ?? []) {
+        failures.push({ event: chunk[Number(failed.Id)] as ChangeEvent, code: failed.Code ?? 'Unknown', message: failed.Message ?? '' });
+      }
+    }
+    return failures;
+  }
+
+  #common(options: { version?: number | string; occurredAt?: Date }) {
+    const occurredAt = options.occurredAt ?? new Date((this.#options.now ?? Date.now)());
+    return { ...(options.version === undefined ? {} : { version: options.version }), occurredAt: occurredAt.toISOString() };
+  }
+}
+
+function message(event: ChangeEvent) {
+  return {
+    Message: JSON.stringify(event),
+    MessageAttributes: { type: { DataType: 'String', StringValue: event.type } },
+  };
+}
