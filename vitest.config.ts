@@ -27,7 +27,12 @@ export default defineConfig({
       { test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 120_000 } },
       { test: { name: 'integration', ...integration } },
       ...(motoAvailable
-        ? [{ test: { name: 'integration-moto', ...integration, globalSetup: ['test/support/moto.ts'] } }]
+        ? [
+            {
+              // One moto server is shared and reset by each file: its files run one at a time.
+              test: { name: 'integration-moto', ...integration, globalSetup: ['test/support/moto.ts'], fileParallelism: false },
+            },
+          ]
         : []),
     ],
   },

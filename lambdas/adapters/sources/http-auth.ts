@@ -1,0 +1,114 @@
+/**
+ * The authentication header of an HTTP source: its value comes from an environment variable
+ * (local runs, CI) or from an AWS Secrets Manager secret, cached for a bounded time so a
+ * rotated secret is picked up without a redeploy.
+ */
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { LRUCache } from 'lru-cache';
+import { SourceError } from '../../core/errors.ts';
+import type { HttpSourceConfig } from '../../core/config/schema.ts';
+
+type HttpAuthConfig = NonNullable<HttpSourceConfig['auth']>;
+
+/** What the header needs from outside. */
+export interface HttpAuthDeps {
+  /** Reads `auth.secretId`. Required when the config names a secret. */
+  secrets?: SecretsManagerClient | undefined;
+  /** The environment `auth.env` is looked up in (the entry point passes `process.env`). */
+  env?: Readonly<Record<string, string | undefined>> | undefined;
+  /**
+   * How long a secret's value is reused before it is read again.
+   * @default 300000 (5 minutes)
+   */
+  secretTtlMs?: number | undefined;
+}
+
+/** Secrets Manager errors that another try cannot fix. */
+const PERMANENT_SECRET_ERRORS = new Set([
+  'ResourceNotFoundException',
+  'AccessDeniedException',
+  'InvalidRequestException',
+  'InvalidParameterException',
+  'DecryptionFailure',
+]);
+
+/** One cache per client, shared by every source using it (several types may share a secret). */
+const caches = new WeakMap<SecretsManagerClient, LRUCache<string, string>>();
+
+function secretCache(client: SecretsManagerClient): LRUCache<string, string> {
+  let cache = caches.get(client);
+  if (!cache) {
+    cache = new LRUCache<string, string>({
+      max: 100,
+      ttl: 300_000,
+      fetchMethod: async (secretId) => readSecret(client, secretId),
+    });
+    caches.set(client, cache);
+  }
+  return cache;
+}
+
+async function readSecret(client: SecretsManagerClient, secretId: string): Promise<string> {
+  let value: string | undefined;
+  try {
+    value = (await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
+  } catch (error) {
+    const name = error instanceof Error ? error.name : '';
+    throw new SourceError(`cannot read secret ${secretId}: ${name || String(error)}`, {
+      cause: error,
+      retryable: !PERMANENT_SECRET_ERRORS.has(name),
+      context: { secretId },
+    });
+  }
+  if (value === undefined) {
+    throw new SourceError(`secret ${secretId} has no string value`, { retryable: false, context: { secretId } });
+  }
+  return value;
+}
+
+/** Produces the auth header of an HTTP source's requests. */
+export class HttpAuth {
+  /** True when the value comes from a secret that `invalidate` can refresh. */
+  readonly refreshable: boolean;
+
+  constructor(
+    private readonly auth: HttpAuthConfig | undefined,
+    private readonly deps: HttpAuthDeps = {},
+  ) {
+    this.refreshable = auth?.secretId !== undefined;
+    if (auth?.secretId !== undefined && !deps.secrets) {
+      throw new SourceError(`auth.secretId ${auth.secretId} needs a Secrets Manager client`, { retryable: false });
+    }
+  }
+
+  /** The headers to add to a request (none without auth). */
+  async headers(): Promise<Record<string, string>> {
+    const auth = this.auth;
+    if (!auth) return {};
+    return { [auth.header]: `${auth.prefix}${await this.value(auth)}` };
+  }
+
+  /** Forgets the cached secret (the server refused it: it may have been rotated). */
+  invalidate(): void {
+    if (this.auth?.secretId !== undefined && this.deps.secrets) secretCache(this.deps.secrets).delete(this.auth.secretId);
+  }
+
+  private async value(auth: HttpAuthConfig): Promise<string> {
+    if (auth.env !== undefined) {
+      const value = this.deps.env?.[auth.env];
+      if (value === undefined || value === '') {
+        throw new SourceError(`environment variable ${auth.env} (auth of an HTTP source) is not set`, {
+          retryable: false,
+          context: { variable: auth.env },
+        });
+      }
+      return value;
+    }
+    const secretId = auth.secretId as string;
+    const value = await secretCache(this.deps.secrets as SecretsManagerClient).fetch(secretId, {
+      ttl: this.deps.secretTtlMs ?? 300_000,
+    });
+    if (value === undefined) throw new SourceError(`secret ${secretId} could not be read`, { retryable: true });
+    return value;
+  }
+}

@@ -1,0 +1,217 @@
+import { randomUUID } from 'node:crypto';
+import { CreateTableCommand, DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SourceError } from '../../../lambdas/core/errors.ts';
+import type { SourceDoc } from '../../../lambdas/core/ports.ts';
+import { DynamodbSource } from '../../../lambdas/adapters/sources/index.ts';
+import { startAws, type AwsTestEnv } from '../../support/aws.ts';
+
+let aws: AwsTestEnv;
+const tableName = `cms-videos-${randomUUID().slice(0, 8)}`;
+const docs = Array.from({ length: 250 }, (_, index) => ({ videoId: `v${String(index).padStart(3, '0')}`, title: `Video ${index}`, tags: ['a', 'b'], views: index }));
+const config = { type: 'dynamodb' as const, tableName, keyAttribute: 'videoId' };
+const fastBackoff = { baseMs: 1, capMs: 5 };
+
+beforeAll(async () => {
+  aws = await startAws();
+  await aws.dynamodb.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'videoId', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'videoId', AttributeType: 'S' }],
+    }),
+  );
+  for (let start = 0; start < docs.length; start += 25) {
+    const batch = docs.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } }));
+    await aws.doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: batch } }));
+  }
+});
+
+const clients: DynamoDBClient[] = [];
+
+afterAll(async () => {
+  clients.forEach((client) => client.destroy());
+  await aws.stop();
+});
+
+/** A fresh client on the suite's backend, so middleware added by one test stays in it. */
+function newClient(): DynamoDBClient {
+  const client = new DynamoDBClient(aws.clientConfig('dynamodb'));
+  clients.push(client);
+  return client;
+}
+
+/** Counts the calls of each operation that go through `client`. */
+function countCalls(client: DynamoDBClient): Map<string, number> {
+  const calls = new Map<string, number>();
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      calls.set(context.commandName ?? '?', (calls.get(context.commandName ?? '?') ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCalls' },
+  );
+  return calls;
+}
+
+async function collect(pages: AsyncIterable<SourceDoc[]>): Promise<SourceDoc[][]> {
+  const all: SourceDoc[][] = [];
+  for await (const page of pages) all.push(page);
+  return all;
+}
+
+describe('DynamodbSource', () => {
+  it('gets one document by its key attribute', async () => {
+    const source = new DynamodbSource(config, { client: aws.doc });
+
+    const doc = await source.get('v042');
+
+    expect(doc).toEqual(docs[42]);
+  });
+
+  it('answers undefined for a key the table does not hold', async () => {
+    const source = new DynamodbSource(config, { client: aws.dynamodb });
+
+    const doc = await source.get('nope');
+
+    expect(doc).toBeUndefined();
+  });
+
+  it('gets many documents in BatchGetItem calls of at most 100 keys, leaving out the unknown ids', async () => {
+    const client = newClient();
+    const calls = countCalls(client);
+    const source = new DynamodbSource(config, { client });
+    const ids = [...docs.map((doc) => doc.videoId), 'missing-1', 'missing-2'];
+
+    const found = await source.getMany(ids);
+
+    expect(found.size).toBe(docs.length);
+    expect(found.get('v199')).toEqual(docs[199]);
+    expect(Object.fromEntries(calls)).toEqual({ BatchGetItemCommand: 3 });
+  });
+
+  it('asks again for the keys a BatchGetItem left unprocessed until every one is read', async () => {
+    const client = newClient();
+    let injected = 0;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        const output = result.output as { Responses?: Record<string, SourceDoc[]>; UnprocessedKeys?: Record<string, { Keys: SourceDoc[] }> };
+        const items = output.Responses?.[tableName];
+        if (injected < 3 && items && items.length > 1) {
+          injected++;
+          const held = items.splice(0, Math.ceil(items.length / 2));
+          output.UnprocessedKeys = { [tableName]: { Keys: held.map((item) => ({ videoId: item['videoId'] })) } };
+        }
+        return result;
+      },
+      { step: 'initialize', name: 'injectUnprocessedKeys' },
+    );
+    const source = new DynamodbSource(config, { client, backoff: fastBackoff });
+
+    const found = await source.getMany(docs.slice(0, 60).map((doc) => doc.videoId));
+
+    expect(injected).toBe(3);
+    expect([...found.keys()].sort()).toEqual(docs.slice(0, 60).map((doc) => doc.videoId));
+  });
+
+  it('throws a retryable SourceError when keys stay unprocessed after every retry', async () => {
+    const client = newClient();
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        const output = result.output as { Responses?: Record<string, SourceDoc[]>; UnprocessedKeys?: Record<string, { Keys: SourceDoc[] }> };
+        const items = output.Responses?.[tableName] ?? [];
+        output.Responses = { [tableName]: [] };
+        output.UnprocessedKeys = { [tableName]: { Keys: items.map((item) => ({ videoId: item['videoId'] })) } };
+        return result;
+      },
+      { step: 'initialize', name: 'neverProcess' },
+    );
+    const source = new DynamodbSource(config, { client, backoff: fastBackoff, unprocessedRetries: 2 });
+
+    const error = await source.getMany(['v001', 'v002']).catch((reason: unknown) => reason);
+
+    expect(error).toBeInstanceOf(SourceError);
+    expect((error as SourceError).retryable).toBe(true);
+  });
+
+  it('translates throttling into a retryable SourceError', async () => {
+    const client = newClient();
+    client.middlewareStack.add(
+      () => async () => {
+        throw new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: { httpStatusCode: 400 } });
+      },
+      { step: 'initialize', name: 'throttle' },
+    );
+    const source = new DynamodbSource(config, { client });
+
+    const error = await source.get('v001').catch((reason: unknown) => reason);
+
+    expect(error).toBeInstanceOf(SourceError);
+    expect((error as SourceError).retryable).toBe(true);
+  });
+
+  it('translates a missing table into a permanent SourceError', async () => {
+    const source = new DynamodbSource({ ...config, tableName: 'no-such-table' }, { client: aws.doc });
+
+    const error = await source.get('v001').catch((reason: unknown) => reason);
+
+    expect(error).toBeInstanceOf(SourceError);
+    expect((error as SourceError).retryable).toBe(false);
+  });
+
+  it('scans every document in pages', async () => {
+    const source = new DynamodbSource(config, { client: aws.doc });
+
+    const pages = await collect(source.scan({ segment: 0, totalSegments: 1, pageSize: 70 }));
+
+    expect(pages.length).toBeGreaterThanOrEqual(4);
+    expect(pages.flat().map((doc) => doc['videoId']).sort()).toEqual(docs.map((doc) => doc.videoId));
+  });
+
+  it('scans in parallel segments that are disjoint and together hold every document', async () => {
+    const source = new DynamodbSource(config, { client: aws.doc });
+
+    const segments = await Promise.all([0, 1, 2, 3].map(async (segment) => (await collect(source.scan({ segment, totalSegments: 4, pageSize: 40 }))).flat()));
+
+    const ids = segments.flat().map((doc) => String(doc['videoId']));
+    expect(ids.sort()).toEqual(docs.map((doc) => doc.videoId));
+    expect(segments.filter((segment) => segment.length > 0).length).toBeGreaterThan(1);
+  });
+
+  it("estimates the count from the table's ItemCount", async () => {
+    const client = withItemCount(1234);
+    const source = new DynamodbSource(config, { client });
+
+    const count = await source.estimateCount();
+
+    expect(count).toBe(1234);
+  });
+
+  it('estimates nothing when ItemCount is 0, which may only mean it was not refreshed yet', async () => {
+    const client = withItemCount(0);
+    const source = new DynamodbSource(config, { client });
+
+    const count = await source.estimateCount();
+
+    expect(count).toBeUndefined();
+  });
+});
+
+/** A client whose DescribeTable reports `itemCount` (emulators do not maintain ItemCount like DynamoDB). */
+function withItemCount(itemCount: number): DynamoDBClient {
+  const client = newClient();
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const result = await next(args);
+      const output = result.output as { Table?: { ItemCount?: number } };
+      if (output.Table) output.Table.ItemCount = itemCount;
+      return result;
+    },
+    { step: 'initialize', name: 'itemCount' },
+  );
+  return client;
+}

@@ -1,0 +1,155 @@
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SourceError } from '../../../lambdas/core/errors.ts';
+import type { SourceDoc } from '../../../lambdas/core/ports.ts';
+import { JsonlSource, segmentOf } from '../../../lambdas/adapters/sources/index.ts';
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'freshindex-jsonl-'));
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function fileWith(lines: string[]): Promise<string> {
+  const path = join(dir, 'docs.jsonl');
+  await writeFile(path, lines.join('\n'));
+  return path;
+}
+
+async function collect(pages: AsyncIterable<SourceDoc[]>): Promise<SourceDoc[][]> {
+  const all: SourceDoc[][] = [];
+  for await (const page of pages) all.push(page);
+  return all;
+}
+
+const docs = Array.from({ length: 25 }, (_, index) => ({ id: `v${index}`, title: `Vidéo n°${index}` }));
+
+describe('JsonlSource', () => {
+  it('gets one document by id', async () => {
+    const source = new JsonlSource({ type: 'jsonl', path: await fileWith(docs.map((doc) => JSON.stringify(doc))) });
+
+    const doc = await source.get('v7');
+
+    expect(doc).toEqual(docs[7]);
+  });
+
+  it('answers undefined for an id the file does not hold', async () => {
+    const source = new JsonlSource({ type: 'jsonl', path: await fileWith(docs.map((doc) => JSON.stringify(doc))) });
+
+    const doc = await source.get('nope');
+
+    expect(doc).toBeUndefined();
+  });
+
+  it('gets many documents, leaving out the unknown ids', async () => {
+    const source = new JsonlSource({ type: 'jsonl', path: await fileWith(docs.map((doc) => JSON.stringify(doc))) });
+
+    const found = await source.getMany(['v1', 'missing', 'v24']);
+
+    expect(Object.fromEntries(found)).toEqual({ v1: docs[1], v24: docs[24] });
+  });
+
+  it('reads CRLF files and skips blank lines', async () => {
+    const path = join(dir, 'crlf.jsonl');
+    await writeFile(path, `{"id":"a","n":1}\r\n\r\n   \r\n{"id":"b","n":2}\r\n`);
+    const source = new JsonlSource({ type: 'jsonl', path });
+
+    const found = await source.getMany(['a', 'b']);
+
+    expect(Object.fromEntries(found)).toEqual({ a: { id: 'a', n: 1 }, b: { id: 'b', n: 2 } });
+  });
+
+  it('finds every document of a file larger than one read chunk', async () => {
+    const many = Array.from({ length: 1_500 }, (_, index) => ({ id: `d${index}`, body: 'ü'.repeat(index % 97) }));
+    const source = new JsonlSource({ type: 'jsonl', path: await fileWith(many.map((doc) => JSON.stringify(doc))) });
+
+    const found = await source.getMany(many.map((doc) => doc.id));
+
+    expect(many.every((doc) => JSON.stringify(found.get(doc.id)) === JSON.stringify(doc))).toBe(true);
+  });
+
+  it('uses the last line of an id, so an appended edit updates the document', async () => {
+    const path = await fileWith([JSON.stringify({ id: 'a', v: 1 }), JSON.stringify({ id: 'b', v: 1 })]);
+    const source = new JsonlSource({ type: 'jsonl', path });
+    await source.get('a');
+    await appendFile(path, `\n${JSON.stringify({ id: 'a', v: 2 })}\n`);
+
+    const doc = await source.get('a');
+    const scanned = (await collect(source.scan({ segment: 0, totalSegments: 1 }))).flat();
+
+    expect(doc).toEqual({ id: 'a', v: 2 });
+    expect(scanned).toEqual([{ id: 'b', v: 1 }, { id: 'a', v: 2 }]);
+  });
+
+  it('identifies documents with the given id function', async () => {
+    const path = await fileWith([JSON.stringify({ sku: 'P-1' }), JSON.stringify({ sku: 'P-2' })]);
+    const source = new JsonlSource({ type: 'jsonl', path }, { idOf: (doc) => String(doc['sku']) });
+
+    const doc = await source.get('P-2');
+
+    expect(doc).toEqual({ sku: 'P-2' });
+  });
+
+  it('scans in pages of the requested size', async () => {
+    const source = new JsonlSource({ type: 'jsonl', path: await fileWith(docs.map((doc) => JSON.stringify(doc))) });
+
+    const pages = await collect(source.scan({ segment: 0, totalSegments: 1, pageSize: 10 }));
+
+    expect(pages.map((page) => page.length)).toEqual([10, 10, 5]);
+  });
+
+  it('splits a scan into disjoint segments by a stable hash of the id', async () => {
+    const source = new JsonlSource({ type: 'jsonl', path: await fileWith(docs.map((doc) => JSON.stringify(doc))) });
+
+    const segments = await Promise.all([0, 1, 2].map(async (segment) => (await collect(source.scan({ segment, totalSegments: 3 }))).flat()));
+
+    segments.forEach((segmentDocs, segment) => {
+      expect(segmentDocs.every((doc) => segmentOf(String(doc['id']), 3) === segment)).toBe(true);
+    });
+    expect(segments.flat().map((doc) => doc['id']).sort()).toEqual(docs.map((doc) => doc.id).sort());
+  });
+
+  it('estimates the count as the number of distinct ids', async () => {
+    const source = new JsonlSource({ type: 'jsonl', path: await fileWith([...docs, docs[0]].map((doc) => JSON.stringify(doc))) });
+
+    const count = await source.estimateCount();
+
+    expect(count).toBe(docs.length);
+  });
+
+  it('fails permanently, naming the byte offset, on a line that is not JSON', async () => {
+    const source = new JsonlSource({ type: 'jsonl', path: await fileWith(['{"id":"a"}', '{oops']) });
+
+    const error = await source.get('a').catch((reason: unknown) => reason);
+
+    expect(error).toBeInstanceOf(SourceError);
+    expect((error as SourceError).retryable).toBe(false);
+    expect((error as SourceError).context).toMatchObject({ offset: 11 });
+  });
+
+  it('fails permanently when the file does not exist', async () => {
+    const source = new JsonlSource({ type: 'jsonl', path: join(dir, 'missing.jsonl') });
+
+    const error = await source.get('a').catch((reason: unknown) => reason);
+
+    expect(error).toBeInstanceOf(SourceError);
+    expect((error as SourceError).retryable).toBe(false);
+  });
+});
+
+describe('segmentOf', () => {
+  it('gives the same segment for the same id every time', () => {
+    const first = docs.map((doc) => segmentOf(doc.id, 7));
+
+    const second = docs.map((doc) => segmentOf(doc.id, 7));
+
+    expect(second).toEqual(first);
+    expect(new Set(first).size).toBeGreaterThan(1);
+  });
+});
