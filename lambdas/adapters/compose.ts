@@ -7,16 +7,20 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ApplyDeps, ResolvedType } from '../core/apply.ts';
 import { validateConfig, type FreshindexConfig, type FreshindexConfigInput } from '../core/config/index.ts';
 import { PointerCache } from '../core/pointer-cache.ts';
-import { systemClock, type Clock } from '../core/ports.ts';
+import { ConfigError } from '../core/errors.ts';
+import { systemClock, type CatchUpLog, type Clock, type PointerStore, type QuarantineStore, type RecordStore } from '../core/ports.ts';
 import { DynamoCatchUpLog } from './dynamodb/catch-up-log.ts';
 import { DynamoIndexStore } from './dynamodb/index-store.ts';
 import { DynamoQuarantineStore } from './dynamodb/quarantine-store.ts';
+import { createRedisStores } from './redis/index.ts';
 import { createSource, type SourceDeps } from './sources/index.ts';
 
 /** Where this deployment keeps its index. */
 export interface RuntimeSettings {
   indexTable: string;
   controlTable: string;
+  /** The Redis/Valkey URL, when the config selects `store: { type: 'redis' }` (FRESHINDEX_REDIS_URL). */
+  redisUrl?: string | undefined;
 }
 
 /** Clients and hooks a caller may inject (tests point them at emulators). */
@@ -30,10 +34,21 @@ export interface RuntimeOverrides {
 export interface Runtime extends ApplyDeps {
   config: FreshindexConfig;
   settings: RuntimeSettings;
-  store: DynamoIndexStore;
-  catchUp: DynamoCatchUpLog;
-  quarantine: DynamoQuarantineStore;
+  /** The index: records and pointers (DynamoDB or Redis, per `config.store`). */
+  store: PointerStore & RecordStore;
+  catchUp: CatchUpLog;
+  quarantine: QuarantineStore;
+  /** The DynamoDB client of the control table (leases, build and audit reports, check counters). */
   documentClient: DynamoDBDocumentClient;
+  /** Closes connections this runtime opened (Redis). */
+  close(): Promise<void>;
+}
+
+interface IndexStores {
+  store: PointerStore & RecordStore;
+  catchUp: CatchUpLog;
+  quarantine: QuarantineStore;
+  close(): Promise<void>;
 }
 
 /** Builds the runtime. Validates the config first, failing with every problem named. */
@@ -42,13 +57,7 @@ export function createRuntime(configInput: FreshindexConfigInput | FreshindexCon
   const clock = overrides.clock ?? systemClock;
   const dynamodb = overrides.dynamodb ?? new DynamoDBClient({});
   const documentClient = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
-  const store = new DynamoIndexStore({
-    client: documentClient,
-    indexTable: settings.indexTable,
-    controlTable: settings.controlTable,
-    tombstoneTtlSeconds: config.tombstoneTtlSeconds,
-    clock,
-  });
+  const stores = storeFactories[config.store.type]({ config, settings, documentClient, clock });
   const sourceDeps: SourceDeps = { dynamodb, ...overrides.sourceDeps } as SourceDeps;
   const types = new Map<string, ResolvedType>(
     config.types.map((type) => [type.name, { config: type, source: createSource(type, sourceDeps) }]),
@@ -57,12 +66,44 @@ export function createRuntime(configInput: FreshindexConfigInput | FreshindexCon
     config,
     settings,
     types,
-    store,
-    records: store,
-    pointers: new PointerCache(store, config.pointerCacheSeconds * 1000, clock),
-    catchUp: new DynamoCatchUpLog(documentClient, settings.controlTable, clock),
-    quarantine: new DynamoQuarantineStore(documentClient, settings.controlTable),
+    store: stores.store,
+    records: stores.store,
+    pointers: new PointerCache(stores.store, config.pointerCacheSeconds * 1000, clock),
+    catchUp: stores.catchUp,
+    quarantine: stores.quarantine,
     documentClient,
     clock,
+    close: stores.close,
   };
 }
+
+interface StoreContext {
+  config: FreshindexConfig;
+  settings: RuntimeSettings;
+  documentClient: DynamoDBDocumentClient;
+  clock: Clock;
+}
+
+/** The index backends, by `config.store.type`. */
+const storeFactories: Record<FreshindexConfig['store']['type'], (context: StoreContext) => IndexStores> = {
+  dynamodb: ({ config, settings, documentClient, clock }) => {
+    const store = new DynamoIndexStore({
+      client: documentClient,
+      indexTable: settings.indexTable,
+      controlTable: settings.controlTable,
+      tombstoneTtlSeconds: config.tombstoneTtlSeconds,
+      clock,
+    });
+    return {
+      store,
+      catchUp: new DynamoCatchUpLog(documentClient, settings.controlTable, clock),
+      quarantine: new DynamoQuarantineStore(documentClient, settings.controlTable),
+      close: async () => {},
+    };
+  },
+  redis: ({ config, settings, clock }) => {
+    if (!settings.redisUrl) throw new ConfigError(['store.type is "redis" but FRESHINDEX_REDIS_URL is not set']);
+    const keyPrefix = config.store.type === 'redis' ? config.store.keyPrefix : 'fi:';
+    return createRedisStores({ url: settings.redisUrl, keyPrefix, tombstoneTtlSeconds: config.tombstoneTtlSeconds, clock });
+  },
+};

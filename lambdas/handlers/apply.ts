@@ -14,7 +14,7 @@ import { describeError, InvalidChangeError } from '../core/errors.ts';
 import { parseChangeMessage } from '../core/events.ts';
 import { createRuntime, type Runtime, type RuntimeOverrides } from '../adapters/compose.ts';
 import { DeadLetterQueue } from '../adapters/sqs/dead-letter.ts';
-import { parseEnv, tableEnv } from './env.ts';
+import { parseEnv, runtimeSettings, tableEnv } from './env.ts';
 
 const applyEnv = {
   ...tableEnv,
@@ -49,7 +49,7 @@ export function createApplyHandler(configInput: FreshindexConfigInput, overrides
     overrides.runtime ??
     createRuntime(
       configInput,
-      { indexTable: env.FRESHINDEX_INDEX_TABLE, controlTable: env.FRESHINDEX_CONTROL_TABLE },
+      runtimeSettings(env),
       { ...overrides, sourceDeps: { env: processEnv, ...overrides.sourceDeps } },
     );
   const deadLetters = new DeadLetterQueue(overrides.sqs ?? new SQSClient({}), env.FRESHINDEX_APPLY_DLQ_URL);

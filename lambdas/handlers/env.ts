@@ -15,4 +15,11 @@ export function parseEnv<S extends z.ZodRawShape>(shape: S, env: NodeJS.ProcessE
 export const tableEnv = {
   FRESHINDEX_INDEX_TABLE: z.string().min(3),
   FRESHINDEX_CONTROL_TABLE: z.string().min(3),
+  /** Only when the config selects the Redis store. */
+  FRESHINDEX_REDIS_URL: z.string().url().optional(),
 };
+
+/** The runtime settings named by `tableEnv` variables. */
+export function runtimeSettings(env: { FRESHINDEX_INDEX_TABLE: string; FRESHINDEX_CONTROL_TABLE: string; FRESHINDEX_REDIS_URL?: string | undefined }) {
+  return { indexTable: env.FRESHINDEX_INDEX_TABLE, controlTable: env.FRESHINDEX_CONTROL_TABLE, redisUrl: env.FRESHINDEX_REDIS_URL };
+}

@@ -15,7 +15,7 @@ import { describeError, isRetryable } from '../core/errors.ts';
 import { checkResource, mergeTriggers, type CheckOutcome, type CheckTrigger, type VerifyDeps } from '../core/verify/check.ts';
 import { parseVerifyMessage } from '../core/verify/message.ts';
 import type { CheckRequest } from '../core/verify/ports.ts';
-import { createRuntime, type RuntimeOverrides } from '../adapters/compose.ts';
+import { createRuntime, type Runtime, type RuntimeOverrides } from '../adapters/compose.ts';
 import { DynamoDifferenceCounters } from '../adapters/dynamodb/checks.ts';
 import { SnsNotifier } from '../adapters/sns/notifier.ts';
 import { SqsCheckScheduler } from '../adapters/sqs/check-scheduler.ts';
@@ -169,11 +169,24 @@ function composeVerify(
   overrides: VerifyHandlerOverrides,
 ): VerifyDeps {
   const runtime = createRuntime(configInput, { indexTable: env.FRESHINDEX_INDEX_TABLE, controlTable: env.FRESHINDEX_CONTROL_TABLE }, overrides);
+  return createVerifyDeps(runtime, {
+    verifyQueueUrl: env.FRESHINDEX_VERIFY_QUEUE_URL,
+    ...(env.FRESHINDEX_ALERTS_TOPIC_ARN ? { alertsTopicArn: env.FRESHINDEX_ALERTS_TOPIC_ARN } : {}),
+    sqs,
+    sns: overrides.sns ?? new SNSClient({}),
+  });
+}
+
+/** The checker's dependencies on a composed runtime: its counters, its scheduler, its alerts. */
+export function createVerifyDeps(
+  runtime: Runtime,
+  settings: { verifyQueueUrl: string; alertsTopicArn?: string; sqs: SQSClient; sns: SNSClient },
+): VerifyDeps {
   return {
     ...runtime,
-    counters: new DynamoDifferenceCounters(runtime.documentClient, env.FRESHINDEX_CONTROL_TABLE, runtime.clock),
-    scheduler: new SqsCheckScheduler(sqs, env.FRESHINDEX_VERIFY_QUEUE_URL, runtime.clock),
-    notifier: new SnsNotifier(overrides.sns ?? new SNSClient({}), env.FRESHINDEX_ALERTS_TOPIC_ARN ? { alertsTopicArn: env.FRESHINDEX_ALERTS_TOPIC_ARN } : {}),
+    counters: new DynamoDifferenceCounters(runtime.documentClient, runtime.settings.controlTable, runtime.clock),
+    scheduler: new SqsCheckScheduler(settings.sqs, settings.verifyQueueUrl, runtime.clock),
+    notifier: new SnsNotifier(settings.sns, settings.alertsTopicArn ? { alertsTopicArn: settings.alertsTopicArn } : {}),
   };
 }
 

@@ -21,6 +21,8 @@ export interface PipelineOptions {
   visibilityTimeoutSeconds?: number;
   batchSize?: number;
   rawDelivery?: boolean;
+  /** For configs selecting `store: { type: 'redis' }`. */
+  redisUrl?: string;
 }
 
 export interface DeadLetter {
@@ -82,7 +84,7 @@ export async function startPipeline(aws: AwsTestEnv, config: FreshindexConfigInp
     FRESHINDEX_APPLY_DLQ_URL: dlqUrl,
     FRESHINDEX_MAX_RECEIVE_COUNT: String(maxReceiveCount),
   };
-  const runtime = createRuntime(config, tables, { dynamodb: aws.dynamodb, sourceDeps: { backoff: { baseMs: 20, capMs: 100 } } });
+  const runtime = createRuntime(config, { ...tables, redisUrl: options.redisUrl }, { dynamodb: aws.dynamodb, sourceDeps: { backoff: { baseMs: 20, capMs: 100 } } });
   const handler = createApplyHandler(config, {
     env,
     runtime,
@@ -151,7 +153,10 @@ export async function startPipeline(aws: AwsTestEnv, config: FreshindexConfigInp
         }
       }
     },
-    stop: () => poller.stop(),
+    async stop() {
+      await poller.stop();
+      await runtime.close();
+    },
   };
   return pipeline;
 }

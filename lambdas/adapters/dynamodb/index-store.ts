@@ -196,9 +196,21 @@ export function recordFromItem(item: Record<string, unknown>): StoredRecord {
     hash: String(item['hash']),
     deleted: item['deleted'] === true,
     writtenAt: Number(item['writtenAt']),
-    ...(typeof body === 'string' ? { record: JSON.parse(body) as unknown } : {}),
+    ...(typeof body === 'string' ? { record: parseRecordBody(body) } : {}),
     ...(item['expiresAt'] === undefined ? {} : { expiresAt: Number(item['expiresAt']) }),
   };
+}
+
+/**
+ * A record body that is not JSON (written around freshindex, corrupted) reads as a marker object:
+ * its hash differs from any transform's, so the checker and the audit repair it.
+ */
+function parseRecordBody(body: string): unknown {
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return { $unparseable: body.slice(0, 1024) };
+  }
 }
 
 function pointerFromItem(item: Record<string, unknown>): Pointer {

@@ -1,4 +1,5 @@
 import type { ResolvedType } from '../apply.ts';
+import type { TypeConfig } from '../config/schema.ts';
 import { UnknownTypeError } from '../errors.ts';
 import type { PointerCache } from '../pointer-cache.ts';
 import type { Alert, CatchUpLog, Clock, Notifier, QuarantineStore, RecordStore } from '../ports.ts';
@@ -20,10 +21,19 @@ export interface VerifyDeps {
 }
 
 /**
- * Why a check runs: a change of the resource (after its settle delay), or a re-check the checker
- * scheduled itself, identified by its due time.
+ * Why a check runs: a change of the resource (after its settle delay), or re-checks the checker
+ * scheduled itself, identified by their due times (several when one batch holds several).
  */
-export type CheckTrigger = { kind: 'change' } | { kind: 'recheck'; checkAfter: number };
+export type CheckTrigger = { kind: 'change' } | { kind: 'recheck'; dueTimes: readonly number[] };
+
+/**
+ * The one trigger of several messages of one resource checked together: a change wins (it
+ * always checks); re-checks pool their due times.
+ */
+export function mergeTriggers(triggers: readonly CheckTrigger[]): CheckTrigger {
+  if (triggers.length === 0 || triggers.some((trigger) => trigger.kind === 'change')) return { kind: 'change' };
+  return { kind: 'recheck', dueTimes: triggers.flatMap((trigger) => (trigger.kind === 'recheck' ? trigger.dueTimes : [])) };
+}
 
 /**
  * What a check found and did:
@@ -67,52 +77,61 @@ export async function checkResource(deps: VerifyDeps, typeName: string, id: stri
     deps.counters.get(typeName, id),
     deps.quarantine.get(typeName, id),
   ]);
-  const base = { type: typeName, id };
-  if (trigger.kind === 'recheck' && counters?.nextCheckAt !== trigger.checkAfter) {
-    return { ...base, status: 'superseded', quarantine: entry ? 'held' : 'none' };
+  if (trigger.kind === 'recheck' && (counters?.nextCheckAt === undefined || !trigger.dueTimes.includes(counters.nextCheckAt))) {
+    return { type: typeName, id, status: 'superseded', quarantine: entry ? 'held' : 'none' };
   }
   const stored = storedById.get(id);
   const expected = expectedFrom(config, id, doc);
   const difference = compare(expected, stored);
-  const now = deps.clock();
-
-  if (!difference) {
-    if (!entry) {
-      if (counters) await deps.counters.clear(typeName, id);
-      return { ...base, status: 'equal', quarantine: 'none' };
-    }
-    const recheckAt = now + recheckDelayMs(config, { quarantined: true, differences: 0 });
-    const next = await deps.counters.recordClean(typeName, id, recheckAt);
-    await deps.quarantine.recordCleanCheck(typeName, id);
-    if (next.cleanChecks >= config.releaseAfterCleanChecks) {
-      await deps.quarantine.release(typeName, id);
-      await deps.counters.clear(typeName, id);
-      return { ...base, status: 'equal', counters: next, quarantine: 'released' };
-    }
-    await deps.scheduler.schedule({ ...base, checkAfter: recheckAt });
-    return { ...base, status: 'equal', counters: next, quarantine: 'held', recheckAt };
-  }
-
+  const state: ResourceState = { config, id, counters, quarantined: entry !== undefined, now: deps.clock() };
+  if (!difference) return onClean(deps, state);
   const repaired = await repair(deps, typeName, pointer, id, expected, stored);
+  return { ...(await onDifference(deps, state, difference)), repair: repaired };
+}
+
+/** What a check knows of the resource before it acts. */
+interface ResourceState {
+  config: TypeConfig;
+  id: string;
+  counters: CheckCounters | undefined;
+  quarantined: boolean;
+  now: number;
+}
+
+/** Equal: the difference streak ends; a quarantined resource counts a clean check, released at the type's count. */
+async function onClean(deps: VerifyDeps, { config, id, counters, quarantined, now }: ResourceState): Promise<CheckOutcome> {
+  const base = { type: config.name, id, status: 'equal' as const };
+  if (!quarantined) {
+    if (counters) await deps.counters.clear(config.name, id);
+    return { ...base, quarantine: 'none' };
+  }
+  const recheckAt = now + recheckDelayMs(config, { quarantined: true, differences: 0 });
+  const next = await deps.counters.recordClean(config.name, id, recheckAt);
+  await deps.quarantine.recordCleanCheck(config.name, id);
+  if (next.cleanChecks >= config.releaseAfterCleanChecks) {
+    await deps.quarantine.release(config.name, id);
+    await deps.counters.clear(config.name, id);
+    return { ...base, counters: next, quarantine: 'released' };
+  }
+  await deps.scheduler.schedule({ type: config.name, id, checkAfter: recheckAt, trigger: 'recheck' });
+  return { ...base, counters: next, quarantine: 'held', recheckAt };
+}
+
+/** Different (already repaired): count it, quarantine at the threshold with one alert, schedule the re-check. */
+async function onDifference(deps: VerifyDeps, state: ResourceState, difference: Difference): Promise<CheckOutcome> {
+  const { config, id, counters, quarantined, now } = state;
   const differencesSoFar = (counters?.differences ?? 0) + 1;
-  const reachesThreshold = !entry && differencesSoFar >= config.quarantineThreshold;
-  const recheckAt = now + recheckDelayMs(config, { quarantined: Boolean(entry) || reachesThreshold, differences: differencesSoFar });
-  const next = await deps.counters.recordDifference(typeName, id, { at: now, summary: difference.summary }, recheckAt);
-  let quarantine: CheckOutcome['quarantine'] = entry ? 'held' : 'none';
-  if (!entry && next.differences >= config.quarantineThreshold) {
-    const added = await deps.quarantine.add({
-      type: typeName,
-      id,
-      since: now,
-      differences: next.differences,
-      lastDifference: difference.summary,
-      cleanChecks: 0,
-    });
+  const reachesThreshold = !quarantined && differencesSoFar >= config.quarantineThreshold;
+  const recheckAt = now + recheckDelayMs(config, { quarantined: quarantined || reachesThreshold, differences: differencesSoFar });
+  const next = await deps.counters.recordDifference(config.name, id, { at: now, summary: difference.summary }, recheckAt);
+  let quarantine: CheckOutcome['quarantine'] = quarantined ? 'held' : 'none';
+  if (!quarantined && next.differences >= config.quarantineThreshold) {
+    const added = await deps.quarantine.add({ type: config.name, id, since: now, differences: next.differences, lastDifference: difference.summary, cleanChecks: 0 });
     quarantine = added ? 'added' : 'held';
     if (added) await deps.notifier.alert(quarantineAlert(config, id, next, now));
   }
-  await deps.scheduler.schedule({ ...base, checkAfter: recheckAt });
-  return { ...base, status: 'different', difference, repair: repaired, counters: next, quarantine, recheckAt };
+  await deps.scheduler.schedule({ type: config.name, id, checkAfter: recheckAt, trigger: 'recheck' });
+  return { type: config.name, id, status: 'different', difference, counters: next, quarantine, recheckAt };
 }
 
 /**

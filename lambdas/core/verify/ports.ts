@@ -48,14 +48,21 @@ export interface DifferenceCounters {
   clear(type: string, id: string): Promise<void>;
 }
 
-/** A check of one resource, due at `checkAfter` (epoch ms). */
+/**
+ * A check of one resource, due at `checkAfter` (epoch ms): of a change (`change`), or a re-check
+ * the checker scheduled itself after a difference (`recheck`).
+ */
 export interface CheckRequest {
   type: string;
   id: string;
   checkAfter: number;
+  trigger: 'change' | 'recheck';
 }
 
-/** Schedules a check for later (the verify queue, with a delivery delay). */
+/**
+ * Schedules a check for later (the verify queue, with a delivery delay). The delay may exceed what
+ * the queue can hold: the checker puts a message that arrives early back for the remaining time.
+ */
 export interface CheckScheduler {
   schedule(request: CheckRequest): Promise<void>;
 }

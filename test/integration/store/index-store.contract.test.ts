@@ -10,7 +10,9 @@ import type { PointerStore, RecordStore } from '../../../lambdas/core/ports.ts';
 import type { RecordWrite, StoredRecord } from '../../../lambdas/core/records.ts';
 import { DynamoIndexStore } from '../../../lambdas/adapters/dynamodb/index-store.ts';
 import { createTables } from '../../../lambdas/adapters/dynamodb/tables.ts';
+import { createRedisStores } from '../../../lambdas/adapters/redis/index.ts';
 import { startAws, type AwsTestEnv } from '../../support/aws.ts';
+import { startRedis } from '../../support/redis.ts';
 
 type Store = PointerStore & RecordStore;
 
@@ -29,6 +31,24 @@ const backends: Record<string, Backend> = {
         return new DynamoIndexStore({ client: aws.doc, ...names, tombstoneTtlSeconds: 3600 });
       };
       return { store: await fresh(), fresh, stop: () => aws.stop() };
+    },
+  },
+  redis: {
+    async start() {
+      const server = await startRedis();
+      const stores = createRedisStores({ url: server.url, keyPrefix: 'fi:', tombstoneTtlSeconds: 3600 });
+      const fresh = async () => {
+        await server.flush();
+        return stores.store;
+      };
+      return {
+        store: stores.store,
+        fresh,
+        async stop() {
+          await stores.close();
+          await server.stop();
+        },
+      };
     },
   },
 };

@@ -1,0 +1,220 @@
+import { ConflictError, StoreError } from '../../core/errors.ts';
+import type { Pointer } from '../../core/pointer.ts';
+import type { Clock, PointerStore, RecordStore, ScanOptions } from '../../core/ports.ts';
+import { toStoredRecord, type Generation, type RecordWrite, type StoredRecord, type WriteResult } from '../../core/records.ts';
+import { parseStored, pipelineResults, redisCall } from './errors.ts';
+import { bucketOf, bucketsOfSegment, groupByBucket, type KeyLayout } from './keys.ts';
+import { scriptPipeline, type ScriptedRedis } from './scripts.ts';
+
+/** Options of `RedisIndexStore`. */
+export interface RedisIndexStoreOptions {
+  /** A client with the scripts defined (see `withScripts`). */
+  client: ScriptedRedis;
+  keys: KeyLayout;
+  /** How long tombstones are kept (seconds). */
+  tombstoneTtlSeconds: number;
+  clock?: Clock;
+  /** Commands sent per pipeline (reads, writes, bulk loads). @default 500 */
+  chunkSize?: number;
+}
+
+/** What a record key holds: the stored record without what its key already says. */
+interface StoredValue {
+  version: number;
+  hash: string;
+  deleted: boolean;
+  writtenAt: number;
+  record?: unknown;
+  expiresAt?: number;
+}
+
+const WRITE_RESULTS: ReadonlySet<string> = new Set<WriteResult>(['written', 'stale', 'unchanged']);
+
+/**
+ * The index on Redis / Valkey (ElastiCache). Each record is a JSON string; each generation's ids
+ * are also kept in 64 bucket sets, which make scans cheap and segmentable. Every guarded write is
+ * one Lua script (the version guard of core/records.ts, atomically); a pointer swap is a Lua
+ * compare-and-set on its revision. Tombstones expire at their `expiresAt` (SET … EXAT).
+ * See docs/redis.md for the key layout.
+ */
+export class RedisIndexStore implements PointerStore, RecordStore {
+  readonly #client: ScriptedRedis;
+  readonly #keys: KeyLayout;
+  readonly #clock: Clock;
+  readonly #tombstoneTtlSeconds: number;
+  readonly #chunkSize: number;
+
+  constructor(options: RedisIndexStoreOptions) {
+    this.#client = options.client;
+    this.#keys = options.keys;
+    this.#clock = options.clock ?? Date.now;
+    this.#tombstoneTtlSeconds = options.tombstoneTtlSeconds;
+    this.#chunkSize = options.chunkSize ?? 500;
+  }
+
+  async readPointer(type: string): Promise<Pointer | undefined> {
+    const raw = await redisCall('GET(pointer)', { type }, () => this.#client.get(this.#keys.pointer(type)));
+    return raw === null ? undefined : parseStored<Pointer>(raw, 'pointer', { type });
+  }
+
+  async swapPointer(expected: Pointer | undefined, next: Pointer): Promise<void> {
+    const swapped = await redisCall('swap pointer', { type: next.type }, () =>
+      this.#client.freshindexSwapPointer(this.#keys.pointer(next.type), expected === undefined ? '' : String(expected.revision), JSON.stringify(next)),
+    );
+    if (swapped !== 1) {
+      throw new ConflictError(`pointer of "${next.type}" changed concurrently`, { type: next.type, expectedRevision: expected?.revision });
+    }
+  }
+
+  async getRecords(type: string, generation: Generation, ids: readonly string[]): Promise<Map<string, StoredRecord>> {
+    const found = new Map<string, StoredRecord>();
+    const groups = [...groupByBucket(ids)];
+    const context = { type, generation };
+    for (const chunk of chunksOfGroups(groups, this.#chunkSize)) {
+      const pipeline = this.#client.pipeline();
+      for (const [bucket, group] of chunk) pipeline.mget(group.map((id) => this.#keys.record(type, generation, id, bucket)));
+      const replies = pipelineResults(await redisCall('MGET(records)', context, () => pipeline.exec()), 'MGET(records)', context);
+      chunk.forEach(([, group], index) => {
+        const values = replies[index] as (string | null)[];
+        group.forEach((id, position) => {
+          const raw = values[position];
+          if (raw != null) found.set(id, fromValue(type, generation, id, raw));
+        });
+      });
+    }
+    return found;
+  }
+
+  async write(type: string, generation: Generation, writes: readonly RecordWrite[]): Promise<WriteResult[]> {
+    const results: WriteResult[] = [];
+    for (let start = 0; start < writes.length; start += this.#chunkSize) {
+      const pipeline = scriptPipeline(this.#client);
+      for (const write of writes.slice(start, start + this.#chunkSize)) {
+        const stored = toStoredRecord(type, generation, write, this.#clock(), this.#tombstoneTtlSeconds);
+        const { record: key, ids } = this.#recordKeys(type, generation, write.id);
+        pipeline.freshindexGuardedWrite(key, ids, write.kind, String(write.version), write.kind === 'upsert' ? write.hash : '', toValue(stored), stored.expiresAt ?? '', write.id);
+      }
+      const context = { type, generation };
+      const replies = pipelineResults(await redisCall('guarded write', context, () => pipeline.exec()), 'guarded write', context);
+      for (const reply of replies) {
+        if (typeof reply !== 'string' || !WRITE_RESULTS.has(reply)) throw new StoreError(`Redis guarded write answered ${String(reply)}`, { retryable: false, context });
+        results.push(reply as WriteResult);
+      }
+    }
+    return results;
+  }
+
+  async bulkPut(type: string, generation: Generation, records: readonly StoredRecord[]): Promise<void> {
+    // The last record of an id wins, as with repeated SETs.
+    const byId = new Map(records.map((record) => [record.id, record]));
+    const groups = [...groupByBucket([...byId.keys()])];
+    const context = { type, generation };
+    for (const chunk of chunksOfGroups(groups, this.#chunkSize)) {
+      const pipeline = this.#client.pipeline();
+      for (const [bucket, group] of chunk) {
+        for (const id of group) {
+          const record = byId.get(id) as StoredRecord;
+          const key = this.#keys.record(type, generation, id, bucket);
+          if (record.expiresAt === undefined) pipeline.set(key, toValue(record));
+          else pipeline.set(key, toValue(record), 'EXAT', record.expiresAt);
+        }
+        // After the records: a scan never meets an id whose record is not there yet.
+        pipeline.sadd(this.#keys.bucketIds(type, generation, bucket), ...group);
+      }
+      pipelineResults(await redisCall('bulk put', context, () => pipeline.exec()), 'bulk put', context);
+    }
+  }
+
+  async *scanGeneration(type: string, generation: Generation, options: ScanOptions): AsyncIterable<StoredRecord[]> {
+    const count = options.pageSize ?? this.#chunkSize;
+    for (const bucket of bucketsOfSegment(options.segment, options.totalSegments)) {
+      const setKey = this.#keys.bucketIds(type, generation, bucket);
+      const context = { type, generation, bucket };
+      // SSCAN may repeat an id (while the set is rehashed): remember what this bucket yielded.
+      const seen = new Set<string>();
+      let cursor = '0';
+      do {
+        options.signal?.throwIfAborted();
+        const [nextCursor, members] = await redisCall('SSCAN(ids)', context, () => this.#client.sscan(setKey, cursor, 'COUNT', count));
+        cursor = nextCursor;
+        const ids = members.filter((id) => !seen.has(id));
+        ids.forEach((id) => seen.add(id));
+        if (ids.length === 0) continue;
+        const values = await redisCall('MGET(records)', context, () => this.#client.mget(ids.map((id) => this.#keys.record(type, generation, id, bucket))));
+        const page: StoredRecord[] = [];
+        const gone: string[] = [];
+        ids.forEach((id, index) => {
+          const raw = values[index];
+          if (raw == null) gone.push(id);
+          else page.push(fromValue(type, generation, id, raw));
+        });
+        if (gone.length > 0) await this.#prune(type, generation, bucket, gone);
+        if (page.length > 0) yield page;
+      } while (cursor !== '0');
+    }
+  }
+
+  async deleteRecords(type: string, generation: Generation, ids: readonly string[]): Promise<void> {
+    const groups = [...groupByBucket(ids)];
+    const context = { type, generation };
+    for (const chunk of chunksOfGroups(groups, this.#chunkSize)) {
+      const pipeline = scriptPipeline(this.#client);
+      for (const [bucket, group] of chunk) {
+        const keys = group.map((id) => this.#keys.record(type, generation, id, bucket));
+        pipeline.freshindexDeleteRecords(keys.length + 1, this.#keys.bucketIds(type, generation, bucket), ...keys, ...group);
+      }
+      pipelineResults(await redisCall('delete records', context, () => pipeline.exec()), 'delete records', context);
+    }
+  }
+
+  /** Forgets ids of expired tombstones, so scans stop meeting them. */
+  async #prune(type: string, generation: Generation, bucket: number, ids: string[]): Promise<void> {
+    const keys = ids.map((id) => this.#keys.record(type, generation, id, bucket));
+    await redisCall('prune ids', { type, generation, bucket }, () =>
+      this.#client.freshindexPruneIds(keys.length + 1, this.#keys.bucketIds(type, generation, bucket), ...keys, ...ids),
+    );
+  }
+
+  #recordKeys(type: string, generation: Generation, id: string): { record: string; ids: string } {
+    const bucket = bucketOf(id);
+    return { record: this.#keys.record(type, generation, id, bucket), ids: this.#keys.bucketIds(type, generation, bucket) };
+  }
+}
+
+function toValue(record: StoredRecord): string {
+  const value: StoredValue = { version: record.version, hash: record.hash, deleted: record.deleted, writtenAt: record.writtenAt };
+  if (!record.deleted) value.record = record.record;
+  if (record.expiresAt !== undefined) value.expiresAt = record.expiresAt;
+  return JSON.stringify(value);
+}
+
+function fromValue(type: string, generation: Generation, id: string, raw: string): StoredRecord {
+  const value = parseStored<StoredValue>(raw, 'record', { type, generation, id });
+  return {
+    type,
+    id,
+    generation,
+    version: value.version,
+    hash: value.hash,
+    deleted: value.deleted,
+    writtenAt: value.writtenAt,
+    ...('record' in value ? { record: value.record } : {}),
+    ...(value.expiresAt === undefined ? {} : { expiresAt: value.expiresAt }),
+  };
+}
+
+/** Splits bucket groups into chunks of about `size` ids (a group is never split). */
+function* chunksOfGroups(groups: [number, string[]][], size: number): Generator<[number, string[]][]> {
+  let chunk: [number, string[]][] = [];
+  let ids = 0;
+  for (const group of groups) {
+    chunk.push(group);
+    ids += group[1].length;
+    if (ids >= size) {
+      yield chunk;
+      chunk = [];
+      ids = 0;
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}

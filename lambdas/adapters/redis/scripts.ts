@@ -1,0 +1,143 @@
+import type { ChainableCommander, Redis } from 'ioredis';
+
+/**
+ * The version guard of core/records.ts (`guard`), in Lua, so the read, the decision and the write
+ * are one atomic step on the server. Keep both in step: test/integration/store/redis-guard.test.ts
+ * checks this script against `guard` on random histories.
+ *
+ * KEYS[1] record, KEYS[2] its bucket's id set.
+ * ARGV[1] "upsert" | "delete", ARGV[2] version, ARGV[3] hash (upserts), ARGV[4] the stored value
+ * (JSON), ARGV[5] expiry (epoch seconds, tombstones) or "", ARGV[6] id.
+ */
+const GUARDED_WRITE = `
+local current = redis.call('GET', KEYS[1])
+if current then
+  local stored = cjson.decode(current)
+  local version = tonumber(ARGV[2])
+  if stored.version > version then return 'stale' end
+  if stored.version == version then
+    if ARGV[1] == 'delete' then
+      if stored.deleted == true then return 'unchanged' end
+    else
+      if stored.deleted == true then return 'stale' end
+      if stored.hash == ARGV[3] then return 'unchanged' end
+    end
+  end
+end
+if ARGV[5] ~= '' then
+  redis.call('SET', KEYS[1], ARGV[4], 'EXAT', ARGV[5])
+else
+  redis.call('SET', KEYS[1], ARGV[4])
+end
+redis.call('SADD', KEYS[2], ARGV[6])
+return 'written'
+`;
+
+/**
+ * Compare-and-set of a pointer on its revision. KEYS[1] pointer; ARGV[1] the expected revision
+ * ("" = the pointer must not exist yet), ARGV[2] the new pointer (JSON). Returns 1 when written.
+ */
+const SWAP_POINTER = `
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == '' then
+  if current then return 0 end
+else
+  if not current then return 0 end
+  if cjson.decode(current).revision ~= tonumber(ARGV[1]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
+`;
+
+/**
+ * Removes records of one bucket and their ids, together. KEYS[1] the bucket's id set, KEYS[2..]
+ * the records; ARGV the ids, in the same order.
+ */
+const DELETE_RECORDS = `
+for i = 2, #KEYS do
+  redis.call('UNLINK', KEYS[i])
+  redis.call('SREM', KEYS[1], ARGV[i - 1])
+end
+return #KEYS - 1
+`;
+
+/**
+ * Forgets ids whose record is gone (expired tombstones), unless a write re-created it meanwhile:
+ * the existence check and the removal are one step. KEYS[1] id set, KEYS[2..] records; ARGV ids.
+ */
+const PRUNE_IDS = `
+local removed = 0
+for i = 2, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 0 then
+    removed = removed + redis.call('SREM', KEYS[1], ARGV[i - 1])
+  end
+end
+return removed
+`;
+
+/**
+ * Quarantines a resource unless it already is. KEYS[1] the type's quarantine hash; ARGV[1] id,
+ * ARGV[2] the entry (JSON), ARGV[3] its clean checks. Returns 1 when added. The count lives in
+ * its own field (`c:id`, next to the entry's `e:id`) so counting never re-encodes the entry: Lua's
+ * cjson would round its numbers to 14 digits.
+ */
+const QUARANTINE_ADD = `
+if redis.call('HSETNX', KEYS[1], 'e:' .. ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'c:' .. ARGV[1], ARGV[3])
+return 1
+`;
+
+/**
+ * One more clean check of a quarantined resource. KEYS[1] the type's quarantine hash; ARGV[1] id.
+ * Returns the new count, or nil when the resource is not quarantined.
+ */
+const RECORD_CLEAN_CHECK = `
+if redis.call('HEXISTS', KEYS[1], 'e:' .. ARGV[1]) == 0 then return nil end
+return redis.call('HINCRBY', KEYS[1], 'c:' .. ARGV[1], 1)
+`;
+
+/** The scripts, under names unlikely to collide with other users of an injected client. */
+export const SCRIPTS = {
+  freshindexGuardedWrite: { numberOfKeys: 2, lua: GUARDED_WRITE },
+  freshindexSwapPointer: { numberOfKeys: 1, lua: SWAP_POINTER },
+  freshindexDeleteRecords: { lua: DELETE_RECORDS },
+  freshindexPruneIds: { lua: PRUNE_IDS },
+  freshindexQuarantineAdd: { numberOfKeys: 1, lua: QUARANTINE_ADD },
+  freshindexRecordCleanCheck: { numberOfKeys: 1, lua: RECORD_CLEAN_CHECK },
+} as const;
+
+type Args = (string | number)[];
+
+/** The scripts as commands of a client. Variable-key scripts take the key count first. */
+export interface ScriptCommands {
+  freshindexGuardedWrite(...args: Args): Promise<string>;
+  freshindexSwapPointer(...args: Args): Promise<number>;
+  freshindexDeleteRecords(numberOfKeys: number, ...args: Args): Promise<number>;
+  freshindexPruneIds(numberOfKeys: number, ...args: Args): Promise<number>;
+  freshindexQuarantineAdd(...args: Args): Promise<number>;
+  freshindexRecordCleanCheck(...args: Args): Promise<number | null>;
+}
+
+/** The same commands, queued on a pipeline. */
+export interface ScriptPipeline extends ChainableCommander {
+  freshindexGuardedWrite(...args: Args): ScriptPipeline;
+  freshindexDeleteRecords(numberOfKeys: number, ...args: Args): ScriptPipeline;
+  freshindexPruneIds(numberOfKeys: number, ...args: Args): ScriptPipeline;
+}
+
+/** A client with the scripts defined (EVALSHA, falling back to EVAL once per connection). */
+export type ScriptedRedis = Redis & ScriptCommands;
+
+/** Defines the scripts on `client` (idempotent) and returns it, typed. */
+export function withScripts(client: Redis): ScriptedRedis {
+  const scripted = client as ScriptedRedis;
+  for (const [name, definition] of Object.entries(SCRIPTS)) {
+    if (typeof (scripted as unknown as Record<string, unknown>)[name] !== 'function') client.defineCommand(name, definition);
+  }
+  return scripted;
+}
+
+/** A pipeline of `client` that knows the scripts. */
+export function scriptPipeline(client: ScriptedRedis): ScriptPipeline {
+  return client.pipeline() as ScriptPipeline;
+}

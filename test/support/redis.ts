@@ -1,0 +1,82 @@
+/**
+ * A real, throw-away `redis-server` for the integration suite: on a free port, without
+ * persistence, killed on `stop()`. The suite requires redis-server (CI installs it).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+
+export interface RedisTestServer {
+  url: string;
+  port: number;
+  /** A new client of this server; the caller quits it. */
+  client(): Redis;
+  /** Empties the server (between tests). */
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts a redis-server. Call in `beforeAll`, stop in `afterAll`. */
+export async function startRedis(): Promise<RedisTestServer> {
+  if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
+    throw new Error('redis-server is required by the integration suite but not installed: apt-get install redis-server (CI installs it)');
+  }
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const url = `redis://127.0.0.1:${port}`;
+  const admin = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  // Failures surface through the commands; the connection's own error events are noise here.
+  admin.on('error', () => undefined);
+  await waitForPing(admin, child);
+  return {
+    url,
+    port,
+    client() {
+      const client = new Redis(url, { maxRetriesPerRequest: 1 });
+      client.on('error', () => undefined);
+      return client;
+    },
+    async flush() {
+      await admin.flushall();
+    },
+    async stop() {
+      admin.disconnect();
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function waitForPing(admin: Redis, child: ChildProcess): Promise<void> {
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}: ${stderr.trim()}`);
+    try {
+      if (admin.status !== 'ready') await admin.connect();
+      if ((await admin.ping()) === 'PONG') return;
+    } catch {
+      admin.disconnect();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  child.kill('SIGKILL');
+  throw new Error(`redis-server did not answer PING within 10 s: ${stderr.trim()}`);
+}
