@@ -161,7 +161,7 @@ async function applyType(deps: ApplyDeps, resolved: ResolvedType, groups: Group[
     }
   }
 
-  const planned: Array<{ group: Group; write: RecordWrite | { kind: 'delete'; id: string; version?: undefined } }> = [];
+  const planned: Array<{ group: Group; write: RecordWrite | UnversionedDelete }> = [];
   for (const group of groups) {
     if (outcomes.has(group.winner.key)) continue;
     const { change } = group.winner;
@@ -170,7 +170,9 @@ async function applyType(deps: ApplyDeps, resolved: ResolvedType, groups: Group[
       if (doc !== undefined) {
         planned.push({ group, write: toUpsert(config, group.id, doc) });
       } else {
-        planned.push({ group, write: { kind: 'delete', id: group.id, version: eventVersion(change) } });
+        // Gone at the source: tombstone at the newest version any change of the group named (a
+        // collapsed versioned delete must keep its version), or at the stored one if that is newer.
+        planned.push({ group, write: { kind: 'delete', id: group.id, version: undefined, atLeast: newestEventVersion(group) } });
       }
     } catch (error) {
       fail(group, error);
@@ -206,20 +208,36 @@ async function applyType(deps: ApplyDeps, resolved: ResolvedType, groups: Group[
   return outcomes;
 }
 
+/** A delete whose version is only known once the index was read. */
+interface UnversionedDelete {
+  kind: 'delete';
+  id: string;
+  version: undefined;
+  /** The newest version the changes of the resource named, if any. */
+  atLeast: number | undefined;
+}
+
+function newestEventVersion(group: Group): number | undefined {
+  const versions = group.members.map((member) => eventVersion(member.change)).filter((v): v is number => v !== undefined);
+  return versions.length > 0 ? Math.max(...versions) : undefined;
+}
+
 /**
- * A delete with no version (the source said "not found", the event named none) is tombstoned at
- * the version the index holds: at an equal version a delete wins, while a newer upsert racing
- * it still wins over the tombstone.
+ * A delete the source confirmed without a version is tombstoned at the newest version known: the
+ * events' own, or the one the index holds. At an equal version a delete wins, while a newer upsert
+ * racing it still wins over the tombstone.
  */
 async function resolveDeleteVersions(
   records: RecordStore,
   type: string,
   activeGeneration: number,
-  writes: ReadonlyArray<RecordWrite | { kind: 'delete'; id: string; version?: undefined }>,
+  writes: ReadonlyArray<RecordWrite | UnversionedDelete>,
 ): Promise<RecordWrite[]> {
   const unknown = writes.filter((write) => write.version === undefined).map((write) => write.id);
-  const stored = unknown.length > 0 ? await records.getRecords(type, activeGeneration, unknown) : new Map();
+  const stored = unknown.length > 0 ? await records.getRecords(type, activeGeneration, unknown) : new Map<string, { version: number }>();
   return writes.map((write) =>
-    write.version === undefined ? { kind: 'delete', id: write.id, version: stored.get(write.id)?.version ?? 0 } : write,
+    write.version === undefined
+      ? { kind: 'delete', id: write.id, version: Math.max(stored.get(write.id)?.version ?? 0, write.atLeast ?? 0) }
+      : write,
   );
 }

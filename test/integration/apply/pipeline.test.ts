@@ -199,3 +199,34 @@ describe('incremental updates, end to end', () => {
     expect(await pipeline.deadLetters()).toEqual([]);
   }, 120_000);
 });
+
+describe('collapsed deletes', () => {
+  let aws: AwsTestEnv;
+  let cms: CmsServer;
+  let pipeline: Pipeline;
+
+  beforeAll(async () => {
+    aws = await startAws();
+    cms = await startCmsServer();
+    pipeline = await startPipeline(aws, videoConfig(cms));
+    await pipeline.stop(); // the handler is driven directly below, so both changes share one batch
+  });
+  afterAll(async () => {
+    await cms.stop();
+    await aws.stop();
+  });
+
+  it('keeps the version of a delete collapsed with a bare upsert, so a late older upsert cannot resurrect it', async () => {
+    const { applyChanges } = await import('../../../lambdas/core/apply.ts');
+    await applyChanges(pipeline.runtime, [
+      { key: 'a', change: upsert('gone', 2, { title: 'two' }) },
+    ]);
+    await applyChanges(pipeline.runtime, [
+      { key: 'b', change: { type: 'video', id: 'gone', op: 'delete', version: 9 } },
+      { key: 'c', change: { type: 'video', id: 'gone', op: 'upsert' } },
+    ]);
+    await applyChanges(pipeline.runtime, [{ key: 'd', change: upsert('gone', 5, { title: 'late' }) }]);
+
+    expect(await pipeline.read('video', 'gone')).toMatchObject({ deleted: true, version: 9 });
+  });
+});
