@@ -1,0 +1,194 @@
+/**
+ * The apply benchmark (issue #2): throughput of the real apply handler, AWS API calls per 1,000
+ * changes, and the cost of a million changes, against a naive baseline measured in the same run.
+ * See docs/benchmarks.md for what every figure means.
+ */
+import { performance } from 'node:perf_hooks';
+import { US_EAST_1_PRICES, type Prices } from './prices.ts';
+import { mergeTallies, scaleTallies, type Tallies } from './support/api-calls.ts';
+import { COST_LINES, costPerMillion, type CostPerMillion } from './support/cost.ts';
+import { startBenchBackend, type BenchBackend } from './support/harness.ts';
+import { runScenarios, type ScenarioResult, type ScenarioSpec } from './support/scenario.ts';
+import { count, dollars, formatTable, ratio } from './support/table.ts';
+import { measureTransport, type TransportResult } from './support/transport.ts';
+import { DEFAULT_WORKLOAD, generateEdits, type ChangeShape, type WorkloadOptions } from './support/workload.ts';
+
+export interface ApplyBenchOptions {
+  workload?: WorkloadOptions;
+  /** Memory of the apply function, for GB-seconds. @default 1024 (the construct's default) */
+  memoryMb?: number;
+  prices?: Prices;
+  /** Where lines go. @default console.log */
+  print?: (line: string) => void;
+}
+
+/** One scenario with its transport and its cost. */
+export interface MeasuredPath {
+  run: ScenarioResult;
+  transport: TransportResult;
+  /** Handler and transport calls together, per 1,000 changes. */
+  callsPer1000: Tallies;
+  cost: CostPerMillion;
+  recordsPerSecond: number;
+}
+
+export interface ShapeResult {
+  shape: ChangeShape;
+  baseline: MeasuredPath;
+  paths: MeasuredPath[];
+}
+
+export interface ApplyBenchResult {
+  shapes: ShapeResult[];
+  seconds: number;
+}
+
+const SCENARIOS: readonly ScenarioSpec[] = [
+  { label: 'naive, 1/invocation', implementation: 'naive', batchSize: 1 },
+  { label: 'freshindex, batch 10', implementation: 'freshindex', batchSize: 10 },
+  { label: 'freshindex, batch 100', implementation: 'freshindex', batchSize: 100 },
+];
+
+const SHAPE_TITLES: Record<ChangeShape, string> = {
+  doc: 'changes carrying their document (no source read)',
+  source: 'changes carrying type and id only (document read from an HTTP CMS)',
+};
+
+/**
+ * Runs the apply benchmark on in-process emulators and prints its report. Each shape of change
+ * runs the baseline and the real handler (batches of 10 and 100) over the same edits.
+ */
+export async function benchApply(options: ApplyBenchOptions = {}): Promise<ApplyBenchResult> {
+  const print = options.print ?? ((line: string) => console.log(line));
+  const workload = options.workload ?? DEFAULT_WORKLOAD;
+  const memoryMb = options.memoryMb ?? 1024;
+  const prices = options.prices ?? US_EAST_1_PRICES;
+  const began = performance.now();
+  const backend = await startBenchBackend();
+  try {
+    await warmUp(backend);
+    const shapes: ShapeResult[] = [];
+    for (const shape of ['doc', 'source'] as const) {
+      const edits = generateEdits(shape, workload);
+      const runs = await runScenarios(backend, SCENARIOS, edits);
+      const paths: MeasuredPath[] = [];
+      for (const run of runs) {
+        const transport = await measureTransport(backend, edits, run.batchSize);
+        const calls = mergeTallies(transport.calls, run.handlerCalls);
+        paths.push({
+          run,
+          transport,
+          callsPer1000: scaleTallies(calls, 1000 / run.changes),
+          cost: costPerMillion({ changes: run.changes, calls, invocations: run.invocations, billedMs: run.billedMs, memoryMb }, prices),
+          recordsPerSecond: run.changes / (run.handlerMs / 1000),
+        });
+      }
+      const [baseline] = paths as [MeasuredPath];
+      const result = { shape, baseline, paths };
+      shapes.push(result);
+      printShape(print, result, workload);
+    }
+    const seconds = (performance.now() - began) / 1000;
+    printAssumptions(print, memoryMb, prices, shapes);
+    printSummary(print, shapes, seconds);
+    return { shapes, seconds };
+  } finally {
+    await backend.stop();
+  }
+}
+
+/** JIT, connections and the emulators' first tables: run a small workload through both handlers, unreported. */
+async function warmUp(backend: BenchBackend): Promise<void> {
+  const edits = generateEdits('doc', { ...DEFAULT_WORKLOAD, changes: 200, resources: 100, seed: 7 });
+  await runScenarios(backend, SCENARIOS, edits);
+  backend.calls.take();
+}
+
+function printShape(print: (line: string) => void, result: ShapeResult, workload: WorkloadOptions): void {
+  const { baseline, paths } = result;
+  const headers = ['', ...paths.map((path) => path.run.label)];
+  print('');
+  print(`== apply: ${SHAPE_TITLES[result.shape]} ==`);
+  print(
+    `   ${workload.changes.toLocaleString('en-US')} changes to ${baseline.run.resources} resources (${Math.round(workload.burstShare * 100)}% re-edit one of the last ${workload.recentWindow} edited, ${Math.round(workload.deleteShare * 100)}% deletes); index checked against the last edit of every resource after each run`,
+  );
+
+  print('');
+  print('Throughput: one warm instance, invocations one after another, handler time only');
+  print(
+    formatTable(headers, [
+      ['invocations', ...paths.map((path) => count(path.run.invocations))],
+      ['mean ms per invocation', ...paths.map((path) => (path.run.handlerMs / path.run.invocations).toFixed(1))],
+      ['records applied per second', ...paths.map((path) => count(Math.round(path.recordsPerSecond)))],
+      ['vs baseline', ...paths.map((path) => ratio(path.recordsPerSecond, baseline.recordsPerSecond))],
+    ]),
+  );
+
+  print('');
+  print('AWS API calls per 1,000 changes, by operation (counted by SDK middleware; * computed)');
+  const keys = [...new Set(paths.flatMap((path) => [...path.callsPer1000.keys()]))].sort();
+  const totalCalls = (path: MeasuredPath) => [...path.callsPer1000.values()].reduce((sum, tally) => sum + tally.calls, 0);
+  print(
+    formatTable(headers, [
+      ...keys.map((key) => [key.includes('(SNS delivery)') ? `${key} *` : key, ...paths.map((path) => count(path.callsPer1000.get(key)?.calls ?? 0))]),
+      ['total calls', ...paths.map((path) => count(totalCalls(path)))],
+      ['vs baseline', ...paths.map((path) => ratio(totalCalls(path), totalCalls(baseline)))],
+      ['DynamoDB WRU', ...paths.map((path) => count(units(path, 'wru')))],
+      ['DynamoDB RRU', ...paths.map((path) => count(units(path, 'rru')))],
+      ['source HTTP requests', ...paths.map((path) => count((path.run.sourceRequests * 1000) / path.run.changes))],
+    ]),
+  );
+
+  print('');
+  print(`Cost per million changes, us-east-1 list prices of ${US_EAST_1_PRICES.asOf} (bench/prices.ts)`);
+  print(
+    formatTable(headers, [
+      ...COST_LINES.map(([key, label]) => [label, ...paths.map((path) => dollars(path.cost[key]))]),
+      ['total', ...paths.map((path) => dollars(path.cost.total))],
+      ['vs baseline', ...paths.map((path) => ratio(path.cost.total, baseline.cost.total))],
+    ]),
+  );
+
+  const notes = paths.filter((path) => path.run.failures > 0 || path.run.lowTombstones > 0);
+  for (const path of notes) {
+    if (path.run.failures > 0) print(`   note (${path.run.label}): ${path.run.failures} records reported as batch item failures`);
+    if (path.run.lowTombstones > 0) {
+      print(
+        `   note (${path.run.label}): ${path.run.lowTombstones} deleted resources hold a tombstone below their delete's version (the delete shared a batch with an upsert that read the source, and the source's "not found" is tombstoned at the stored version)`,
+      );
+    }
+  }
+}
+
+function units(path: MeasuredPath, unit: 'wru' | 'rru'): number {
+  return [...path.callsPer1000.values()].reduce((sum, tally) => sum + tally[unit], 0);
+}
+
+function printAssumptions(print: (line: string) => void, memoryMb: number, prices: Prices, shapes: ShapeResult[]): void {
+  const durations = shapes.flatMap((shape) => shape.paths.map((path) => `${shape.shape}/${path.run.label} ${(path.run.billedMs / path.run.invocations).toFixed(1)} ms`));
+  print('');
+  print('Assumptions');
+  print(`  - Lambda: arm64, ${memoryMb} MB; duration = the handler time measured here against the emulators, rounded up per invocation: ${durations.join('; ')}.`);
+  print('    Real DynamoDB and CMS latencies differ from in-process emulators: read the duration line as an order of magnitude.');
+  print('  - Invocations are full batches (sustained load). At low traffic batches are smaller and the batched paths cost more per change.');
+  print('  - SNS: the CMS publishes one Publish per change (freshindex/publisher). Delivery to SQS is free for SNS; its enqueue is counted as one SQS request per message (*).');
+  print("  - SQS receive and delete calls are those the local event source (lambdas/local/event-source.ts) made for the same messages; Lambda's pollers differ in detail, and their idle long polls (a fixed cost per queue, not per change) are not counted.");
+  print(`  - DynamoDB on-demand: a write of up to 1 KB is 1 WRU (failed conditional writes included); a strongly consistent read of up to 4 KB is 1 RRU, 0.5 eventually consistent. Item sizes are computed from each request.`);
+  print('  - The first pointer read of each instance is left out; its re-reads (one GetItem per type per pointerCacheSeconds) are counted. CloudWatch logs and metrics are not priced.');
+  print('  - Throughput is measured with the emulators in this process: dynalite is CPU-bound, so concurrent writes gain little here; against real DynamoDB (latency-bound) batching gains more.');
+  print(`  - Prices: ${prices.region}, ${prices.asOf}, first tier, free tiers ignored (bench/prices.ts).`);
+}
+
+function printSummary(print: (line: string) => void, shapes: ShapeResult[], seconds: number): void {
+  print('');
+  print('Summary (ratios against the naive baseline measured in this run)');
+  for (const { shape, baseline, paths } of shapes) {
+    for (const path of paths.slice(1)) {
+      const calls = (p: MeasuredPath) => [...p.callsPer1000.values()].reduce((sum, tally) => sum + tally.calls, 0);
+      print(
+        `  ${shape.padEnd(6)} ${path.run.label.padEnd(22)} throughput ${ratio(path.recordsPerSecond, baseline.recordsPerSecond).padStart(6)}   AWS calls ${ratio(calls(path), calls(baseline)).padStart(6)}   cost ${ratio(path.cost.total, baseline.cost.total).padStart(6)}`,
+      );
+    }
+  }
+  print(`  (apply benchmark took ${seconds.toFixed(0)} s)`);
+}

@@ -1,0 +1,77 @@
+/**
+ * What the ops API runs on. The handler (lambdas/handlers/api.ts) wires these to DynamoDB,
+ * AWS Batch and the source adapters; tests wire fakes or emulators.
+ */
+import type { ResolvedType } from '../core/apply.ts';
+import type { AuditReport } from '../core/audit/report.ts';
+import type { PointerCache } from '../core/pointer-cache.ts';
+import type { CatchUpLog, Clock, PointerStore, QuarantineStore, RecordStore } from '../core/ports.ts';
+import type { GenerationCounter, Lease } from '../core/rebuild/ports.ts';
+import type { BuildRecord } from '../core/rebuild/report.ts';
+import type { DifferenceCounters } from '../core/verify/ports.ts';
+
+/** A rebuild job to start. */
+export interface BuildRequest {
+  type: string;
+  /** Why the operator asked for it (shown in the job's name and logs). */
+  reason?: string;
+  /** Who asked (the caller's IAM ARN behind API Gateway), when known. */
+  requestedBy?: string;
+}
+
+/** A submitted rebuild job. */
+export interface SubmittedBuild {
+  /** The job's id (AWS Batch job id, or the local process id). */
+  jobId: string;
+  jobName: string;
+}
+
+/**
+ * Starts a rebuild of one type outside the API's process: AWS Batch SubmitJob on AWS (see
+ * lambdas/adapters/batch/build-launcher.ts), a child process locally.
+ */
+export interface BuildLauncher {
+  submit(request: BuildRequest): Promise<SubmittedBuild>;
+}
+
+/** Where build and audit reports are read from (the control table on AWS). */
+export interface StatusReader {
+  /** The type's most recently started build. */
+  latestBuild(type: string): Promise<BuildRecord | undefined>;
+  /** The type's recent builds, newest first. */
+  recentBuilds(type: string, limit: number): Promise<BuildRecord[]>;
+  latestAudit(type: string): Promise<AuditReport | undefined>;
+}
+
+/** A status reader for deployments that have no build or audit records yet. */
+export const emptyStatusReader: StatusReader = {
+  latestBuild: async () => undefined,
+  recentBuilds: async () => [],
+  latestAudit: async () => undefined,
+};
+
+/** The structured log of the API (Powertools' Logger fits it). */
+export interface ApiLog {
+  info(message: string, attributes?: Record<string, unknown>): void;
+  error(message: string, attributes?: Record<string, unknown>): void;
+}
+
+/** Everything the routes use. */
+export interface OpsDeps {
+  types: ReadonlyMap<string, ResolvedType>;
+  store: PointerStore & RecordStore;
+  /** The applier's pointer cache (reindex writes through it; a rollback invalidates it). */
+  pointers: PointerCache;
+  catchUp: CatchUpLog;
+  quarantine: QuarantineStore;
+  /** The checker's counters, cleared when an operator releases a resource. */
+  counters: DifferenceCounters;
+  status: StatusReader;
+  launcher: BuildLauncher;
+  /** The build leases: a rebuild is refused (409) while a live lease is held. Optional. */
+  leases?: { read(type: string): Promise<Lease | undefined> };
+  /** Counts a generation's live records for `?count=exact`. @default a scan of the record store */
+  counter?: GenerationCounter;
+  clock: Clock;
+  log: ApiLog;
+}
