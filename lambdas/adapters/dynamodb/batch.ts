@@ -18,42 +18,25 @@ export const DEFAULT_UNPROCESSED_RETRY: UnprocessedRetry = { retries: 8, minTime
 
 class Unprocessed extends Error {
   constructor(readonly count: number) {
-    super(`${count} items left unprocessed`);
+    super(`${count} left unprocessed`);
   }
 }
 
 /**
- * Writes requests with BatchWriteItem, 25 per call, `concurrency` calls at a time. Unprocessed
- * items are retried with exponential backoff and jitter; what is still unprocessed after the last
- * try fails the call with a retryable StoreError.
+ * Runs `call` on `pending` until DynamoDB has processed all of it: `call` returns what was left
+ * unprocessed, which is retried with exponential backoff and jitter. Still unprocessed after the
+ * last try: a retryable StoreError, so the caller's caller (SQS, the job) tries again later.
  */
-export async function batchWriteAll(
-  client: DynamoDBDocumentClient,
-  table: string,
-  requests: readonly WriteRequest[],
-  options: { concurrency?: number; retry?: UnprocessedRetry } = {},
-): Promise<void> {
-  const limit = pLimit(options.concurrency ?? 4);
-  const chunks: WriteRequest[][] = [];
-  for (let i = 0; i < requests.length; i += 25) chunks.push(requests.slice(i, i + 25));
-  await Promise.all(chunks.map((chunk) => limit(() => writeChunk(client, table, chunk, options.retry ?? DEFAULT_UNPROCESSED_RETRY))));
-}
-
-async function writeChunk(client: DynamoDBDocumentClient, table: string, chunk: WriteRequest[], retry: UnprocessedRetry): Promise<void> {
-  let pending = chunk;
+async function untilProcessed<T>(operation: string, table: string, pending: T[], call: (pending: T[]) => Promise<T[]>, retry: UnprocessedRetry): Promise<void> {
+  let left = pending;
   await pRetry(
     async () => {
-      let response;
       try {
-        response = await client.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+        left = await call(left);
       } catch (error) {
-        throw translateDynamoError(error, 'BatchWriteItem', { table });
+        throw translateDynamoError(error, operation, { table });
       }
-      const left = (response.UnprocessedItems?.[table] ?? []) as WriteRequest[];
-      if (left.length > 0) {
-        pending = left;
-        throw new Unprocessed(left.length);
-      }
+      if (left.length > 0) throw new Unprocessed(left.length);
     },
     {
       retries: retry.retries,
@@ -63,16 +46,44 @@ async function writeChunk(client: DynamoDBDocumentClient, table: string, chunk: 
       shouldRetry: ({ error }) => error instanceof Unprocessed || (error instanceof StoreError && error.retryable),
     },
   ).catch((error: unknown) => {
-    if (error instanceof Unprocessed) {
-      throw new StoreError(`BatchWriteItem left ${error.count} items unprocessed after ${retry.retries} retries`, { retryable: true, context: { table } });
-    }
-    throw error;
+    if (!(error instanceof Unprocessed)) throw error;
+    throw new StoreError(`${operation} left ${error.count} unprocessed after ${retry.retries} retries`, { retryable: true, context: { table } });
   });
 }
 
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
 /**
- * Reads keys with BatchGetItem, 100 per call, `concurrency` calls at a time; unprocessed keys are
- * retried with exponential backoff and jitter. Returns the items found, in no particular order.
+ * Writes requests with BatchWriteItem, 25 per call, `concurrency` calls at a time, unprocessed
+ * items retried (see `untilProcessed`).
+ */
+export async function batchWriteAll(
+  client: DynamoDBDocumentClient,
+  table: string,
+  requests: readonly WriteRequest[],
+  options: { concurrency?: number; retry?: UnprocessedRetry } = {},
+): Promise<void> {
+  const limit = pLimit(options.concurrency ?? 4);
+  const retry = options.retry ?? DEFAULT_UNPROCESSED_RETRY;
+  await Promise.all(
+    chunk(requests, 25).map((requestsOfCall) =>
+      limit(() =>
+        untilProcessed('BatchWriteItem', table, requestsOfCall, async (pending) => {
+          const response = await client.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+          return (response.UnprocessedItems?.[table] ?? []) as WriteRequest[];
+        }, retry),
+      ),
+    ),
+  );
+}
+
+/**
+ * Reads keys with BatchGetItem, 100 per call, `concurrency` calls at a time, unprocessed keys
+ * retried (see `untilProcessed`). Returns the items found, in no particular order.
  */
 export async function batchGetAll(
   client: DynamoDBDocumentClient,
@@ -82,54 +93,27 @@ export async function batchGetAll(
 ): Promise<Record<string, unknown>[]> {
   const limit = pLimit(options.concurrency ?? 8);
   const retry = options.retry ?? DEFAULT_UNPROCESSED_RETRY;
-  const chunks: Key[][] = [];
-  for (let i = 0; i < keys.length; i += 100) chunks.push(keys.slice(i, i + 100));
-  const pages = await Promise.all(
-    chunks.map((chunk) =>
-      limit(async () => {
-        const found: Record<string, unknown>[] = [];
-        let pending = chunk;
-        await pRetry(
-          async () => {
-            let response;
-            try {
-              response = await client.send(
-                new BatchGetCommand({
-                  RequestItems: {
-                    [table]: {
-                      Keys: pending,
-                      ConsistentRead: options.consistentRead ?? false,
-                      ...(options.projection ? { ProjectionExpression: options.projection, ExpressionAttributeNames: options.names } : {}),
-                    },
-                  },
-                }),
-              );
-            } catch (error) {
-              throw translateDynamoError(error, 'BatchGetItem', { table });
-            }
-            found.push(...((response.Responses?.[table] ?? []) as Record<string, unknown>[]));
-            const left = (response.UnprocessedKeys?.[table]?.Keys ?? []) as Key[];
-            if (left.length > 0) {
-              pending = left;
-              throw new Unprocessed(left.length);
-            }
-          },
-          {
-            retries: retry.retries,
-            minTimeout: retry.minTimeoutMs,
-            maxTimeout: retry.maxTimeoutMs,
-            randomize: true,
-            shouldRetry: ({ error }) => error instanceof Unprocessed || (error instanceof StoreError && error.retryable),
-          },
-        ).catch((error: unknown) => {
-          if (error instanceof Unprocessed) {
-            throw new StoreError(`BatchGetItem left ${error.count} keys unprocessed after ${retry.retries} retries`, { retryable: true, context: { table } });
-          }
-          throw error;
-        });
-        return found;
-      }),
+  const found: Record<string, unknown>[] = [];
+  await Promise.all(
+    chunk(keys, 100).map((keysOfCall) =>
+      limit(() =>
+        untilProcessed('BatchGetItem', table, keysOfCall, async (pending) => {
+          const response = await client.send(
+            new BatchGetCommand({
+              RequestItems: {
+                [table]: {
+                  Keys: pending,
+                  ConsistentRead: options.consistentRead ?? false,
+                  ...(options.projection ? { ProjectionExpression: options.projection, ExpressionAttributeNames: options.names } : {}),
+                },
+              },
+            }),
+          );
+          found.push(...((response.Responses?.[table] ?? []) as Record<string, unknown>[]));
+          return (response.UnprocessedKeys?.[table]?.Keys ?? []) as Key[];
+        }, retry),
+      ),
     ),
   );
-  return pages.flat();
+  return found;
 }

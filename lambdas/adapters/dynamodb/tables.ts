@@ -12,8 +12,7 @@ export interface TableNames {
   controlTable: string;
 }
 
-/** The index table: `pk` (S) = `type#id`, `sk` (N) = generation; TTL on `expiresAt`. Mirrors lib/. */
-export function indexTableDefinition(name: string): CreateTableCommandInput {
+function tableDefinition(name: string, sortKeyType: 'S' | 'N'): CreateTableCommandInput {
   return {
     TableName: name,
     BillingMode: 'PAY_PER_REQUEST',
@@ -23,25 +22,19 @@ export function indexTableDefinition(name: string): CreateTableCommandInput {
     ],
     AttributeDefinitions: [
       { AttributeName: 'pk', AttributeType: 'S' },
-      { AttributeName: 'sk', AttributeType: 'N' },
+      { AttributeName: 'sk', AttributeType: sortKeyType },
     ],
   };
 }
 
+/** The index table: `pk` (S) = `type#id`, `sk` (N) = generation; TTL on `expiresAt`. Mirrors lib/. */
+export function indexTableDefinition(name: string): CreateTableCommandInput {
+  return tableDefinition(name, 'N');
+}
+
 /** The control table: `pk` (S), `sk` (S); TTL on `expiresAt`. Mirrors lib/. */
 export function controlTableDefinition(name: string): CreateTableCommandInput {
-  return {
-    TableName: name,
-    BillingMode: 'PAY_PER_REQUEST',
-    KeySchema: [
-      { AttributeName: 'pk', KeyType: 'HASH' },
-      { AttributeName: 'sk', KeyType: 'RANGE' },
-    ],
-    AttributeDefinitions: [
-      { AttributeName: 'pk', AttributeType: 'S' },
-      { AttributeName: 'sk', AttributeType: 'S' },
-    ],
-  };
+  return tableDefinition(name, 'S');
 }
 
 /**
