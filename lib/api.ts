@@ -1,0 +1,136 @@
+import { Duration } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as batch from 'aws-cdk-lib/aws-batch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { PropChecks } from './checks.ts';
+import type { FreshindexConfigFile } from './config.ts';
+import type { FreshindexDataResources } from './data.ts';
+import { FreshindexFunction, type FreshindexFunctionOptions } from './function.ts';
+import { grantSourceRead } from './source-access.ts';
+
+/** Settings of the ops API. */
+export interface OpsApiOptions extends FreshindexFunctionOptions {
+  /**
+   * The API function's timeout (API Gateway gives up after 30 s).
+   *
+   * @default Duration.seconds(29)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Steady-state requests per second the API accepts.
+   *
+   * @default 50
+   */
+  readonly rateLimit?: number;
+  /**
+   * Requests the API accepts in a burst.
+   *
+   * @default 100
+   */
+  readonly burstLimit?: number;
+}
+
+/** Props of {@link OpsApi}. */
+export interface OpsApiProps extends OpsApiOptions {
+  /** The user's config file, loaded and validated. */
+  readonly config: FreshindexConfigFile;
+  /** The tables. */
+  readonly data: Pick<FreshindexDataResources, 'indexTable' | 'controlTable'>;
+  /** Where "rebuild one type" submits the job. */
+  readonly jobQueue: batch.IJobQueue;
+  readonly jobDefinition: batch.IJobDefinition;
+}
+
+/**
+ * The operators' HTTP API: an API Gateway HTTP API whose every route requires IAM (SigV4)
+ * authorization, in front of the api function (Fastify through its Lambda adapter), with
+ * access logs and throttling. The function may read and write both tables (status, reindex,
+ * rollback, quarantine release), submit the rebuild job and read the config's sources.
+ *
+ * Callers need `execute-api:Invoke` on the API: see {@link OpsApi.grantInvoke}.
+ */
+export class OpsApi extends Construct {
+  public readonly handler: FreshindexFunction;
+  public readonly httpApi: apigwv2.HttpApi;
+  public readonly stage: apigwv2.HttpStage;
+  /** The API's base URL. */
+  public readonly url: string;
+  public readonly accessLogs: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: OpsApiProps) {
+    super(scope, id);
+    const timeout = props.timeout ?? Duration.seconds(29);
+    new PropChecks(this.node.path)
+      .durationInRange('timeout', timeout, 1, 29)
+      .inRange('rateLimit', props.rateLimit, 1, 10_000)
+      .inRange('burstLimit', props.burstLimit, 1, 5_000)
+      .throwIfAny();
+
+    const { indexTable, controlTable } = props.data;
+    this.handler = new FreshindexFunction(this, 'Handler', {
+      ...props,
+      handler: 'api',
+      configFile: props.config.path,
+      timeout,
+      environment: {
+        ...props.environment,
+        FRESHINDEX_INDEX_TABLE: indexTable.tableName,
+        FRESHINDEX_CONTROL_TABLE: controlTable.tableName,
+        FRESHINDEX_JOB_QUEUE: props.jobQueue.jobQueueArn,
+        FRESHINDEX_JOB_DEFINITION: props.jobDefinition.jobDefinitionArn,
+      },
+    });
+    const fn = this.handler.function;
+    indexTable.grantReadWriteData(fn);
+    controlTable.grantReadWriteData(fn);
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['batch:SubmitJob'], resources: [props.jobQueue.jobQueueArn, props.jobDefinition.jobDefinitionArn] }),
+    );
+    grantSourceRead(fn, this, props.config.config.types);
+
+    this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
+      description: 'freshindex operations API (IAM authorization)',
+      defaultIntegration: new HttpLambdaIntegration('Integration', fn),
+      defaultAuthorizer: new HttpIamAuthorizer(),
+      createDefaultStage: false,
+    });
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
+    this.stage = this.httpApi.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.rateLimit ?? 50, burstLimit: props.burstLimit ?? 100 },
+      accessLogSettings: { destination: new apigwv2.LogGroupLogDestination(this.accessLogs), format: accessLogFormat() },
+    });
+    this.url = this.stage.url;
+  }
+
+  /** Lets `grantee` call every route of the API (`execute-api:Invoke`). */
+  grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['execute-api:Invoke'],
+      resourceArns: [this.httpApi.arnForExecuteApi()],
+    });
+  }
+}
+
+function accessLogFormat(): apigw.AccessLogFormat {
+  return apigw.AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: '$context.requestId',
+      requestTime: '$context.requestTime',
+      caller: '$context.identity.userArn',
+      sourceIp: '$context.identity.sourceIp',
+      method: '$context.httpMethod',
+      path: '$context.path',
+      status: '$context.status',
+      latencyMs: '$context.responseLatency',
+      integrationError: '$context.integrationErrorMessage',
+    }),
+  );
+}

@@ -1,0 +1,48 @@
+import { Construct } from 'constructs';
+import type { FreshindexConfigFile } from './config.ts';
+import type { FreshindexDataResources } from './data.ts';
+import { QueueConsumer, type QueueConsumerOptions } from './queue-consumer.ts';
+import { acknowledge, KMS_SEND_ACTIONS } from './nag.ts';
+import { grantSourceRead } from './source-access.ts';
+
+/** Props of {@link IncrementalApply}. */
+export interface IncrementalApplyProps extends QueueConsumerOptions {
+  /** The user's config file, loaded and validated. */
+  readonly config: FreshindexConfigFile;
+  /** The tables and the apply queue. */
+  readonly data: Pick<FreshindexDataResources, 'indexTable' | 'controlTable' | 'applyQueue'>;
+}
+
+/**
+ * The incremental path: the apply function reading the apply queue, allowed to read and write
+ * both tables, to send poison messages (with their reason) to its dead-letter queue, and to
+ * read the config's sources.
+ */
+export class IncrementalApply extends Construct {
+  /** The apply function and its event source. */
+  public readonly consumer: QueueConsumer;
+
+  constructor(scope: Construct, id: string, props: IncrementalApplyProps) {
+    super(scope, id);
+    const { indexTable, controlTable, applyQueue } = props.data;
+    this.consumer = new QueueConsumer(this, 'Consumer', {
+      ...props,
+      handler: 'apply',
+      configFile: props.config.path,
+      queue: applyQueue,
+      environment: {
+        ...props.environment,
+        FRESHINDEX_INDEX_TABLE: indexTable.tableName,
+        FRESHINDEX_CONTROL_TABLE: controlTable.tableName,
+        FRESHINDEX_APPLY_DLQ_URL: applyQueue.deadLetterQueue.queueUrl,
+        FRESHINDEX_MAX_RECEIVE_COUNT: String(applyQueue.maxReceiveCount),
+      },
+    });
+    const fn = this.consumer.function;
+    indexTable.grantReadWriteData(fn);
+    controlTable.grantReadWriteData(fn);
+    applyQueue.deadLetterQueue.grantSendMessages(fn);
+    grantSourceRead(fn, this, props.config.config.types);
+    acknowledge(this, KMS_SEND_ACTIONS);
+  }
+}

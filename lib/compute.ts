@@ -1,0 +1,99 @@
+import { Construct } from 'constructs';
+import { OpsApi, type OpsApiOptions } from './api.ts';
+import { IncrementalApply } from './apply.ts';
+import type { FreshindexConfigFile } from './config.ts';
+import type { FreshindexDataResources } from './data.ts';
+import type { FreshindexFunctionOptions } from './function.ts';
+import { IndexJobs, type IndexJobsOptions } from './jobs.ts';
+import type { QueueConsumerOptions } from './queue-consumer.ts';
+import { JobSchedules, type JobSchedulesOptions } from './schedules.ts';
+import { annotateSources } from './source-access.ts';
+import { ConsistencyChecker } from './verify.ts';
+
+/** Props of {@link FreshindexCompute}. */
+export interface FreshindexComputeProps {
+  /** The user's config file, loaded and validated (`loadFreshindexConfig`). */
+  readonly config: FreshindexConfigFile;
+  /** The stateful resources (a `FreshindexData` construct, or `FreshindexDataStack.resources`). */
+  readonly data: FreshindexDataResources;
+  /**
+   * The apply function and how it reads its queue.
+   *
+   * @default - batches of 10, no batching window, 1024 MiB
+   */
+  readonly apply?: QueueConsumerOptions;
+  /**
+   * The verify function and how it reads its queue.
+   *
+   * @default - batches of 10, no batching window, 1024 MiB
+   */
+  readonly verify?: QueueConsumerOptions;
+  /**
+   * The ops API and its function.
+   *
+   * @default - 29 s timeout, 50 requests/s, bursts of 100
+   */
+  readonly api?: OpsApiOptions;
+  /**
+   * The Batch jobs (rebuild, audit).
+   *
+   * @default - a new VPC, 16 vCPUs at most, 1 vCPU and 2 GiB per job, image built from the Dockerfile
+   */
+  readonly jobs?: IndexJobsOptions;
+  /**
+   * The per-type rebuild and audit schedules.
+   *
+   * @default - UTC, enabled
+   */
+  readonly schedules?: JobSchedulesOptions;
+  /**
+   * Settings every function shares (environment, log retention...); the per-function props win.
+   *
+   * @default - none
+   */
+  readonly functionDefaults?: FreshindexFunctionOptions;
+}
+
+/**
+ * The stateless half of freshindex: the apply and verify functions on their queues, the Batch
+ * rebuild and audit jobs with their schedules, and the IAM-authorized ops API. Every grant is
+ * scoped to the resources of `data` and the sources of the config.
+ */
+export class FreshindexCompute extends Construct {
+  public readonly apply: IncrementalApply;
+  public readonly verify: ConsistencyChecker;
+  public readonly jobs: IndexJobs;
+  public readonly schedules: JobSchedules;
+  public readonly api: OpsApi;
+
+  constructor(scope: Construct, id: string, props: FreshindexComputeProps) {
+    super(scope, id);
+    const { config, data } = props;
+    const defaults = props.functionDefaults ?? {};
+    annotateSources(this, config.config.types);
+
+    this.apply = new IncrementalApply(this, 'Apply', { ...defaults, ...props.apply, config, data });
+    this.verify = new ConsistencyChecker(this, 'Verify', { ...defaults, ...props.verify, config, data });
+    this.jobs = new IndexJobs(this, 'Jobs', {
+      environment: defaults.environment,
+      logRetention: defaults.logRetention,
+      ...props.jobs,
+      config,
+      data,
+    });
+    this.schedules = new JobSchedules(this, 'Schedules', {
+      ...props.schedules,
+      types: config.config.types,
+      jobQueue: this.jobs.jobQueue,
+      jobDefinition: this.jobs.jobDefinition,
+    });
+    this.api = new OpsApi(this, 'Api', {
+      ...defaults,
+      ...props.api,
+      config,
+      data,
+      jobQueue: this.jobs.jobQueue,
+      jobDefinition: this.jobs.jobDefinition,
+    });
+  }
+}

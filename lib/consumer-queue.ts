@@ -1,0 +1,100 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { PropChecks } from './checks.ts';
+
+/** AWS's advice: a queue's visibility timeout is six times its consumer function's timeout. */
+export const VISIBILITY_PER_TIMEOUT = 6;
+
+/**
+ * A queue a freshindex function consumes, with what the function's side needs to know about
+ * it. The data stack hands it to the compute stack.
+ */
+export interface ConsumerQueueRef {
+  /** The queue the function's event source reads. */
+  readonly queue: sqs.IQueue;
+  /** Where messages go after `maxReceiveCount` receives, and where the handler sends poison messages. */
+  readonly deadLetterQueue: sqs.IQueue;
+  /** Receives before SQS moves a message to the dead-letter queue. */
+  readonly maxReceiveCount: number;
+  /** The consuming function's timeout; the queue's visibility timeout is six times it. */
+  readonly consumerTimeout: Duration;
+}
+
+/** Settings of a consumer queue. */
+export interface ConsumerQueueOptions {
+  /**
+   * Receives before SQS moves a message to the dead-letter queue.
+   *
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+  /**
+   * The timeout of the function consuming this queue. The queue's visibility timeout is six
+   * times it, so a message is never redelivered while an invocation (with its retries) holds it.
+   *
+   * @default Duration.seconds(30)
+   */
+  readonly consumerTimeout?: Duration;
+  /**
+   * How long an unconsumed message is kept.
+   *
+   * @default Duration.days(4)
+   */
+  readonly retentionPeriod?: Duration;
+}
+
+/** Props of {@link ConsumerQueue}. */
+export interface ConsumerQueueProps extends ConsumerQueueOptions {
+  /** The topic the queue subscribes to. */
+  readonly topic: sns.ITopic;
+  /** The key both queues are encrypted with. */
+  readonly encryptionKey: kms.IKey;
+  /**
+   * How long SQS hides each new message before delivering it.
+   *
+   * @default Duration.seconds(0)
+   */
+  readonly deliveryDelay?: Duration;
+}
+
+/**
+ * A queue subscribed to a topic with raw message delivery (the body is the change event itself,
+ * the `type` message attribute carried over), plus its dead-letter queue (kept 14 days) and
+ * redrive policy. Both queues are KMS-encrypted and refuse non-TLS requests.
+ */
+export class ConsumerQueue extends Construct implements ConsumerQueueRef {
+  public readonly queue: sqs.Queue;
+  public readonly deadLetterQueue: sqs.Queue;
+  public readonly maxReceiveCount: number;
+  public readonly consumerTimeout: Duration;
+  /** Six times `consumerTimeout`. */
+  public readonly visibilityTimeout: Duration;
+
+  constructor(scope: Construct, id: string, props: ConsumerQueueProps) {
+    super(scope, id);
+    this.maxReceiveCount = props.maxReceiveCount ?? 5;
+    this.consumerTimeout = props.consumerTimeout ?? Duration.seconds(30);
+    this.visibilityTimeout = Duration.seconds(this.consumerTimeout.toSeconds() * VISIBILITY_PER_TIMEOUT);
+    new PropChecks(this.node.path)
+      .inRange('maxReceiveCount', this.maxReceiveCount, 1, 1000)
+      .durationInRange('consumerTimeout', this.consumerTimeout, 1, 900)
+      .durationInRange('retentionPeriod', props.retentionPeriod, 60, 1_209_600)
+      .durationInRange('deliveryDelay', props.deliveryDelay, 0, 900)
+      .throwIfAny();
+
+    const encryption = { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey, enforceSSL: true };
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', { ...encryption, retentionPeriod: Duration.days(14) });
+    this.queue = new sqs.Queue(this, 'Queue', {
+      ...encryption,
+      visibilityTimeout: this.visibilityTimeout,
+      retentionPeriod: props.retentionPeriod ?? Duration.days(4),
+      deliveryDelay: props.deliveryDelay,
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
+    });
+    props.topic.addSubscription(new subscriptions.SqsSubscription(this.queue, { rawMessageDelivery: true }));
+  }
+}

@@ -1,0 +1,188 @@
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { FreshindexConfig } from '../lambdas/core/config/index.ts';
+import { PropChecks } from './checks.ts';
+import type { FreshindexConfigFile } from './config.ts';
+import { ConsumerQueue, type ConsumerQueueOptions, type ConsumerQueueRef } from './consumer-queue.ts';
+import { IndexTables, type IndexTableSet } from './tables.ts';
+import { OperatorTopics, secureTopic } from './topics.ts';
+
+/** The SQS maximum delivery delay, in seconds. */
+export const MAX_DELIVERY_DELAY_SECONDS = 900;
+
+/**
+ * Everything stateful freshindex keeps: what the compute side needs, as typed references.
+ * `FreshindexData` (and `FreshindexDataStack`) provide it; `FreshindexCompute` consumes it.
+ */
+export interface FreshindexDataResources extends IndexTableSet {
+  /** The key encrypting the topics (publishers need `kms:GenerateDataKey*` and `kms:Decrypt` on it). */
+  readonly topicKey: kms.IKey;
+  /** The key encrypting the queues. */
+  readonly queueKey: kms.IKey;
+  /** Where the CMS publishes change events. */
+  readonly changeTopic: sns.ITopic;
+  /** Change events for the apply function. */
+  readonly applyQueue: ConsumerQueueRef;
+  /** Change events for the verify function, delayed by the settle delay. */
+  readonly verifyQueue: ConsumerQueueRef;
+  /** Alerts for operators. */
+  readonly alertsTopic: sns.ITopic;
+  /** Build and audit reports. */
+  readonly notificationsTopic: sns.ITopic;
+}
+
+/** Props of {@link FreshindexData}. */
+export interface FreshindexDataProps {
+  /** The user's config file, loaded and validated (`loadFreshindexConfig`). */
+  readonly config: FreshindexConfigFile;
+  /**
+   * The key encrypting the change, alerts and notifications topics. Not the queue key: the
+   * queue key's policy names the change topic, which a shared key would make a cycle.
+   *
+   * @default - a new customer-managed key with yearly rotation
+   */
+  readonly topicKey?: kms.IKey;
+  /**
+   * The key encrypting the apply and verify queues and their dead-letter queues.
+   *
+   * @default - a new customer-managed key with yearly rotation
+   */
+  readonly queueKey?: kms.IKey;
+  /**
+   * The apply queue: its dead-letter redrive and the apply function's timeout.
+   *
+   * @default - 5 receives, 30 s function timeout (180 s visibility timeout)
+   */
+  readonly applyQueue?: ConsumerQueueOptions;
+  /**
+   * The verify queue: its dead-letter redrive and the verify function's timeout.
+   *
+   * @default - 5 receives, 30 s function timeout (180 s visibility timeout)
+   */
+  readonly verifyQueue?: ConsumerQueueOptions;
+  /**
+   * How long SQS holds each change before the verify function sees it. The handler puts back
+   * changes of types whose settle delay is longer, so this is the shortest one.
+   *
+   * @default - the smallest `settleDelaySeconds` of the config's types (at most 900 s)
+   */
+  readonly verifyDeliveryDelay?: Duration;
+  /**
+   * Principals allowed to publish change events (for example the CMS's role in another account).
+   * Same-account principals can also be given `sns:Publish` and `kms:GenerateDataKey*` by their own policies.
+   *
+   * @default - none
+   */
+  readonly changePublishers?: readonly iam.IGrantable[];
+  /**
+   * Email addresses subscribed to alerts.
+   *
+   * @default - none
+   */
+  readonly alertEmails?: readonly string[];
+  /**
+   * HTTPS endpoints subscribed to alerts (they must confirm the SNS subscription).
+   *
+   * @default - none
+   */
+  readonly alertWebhookUrls?: readonly string[];
+  /**
+   * Email addresses subscribed to build and audit reports.
+   *
+   * @default - none
+   */
+  readonly notificationEmails?: readonly string[];
+  /**
+   * What happens to the tables when they leave the stack.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly tableRemovalPolicy?: RemovalPolicy;
+  /**
+   * Whether CloudFormation refuses to delete the tables.
+   *
+   * @default true
+   */
+  readonly tableDeletionProtection?: boolean;
+  /**
+   * A customer-managed key for the tables (readers then need `kms:Decrypt`).
+   *
+   * @default - DynamoDB's AWS-managed key
+   */
+  readonly tableEncryptionKey?: kms.IKey;
+}
+
+/**
+ * The stateful half of freshindex: the index and control tables, the change topic, the apply
+ * and verify queues (each with its dead-letter queue) subscribed to it, and the alerts and
+ * notifications topics. Redeploying compute never touches it.
+ *
+ * @example
+ * const data = new FreshindexData(this, 'Data', { config, alertEmails: ['oncall@example.com'] });
+ * new FreshindexCompute(this, 'Compute', { config, data });
+ */
+export class FreshindexData extends Construct implements FreshindexDataResources {
+  public readonly topicKey: kms.IKey;
+  public readonly queueKey: kms.IKey;
+  public readonly indexTable: dynamodb.ITable;
+  public readonly controlTable: dynamodb.ITable;
+  public readonly changeTopic: sns.Topic;
+  public readonly applyQueue: ConsumerQueue;
+  public readonly verifyQueue: ConsumerQueue;
+  public readonly alertsTopic: sns.Topic;
+  public readonly notificationsTopic: sns.Topic;
+  /** The verify queue's delivery delay. */
+  public readonly verifyDeliveryDelay: Duration;
+
+  constructor(scope: Construct, id: string, props: FreshindexDataProps) {
+    super(scope, id);
+    this.verifyDeliveryDelay = props.verifyDeliveryDelay ?? shortestSettleDelay(props.config.config);
+    new PropChecks(this.node.path)
+      .durationInRange('verifyDeliveryDelay', this.verifyDeliveryDelay, 0, MAX_DELIVERY_DELAY_SECONDS)
+      .require(props.topicKey === undefined || props.topicKey !== props.queueKey, 'topicKey and queueKey must be different keys')
+      .throwIfAny();
+
+    this.topicKey = props.topicKey ?? new kms.Key(this, 'TopicKey', { enableKeyRotation: true, description: 'freshindex: change, alerts and reports topics' });
+    this.queueKey = props.queueKey ?? new kms.Key(this, 'QueueKey', { enableKeyRotation: true, description: 'freshindex: apply and verify queues' });
+    const tables = new IndexTables(this, 'Tables', {
+      removalPolicy: props.tableRemovalPolicy,
+      deletionProtection: props.tableDeletionProtection,
+      encryptionKey: props.tableEncryptionKey,
+    });
+    this.indexTable = tables.indexTable;
+    this.controlTable = tables.controlTable;
+
+    this.changeTopic = secureTopic(this, 'ChangeTopic', this.topicKey, 'freshindex change events');
+    for (const publisher of props.changePublishers ?? []) this.changeTopic.grantPublish(publisher);
+    this.applyQueue = new ConsumerQueue(this, 'ApplyQueue', {
+      ...props.applyQueue,
+      topic: this.changeTopic,
+      encryptionKey: this.queueKey,
+    });
+    this.verifyQueue = new ConsumerQueue(this, 'VerifyQueue', {
+      ...props.verifyQueue,
+      topic: this.changeTopic,
+      encryptionKey: this.queueKey,
+      deliveryDelay: this.verifyDeliveryDelay,
+    });
+
+    const topics = new OperatorTopics(this, 'OperatorTopics', {
+      encryptionKey: this.topicKey,
+      alertEmails: props.alertEmails,
+      alertWebhookUrls: props.alertWebhookUrls,
+      notificationEmails: props.notificationEmails,
+    });
+    this.alertsTopic = topics.alertsTopic;
+    this.notificationsTopic = topics.notificationsTopic;
+  }
+}
+
+/** The smallest settle delay of the config's types, capped at the SQS maximum. */
+export function shortestSettleDelay(config: FreshindexConfig): Duration {
+  const seconds = Math.min(MAX_DELIVERY_DELAY_SECONDS, ...config.types.map((type) => type.settleDelaySeconds));
+  return Duration.seconds(seconds);
+}

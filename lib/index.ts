@@ -1,0 +1,24 @@
+/**
+ * freshindex as CDK constructs, for embedding in your own CDK app (`freshindex/cdk`).
+ *
+ * @example
+ * const config = await loadFreshindexConfig('freshindex.config.ts');
+ * const data = new FreshindexDataStack(app, 'FreshindexData', { config, alertEmails: ['oncall@example.com'] });
+ * new FreshindexComputeStack(app, 'FreshindexCompute', { config, data: data.resources });
+ */
+export { loadFreshindexConfig, resolveConfigFile, DEFAULT_CONFIG_FILE, type FreshindexConfigFile } from './config.ts';
+export { FreshindexDataStack, FreshindexComputeStack, type FreshindexDataStackProps, type FreshindexComputeStackProps } from './stacks.ts';
+export { FreshindexData, shortestSettleDelay, type FreshindexDataProps, type FreshindexDataResources } from './data.ts';
+export { FreshindexCompute, type FreshindexComputeProps } from './compute.ts';
+export { IndexTables, TTL_ATTRIBUTE, type IndexTablesProps, type IndexTableSet } from './tables.ts';
+export { ConsumerQueue, type ConsumerQueueProps, type ConsumerQueueOptions, type ConsumerQueueRef } from './consumer-queue.ts';
+export { OperatorTopics, secureTopic, type OperatorTopicsProps } from './topics.ts';
+export { FreshindexFunction, FRESHINDEX_RUNTIME, type FreshindexFunctionProps, type FreshindexFunctionOptions } from './function.ts';
+export { QueueConsumer, type QueueConsumerProps, type QueueConsumerOptions } from './queue-consumer.ts';
+export { IncrementalApply, type IncrementalApplyProps } from './apply.ts';
+export { ConsistencyChecker, type ConsistencyCheckerProps } from './verify.ts';
+export { IndexJobs, JOB_COMMAND, type IndexJobsProps, type IndexJobsOptions } from './jobs.ts';
+export { JobSchedules, type JobSchedulesProps, type JobSchedulesOptions, type ScheduledJob } from './schedules.ts';
+export { OpsApi, type OpsApiProps, type OpsApiOptions } from './api.ts';
+export { grantSourceRead, sourceReadStatements } from './source-access.ts';
+export { PropChecks } from './checks.ts';

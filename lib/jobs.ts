@@ -1,0 +1,229 @@
+import { relative, sep } from 'node:path';
+import { Duration, Size } from 'aws-cdk-lib';
+import * as batch from 'aws-cdk-lib/aws-batch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { PropChecks } from './checks.ts';
+import type { FreshindexConfigFile } from './config.ts';
+import type { FreshindexDataResources } from './data.ts';
+import { isInside, PACKAGE_ROOT, writeJobEntry } from './entries.ts';
+import { acknowledge, KMS_PUBLISH_ACTIONS } from './nag.ts';
+import { grantSourceRead } from './source-access.ts';
+
+/** The command prefix of the job container; the job's arguments follow it (`rebuild --type video`). */
+export const JOB_COMMAND: readonly string[] = ['node', 'dist/job.mjs'];
+
+/**
+ * What never enters the image's build context: the asset hash and the staged copy in cdk.out
+ * stay small and synth stays fast. `.dockerignore` says the same for plain `docker build`.
+ */
+export const IMAGE_EXCLUDES: readonly string[] = [
+  '**/node_modules', 'cdk.out', 'cdk.out.*', '.git', 'dist', 'coverage', 'test', 'bench', 'docs', 'examples', '*.log',
+  '.freshindex/entries',
+];
+
+/** Whether the image build leaves `file` out of its context (see {@link IMAGE_EXCLUDES}). */
+export function isExcludedFromImage(file: string, contextDir = PACKAGE_ROOT): boolean {
+  const segments = relative(contextDir, file).split(sep);
+  const topLevel = IMAGE_EXCLUDES.filter((pattern) => /^[\w.-]+$/.test(pattern));
+  return segments.includes('node_modules') || topLevel.includes(segments[0] ?? '') || segments[0] === '.freshindex';
+}
+
+/** Settings of the Batch jobs (rebuild and audit). */
+export interface IndexJobsOptions {
+  /**
+   * The VPC the Fargate jobs run in.
+   *
+   * @default - a new VPC: two AZs, private subnets with one NAT gateway, rejected-traffic flow logs
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * The subnets of the jobs.
+   *
+   * @default - the VPC's private subnets with egress
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * The most vCPUs the compute environment runs at once.
+   *
+   * @default 16
+   */
+  readonly maxvCpus?: number;
+  /**
+   * Whether jobs run on Fargate Spot (cheaper, can be interrupted; a killed build is cleaned up and retried).
+   *
+   * @default false
+   */
+  readonly spot?: boolean;
+  /**
+   * vCPUs of one job.
+   *
+   * @default 1
+   */
+  readonly cpu?: number;
+  /**
+   * Memory of one job.
+   *
+   * @default Size.gibibytes(2)
+   */
+  readonly memory?: Size;
+  /**
+   * How long one attempt may run before Batch stops it.
+   *
+   * @default Duration.hours(6)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Attempts per job (a crashed build is cleaned up by the next attempt).
+   *
+   * @default 2
+   */
+  readonly retryAttempts?: number;
+  /**
+   * The job image.
+   *
+   * @default - built at deploy time from the package's Dockerfile for linux/arm64 (synth needs no Docker)
+   */
+  readonly image?: ecs.ContainerImage;
+  /**
+   * How long the jobs' logs are kept.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Extra environment variables of the job container.
+   *
+   * @default - none
+   */
+  readonly environment?: Record<string, string>;
+}
+
+/** Props of {@link IndexJobs}. */
+export interface IndexJobsProps extends IndexJobsOptions {
+  /** The user's config file, loaded and validated. */
+  readonly config: FreshindexConfigFile;
+  /** The tables and the alerts and notifications topics. */
+  readonly data: Pick<FreshindexDataResources, 'indexTable' | 'controlTable' | 'alertsTopic' | 'notificationsTopic'>;
+}
+
+/**
+ * AWS Batch on Fargate (arm64) for the long jobs: the nightly rebuild and the audit, one
+ * container (`node dist/job.mjs rebuild|audit --type T`). The job role may read and write both
+ * tables, publish alerts and reports, and read the config's sources.
+ */
+export class IndexJobs extends Construct {
+  public readonly vpc: ec2.IVpc;
+  public readonly computeEnvironment: batch.FargateComputeEnvironment;
+  public readonly jobQueue: batch.JobQueue;
+  public readonly jobDefinition: batch.EcsJobDefinition;
+  /** The role the job's code runs with. */
+  public readonly jobRole: iam.Role;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: IndexJobsProps) {
+    super(scope, id);
+    new PropChecks(this.node.path)
+      .require(
+        props.image !== undefined || isInside(PACKAGE_ROOT, props.config.path),
+        `the config file ${props.config.path} lies outside the Docker build context ${PACKAGE_ROOT}: move it there or pass your own image`,
+      )
+      .require(
+        props.image !== undefined || !isExcludedFromImage(props.config.path),
+        `the config file ${props.config.path} lies in a folder the image build excludes (.dockerignore): move it or pass your own image`,
+      )
+      .require(!(props.vpc === undefined && props.vpcSubnets !== undefined), 'vpcSubnets needs vpc')
+      .inRange('maxvCpus', props.maxvCpus, 1, 10_000)
+      .inRange('retryAttempts', props.retryAttempts, 1, 10)
+      .durationInRange('timeout', props.timeout, 60, 14 * 24 * 3600)
+      .throwIfAny();
+
+    this.vpc = props.vpc ?? this.createVpc(props.logRetention);
+    this.computeEnvironment = new batch.FargateComputeEnvironment(this, 'ComputeEnvironment', {
+      vpc: this.vpc,
+      vpcSubnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      maxvCpus: props.maxvCpus ?? 16,
+      spot: props.spot ?? false,
+    });
+    this.jobQueue = new batch.JobQueue(this, 'JobQueue', {
+      computeEnvironments: [{ computeEnvironment: this.computeEnvironment, order: 1 }],
+    });
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
+    this.jobRole = new iam.Role(this, 'JobRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'freshindex rebuild and audit jobs',
+    });
+    const executionRole = new iam.Role(this, 'ExecutionRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'freshindex jobs: pull the image, write the logs',
+    });
+    const { indexTable, controlTable, alertsTopic, notificationsTopic } = props.data;
+    this.jobDefinition = new batch.EcsJobDefinition(this, 'JobDefinition', {
+      container: new batch.EcsFargateContainerDefinition(this, 'Container', {
+        image: props.image ?? this.buildImage(props.config.path),
+        cpu: props.cpu ?? 1,
+        memory: props.memory ?? Size.gibibytes(2),
+        command: [...JOB_COMMAND, 'rebuild'],
+        environment: {
+          ...props.environment,
+          FRESHINDEX_INDEX_TABLE: indexTable.tableName,
+          FRESHINDEX_CONTROL_TABLE: controlTable.tableName,
+          FRESHINDEX_ALERTS_TOPIC_ARN: alertsTopic.topicArn,
+          FRESHINDEX_NOTIFICATIONS_TOPIC_ARN: notificationsTopic.topicArn,
+        },
+        jobRole: this.jobRole,
+        executionRole,
+        logging: ecs.LogDriver.awsLogs({ streamPrefix: 'job', logGroup: this.logGroup }),
+        fargateCpuArchitecture: ecs.CpuArchitecture.ARM64,
+        fargateOperatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+        assignPublicIp: false,
+        readonlyRootFilesystem: true,
+        user: 'node',
+      }),
+      retryAttempts: props.retryAttempts ?? 2,
+      timeout: props.timeout ?? Duration.hours(6),
+      propagateTags: true,
+    });
+
+    indexTable.grantReadWriteData(this.jobRole);
+    controlTable.grantReadWriteData(this.jobRole);
+    alertsTopic.grantPublish(this.jobRole);
+    notificationsTopic.grantPublish(this.jobRole);
+    grantSourceRead(this.jobRole, this, props.config.config.types);
+
+    acknowledge(this, {
+      'AwsSolutions-IAM5[Resource::*]': 'ecr:GetAuthorizationToken (pulling the job image) supports no resource-level permission.',
+      ...KMS_PUBLISH_ACTIONS,
+    });
+  }
+
+  /** The job image, built at deploy time from the Dockerfile; synth only hashes and stages the context. */
+  private buildImage(configFile: string): ecs.ContainerImage {
+    writeJobEntry(configFile, PACKAGE_ROOT);
+    return ecs.ContainerImage.fromAsset(PACKAGE_ROOT, {
+      file: 'Dockerfile',
+      platform: Platform.LINUX_ARM64,
+      exclude: [...IMAGE_EXCLUDES],
+    });
+  }
+
+  private createVpc(retention: logs.RetentionDays | undefined): ec2.Vpc {
+    const flowLogs = new logs.LogGroup(this, 'FlowLogs', { retention: retention ?? logs.RetentionDays.ONE_MONTH });
+    return new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 1,
+      subnetConfiguration: [
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'jobs', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+      ],
+      flowLogs: {
+        rejected: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: ec2.FlowLogTrafficType.REJECT },
+      },
+    });
+  }
+}

@@ -1,0 +1,77 @@
+import type { Duration } from 'aws-cdk-lib';
+import * as eventSources from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Construct } from 'constructs';
+import { PropChecks } from './checks.ts';
+import type { ConsumerQueueRef } from './consumer-queue.ts';
+import { FreshindexFunction, type FreshindexFunctionOptions } from './function.ts';
+
+/** How a function reads its queue. */
+export interface QueueConsumerOptions extends FreshindexFunctionOptions {
+  /**
+   * Messages per invocation (above 10 needs a `maxBatchingWindow`).
+   *
+   * @default 10
+   */
+  readonly batchSize?: number;
+  /**
+   * How long Lambda gathers messages before invoking with a partial batch.
+   *
+   * @default - no batching window
+   */
+  readonly maxBatchingWindow?: Duration;
+  /**
+   * Most concurrent invocations the event source starts (protects the source and the table).
+   *
+   * @default - no limit beyond the account's concurrency
+   */
+  readonly maxConcurrency?: number;
+}
+
+/** Props of {@link QueueConsumer}. */
+export interface QueueConsumerProps extends QueueConsumerOptions {
+  /** The handler the function runs. */
+  readonly handler: 'apply' | 'verify';
+  /** Absolute path of the user's config module. */
+  readonly configFile: string;
+  /** The queue, its dead-letter queue and the function timeout the queue was sized for. */
+  readonly queue: ConsumerQueueRef;
+}
+
+/**
+ * A house function fed by an SQS event source that reports partial batch failures, so one bad
+ * message never sends its neighbours back to the queue. Its timeout is the one the queue's
+ * visibility timeout was sized for (one sixth of it).
+ */
+export class QueueConsumer extends Construct {
+  /** The function and its role and log group. */
+  public readonly handler: FreshindexFunction;
+  /** The Lambda function. */
+  public readonly function: nodejs.NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: QueueConsumerProps) {
+    super(scope, id);
+    const batchSize = props.batchSize ?? 10;
+    const windowSeconds = props.maxBatchingWindow?.toSeconds() ?? 0;
+    new PropChecks(this.node.path)
+      .inRange('batchSize', batchSize, 1, 10_000)
+      .durationInRange('maxBatchingWindow', props.maxBatchingWindow, 0, 300)
+      .require(batchSize <= 10 || windowSeconds >= 1, `batchSize ${batchSize} is above 10: set maxBatchingWindow to at least 1 second`)
+      .inRange('maxConcurrency', props.maxConcurrency, 2, 1000)
+      .throwIfAny();
+
+    this.handler = new FreshindexFunction(this, 'Handler', {
+      ...props,
+      timeout: props.queue.consumerTimeout,
+    });
+    this.function = this.handler.function;
+    this.function.addEventSource(
+      new eventSources.SqsEventSource(props.queue.queue, {
+        batchSize,
+        maxBatchingWindow: props.maxBatchingWindow,
+        maxConcurrency: props.maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+  }
+}

@@ -1,0 +1,80 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { acknowledge } from './nag.ts';
+
+/** The attribute DynamoDB's TTL reads on both tables (epoch seconds). */
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+/** The two tables every freshindex component reads or writes. */
+export interface IndexTableSet {
+  /** Records of every generation: `pk` (S) = `${type}#${id}`, `sk` (N) = generation. */
+  readonly indexTable: dynamodb.ITable;
+  /** Pointers, catch-up logs, quarantine, build and audit records: `pk` (S), `sk` (S). */
+  readonly controlTable: dynamodb.ITable;
+}
+
+/** Props of {@link IndexTables}. */
+export interface IndexTablesProps {
+  /**
+   * What happens to the tables when they leave the stack.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Whether CloudFormation refuses to delete the tables.
+   *
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+  /**
+   * A customer-managed key to encrypt the tables with. Every reader then needs `kms:Decrypt` on it.
+   *
+   * @default - the AWS-managed key of DynamoDB (`aws/dynamodb`)
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * Whether point-in-time recovery is on.
+   *
+   * @default true
+   */
+  readonly pointInTimeRecovery?: boolean;
+}
+
+/**
+ * The index table and the control table: on-demand, encrypted, point-in-time recovery, TTL on
+ * `expiresAt` (tombstones, finished catch-up logs), retained when the stack goes away.
+ */
+export class IndexTables extends Construct implements IndexTableSet {
+  /** Records of every generation (`pk` S, `sk` N). */
+  public readonly indexTable: dynamodb.Table;
+  /** Pointers and other control items (`pk` S, `sk` S). */
+  public readonly controlTable: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, props: IndexTablesProps = {}) {
+    super(scope, id);
+    const common: Omit<dynamodb.TableProps, 'sortKey'> = {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: props.encryptionKey ? dynamodb.TableEncryption.CUSTOMER_MANAGED : dynamodb.TableEncryption.AWS_MANAGED,
+      encryptionKey: props.encryptionKey,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: props.pointInTimeRecovery ?? true },
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      deletionProtection: props.deletionProtection ?? true,
+    };
+    this.indexTable = new dynamodb.Table(this, 'IndexTable', {
+      ...common,
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.NUMBER },
+    });
+    this.controlTable = new dynamodb.Table(this, 'ControlTable', {
+      ...common,
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+    });
+    if (props.pointInTimeRecovery === false) {
+      acknowledge(this, { 'AwsSolutions-DDB3': 'Point-in-time recovery was turned off explicitly by the pointInTimeRecovery prop.' });
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import { Construct } from 'constructs';
+import type { FreshindexConfigFile } from './config.ts';
+import type { FreshindexDataResources } from './data.ts';
+import { QueueConsumer, type QueueConsumerOptions } from './queue-consumer.ts';
+import { acknowledge, KMS_SEND_ACTIONS } from './nag.ts';
+import { grantSourceRead } from './source-access.ts';
+
+/** Props of {@link ConsistencyChecker}. */
+export interface ConsistencyCheckerProps extends QueueConsumerOptions {
+  /** The user's config file, loaded and validated. */
+  readonly config: FreshindexConfigFile;
+  /** The tables, the verify queue and the alerts topic. */
+  readonly data: Pick<FreshindexDataResources, 'indexTable' | 'controlTable' | 'verifyQueue' | 'alertsTopic'>;
+}
+
+/**
+ * The delayed checker: the verify function reading the verify queue, allowed to read and write
+ * both tables (repairs, difference counters, quarantine), to put changes back on its own queue
+ * (early messages, re-checks), to send poison messages to its dead-letter queue, to publish
+ * alerts, and to read the config's sources.
+ */
+export class ConsistencyChecker extends Construct {
+  /** The verify function and its event source. */
+  public readonly consumer: QueueConsumer;
+
+  constructor(scope: Construct, id: string, props: ConsistencyCheckerProps) {
+    super(scope, id);
+    const { indexTable, controlTable, verifyQueue, alertsTopic } = props.data;
+    this.consumer = new QueueConsumer(this, 'Consumer', {
+      ...props,
+      handler: 'verify',
+      configFile: props.config.path,
+      queue: verifyQueue,
+      environment: {
+        ...props.environment,
+        FRESHINDEX_INDEX_TABLE: indexTable.tableName,
+        FRESHINDEX_CONTROL_TABLE: controlTable.tableName,
+        FRESHINDEX_VERIFY_QUEUE_URL: verifyQueue.queue.queueUrl,
+        FRESHINDEX_VERIFY_DLQ_URL: verifyQueue.deadLetterQueue.queueUrl,
+        FRESHINDEX_MAX_RECEIVE_COUNT: String(verifyQueue.maxReceiveCount),
+        FRESHINDEX_ALERTS_TOPIC_ARN: alertsTopic.topicArn,
+      },
+    });
+    const fn = this.consumer.function;
+    indexTable.grantReadWriteData(fn);
+    controlTable.grantReadWriteData(fn);
+    verifyQueue.queue.grantSendMessages(fn);
+    verifyQueue.deadLetterQueue.grantSendMessages(fn);
+    alertsTopic.grantPublish(fn);
+    grantSourceRead(fn, this, props.config.config.types);
+    acknowledge(this, KMS_SEND_ACTIONS);
+  }
+}

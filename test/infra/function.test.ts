@@ -1,0 +1,52 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { FreshindexFunction } from '../../lib/index.ts';
+import { writeHandlerEntry } from '../../lib/entries.ts';
+import { FIXTURE_CONFIG } from './support.ts';
+
+const FIXTURE_RUNTIME = fileURLToPath(new URL('./fixtures/runtime', import.meta.url));
+
+describe('the generated handler entry', () => {
+  it('imports the config file and hands it to the handler factory', () => {
+    const entriesDir = mkdtempSync(join(tmpdir(), 'freshindex-entries-'));
+
+    const entry = writeHandlerEntry({ handler: 'verify', configFile: '/project/freshindex.config.ts', runtimeRoot: '/pkg', entriesDir });
+
+    expect(entry).toBe(join(entriesDir, 'verify.ts'));
+    expect(readFileSync(entry, 'utf8')).toContain(
+      [
+        'import { config } from "/project/freshindex.config.ts";',
+        'import { createVerifyHandler } from "/pkg/lambdas/handlers/verify.ts";',
+        '',
+        'export const handler = createVerifyHandler(config);',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('the house function', () => {
+  it('bundles locally with esbuild into one ESM file carrying the createRequire banner and the config', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'freshindex-bundle-'));
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'Bundled');
+    new FreshindexFunction(stack, 'Api', {
+      handler: 'api',
+      configFile: FIXTURE_CONFIG,
+      runtimeRoot: FIXTURE_RUNTIME,
+      timeout: Duration.seconds(10),
+    });
+
+    app.synth();
+    const assetDir = readdirSync(outdir).find((name) => name.startsWith('asset.'));
+    const bundle = readFileSync(join(outdir, assetDir ?? 'missing', 'index.mjs'), 'utf8');
+
+    expect(bundle.startsWith("import { createRequire as __freshindexCreateRequire } from 'node:module';")).toBe(true);
+    expect(bundle).toContain('fixture-api-handler');
+    expect(bundle).toContain('https://cms.example.com/videos/{id}');
+    expect(bundle).toMatch(/export\s*\{[^}]*handler/);
+  });
+});

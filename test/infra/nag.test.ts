@@ -1,0 +1,50 @@
+import { Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import { buildFreshindex } from './support.ts';
+
+function violations(scope: IConstruct): string[] {
+  return new AwsSolutionsChecks(scope)
+    .validateScope(scope)
+    .violations.map((violation) => `${violation.severity} ${violation.ruleName} at ${violation.violatingResources.map((r) => r.constructPath).join(', ')}`);
+}
+
+function acknowledgments(scope: IConstruct): Array<{ path: string; id: string; reason: string }> {
+  return scope.node.findAll().flatMap((node) =>
+    node.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) => Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({ path: node.node.path, id, reason }))),
+  );
+}
+
+describe('cdk-nag AwsSolutions checks', () => {
+  it('finds nothing unacknowledged in the data stack and the compute stack', async () => {
+    const { data, compute } = await buildFreshindex({ data: { alertEmails: ['oncall@example.com'] } });
+
+    expect([...violations(data), ...violations(compute)]).toEqual([]);
+  });
+
+  it('gives every acknowledged finding a reason', async () => {
+    const { app } = await buildFreshindex();
+    const acknowledged = acknowledgments(app).filter((ack) => ack.id.includes('AwsSolutions-'));
+
+    expect(acknowledged.length).toBeGreaterThan(0);
+    expect(acknowledged.filter((ack) => ack.reason.trim().length < 30)).toEqual([]);
+  });
+
+  it('lets synthesis through with the AwsSolutions plugin registered, as bin/app.ts does', async () => {
+    const { app } = await buildFreshindex();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('still reports a wildcard grant nobody acknowledged', async () => {
+    const { compute } = await buildFreshindex();
+    compute.compute.jobs.jobRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:*'], resources: ['arn:aws:s3:::bucket'] }));
+
+    expect(violations(compute)).toEqual([expect.stringContaining('AwsSolutions-IAM5[Action::s3:*]')]);
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * Synthesizes the freshindex stacks for the infra tests, without bundling (context
+ * `aws:cdk:bundling-stacks: []`) and, unless asked, without staging the job image's build context.
+ */
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { FreshindexComputeStack, FreshindexDataStack, loadFreshindexConfig, type FreshindexComputeProps, type FreshindexConfigFile, type FreshindexDataProps } from '../../lib/index.ts';
+
+/** Two types: an HTTP source with a secret (settle 45 s), a DynamoDB source (settle 120 s, own schedules). */
+export const FIXTURE_CONFIG = fileURLToPath(new URL('./fixtures/freshindex.config.ts', import.meta.url));
+
+/** The feature flags of cdk.json, so the tests synthesize what `cdk synth` does. */
+const CDK_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
+
+/** A registry image: the tests that do not look at the image skip staging the Docker context. */
+export const REGISTRY_IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/node:24-bookworm-slim');
+
+export interface SynthOptions {
+  config?: FreshindexConfigFile;
+  data?: Partial<FreshindexDataProps>;
+  compute?: Partial<FreshindexComputeProps>;
+  /** Build the job image from the Dockerfile (the default) instead of `REGISTRY_IMAGE`. */
+  buildImage?: boolean;
+}
+
+export interface Synthesized {
+  app: App;
+  data: FreshindexDataStack;
+  compute: FreshindexComputeStack;
+  dataTemplate: Template;
+  computeTemplate: Template;
+}
+
+/** A fresh app holding the data stack and the compute stack, not synthesized yet. */
+export async function buildFreshindex(options: SynthOptions = {}): Promise<Omit<Synthesized, 'dataTemplate' | 'computeTemplate'>> {
+  const config = options.config ?? (await loadFreshindexConfig(FIXTURE_CONFIG));
+  const app = new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+  const data = new FreshindexDataStack(app, 'Data', { config, ...options.data });
+  const jobs = options.buildImage ? options.compute?.jobs : { image: REGISTRY_IMAGE, ...options.compute?.jobs };
+  const compute = new FreshindexComputeStack(app, 'Compute', { config, data: data.resources, ...options.compute, jobs });
+  return { app, data, compute };
+}
+
+/** A fresh app holding the data stack and the compute stack, both synthesized. */
+export async function synthFreshindex(options: SynthOptions = {}): Promise<Synthesized> {
+  const built = await buildFreshindex(options);
+  return { ...built, dataTemplate: Template.fromStack(built.data), computeTemplate: Template.fromStack(built.compute) };
+}
+
+/** The IAM statements of every policy attached to the role whose logical id `roleRef` resolves to. */
+export function statementsOfRole(template: Template, roleLogicalId: string): Array<Record<string, unknown>> {
+  const policies = template.findResources('AWS::IAM::Policy');
+  return Object.values(policies)
+    .filter((policy) => JSON.stringify(policy['Properties']['Roles']).includes(`"${roleLogicalId}"`))
+    .flatMap((policy) => policy['Properties']['PolicyDocument']['Statement'] as Array<Record<string, unknown>>);
+}
+
+/** The logical id of the one function whose environment has `variable`. */
+export function roleOfFunctionWithEnv(template: Template, variable: string): string {
+  const functions = Object.values(template.findResources('AWS::Lambda::Function')).filter(
+    (fn) => fn['Properties']['Environment']?.['Variables']?.[variable] !== undefined,
+  );
+  if (functions.length !== 1) throw new Error(`expected one function with ${variable}, found ${functions.length}`);
+  return functions[0]!['Properties']['Role']['Fn::GetAtt'][0] as string;
+}
+
+/** The actions a list of statements allows, flattened and sorted. */
+export function actionsOf(statements: Array<Record<string, unknown>>): string[] {
+  return [...new Set(statements.flatMap((statement) => [statement['Action']].flat() as string[]))].sort();
+}
