@@ -7,8 +7,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! command -v cfn-lint >/dev/null 2>&1; then
-  echo "cfn-lint not found: pip install cfn-lint" >&2
-  exit 1
+  # CI (and .ci/run) installs it; on a laptop without it, say so instead of failing the whole test run.
+  if [[ "${CI:-}" == "true" ]]; then
+    echo "cfn-lint not found: pip install cfn-lint" >&2
+    exit 1
+  fi
+  echo "cfn-lint not found (pip install cfn-lint): the synthesized templates were not linted" >&2
+  exit 0
 fi
 
 out="$(mktemp -d "${TMPDIR:-/tmp}/freshindex-cfn-lint.XXXXXX")"
