@@ -169,6 +169,10 @@ async function applyType(deps: ApplyDeps, resolved: ResolvedType, groups: Group[
       const doc = group.readSource ? docs.get(group.id) : change.doc;
       if (doc !== undefined) {
         planned.push({ group, write: toUpsert(config, group.id, doc) });
+      } else if (!group.readSource && eventVersion(change) !== undefined) {
+        // A versioned delete the source was not asked about keeps its own version: dating it at a
+        // newer stored version would let a late redelivery delete a resource re-created since.
+        planned.push({ group, write: { kind: 'delete', id: group.id, version: eventVersion(change) as number } });
       } else {
         // Gone at the source: tombstone at the newest version any change of the group named (a
         // collapsed versioned delete must keep its version), or at the stored one if that is newer.
