@@ -1,0 +1,222 @@
+/**
+ * The rebuild benchmark (issue #3):
+ *
+ * 1. Throughput: a 100,000-item type rebuilt by the real job (a child process running
+ *    lambdas/jobs/cli.ts, as on AWS Batch) into dynalite, against a raw BatchWriteItem loop
+ *    writing the same items into the same dynalite in the same run. The ratio is what the
+ *    rebuild's extras cost: the transform, the gate's count and sample, the settle wait.
+ * 2. Memory: the job's peak RSS (VmHWM of the child process) for 100,000 and 1,000,000 items,
+ *    with the same 4 scan segments. It must not grow with the size of the source: the load
+ *    streams with bounded buffers.
+ *
+ * The source is generated on the fly by an HTTP server in this process (the CMS contract of
+ * docs/sources.md), so a million items need no file. Sizes: BENCH_REBUILD_SIZES=100000,1000000.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import pLimit from 'p-limit';
+import { recordToItem } from '../lambdas/adapters/dynamodb/index-store.ts';
+import { createTables } from '../lambdas/adapters/dynamodb/tables.ts';
+import { contentHash } from '../lambdas/core/hash.ts';
+import { toStoredRecord } from '../lambdas/core/records.ts';
+import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startEmbeddedEmulators } from '../lambdas/local/emulators.ts';
+
+const CLI = resolve(fileURLToPath(import.meta.url), '../../lambdas/jobs/cli.ts');
+
+/** A generated document: deterministic from its number. */
+function generated(n: number): Record<string, unknown> {
+  return { id: `g${n}`, v: 1, title: `title of item ${n}`, tags: ['news', `tag${n % 50}`], score: n % 1000, body: 'x'.repeat(200) };
+}
+
+const transform = (doc: Record<string, unknown>) => ({ title: doc['title'], tags: doc['tags'], score: doc['score'] });
+
+const CONFIG_MODULE = `
+export const config = {
+  pointerCacheSeconds: 1,
+  types: [{
+    name: 'item',
+    source: JSON.parse(process.env.BENCH_SOURCE),
+    transform: (doc) => ({ title: doc.title, tags: doc.tags, score: doc.score }),
+    version: (doc) => doc.v,
+    // The same segments for every size, so the peak memory compares sizes, not concurrencies.
+    rebuild: { concurrency: 4 },
+  }],
+};
+`;
+
+/** Serves `size` generated documents: item, batch and segmented pages. */
+async function startGeneratedCms(size: number): Promise<{ server: Server; source: Record<string, unknown> }> {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://bench');
+    const number = (id: string) => Number(id.slice(1));
+    let body: unknown;
+    if (url.pathname.startsWith('/items/')) {
+      const n = number(decodeURIComponent(url.pathname.slice(7)));
+      body = n >= 0 && n < size ? generated(n) : undefined;
+    } else if (url.pathname === '/batch') {
+      body = (url.searchParams.get('ids') ?? '').split(',').map(number).filter((n) => n >= 0 && n < size).map(generated);
+    } else {
+      const segments = Number(url.searchParams.get('segments') ?? 1);
+      const segment = Number(url.searchParams.get('segment') ?? 0);
+      const limit = Number(url.searchParams.get('limit') ?? 100);
+      const start = Number(url.searchParams.get('cursor') || 0);
+      const items: unknown[] = [];
+      let k = start;
+      for (; items.length < limit; k++) {
+        const n = segment + k * segments;
+        if (n >= size) break;
+        items.push(generated(n));
+      }
+      const more = segment + k * segments < size;
+      body = { items, total: size, ...(more ? { next: String(k) } : {}) };
+    }
+    res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/json' });
+    res.end(body === undefined ? '' : JSON.stringify(body));
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    server,
+    source: {
+      type: 'http',
+      itemUrl: `${url}/items/{id}`,
+      batchUrl: `${url}/batch?ids={ids}`,
+      pageUrl: `${url}/scan?cursor={cursor}&segment={segment}&segments={segments}&limit={limit}`,
+      timeoutMs: 60_000,
+    },
+  };
+}
+
+interface JobRun {
+  exitCode: number | null;
+  peakRssMb: number;
+  seconds: number;
+  report: { outcome: string; counts: { loaded: number }; throughput: { loadPerSecond: number; overallPerSecond: number }; durationMs: number } | undefined;
+}
+
+/** Runs the rebuild job as a child process, sampling its RSS high-water mark. */
+async function runJobChild(env: Record<string, string>): Promise<JobRun> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'rebuild', '--type', 'item'], {
+    env: { ...process.env, ...env, POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_DISABLED: 'true' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let peakKb = 0;
+  const sample = () => {
+    try {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
+    } catch {
+      // the process is gone
+    }
+  };
+  const timer = setInterval(sample, 100);
+  let report: JobRun['report'];
+  let buffered = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    buffered += chunk;
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!line.includes('"build report"')) continue;
+      report = (JSON.parse(line) as { report: JobRun['report'] }).report;
+      sample();
+    }
+  });
+  const exitCode = await new Promise<number | null>((done) => child.once('exit', done));
+  clearInterval(timer);
+  return { exitCode, peakRssMb: Math.round(peakKb / 1024), seconds: (performance.now() - started) / 1000, report };
+}
+
+/** Writes `size` generated records with a plain BatchWriteItem loop (25 per call, `concurrency` calls in flight). */
+async function rawBatchWrite(client: DynamoDBDocumentClient, table: string, size: number, concurrency: number): Promise<number> {
+  const limit = pLimit(concurrency);
+  const started = performance.now();
+  const calls: Array<Promise<void>> = [];
+  for (let start = 0; start < size; start += 25) {
+    calls.push(
+      limit(async () => {
+        const items = [];
+        for (let n = start; n < Math.min(size, start + 25); n++) {
+          const record = transform(generated(n));
+          items.push(recordToItem(toStoredRecord('item', 2, { kind: 'upsert', id: `g${n}`, version: 1, hash: contentHash(record), record }, Date.now(), 3600)));
+        }
+        let pending: Record<string, unknown>[] = items.map((Item) => ({ PutRequest: { Item } }));
+        while (pending.length > 0) {
+          const response = await client.send(new BatchWriteCommand({ RequestItems: { [table]: pending as never } }));
+          pending = (response.UnprocessedItems?.[table] ?? []) as Record<string, unknown>[];
+        }
+      }),
+    );
+  }
+  await Promise.all(calls);
+  return size / ((performance.now() - started) / 1000);
+}
+
+/** Prints the rebuild benchmark. */
+export async function benchRebuild(print: (line: string) => void = console.log): Promise<void> {
+  const sizes = (process.env['BENCH_REBUILD_SIZES'] ?? '100000,1000000').split(',').map(Number);
+  const throughputSize = sizes[0] ?? 100_000;
+  const dir = mkdtempSync(join(tmpdir(), 'freshindex-bench-rebuild-'));
+  const configPath = join(dir, 'bench.config.mjs');
+  writeFileSync(configPath, CONFIG_MODULE);
+  const emulators = await startEmbeddedEmulators();
+  const dynamodb = new DynamoDBClient({ endpoint: emulators.endpoints.dynamodb, region: EMULATOR_REGION, credentials: EMULATOR_CREDENTIALS });
+  const doc = DynamoDBDocumentClient.from(dynamodb);
+  try {
+    await createTables(dynamodb, { indexTable: 'raw-index', controlTable: 'raw-control' });
+    print(`raw BatchWriteItem loop: ${throughputSize.toLocaleString('en-US')} items, 25 per call, 32 calls in flight...`);
+    const rawPerSecond = await rawBatchWrite(doc, 'raw-index', throughputSize, 32);
+    print(`  ${Math.round(rawPerSecond).toLocaleString('en-US')} items/s`);
+
+    const runs: Array<{ size: number; run: JobRun }> = [];
+    for (const size of sizes) {
+      const tables = { indexTable: `index-${size}`, controlTable: `control-${size}` };
+      await createTables(dynamodb, tables);
+      const cms = await startGeneratedCms(size);
+      print(`rebuild job (child process): ${size.toLocaleString('en-US')} items...`);
+      const run = await runJobChild({
+        FRESHINDEX_CONFIG: configPath,
+        BENCH_SOURCE: JSON.stringify(cms.source),
+        FRESHINDEX_INDEX_TABLE: tables.indexTable,
+        FRESHINDEX_CONTROL_TABLE: tables.controlTable,
+        FRESHINDEX_REBUILD_SETTLE_MARGIN_MS: '100',
+        AWS_ENDPOINT_URL_DYNAMODB: emulators.endpoints.dynamodb,
+        AWS_REGION: EMULATOR_REGION,
+        AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+      });
+      cms.server.close();
+      print(`  exit ${run.exitCode}, ${run.report?.outcome ?? 'no report'}, load ${run.report?.throughput.loadPerSecond.toLocaleString('en-US') ?? '?'} items/s, whole build ${run.report?.throughput.overallPerSecond.toLocaleString('en-US') ?? '?'} items/s, peak RSS ${run.peakRssMb} MB`);
+      runs.push({ size, run });
+    }
+
+    const first = runs[0]?.run;
+    print('');
+    print('| measure | value |');
+    print('|---|---|');
+    print(`| raw BatchWriteItem loop (${throughputSize.toLocaleString('en-US')} items) | ${Math.round(rawPerSecond).toLocaleString('en-US')} items/s |`);
+    print(`| rebuild load phase (${throughputSize.toLocaleString('en-US')} items) | ${first?.report?.throughput.loadPerSecond.toLocaleString('en-US') ?? '?'} items/s |`);
+    print(`| rebuild whole build, incl. settle wait, gate, clean-up | ${first?.report?.throughput.overallPerSecond.toLocaleString('en-US') ?? '?'} items/s |`);
+    if (first?.report) print(`| ratio load / raw | ${(first.report.throughput.loadPerSecond / rawPerSecond).toFixed(2)} |`);
+    for (const { size, run } of runs) print(`| job peak RSS, ${size.toLocaleString('en-US')} items | ${run.peakRssMb} MB |`);
+    if (runs.length > 1) {
+      const growth = (runs.at(-1)?.run.peakRssMb ?? 0) / Math.max(1, runs[0]?.run.peakRssMb ?? 1);
+      print(`| peak RSS growth, ${runs.at(-1)?.size.toLocaleString('en-US')} vs ${runs[0]?.size.toLocaleString('en-US')} items | ×${growth.toFixed(2)} |`);
+    }
+    print('');
+    print('The raw loop runs in this process, next to dynalite and the generated CMS; the job in its own process.');
+    print('On a busy machine they compete for the same cores: read the ratio as an order of magnitude.');
+  } finally {
+    dynamodb.destroy();
+    await emulators.stop();
+  }
+}

@@ -1,0 +1,144 @@
+import type { TypeConfig } from '../config/schema.ts';
+import { describeError, TransformError } from '../errors.ts';
+import type { RecordStore, Source, SourceDoc } from '../ports.ts';
+import { toStoredRecord, type Generation, type StoredRecord } from '../records.ts';
+import { toUpsertFromDoc } from '../transform.ts';
+import type { ProgressTracker } from './progress.ts';
+import { Reservoir } from './sample.ts';
+
+/** Tuning of the bulk load. Memory stays below about segments × (pageSize + chunkSize) + writesInFlight × chunkSize records. */
+export interface LoadTuning {
+  /** Parallel scan segments. */
+  segments: number;
+  /** Page size asked of the source. */
+  pageSize: number;
+  /** Records per bulk write call (the store splits them into BatchWriteItem calls of 25). */
+  chunkSize: number;
+  /** Bulk write calls in flight at once, over all segments. */
+  writesInFlight: number;
+}
+
+export interface LoadResult {
+  scanned: number;
+  loaded: number;
+  transformErrors: number;
+  errorSamples: string[];
+  /** A uniform random sample of the loaded ids (for the gate). */
+  sample: string[];
+  durationMs: number;
+}
+
+export interface LoadArgs {
+  type: TypeConfig;
+  source: Source;
+  records: RecordStore;
+  generation: Generation;
+  tuning: LoadTuning;
+  tombstoneTtlSeconds: number;
+  sampleSize: number;
+  clock: () => number;
+  random: () => number;
+  progress: ProgressTracker;
+  signal?: AbortSignal;
+}
+
+const MAX_ERROR_SAMPLES = 10;
+
+/**
+ * Streams the whole source into a generation: every segment scans page by page, transforms with
+ * the type's one transform, and hands chunks to `bulkPut` with a bounded number of writes in
+ * flight. A scan never waits for its own writes unless the write budget is used up, which is
+ * what bounds memory whatever the size of the source.
+ */
+export async function loadGeneration(args: LoadArgs): Promise<LoadResult> {
+  const startedAt = args.clock();
+  const state = { scanned: 0, loaded: 0, transformErrors: 0, errorSamples: [] as string[] };
+  const reservoir = new Reservoir<string>(args.sampleSize, args.random);
+  const writes = new WriteBudget(args.tuning.writesInFlight);
+  const flush = async (chunk: StoredRecord[]) => {
+    await writes.run(async () => {
+      await args.records.bulkPut(args.type.name, args.generation, chunk);
+      state.loaded += chunk.length;
+      args.progress.add(chunk.length);
+    });
+  };
+  // One segment failing stops the others: nothing of this load may keep writing after it returns.
+  const stop = new AbortController();
+  const signal = args.signal ? AbortSignal.any([args.signal, stop.signal]) : stop.signal;
+  const scanSegment = async (segment: number) => {
+    let buffer: StoredRecord[] = [];
+    const scan = args.source.scan({ segment, totalSegments: args.tuning.segments, pageSize: args.tuning.pageSize, signal });
+    for await (const page of scan) {
+      signal.throwIfAborted();
+      for (const doc of page) {
+        const record = transformOne(args, doc, state);
+        if (record === undefined) continue;
+        reservoir.offer(record.id);
+        buffer.push(record);
+      }
+      while (buffer.length >= args.tuning.chunkSize) {
+        await flush(buffer.slice(0, args.tuning.chunkSize));
+        buffer = buffer.slice(args.tuning.chunkSize);
+      }
+    }
+    if (buffer.length > 0) await flush(buffer);
+  };
+  const segments = await Promise.allSettled(
+    Array.from({ length: args.tuning.segments }, (_, segment) =>
+      scanSegment(segment).catch((error: unknown) => {
+        stop.abort(error);
+        throw error;
+      }),
+    ),
+  );
+  await writes.drain();
+  const failed = segments.find((result) => result.status === 'rejected');
+  if (failed) throw args.signal?.aborted ? args.signal.reason : failed.reason;
+  writes.throwIfFailed();
+  return { ...state, sample: reservoir.items(), durationMs: args.clock() - startedAt };
+}
+
+function transformOne(args: LoadArgs, doc: SourceDoc, state: { scanned: number; transformErrors: number; errorSamples: string[] }): StoredRecord | undefined {
+  state.scanned++;
+  try {
+    const write = toUpsertFromDoc(args.type, doc);
+    return toStoredRecord(args.type.name, args.generation, write, args.clock(), args.tombstoneTtlSeconds);
+  } catch (error) {
+    if (!(error instanceof TransformError)) throw error;
+    state.transformErrors++;
+    args.progress.add(1);
+    if (state.errorSamples.length < MAX_ERROR_SAMPLES) state.errorSamples.push(describeError(error));
+    return undefined;
+  }
+}
+
+/**
+ * At most `limit` tasks in flight. `run` resolves as soon as its task has *started* (so the
+ * caller may go on scanning), and waits only while the budget is used up. The first failure is
+ * kept and rethrown to every later caller, which stops the load.
+ */
+class WriteBudget {
+  readonly #inFlight = new Set<Promise<void>>();
+  #failure: { error: unknown } | undefined;
+
+  constructor(private readonly limit: number) {}
+
+  async run(task: () => Promise<void>): Promise<void> {
+    while (this.#inFlight.size >= this.limit) await Promise.race(this.#inFlight);
+    this.throwIfFailed();
+    const running: Promise<void> = task()
+      .catch((error: unknown) => {
+        this.#failure ??= { error };
+      })
+      .finally(() => this.#inFlight.delete(running));
+    this.#inFlight.add(running);
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all(this.#inFlight);
+  }
+
+  throwIfFailed(): void {
+    if (this.#failure) throw this.#failure.error;
+  }
+}

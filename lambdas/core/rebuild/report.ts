@@ -1,0 +1,131 @@
+/**
+ * What a build records about itself: its progress while it runs and its report when it ends.
+ * The ops API and the CLI show these; the report is also published to the notification topic.
+ */
+import type { Generation } from '../records.ts';
+
+export type BuildStatus = 'running' | 'succeeded' | 'failed' | 'abandoned';
+
+/** The steps of a build, in order. */
+export type BuildPhase =
+  | 'starting'
+  | 'recovering'
+  | 'opening'
+  | 'waiting'
+  | 'loading'
+  | 'carrying-tombstones'
+  | 'replaying'
+  | 'gating'
+  | 'flipping'
+  | 'discarding'
+  | 'done';
+
+/** Progress of the bulk load. */
+export interface BuildProgress {
+  /** Documents handled (written or rejected by the transform). */
+  done: number;
+  /** The source's size estimate, when it offers one. */
+  total?: number;
+  /** Documents per second since the load started. */
+  perSecond: number;
+  /** Seconds left at the current rate, when `total` is known. */
+  etaSeconds?: number;
+}
+
+/** The gate's count check: the generation's live count against the source's. */
+export interface CountCheck {
+  passed: boolean;
+  expected: number;
+  /** Where `expected` came from: the source's own count, or the documents the scan saw. */
+  expectedFrom: 'source-estimate' | 'scan';
+  actual: number;
+  relativeDifference: number;
+  tolerance: number;
+}
+
+/** The gate's error-rate check: documents the transform rejected, over documents scanned. */
+export interface ErrorRateCheck {
+  passed: boolean;
+  errors: number;
+  scanned: number;
+  rate: number;
+  maxRate: number;
+}
+
+/** The gate's sample check: random resources compared with transform(source) by content hash. */
+export interface SampleCheck {
+  passed: boolean;
+  size: number;
+  equal: number;
+  /** Resources whose source moved on after the replay: a change still on its way, not a defect. */
+  inFlight: number;
+  mismatches: Array<{ id: string; reason: string }>;
+}
+
+export interface GateResult {
+  passed: boolean;
+  reasons: string[];
+  count: CountCheck;
+  errorRate: ErrorRateCheck;
+  sample: SampleCheck;
+}
+
+/** The end-of-build report: stored in the build record and published to the notification topic. */
+export interface BuildReport {
+  type: string;
+  buildId: string;
+  outcome: 'succeeded' | 'failed' | 'abandoned';
+  /** Why a build failed (gate reasons or the error), empty on success. */
+  reasons: string[];
+  generation?: Generation;
+  /** The active generation before and after the build. */
+  activeBefore?: Generation;
+  activeAfter?: Generation;
+  startedAt: number;
+  finishedAt: number;
+  durationMs: number;
+  counts: {
+    /** Documents the scan returned. */
+    scanned: number;
+    /** Records written by the bulk load. */
+    loaded: number;
+    /** Documents the transform rejected. */
+    transformErrors: number;
+    /** Tombstones copied from the active generation. */
+    tombstonesCarried: number;
+    /** Resources re-read from the source from the catch-up log. */
+    replayed: number;
+    /** Live records of the new generation, as counted by the gate. */
+    generation?: number;
+  };
+  throughput: {
+    /** Documents per second of the bulk load. */
+    loadPerSecond: number;
+    /** Documents per second over the whole build. */
+    overallPerSecond: number;
+  };
+  /** The first few transform errors, to tell what broke. */
+  errorSamples: string[];
+  gate?: GateResult;
+  /** Generations handed to the clean-up by this build. */
+  retired: Generation[];
+  /** Recovery of an earlier build that stopped without finishing, if there was one. */
+  recovered?: { buildId?: string; generation?: Generation; note: string };
+}
+
+/** The control record of one build. */
+export interface BuildRecord {
+  type: string;
+  buildId: string;
+  holder: string;
+  status: BuildStatus;
+  phase: BuildPhase;
+  generation?: Generation;
+  /** The generation this build's flip retires (the previous-but-one), once it is about to flip. */
+  retires?: Generation;
+  startedAt: number;
+  updatedAt: number;
+  finishedAt?: number;
+  progress: BuildProgress;
+  report?: BuildReport;
+}

@@ -1,0 +1,75 @@
+import { hostname } from 'node:os';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { createRuntime, type Runtime } from '../adapters/compose.ts';
+import { DynamoGenerationCounter } from '../adapters/dynamodb/build-counter.ts';
+import { DynamoBuildControl } from '../adapters/dynamodb/builds.ts';
+import type { SourceDeps } from '../adapters/sources/index.ts';
+import { SnsNotifier } from '../adapters/sns/notifier.ts';
+import type { FreshindexConfig, FreshindexConfigInput } from '../core/config/index.ts';
+import type { Clock, Notifier } from '../core/ports.ts';
+import type { GenerationCounter } from '../core/rebuild/index.ts';
+import type { JobEnv } from './env.ts';
+
+/** What every job command gets. */
+export interface JobContext {
+  runtime: Runtime;
+  env: JobEnv;
+  control: DynamoBuildControl;
+  /** Counts a generation with `Select: COUNT` on DynamoDB; undefined on other stores (the rebuild then scans). */
+  counter: GenerationCounter | undefined;
+  notifier: Notifier;
+  logger: Logger;
+  metrics: Metrics;
+  /** Who runs the job: the Batch job id, else host and pid. */
+  holder: string;
+  /** Aborts on SIGTERM (AWS Batch stopping the job) or Ctrl-C. */
+  signal: AbortSignal;
+}
+
+/** Clients and hooks tests inject instead of the defaults. */
+export interface JobOverrides {
+  dynamodb?: DynamoDBClient;
+  sns?: SNSClient;
+  notifier?: Notifier;
+  sourceDeps?: Partial<SourceDeps>;
+  clock?: Clock;
+  logger?: Logger;
+  signal?: AbortSignal;
+}
+
+/** Builds the job's context: the runtime of the composition root plus the rebuild's own adapters. */
+export function createJobContext(configInput: FreshindexConfigInput | FreshindexConfig, env: JobEnv, overrides: JobOverrides = {}): JobContext {
+  const region = env.AWS_REGION;
+  const endpoint = (service: string | undefined) => service ?? env.AWS_ENDPOINT_URL;
+  const dynamodb =
+    overrides.dynamodb ??
+    new DynamoDBClient({ ...(region ? { region } : {}), ...(endpoint(env.AWS_ENDPOINT_URL_DYNAMODB) ? { endpoint: endpoint(env.AWS_ENDPOINT_URL_DYNAMODB) } : {}) });
+  const runtime = createRuntime(
+    configInput,
+    { indexTable: env.FRESHINDEX_INDEX_TABLE, controlTable: env.FRESHINDEX_CONTROL_TABLE, redisUrl: env.FRESHINDEX_REDIS_URL },
+    { dynamodb, ...(overrides.clock ? { clock: overrides.clock } : {}), sourceDeps: { ...overrides.sourceDeps } },
+  );
+  const notifier =
+    overrides.notifier ??
+    new SnsNotifier(
+      overrides.sns ?? new SNSClient({ ...(region ? { region } : {}), ...(endpoint(env.AWS_ENDPOINT_URL_SNS) ? { endpoint: endpoint(env.AWS_ENDPOINT_URL_SNS) } : {}) }),
+      {
+        ...(env.FRESHINDEX_ALERTS_TOPIC_ARN ? { alertsTopicArn: env.FRESHINDEX_ALERTS_TOPIC_ARN } : {}),
+        ...(env.FRESHINDEX_NOTIFICATIONS_TOPIC_ARN ? { notificationsTopicArn: env.FRESHINDEX_NOTIFICATIONS_TOPIC_ARN } : {}),
+      },
+    );
+  return {
+    runtime,
+    env,
+    control: new DynamoBuildControl(runtime.documentClient, env.FRESHINDEX_CONTROL_TABLE),
+    counter: runtime.config.store.type === 'dynamodb' ? new DynamoGenerationCounter(runtime.documentClient, env.FRESHINDEX_INDEX_TABLE) : undefined,
+    notifier,
+    logger: overrides.logger ?? new Logger({ serviceName: 'freshindex-jobs' }),
+    metrics: new Metrics({ namespace: 'freshindex', serviceName: 'freshindex-jobs' }),
+    holder: env.AWS_BATCH_JOB_ID ? `batch:${env.AWS_BATCH_JOB_ID}` : `${hostname()}:${process.pid}`,
+    signal: overrides.signal ?? new AbortController().signal,
+  };
+}

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+const optionalUrl = z.url().optional();
+
+/**
+ * The environment of the job container (AWS Batch sets it from the job definition; local runs and
+ * tests pass their own). Parsed once, at the entry point.
+ */
+export const jobEnvSchema = z.object({
+  FRESHINDEX_INDEX_TABLE: z.string({ error: 'required: the name of the index table' }).min(3, 'must name the index table'),
+  FRESHINDEX_CONTROL_TABLE: z.string({ error: 'required: the name of the control table' }).min(3, 'must name the control table'),
+  FRESHINDEX_NOTIFICATIONS_TOPIC_ARN: z.string().min(1).optional(),
+  FRESHINDEX_ALERTS_TOPIC_ARN: z.string().min(1).optional(),
+  /** The Redis/Valkey URL when the config's store is `redis`. */
+  FRESHINDEX_REDIS_URL: z.string().min(1).optional(),
+  /** Lease lifetime without a heartbeat: how soon the next run may take over from a crashed one. */
+  FRESHINDEX_REBUILD_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Added to the pointer-cache wait, for clock-rate differences between machines. */
+  FRESHINDEX_REBUILD_SETTLE_MARGIN_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
+  /** Deletes per second when removing retired generations. */
+  FRESHINDEX_CLEANUP_DELETES_PER_SECOND: z.coerce.number().int().min(1).max(100_000).default(200),
+  AWS_REGION: z.string().min(1).optional(),
+  AWS_ENDPOINT_URL: optionalUrl,
+  AWS_ENDPOINT_URL_DYNAMODB: optionalUrl,
+  AWS_ENDPOINT_URL_SNS: optionalUrl,
+  /** Set by AWS Batch: names the lease holder. */
+  AWS_BATCH_JOB_ID: z.string().min(1).optional(),
+});
+
+export type JobEnv = z.output<typeof jobEnvSchema>;
+
+/** Parses the environment, naming every variable that is missing or wrong. */
+export function parseJobEnv(env: Readonly<Record<string, string | undefined>>): { ok: true; env: JobEnv } | { ok: false; problems: string[] } {
+  const result = jobEnvSchema.safeParse(env);
+  if (result.success) return { ok: true, env: result.data };
+  return { ok: false, problems: result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) };
+}

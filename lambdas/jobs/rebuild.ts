@@ -1,0 +1,91 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { TypeConfig } from '../core/config/index.ts';
+import { describeError } from '../core/errors.ts';
+import { LeaseHeldError, rebuildType, type BuildProgress, type RebuildDeps } from '../core/rebuild/index.ts';
+import type { JobContext } from './context.ts';
+import { EXIT, type JobArgs, type JobCommand } from './exit.ts';
+
+/**
+ * `rebuild --type T`: rebuilds one type, or every type one after another when no type is named.
+ * Exits 0 when every build went live, 1 when one failed (its old generation keeps serving),
+ * 3 when another build of a type is still running.
+ */
+export const rebuildCommand: JobCommand = {
+  summary: 'rebuild one type (--type T) or every type into a new generation and flip it live',
+  async run(context: JobContext, args: JobArgs): Promise<number> {
+    const types = args.types.length > 0 ? args.types : context.runtime.config.types;
+    let exit: number = EXIT.ok;
+    for (const type of types) {
+      if (context.signal.aborted) break;
+      exit = Math.max(exit, await rebuildOne(context, type));
+    }
+    return exit;
+  },
+};
+
+async function rebuildOne(context: JobContext, type: TypeConfig): Promise<number> {
+  const { runtime, logger } = context;
+  try {
+    const { report, cleanup } = await rebuildType(rebuildDeps(context, type), type, {
+      pointerCacheMs: runtime.config.pointerCacheSeconds * 1000,
+      tombstoneTtlSeconds: runtime.config.tombstoneTtlSeconds,
+      holder: context.holder,
+      settleMarginMs: context.env.FRESHINDEX_REBUILD_SETTLE_MARGIN_MS,
+      lease: { ttlMs: context.env.FRESHINDEX_REBUILD_LEASE_SECONDS * 1000 },
+      cleanupDeletesPerSecond: context.env.FRESHINDEX_CLEANUP_DELETES_PER_SECOND,
+      signal: context.signal,
+    });
+    logger.info('build report', { report: { ...report }, cleanup: { ...cleanup } });
+    publishOutcome(context, type.name, report.outcome, report.durationMs);
+    return report.outcome === 'succeeded' ? EXIT.ok : EXIT.failed;
+  } catch (error) {
+    if (error instanceof LeaseHeldError) {
+      logger.warn('another build of this type is running; not starting a second one', { type: type.name, error: describeError(error) });
+      return EXIT.busy;
+    }
+    logger.error('rebuild could not run', { type: type.name, error: describeError(error) });
+    return EXIT.error;
+  }
+}
+
+function rebuildDeps(context: JobContext, type: TypeConfig): RebuildDeps {
+  const { runtime } = context;
+  const resolved = runtime.types.get(type.name);
+  if (!resolved) throw new Error(`type "${type.name}" has no source`);
+  return {
+    source: resolved.source,
+    pointers: runtime.store,
+    records: runtime.store,
+    catchUp: runtime.catchUp,
+    leases: context.control,
+    builds: context.control,
+    retirements: context.control,
+    ...(context.counter ? { counter: context.counter } : {}),
+    notifier: context.notifier,
+    clock: runtime.clock,
+    log: {
+      info: (message, attributes) => context.logger.info(message, { ...attributes }),
+      warn: (message, attributes) => context.logger.warn(message, { ...attributes }),
+      error: (message, attributes) => context.logger.error(message, { ...attributes }),
+    },
+    onProgress: (typeName, progress) => publishProgress(context, typeName, progress),
+  };
+}
+
+/** Progress as CloudWatch metrics (EMF in the job's log stream): items done, items per second, ETA. */
+function publishProgress(context: JobContext, type: string, progress: BuildProgress): void {
+  const { metrics } = context;
+  metrics.addDimension('type', type);
+  metrics.addMetric('RebuildItemsDone', MetricUnit.Count, progress.done);
+  metrics.addMetric('RebuildItemsPerSecond', MetricUnit.CountPerSecond, progress.perSecond);
+  if (progress.etaSeconds !== undefined) metrics.addMetric('RebuildEtaSeconds', MetricUnit.Seconds, progress.etaSeconds);
+  metrics.publishStoredMetrics();
+}
+
+function publishOutcome(context: JobContext, type: string, outcome: string, durationMs: number): void {
+  const { metrics } = context;
+  metrics.addDimension('type', type);
+  metrics.addMetric(outcome === 'succeeded' ? 'RebuildSucceeded' : 'RebuildFailed', MetricUnit.Count, 1);
+  metrics.addMetric('RebuildDurationSeconds', MetricUnit.Seconds, Math.round(durationMs / 1000));
+  metrics.publishStoredMetrics();
+}

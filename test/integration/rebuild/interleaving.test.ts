@@ -1,0 +1,29 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAws, type AwsTestEnv } from '../../support/aws.ts';
+import { runInterleaving } from '../../unit/rebuild/support/interleaving.ts';
+import { videoType } from '../../unit/rebuild/support/world.ts';
+import { createDynamoWorld } from './support/dynamo-world.ts';
+
+describe('rebuild under concurrent changes, on DynamoDB', () => {
+  let aws: AwsTestEnv;
+  beforeAll(async () => {
+    aws = await startAws();
+  });
+  afterAll(async () => aws.stop());
+
+  it.each([11, 12])('loses no change and resurrects nothing while changes flow during the build (seed %i)', async (seed) => {
+    // Prepare
+    // Changes in flight while the gate counts are a larger share of a small type: a wider tolerance.
+    const world = await createDynamoWorld(aws, videoType({ rebuild: { gate: { countTolerance: 0.1, sampleSize: 20 } } }), 50);
+
+    // Act
+    const result = await runInterleaving(world, { seed, initial: 100, deletedBefore: 15, idSpace: 160, lanes: 4, minChanges: 200, changesAfter: 20 });
+
+    // Assess
+    expect(result.violations).toEqual([]);
+    expect(result.changes).toBeGreaterThanOrEqual(200);
+    expect(result.changesByPhase.loading).toBeGreaterThan(0);
+    expect(result.report.counts.replayed).toBeGreaterThan(0);
+    expect(result.report.counts.tombstonesCarried).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { initialPointer, nextPointer } from '../../../lambdas/core/pointer.ts';
+import { runRetirements, silentLog, type CleanupArgs } from '../../../lambdas/core/rebuild/index.ts';
+import { toStoredRecord } from '../../../lambdas/core/records.ts';
+import { MemoryCatchUpLog, MemoryControl, MemoryIndex } from './support/memory.ts';
+import { TYPE } from './support/world.ts';
+
+async function setUp(generations: Record<number, number>) {
+  const index = new MemoryIndex();
+  const control = new MemoryControl();
+  const catchUp = new MemoryCatchUpLog();
+  for (const [generation, count] of Object.entries(generations)) {
+    const records = Array.from({ length: count }, (_, i) => toStoredRecord(TYPE, Number(generation), { kind: 'upsert', id: `r${i}`, version: 1, hash: 'h', record: {} }, 0, 60));
+    await index.bulkPut(TYPE, Number(generation), records);
+  }
+  // Generation 5 is active, 4 previous.
+  const pointer = nextPointer(initialPointer(TYPE, 0), { active: 5, previous: 4, nextGeneration: 6 }, 0);
+  await index.swapPointer(undefined, pointer);
+  const sleeps: number[] = [];
+  let now = 1_000_000;
+  const args: CleanupArgs = {
+    type: TYPE, pointers: index, records: index, catchUp, retirements: control, clock: () => now,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+    graceMs: 2_000, deletesPerSecond: 100, segments: 1, waitUntilDue: true, log: silentLog,
+  };
+  return { index, control, catchUp, args, sleeps, at: () => now };
+}
+
+describe('clean-up of retired generations', () => {
+  it('deletes a retired generation at the configured rate and removes its note', async () => {
+    // Prepare
+    const { index, control, args, sleeps, at } = await setUp({ 3: 500, 4: 10, 5: 10 });
+    await control.add({ type: TYPE, generation: 3, records: true, retiredAt: at(), reason: 'test' });
+
+    // Act
+    const result = await runRetirements(args);
+
+    // Assess
+    expect(result).toMatchObject({ generations: [3], deleted: 500 });
+    expect(index.size(TYPE, 3)).toBe(0);
+    expect(await control.pending(TYPE)).toEqual([]);
+    // 500 deletes at 100/s: the clean-up spread them over (about) five seconds after the grace period.
+    expect(sleeps[0]).toBe(2_000);
+    expect(sleeps.slice(1).reduce((sum, ms) => sum + ms, 0)).toBeGreaterThanOrEqual(4_000);
+  });
+
+  it('never deletes the records of a generation the pointer still names', async () => {
+    // Prepare
+    const { index, control, args, at } = await setUp({ 4: 10, 5: 10 });
+    await control.add({ type: TYPE, generation: 4, records: true, retiredAt: at(), reason: 'mistaken' });
+
+    // Act
+    await runRetirements(args);
+
+    // Assess
+    expect(index.size(TYPE, 4)).toBe(10);
+  });
+
+  it("clears only the catch-up log of a generation that went live", async () => {
+    // Prepare
+    const { index, control, catchUp, args, at } = await setUp({ 5: 10 });
+    await catchUp.record(TYPE, 5, ['r1', 'r2']);
+    await control.add({ type: TYPE, generation: 5, records: false, retiredAt: at(), reason: 'log of the flipped generation' });
+
+    // Act
+    await runRetirements(args);
+
+    // Assess
+    expect(catchUp.logs.size).toBe(0);
+    expect(index.size(TYPE, 5)).toBe(10);
+    expect(await control.pending(TYPE)).toEqual([]);
+  });
+
+  it('leaves notes not yet due for a later run when told not to wait', async () => {
+    // Prepare
+    const { index, control, args, at } = await setUp({ 3: 10, 5: 10 });
+    await control.add({ type: TYPE, generation: 3, records: true, retiredAt: at(), reason: 'just retired' });
+
+    // Act
+    const result = await runRetirements({ ...args, waitUntilDue: false });
+
+    // Assess
+    expect(result.generations).toEqual([]);
+    expect(index.size(TYPE, 3)).toBe(10);
+    expect(await control.pending(TYPE)).toHaveLength(1);
+  });
+});
