@@ -26,11 +26,20 @@ export default defineConfig({
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 120_000 } },
       { test: { name: 'integration', ...integration } },
+      // `npm start` as a user runs it: a child process, driven through the demo CMS and the CLI, stopped with Ctrl-C.
+      { test: { name: 'smoke', include: ['test/smoke/**/*.test.ts'], testTimeout: 150_000, hookTimeout: 150_000, fileParallelism: false } },
       ...(motoAvailable
         ? [
             {
               // One moto server is shared and reset by each file: its files run one at a time.
-              test: { name: 'integration-moto', ...integration, globalSetup: ['test/support/moto.ts'], fileParallelism: false },
+              test: {
+                name: 'integration-moto',
+                ...integration,
+                // The CLI suite drives a whole local runtime on its own embedded emulators: once is enough.
+                exclude: ['test/integration/cli/commands.test.ts'],
+                globalSetup: ['test/support/moto.ts'],
+                fileParallelism: false,
+              },
             },
           ]
         : []),

@@ -19,7 +19,7 @@ import { DynamoBuildControl } from '../adapters/dynamodb/builds.ts';
 import { DynamoDifferenceCounters } from '../adapters/dynamodb/checks.ts';
 import type { FreshindexConfigInput } from '../core/config/index.ts';
 import { FreshindexError } from '../core/errors.ts';
-import { parseEnv, tableEnv } from './env.ts';
+import { parseEnv, runtimeSettings, tableEnv } from './env.ts';
 
 const apiEnv = {
   ...tableEnv,
@@ -69,7 +69,7 @@ export function createOpsDeps(configInput: FreshindexConfigInput, overrides: Api
     overrides.runtime ??
     createRuntime(
       configInput,
-      { indexTable: env.FRESHINDEX_INDEX_TABLE, controlTable: env.FRESHINDEX_CONTROL_TABLE },
+      runtimeSettings(env),
       { ...overrides, sourceDeps: { env: processEnv, ...overrides.sourceDeps } },
     );
   const { documentClient: client } = runtime;

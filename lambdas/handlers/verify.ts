@@ -21,7 +21,7 @@ import { SnsNotifier } from '../adapters/sns/notifier.ts';
 import { SqsCheckScheduler } from '../adapters/sqs/check-scheduler.ts';
 import { DeadLetterQueue } from '../adapters/sqs/dead-letter.ts';
 import type { SqsHandler } from './apply.ts';
-import { parseEnv, tableEnv } from './env.ts';
+import { parseEnv, runtimeSettings, tableEnv } from './env.ts';
 
 const verifyEnv = {
   ...tableEnv,
@@ -168,7 +168,10 @@ function composeVerify(
   sqs: SQSClient,
   overrides: VerifyHandlerOverrides,
 ): VerifyDeps {
-  const runtime = createRuntime(configInput, { indexTable: env.FRESHINDEX_INDEX_TABLE, controlTable: env.FRESHINDEX_CONTROL_TABLE }, overrides);
+  const runtime = createRuntime(configInput, runtimeSettings(env), {
+    ...overrides,
+    sourceDeps: { env: overrides.env ?? process.env, ...overrides.sourceDeps },
+  });
   return createVerifyDeps(runtime, {
     verifyQueueUrl: env.FRESHINDEX_VERIFY_QUEUE_URL,
     ...(env.FRESHINDEX_ALERTS_TOPIC_ARN ? { alertsTopicArn: env.FRESHINDEX_ALERTS_TOPIC_ARN } : {}),

@@ -24,6 +24,8 @@ export interface CleanupArgs {
   /** Wait for notes not yet due (true at the end of a build), or leave them for a later run. */
   waitUntilDue: boolean;
   log: RebuildLog;
+  /** Stops the clean-up between notes and wakes its waits (the job was asked to stop). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface CleanupResult {
@@ -41,12 +43,15 @@ export interface CleanupResult {
 export async function runRetirements(args: CleanupArgs): Promise<CleanupResult> {
   const result: CleanupResult = { generations: [], deleted: 0, failed: [] };
   const notes = (await args.retirements.pending(args.type)).sort((a, b) => a.retiredAt - b.retiredAt);
-  const limiter = new RateLimiter(args.deletesPerSecond, args.clock, args.sleep);
+  const sleep: Sleep = (ms) => args.sleep(ms, args.signal);
+  const limiter = new RateLimiter(args.deletesPerSecond, args.clock, sleep);
   for (const note of notes) {
+    // Asked to stop: what is left stays noted, and the next build resumes it.
+    if (args.signal?.aborted) break;
     const dueIn = note.retiredAt + args.graceMs - args.clock();
     if (dueIn > 0) {
       if (!args.waitUntilDue) continue;
-      await args.sleep(dueIn);
+      await sleep(dueIn);
     }
     try {
       result.deleted += await retire(args, note, limiter);

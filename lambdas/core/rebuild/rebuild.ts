@@ -160,12 +160,12 @@ export async function rebuildType(deps: RebuildDeps, type: TypeConfig, options: 
     else await keeper.release().catch((error: unknown) => full.log.warn('could not release the lease; it will expire', { error: describeError(error) }));
   }
   await publish(full, type, report);
-  const cleanup = await cleanUp(full, type.name, settings);
+  const cleanup = await cleanUp(full, type.name, settings, options.signal);
   return { report, cleanup };
 }
 
 /** Deletes retired generations (this build's and any a crashed build left), waiting until each is due. Never throws. */
-async function cleanUp(deps: Run['deps'], type: string, settings: Settings): Promise<CleanupResult> {
+async function cleanUp(deps: Run['deps'], type: string, settings: Settings, signal: AbortSignal | undefined): Promise<CleanupResult> {
   try {
     return await runRetirements({
       type,
@@ -180,6 +180,7 @@ async function cleanUp(deps: Run['deps'], type: string, settings: Settings): Pro
       segments: settings.segments,
       waitUntilDue: true,
       log: deps.log,
+      signal,
     });
   } catch (error) {
     deps.log.warn('clean-up failed; the next build resumes it', { type, error: describeError(error) });

@@ -47,6 +47,22 @@ describe('clean-up of retired generations', () => {
     expect(sleeps.slice(1).reduce((sum, ms) => sum + ms, 0)).toBeGreaterThanOrEqual(4_000);
   });
 
+  it('stops when the job is asked to stop, leaving the note for the next build', async () => {
+    // Prepare
+    const { index, control, args, at } = await setUp({ 3: 50, 4: 10, 5: 10 });
+    await control.add({ type: TYPE, generation: 3, records: true, retiredAt: at(), reason: 'test' });
+    const stop = new AbortController();
+    stop.abort(new Error('received SIGTERM'));
+
+    // Act
+    const result = await runRetirements({ ...args, signal: stop.signal });
+
+    // Assess
+    expect(result.deleted).toBe(0);
+    expect(index.size(TYPE, 3)).toBe(50);
+    expect(await control.pending(TYPE)).toHaveLength(1);
+  });
+
   it('never deletes the records of a generation the pointer still names', async () => {
     // Prepare
     const { index, control, args, at } = await setUp({ 4: 10, 5: 10 });

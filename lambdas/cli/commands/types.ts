@@ -1,0 +1,183 @@
+/** `freshindex status [TYPE]`, `rebuild TYPE`, `rollback TYPE`, `audit TYPE`. */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Option, type Command } from 'commander';
+import { contextOf, segment, type CliIo, type CommandContext } from '../context.ts';
+import { CliError, EXIT } from '../exit-codes.ts';
+import { followBuild, type BuildView } from '../progress.ts';
+
+interface TypeStatusView {
+  type: string;
+  indexed: boolean;
+  generations: { active: number | null; previous: number | null; building: { generation: number; buildId: string; startedAt: string } | null };
+  records: { active: { count: number; countedBy: string } | null; previous: { count: number; countedBy: string } | null };
+  lastBuild: BuildView | null;
+  buildProgress: BuildView['progress'] | null;
+  lastAudit: { generation: number; finishedAt: string; sourceCount: number; indexCount: number; missing: number; extra: number; different: number; repaired: number } | null;
+  quarantined: number;
+}
+
+interface LocalJobView {
+  id: string;
+  status: 'running' | 'succeeded' | 'failed';
+  exitCode?: number;
+  signal?: string;
+  output: string[];
+}
+
+export function typeCommands(program: Command, io: CliIo): void {
+  program
+    .command('status')
+    .description('Show each type: generations (active, previous, building), record counts, last build and audit, quarantined count')
+    .argument('[type]', 'only this resource type')
+    .option('--exact', 'count the live records now (scans the index: slow on big types)')
+    .addHelpText('after', '\nExit codes: 0 shown, 3 unknown type, 4 no runtime.')
+    .action(async (type: string | undefined, options: { exact?: boolean }, command: Command) => {
+      const context = contextOf(command, io);
+      const { api } = await context.target();
+      if (type) {
+        const status = (await api.request('GET', `/v1/types/${segment(type)}`, options.exact ? { query: { count: 'exact' } } : {})).body as TypeStatusView;
+        context.print(status, () => renderStatus([status]));
+      } else {
+        const all = (await api.request('GET', '/v1/types')).body as { types: TypeStatusView[] };
+        context.print(all, () => renderStatus(all.types));
+      }
+    });
+
+  program
+    .command('rebuild')
+    .description('Rebuild one type into a new generation and flip to it; shows progress (items, rate, ETA) until the build ends')
+    .argument('<type>', 'resource type')
+    .option('--reason <text>', 'why (kept with the job)')
+    .option('--no-wait', 'return once the job is submitted')
+    .addOption(new Option('--wait-timeout <seconds>', 'give up following the build after this long').argParser(positiveInteger).default(1800))
+    .addHelpText('after', '\nExit codes: 0 the new generation is live (or submitted, with --no-wait), 1 the build failed (the old generation keeps serving) or a build is already running, 3 unknown type, 4 no runtime.')
+    .action(async (type: string, options: { reason?: string; wait: boolean; waitTimeout: number }, command: Command) => {
+      const context = contextOf(command, io);
+      const target = await context.target();
+      const submitted = (await target.api.request('POST', `/v1/types/${segment(type)}/rebuild`, { body: options.reason ? { reason: options.reason } : {} })).body as { jobId: string; jobName: string };
+      if (!options.wait) {
+        context.print(submitted, () => `${type}: rebuild submitted (job ${submitted.jobId}); follow it with \`freshindex status ${type}\``);
+        return;
+      }
+      if (!context.globals.json) io.err(`${type}: rebuild submitted (job ${submitted.jobId})\n`);
+      const build = await followBuild({
+        api: target.api,
+        type,
+        jobId: submitted.jobId,
+        io,
+        quiet: Boolean(context.globals.json),
+        timeoutMs: options.waitTimeout * 1000,
+        ...(target.control ? { jobEnded: () => localJobEnded(context, submitted.jobId) } : {}),
+      });
+      context.print({ ...submitted, build }, () => renderBuild(type, build));
+      if (build.status !== 'succeeded') io.exitCode = EXIT.failure;
+    });
+
+  program
+    .command('rollback')
+    .description('Swap the active and previous generations of a type (one conditional write; a second rollback returns)')
+    .argument('<type>', 'resource type')
+    .addHelpText('after', '\nExit codes: 0 rolled back, 1 no previous generation (409), 3 unknown type, 4 no runtime.')
+    .action(async (type: string, _options: unknown, command: Command) => {
+      const context = contextOf(command, io);
+      const { api } = await context.target();
+      const result = (await api.request('POST', `/v1/types/${segment(type)}/rollback`)).body as { from: number; to: number };
+      context.print(result, () => `${type}: rolled back: generation ${result.to} serves again (generation ${result.from} is kept as previous)`);
+    });
+
+  program
+    .command('audit')
+    .description("Compare a type's whole source with its index now, repairing differences (runs the audit job)")
+    .argument('<type>', 'resource type')
+    .option('--no-wait', 'return once the job is started')
+    .addOption(new Option('--wait-timeout <seconds>', 'give up waiting after this long').argParser(positiveInteger).default(1800))
+    .addHelpText('after', '\nLocally the audit job runs as a child process of the runtime. A deployed ops API offers no audit route: there audits run on their schedule.\nExit codes: 0 the audit ran, 1 the audit job failed, 3 unknown type, 4 no runtime.')
+    .action(async (type: string, options: { wait: boolean; waitTimeout: number }, command: Command) => {
+      const context = contextOf(command, io);
+      const target = await context.target();
+      if (!target.control) {
+        const answer = await target.api.request('POST', `/v1/types/${segment(type)}/audit`, { body: {}, accept: [404] });
+        if (answer.status === 404 && /no route/.test(JSON.stringify(answer.body))) {
+          throw new CliError('this deployment runs audits on their schedule only: its ops API has no audit route', EXIT.failure);
+        }
+        if (answer.status === 404) throw new CliError(`unknown resource type "${type}" (HTTP 404)`, EXIT.notFound);
+        context.print(answer.body, () => `${type}: audit submitted`);
+        return;
+      }
+      const job = (await target.control.request('POST', '/local/v1/jobs', { body: { command: 'audit', type } })).body as LocalJobView;
+      if (!options.wait) {
+        context.print(job, () => `${type}: audit started (job ${job.id})`);
+        return;
+      }
+      if (!context.globals.json) io.err(`${type}: audit running (job ${job.id})\n`);
+      const ended = await waitForLocalJob(context, job.id, options.waitTimeout * 1000);
+      if (ended.status !== 'succeeded') {
+        throw new CliError(`the audit job ${job.id} failed (${ended.signal ? `signal ${ended.signal}` : `exit code ${ended.exitCode}`})${lastLine(ended)}`, EXIT.failure);
+      }
+      const status = (await target.api.request('GET', `/v1/types/${segment(type)}`)).body as TypeStatusView;
+      context.print({ job: ended, audit: status.lastAudit }, () => renderAudit(type, status.lastAudit));
+    });
+}
+
+async function localJobEnded(context: CommandContext, jobId: string): Promise<{ ended: boolean; detail?: string }> {
+  const { control } = await context.target();
+  const job = (await control?.request('GET', `/local/v1/jobs/${segment(jobId)}`))?.body as LocalJobView | undefined;
+  if (!job || job.status === 'running') return { ended: false };
+  return { ended: true, detail: `${job.signal ? `signal ${job.signal}` : `exit code ${job.exitCode}`}${lastLine(job)}` };
+}
+
+async function waitForLocalJob(context: CommandContext, jobId: string, timeoutMs: number): Promise<LocalJobView> {
+  const { control } = await context.target();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = (await control?.request('GET', `/local/v1/jobs/${segment(jobId)}`))?.body as LocalJobView;
+    if (job.status !== 'running') return job;
+    if (Date.now() > deadline) throw new CliError(`the job ${jobId} did not end within ${Math.round(timeoutMs / 1000)} s`, EXIT.failure);
+    await sleep(300);
+  }
+}
+
+function lastLine(job: LocalJobView): string {
+  const line = [...job.output].reverse().find((candidate) => candidate.trim() !== '');
+  return line ? `: ${line.slice(0, 300)}` : '';
+}
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new CliError(`expected a positive integer, got "${value}"`, EXIT.usage);
+  return parsed;
+}
+
+function renderStatus(types: readonly TypeStatusView[]): string {
+  if (types.length === 0) return 'no resource types';
+  return types
+    .map((status) => {
+      const { active, previous, building } = status.generations;
+      const lines = [`${status.type}${status.indexed ? '' : ' (not indexed yet)'}`];
+      lines.push(`  generations: active ${active ?? '-'}, previous ${previous ?? '-'}${building ? `, building ${building.generation} (since ${building.startedAt})` : ''}`);
+      lines.push(`  records:     ${status.records.active ? `${status.records.active.count} active (counted by ${status.records.active.countedBy})` : 'active count unknown'}${status.records.previous ? `, ${status.records.previous.count} previous` : ''}`);
+      const build = status.lastBuild;
+      if (build) {
+        const progress = status.buildProgress ? ` ${status.buildProgress.done}${status.buildProgress.total ? `/${status.buildProgress.total}` : ''} items, ${status.buildProgress.perSecond.toFixed(0)}/s` : '';
+        lines.push(`  last build:  ${build.status} (${build.phase})${build.generation !== undefined ? `, generation ${build.generation}` : ''}${progress}${build.report?.reasons.length ? `: ${build.report.reasons.join('; ')}` : ''}`);
+      } else lines.push('  last build:  none');
+      const audit = status.lastAudit;
+      lines.push(audit ? `  last audit:  ${audit.finishedAt}: ${audit.missing} missing, ${audit.extra} extra, ${audit.different} different, ${audit.repaired} repaired` : '  last audit:  none');
+      lines.push(`  quarantined: ${status.quarantined}`);
+      return lines.join('\n');
+    })
+    .join('\n');
+}
+
+function renderBuild(type: string, build: BuildView): string {
+  const report = build.report;
+  if (build.status === 'succeeded') {
+    return `${type}: generation ${report?.generation ?? build.generation} is live (was ${report?.activeBefore ?? '-'}): ${report?.counts.generation ?? report?.counts.loaded ?? '?'} records, ${report?.counts.replayed ?? 0} replayed, ${((report?.durationMs ?? 0) / 1000).toFixed(1)} s`;
+  }
+  return `${type}: build ${build.status}${report?.reasons.length ? `: ${report.reasons.join('; ')}` : ''}; generation ${report?.activeBefore ?? '-'} keeps serving`;
+}
+
+function renderAudit(type: string, audit: TypeStatusView['lastAudit']): string {
+  if (!audit) return `${type}: the audit ran but left no report`;
+  return `${type}: audited generation ${audit.generation}: source ${audit.sourceCount}, index ${audit.indexCount}; ${audit.missing} missing, ${audit.extra} extra, ${audit.different} different, ${audit.repaired} repaired`;
+}

@@ -1,0 +1,116 @@
+/**
+ * How the CLI reaches an ops API: plain HTTP to the local runtime, SigV4-signed requests
+ * (service `execute-api`) to a deployed stack. Errors come back as one line with an exit code:
+ * problem documents are rendered as `detail (HTTP status)`.
+ */
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { CliError, EXIT, exitCodeForStatus } from './exit-codes.ts';
+
+/** An HTTP answer, its body parsed when it is JSON. */
+export interface HttpAnswer {
+  status: number;
+  body: unknown;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  query?: Record<string, string>;
+  /** Statuses that are not errors for this call (e.g. 404 when probing). */
+  accept?: readonly number[];
+}
+
+/** Sends requests to one base URL. */
+export interface HttpClient {
+  readonly baseUrl: string;
+  request(method: string, path: string, options?: RequestOptions): Promise<HttpAnswer>;
+}
+
+export interface HttpClientOptions {
+  baseUrl: string;
+  /** What to call the other side in errors ("the local runtime", "the ops API at ..."). */
+  name: string;
+  /** A hint added when it cannot be reached. */
+  unreachableHint?: string;
+  /** Sign with SigV4 for API Gateway IAM authorization. */
+  sigv4?: { region: string; profile?: string };
+  timeoutMs?: number;
+}
+
+/** An RFC 9457 problem document, as the ops API answers errors. */
+interface Problem {
+  title?: string;
+  status?: number;
+  detail?: string;
+}
+
+/** Builds a client; SigV4 credentials come from the default provider chain (env, profile, SSO, IMDS...). */
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  const signer = options.sigv4
+    ? new SignatureV4({
+        service: 'execute-api',
+        region: options.sigv4.region,
+        credentials: fromNodeProviderChain(options.sigv4.profile ? { profile: options.sigv4.profile } : {}),
+        sha256: Sha256,
+      })
+    : undefined;
+  const base = options.baseUrl.replace(/\/+$/, '');
+  return {
+    baseUrl: base,
+    async request(method, path, request = {}) {
+      const url = new URL(base + path);
+      for (const [key, value] of Object.entries(request.query ?? {})) url.searchParams.set(key, value);
+      const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+      let headers: Record<string, string> = { accept: 'application/json, application/problem+json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) };
+      if (signer) {
+        try {
+          const signed = await signer.sign({
+            method,
+            protocol: url.protocol,
+            hostname: url.hostname,
+            ...(url.port ? { port: Number(url.port) } : {}),
+            path: url.pathname,
+            query: Object.fromEntries(url.searchParams),
+            headers: { ...headers, host: url.host },
+            ...(body !== undefined ? { body } : {}),
+          });
+          headers = signed.headers as Record<string, string>;
+        } catch (error) {
+          throw new CliError(`cannot sign the request with AWS credentials: ${error instanceof Error ? error.message : String(error)}`, EXIT.unreachable, { cause: error });
+        }
+      }
+      let response: Response;
+      try {
+        response = await fetch(url, { method, headers, ...(body !== undefined ? { body } : {}), signal: AbortSignal.timeout(options.timeoutMs ?? 30_000) });
+      } catch (error) {
+        const reason = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+        throw new CliError(`cannot reach ${options.name} at ${base} (${reason})${options.unreachableHint ? `: ${options.unreachableHint}` : ''}`, EXIT.unreachable, { cause: error });
+      }
+      const text = await response.text();
+      let parsed: unknown = text;
+      if (text !== '' && /json/.test(response.headers.get('content-type') ?? '')) {
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          parsed = text;
+        }
+      }
+      if (response.status >= 400 && !request.accept?.includes(response.status)) throw problemError(response.status, parsed);
+      return { status: response.status, body: parsed };
+    },
+  };
+}
+
+/** One line for an error answer: the problem's detail (or title), then the status. */
+export function problemError(status: number, body: unknown): CliError {
+  const problem = (typeof body === 'object' && body !== null ? body : {}) as Problem & { message?: string };
+  const text = problem.detail || problem.title || problem.message || (typeof body === 'string' && body.trim() !== '' ? body.trim().slice(0, 200) : `HTTP ${status}`);
+  const hint = status === 403 ? ' (check the AWS credentials and that they may call execute-api:Invoke on this API)' : '';
+  return new CliError(`${oneLine(text)} (HTTP ${status})${hint}`, exitCodeForStatus(status));
+}
+
+/** Collapses whitespace so a message stays on one line. */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}

@@ -1,0 +1,100 @@
+/**
+ * The `freshindex` command line: builds the commander program and runs it, turning every failure
+ * into one line on stderr and an exit code (lambdas/cli/exit-codes.ts).
+ *
+ * @example
+ * const code = await runCli(['status', '--json']);
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { describeError } from '../core/errors.ts';
+import { devCommand, type Synthesize } from './commands/dev.ts';
+import { publishCommand } from './commands/publish.ts';
+import { quarantineCommands } from './commands/quarantine.ts';
+import { recordCommands } from './commands/records.ts';
+import { typeCommands } from './commands/types.ts';
+import type { CliIo } from './context.ts';
+import { CliError, EXIT } from './exit-codes.ts';
+
+export type { CliIo } from './context.ts';
+export type { Synthesize } from './commands/dev.ts';
+export { EXIT, CliError } from './exit-codes.ts';
+
+/** What `bin/freshindex.ts` plugs in. */
+export interface CliDeps {
+  /** Synthesizes the CDK app for `freshindex dev`. */
+  synthesize?: Synthesize;
+}
+
+/** The process's own streams and environment. */
+export function processIo(): CliIo {
+  return {
+    out: (text) => void process.stdout.write(text),
+    err: (text) => void process.stderr.write(text),
+    progressStream: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+  };
+}
+
+/** Builds the program (exposed for tests of the help texts). */
+export function buildProgram(io: CliIo, deps: CliDeps = {}): Command {
+  const program = new Command('freshindex')
+    .description('Operate freshindex: the local runtime (`freshindex dev`, what `npm start` runs) or a deployed stack (--endpoint)')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (text, write) => write(text) })
+    .showSuggestionAfterError(true)
+    .option('--json', 'print the result as JSON (one document on stdout)')
+    .option('--endpoint <url>', "a deployed stack's ops API (its ApiUrl output); requests are signed with SigV4 (default $FRESHINDEX_ENDPOINT)")
+    .option('--region <region>', 'AWS region of --endpoint (default: from the URL, then $AWS_REGION)')
+    .option('--profile <name>', 'AWS profile for --endpoint and publish --topic-arn (default: the standard credential chain)')
+    .option('--state <file>', 'state file of the local runtime (default $FRESHINDEX_STATE_FILE, then .freshindex/dev.json)')
+    .addOption(new Option('--timeout <seconds>', 'HTTP timeout per request').default(30).argParser((value) => {
+      const parsed = Number(value);
+      if (!(parsed > 0)) throw new CliError(`--timeout must be a positive number, got "${value}"`, EXIT.usage);
+      return parsed;
+    }))
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Exit codes: 0 ok, 1 failure (build failed, conflict, server error), 2 usage, 3 not found (type, resource, job), 4 no runtime reachable.',
+        'Docs: docs/cli.md',
+      ].join('\n'),
+    );
+  devCommand(program, io, deps.synthesize);
+  publishCommand(program, io);
+  typeCommands(program, io);
+  recordCommands(program, io);
+  quarantineCommands(program, io);
+  for (const command of program.commands) inheritSettings(command, io);
+  return program;
+}
+
+function inheritSettings(command: Command, io: CliIo): void {
+  command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (text, write) => write(text) }).showSuggestionAfterError(true);
+  for (const child of command.commands) inheritSettings(child, io);
+}
+
+/** Runs the CLI on `argv` (without `node` and the script) and resolves with the exit code; never throws. */
+export async function runCli(argv: readonly string[], io: CliIo = processIo(), deps: CliDeps = {}): Promise<number> {
+  io.exitCode = EXIT.ok;
+  const program = buildProgram(io, deps);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return io.exitCode ?? EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
+      // Commander printed the problem already; a usage error whatever it was.
+      if (error.code === 'commander.executeSubCommandAsync') return EXIT.failure;
+      if (error.exitCode === 0) return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (error instanceof CliError) {
+      io.err(`freshindex: ${error.message}\n`);
+      return error.exitCode;
+    }
+    io.err(`freshindex: unexpected error: ${describeError(error)}\n`);
+    return EXIT.failure;
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Follows a build through the ops API (`GET /v1/types/{type}`, its `lastBuild` record) until it
+ * ends, drawing a progress bar (items, rate, ETA) on a terminal and one line per phase elsewhere.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import cliProgress from 'cli-progress';
+import type { CliIo } from './context.ts';
+import { CliError, EXIT } from './exit-codes.ts';
+import type { HttpClient } from './http.ts';
+
+/** The parts of a build record the CLI reads. */
+export interface BuildView {
+  buildId: string;
+  holder: string;
+  status: 'running' | 'succeeded' | 'failed' | 'abandoned';
+  phase: string;
+  generation?: number;
+  progress: { done: number; total?: number; perSecond: number; etaSeconds?: number };
+  report?: { outcome: string; reasons: string[]; generation?: number; activeBefore?: number; activeAfter?: number; durationMs: number; counts: { loaded: number; generation?: number; replayed: number } };
+}
+
+export interface FollowOptions {
+  api: HttpClient;
+  type: string;
+  /** The build's job: its record names `batch:<jobId>` as holder. */
+  jobId: string;
+  io: CliIo;
+  /** Draw nothing (--json). */
+  quiet: boolean;
+  timeoutMs: number;
+  pollMs?: number;
+  /** Locally: the job's state, to notice a job that died before or during its build. */
+  jobEnded?: () => Promise<{ ended: boolean; detail?: string }>;
+}
+
+/** Polls until the build of `jobId` ends; resolves with its final record. */
+export async function followBuild(options: FollowOptions): Promise<BuildView> {
+  const { api, type, jobId, io } = options;
+  const deadline = Date.now() + options.timeoutMs;
+  const bar = !options.quiet && io.progressStream?.isTTY ? createBar(io.progressStream) : undefined;
+  let lastPhase = '';
+  let endedPolls = 0;
+  try {
+    for (;;) {
+      const status = (await api.request('GET', `/v1/types/${encodeURIComponent(type)}`)).body as { lastBuild: BuildView | null };
+      const build = status.lastBuild && status.lastBuild.holder === `batch:${jobId}` ? status.lastBuild : undefined;
+      if (build) {
+        if (build.status !== 'running') return build;
+        const { done, total, perSecond, etaSeconds } = build.progress;
+        if (bar) {
+          bar.setTotal(total ?? Math.max(done, 1));
+          bar.update(done, { phase: build.phase, rate: perSecond.toFixed(0), etaText: etaSeconds === undefined ? '-' : `${etaSeconds}s` });
+        } else if (!options.quiet && build.phase !== lastPhase) {
+          io.err(`rebuild ${type}: ${build.phase} (${done}${total ? `/${total}` : ''} items)\n`);
+        }
+        lastPhase = build.phase;
+      }
+      if (options.jobEnded) {
+        const job = await options.jobEnded();
+        // A job that ended leaves its record final within a poll or two; otherwise it died.
+        if (job.ended && ++endedPolls > 3) {
+          throw new CliError(`the rebuild job ${jobId} ended without finishing its build${job.detail ? `: ${job.detail}` : ''}`, EXIT.failure);
+        }
+      }
+      if (Date.now() > deadline) throw new CliError(`the rebuild of ${type} did not finish within ${Math.round(options.timeoutMs / 1000)} s (job ${jobId}); follow it with \`freshindex status ${type}\``, EXIT.failure);
+      await sleep(options.pollMs ?? 500);
+    }
+  } finally {
+    bar?.stop();
+  }
+}
+
+function createBar(stream: NodeJS.WriteStream): cliProgress.SingleBar {
+  const bar = new cliProgress.SingleBar(
+    {
+      format: '{phase} [{bar}] {percentage}% | {value}/{total} items | {rate} items/s | ETA {etaText}',
+      stream,
+      hideCursor: true,
+      clearOnComplete: false,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(1, 0, { phase: 'starting', rate: '0', etaText: '-' });
+  return bar;
+}

@@ -1,0 +1,107 @@
+/**
+ * The template's queue consumers, run in-process: each function's handler factory gets the
+ * function's own environment from the template (resolved to local names), and an SQS event
+ * source poller reads its queue with the mapping's batch size and batching window.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { createRuntime, type Runtime } from '../../adapters/compose.ts';
+import type { FreshindexConfig } from '../../core/config/index.ts';
+import { createApplyHandler, type SqsHandler } from '../../handlers/apply.ts';
+import { createVerifyDeps, createVerifyHandler } from '../../handlers/verify.ts';
+import { SqsEventSource, type EventSourceStage } from '../event-source.ts';
+import type { PlannedFunction } from './template-plan.ts';
+
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+
+export interface FunctionClients {
+  sqs: SQSClient;
+  sns: SNSClient;
+  dynamodb: DynamoDBClient;
+}
+
+export interface RunningConsumers {
+  /** One per queue consumer, by role. */
+  pollers: Array<{ role: string; functionName: string; poller: SqsEventSource }>;
+  stop(): Promise<void>;
+}
+
+/** The default parallel pollers per mapping when the template sets no MaximumConcurrency. */
+const DEFAULT_POLLERS = 2;
+
+/** A runtime over a function's environment, as its Lambda would build it at cold start. */
+export function runtimeFor(config: FreshindexConfig, env: Record<string, string>, dynamodb: DynamoDBClient, redisUrl?: string): Runtime {
+  return createRuntime(
+    config,
+    { indexTable: env['FRESHINDEX_INDEX_TABLE'] ?? '', controlTable: env['FRESHINDEX_CONTROL_TABLE'] ?? '', redisUrl: redisUrl ?? env['FRESHINDEX_REDIS_URL'] },
+    { dynamodb, sourceDeps: { env: { ...process.env, ...env } } },
+  );
+}
+
+/** Starts the apply and verify consumers of the plan. */
+export async function startConsumers(
+  functions: readonly PlannedFunction[],
+  config: FreshindexConfig,
+  clients: FunctionClients,
+  options: { redisUrl?: string; logLevel: LogLevel; onError: (error: unknown, where: string) => void },
+): Promise<RunningConsumers> {
+  const pollers: RunningConsumers['pollers'] = [];
+  const runtimes: Runtime[] = [];
+  try {
+    for (const planned of functions) {
+      if (planned.role === 'api' || !planned.mapping?.queueUrl) continue;
+      const { fn, mapping } = planned;
+      const env: Record<string, string> = { ...fn.environment, ...(options.redisUrl ? { FRESHINDEX_REDIS_URL: options.redisUrl } : {}) };
+      const runtime = runtimeFor(config, env, clients.dynamodb, options.redisUrl);
+      runtimes.push(runtime);
+      const logger = new Logger({ serviceName: `freshindex-${planned.role}`, logLevel: options.logLevel });
+      const metrics = new Metrics({ namespace: 'freshindex', serviceName: `freshindex-${planned.role}` });
+      const handler: SqsHandler =
+        planned.role === 'apply'
+          ? createApplyHandler(config, { env, runtime, sqs: clients.sqs, logger, metrics })
+          : createVerifyHandler(config, {
+              env,
+              sqs: clients.sqs,
+              sns: clients.sns,
+              logger,
+              metrics,
+              verify: createVerifyDeps(runtime, {
+                verifyQueueUrl: env['FRESHINDEX_VERIFY_QUEUE_URL'] ?? '',
+                ...(env['FRESHINDEX_ALERTS_TOPIC_ARN'] ? { alertsTopicArn: env['FRESHINDEX_ALERTS_TOPIC_ARN'] } : {}),
+                sqs: clients.sqs,
+                sns: clients.sns,
+              }),
+            });
+      const poller = new SqsEventSource({
+        sqs: clients.sqs,
+        queueUrl: mapping.queueUrl as string,
+        ...(mapping.queueArn ? { queueArn: mapping.queueArn } : {}),
+        handler,
+        batchSize: mapping.batchSize,
+        maxBatchingWindowMs: mapping.maxBatchingWindowMs,
+        reportBatchItemFailures: mapping.reportBatchItemFailures,
+        concurrency: mapping.maximumConcurrency ?? DEFAULT_POLLERS,
+        functionName: fn.name,
+        functionTimeoutMs: fn.timeoutSeconds * 1000,
+        onError: (error: unknown, stage: EventSourceStage) => options.onError(error, `${planned.role} poller (${stage})`),
+      });
+      if (!mapping.enabled) continue;
+      await poller.start();
+      pollers.push({ role: planned.role, functionName: fn.name, poller });
+    }
+  } catch (error) {
+    await Promise.allSettled(pollers.map(({ poller }) => poller.stop()));
+    await Promise.allSettled(runtimes.map((runtime) => runtime.close()));
+    throw error;
+  }
+  return {
+    pollers,
+    async stop() {
+      await Promise.allSettled(pollers.map(({ poller }) => poller.stop()));
+      await Promise.allSettled(runtimes.map((runtime) => runtime.close()));
+    },
+  };
+}
