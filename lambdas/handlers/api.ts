@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { buildOpsApp } from '../api/app.ts';
 import type { ApiLog, BuildLauncher, OpsDeps, StatusReader } from '../api/ports.ts';
-import { createRuntime, type Runtime, type RuntimeOverrides } from '../adapters/compose.ts';
+import type { Runtime, RuntimeOverrides } from '../adapters/compose.ts';
 import { BatchBuildLauncher } from '../adapters/batch/build-launcher.ts';
 import { DynamoAuditReportStore } from '../adapters/dynamodb/audit-reports.ts';
 import { DynamoGenerationCounter } from '../adapters/dynamodb/build-counter.ts';
@@ -19,7 +19,7 @@ import { DynamoBuildControl } from '../adapters/dynamodb/builds.ts';
 import { DynamoDifferenceCounters } from '../adapters/dynamodb/checks.ts';
 import type { FreshindexConfigInput } from '../core/config/index.ts';
 import { FreshindexError } from '../core/errors.ts';
-import { parseEnv, runtimeSettings, tableEnv } from './env.ts';
+import { parseEnv, runtimeFromEnv, tableEnv } from './env.ts';
 
 const apiEnv = {
   ...tableEnv,
@@ -67,11 +67,7 @@ export function createOpsDeps(configInput: FreshindexConfigInput, overrides: Api
   const env = parseEnv(apiEnv, processEnv);
   const runtime =
     overrides.runtime ??
-    createRuntime(
-      configInput,
-      runtimeSettings(env),
-      { ...overrides, sourceDeps: { env: processEnv, ...overrides.sourceDeps } },
-    );
+    runtimeFromEnv(configInput, env, processEnv, overrides);
   const { documentClient: client } = runtime;
   const controlTable = runtime.settings.controlTable;
   const builds = new DynamoBuildControl(client, controlTable);

@@ -12,9 +12,9 @@ import { applyChanges, type ChangeOutcome, type IncomingChange } from '../core/a
 import type { FreshindexConfigInput } from '../core/config/index.ts';
 import { describeError, InvalidChangeError } from '../core/errors.ts';
 import { parseChangeMessage } from '../core/events.ts';
-import { createRuntime, type Runtime, type RuntimeOverrides } from '../adapters/compose.ts';
+import type { Runtime, RuntimeOverrides } from '../adapters/compose.ts';
 import { DeadLetterQueue } from '../adapters/sqs/dead-letter.ts';
-import { parseEnv, runtimeSettings, tableEnv } from './env.ts';
+import { parseEnv, runtimeFromEnv, tableEnv } from './env.ts';
 
 const applyEnv = {
   ...tableEnv,
@@ -47,11 +47,7 @@ export function createApplyHandler(configInput: FreshindexConfigInput, overrides
   const env = parseEnv(applyEnv, processEnv);
   const runtime =
     overrides.runtime ??
-    createRuntime(
-      configInput,
-      runtimeSettings(env),
-      { ...overrides, sourceDeps: { env: processEnv, ...overrides.sourceDeps } },
-    );
+    runtimeFromEnv(configInput, env, processEnv, overrides);
   const deadLetters = new DeadLetterQueue(overrides.sqs ?? new SQSClient({}), env.FRESHINDEX_APPLY_DLQ_URL);
   const logger = overrides.logger ?? new Logger({ serviceName: 'freshindex-apply' });
   const metrics = overrides.metrics ?? new Metrics({ namespace: 'freshindex', serviceName: 'freshindex-apply' });

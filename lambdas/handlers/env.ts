@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { FreshindexConfigInput } from '../core/config/index.ts';
 import { ConfigError } from '../core/errors.ts';
+import { createRuntime, type Runtime, type RuntimeOverrides } from '../adapters/compose.ts';
 
 /**
  * Parses the environment of an entry point once, failing fast with every missing or malformed
@@ -22,4 +24,17 @@ export const tableEnv = {
 /** The runtime settings named by `tableEnv` variables. */
 export function runtimeSettings(env: { FRESHINDEX_INDEX_TABLE: string; FRESHINDEX_CONTROL_TABLE: string; FRESHINDEX_REDIS_URL?: string | undefined }) {
   return { indexTable: env.FRESHINDEX_INDEX_TABLE, controlTable: env.FRESHINDEX_CONTROL_TABLE, redisUrl: env.FRESHINDEX_REDIS_URL };
+}
+
+/**
+ * The runtime of an entry point: the tables (or Redis) its environment names, and the process
+ * environment handed to the sources (an HTTP source's `auth.env`), since adapters never read it.
+ */
+export function runtimeFromEnv(
+  configInput: FreshindexConfigInput,
+  env: { FRESHINDEX_INDEX_TABLE: string; FRESHINDEX_CONTROL_TABLE: string; FRESHINDEX_REDIS_URL?: string | undefined },
+  processEnv: NodeJS.ProcessEnv,
+  overrides: RuntimeOverrides,
+): Runtime {
+  return createRuntime(configInput, runtimeSettings(env), { ...overrides, sourceDeps: { env: processEnv, ...overrides.sourceDeps } });
 }

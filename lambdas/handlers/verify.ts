@@ -15,13 +15,13 @@ import { describeError, isRetryable } from '../core/errors.ts';
 import { checkResource, mergeTriggers, type CheckOutcome, type CheckTrigger, type VerifyDeps } from '../core/verify/check.ts';
 import { parseVerifyMessage } from '../core/verify/message.ts';
 import type { CheckRequest } from '../core/verify/ports.ts';
-import { createRuntime, type Runtime, type RuntimeOverrides } from '../adapters/compose.ts';
+import type { Runtime, RuntimeOverrides } from '../adapters/compose.ts';
 import { DynamoDifferenceCounters } from '../adapters/dynamodb/checks.ts';
 import { SnsNotifier } from '../adapters/sns/notifier.ts';
 import { SqsCheckScheduler } from '../adapters/sqs/check-scheduler.ts';
 import { DeadLetterQueue } from '../adapters/sqs/dead-letter.ts';
 import type { SqsHandler } from './apply.ts';
-import { parseEnv, runtimeSettings, tableEnv } from './env.ts';
+import { parseEnv, runtimeFromEnv, tableEnv } from './env.ts';
 
 const verifyEnv = {
   ...tableEnv,
@@ -168,10 +168,7 @@ function composeVerify(
   sqs: SQSClient,
   overrides: VerifyHandlerOverrides,
 ): VerifyDeps {
-  const runtime = createRuntime(configInput, runtimeSettings(env), {
-    ...overrides,
-    sourceDeps: { env: overrides.env ?? process.env, ...overrides.sourceDeps },
-  });
+  const runtime = runtimeFromEnv(configInput, env, overrides.env ?? process.env, overrides);
   return createVerifyDeps(runtime, {
     verifyQueueUrl: env.FRESHINDEX_VERIFY_QUEUE_URL,
     ...(env.FRESHINDEX_ALERTS_TOPIC_ARN ? { alertsTopicArn: env.FRESHINDEX_ALERTS_TOPIC_ARN } : {}),

@@ -3,8 +3,8 @@
  * (or uses MOTO_ENDPOINT when given) and provides its endpoint to the tests.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import type { TestProject } from 'vitest/node';
+import { freePort } from '../../lambdas/local/dev/ports.ts';
 
 let child: ChildProcess | undefined;
 
@@ -24,17 +24,6 @@ export async function teardown(): Promise<void> {
     child.kill('SIGTERM');
     await new Promise((resolve) => child?.once('exit', resolve));
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 async function waitUntilUp(endpoint: string, process: ChildProcess): Promise<void> {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, it, onTestFinished } from 'vitest';
 import { createRuntime, type Runtime } from '../../../lambdas/adapters/compose.ts';
 import { DynamoBuildControl } from '../../../lambdas/adapters/dynamodb/builds.ts';
 import type { FreshindexConfigInput } from '../../../lambdas/core/config/index.ts';
