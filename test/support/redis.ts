@@ -5,6 +5,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { createRedisStores, type RedisStores } from '../../lambdas/adapters/redis/index.ts';
 
 export interface RedisTestServer {
   url: string;
@@ -48,6 +50,57 @@ export async function startRedis(): Promise<RedisTestServer> {
         child.kill('SIGTERM');
         await exited;
       }
+    },
+  };
+}
+
+/** What `useRedis()` hands a suite: read its fields inside hooks and tests, once `beforeAll` has run. */
+export interface RedisFixture {
+  readonly server: RedisTestServer;
+  /** A client of `server`, owned by the fixture. */
+  readonly client: Redis;
+  /** Stores on `client` (key prefix `fi:`, tombstones kept an hour). */
+  readonly stores: RedisStores;
+}
+
+/**
+ * One redis-server for the calling `describe`: started with a client and stores in `beforeAll`,
+ * emptied before each test, stopped in `afterAll`.
+ *
+ * @example
+ * const redis = useRedis();
+ * it('…', async () => {
+ *   await redis.stores.catchUp.record('video', 3, ['a']);
+ *   expect(await redis.client.ttl('fi:c:{video}:3')).toBeGreaterThan(0);
+ * });
+ */
+export function useRedis(): RedisFixture {
+  let started: RedisFixture | undefined;
+  beforeAll(async () => {
+    const server = await startRedis();
+    const client = server.client();
+    started = { server, client, stores: createRedisStores({ client, tombstoneTtlSeconds: 3600 }) };
+  });
+  afterAll(async () => {
+    if (!started) return;
+    await started.stores.close();
+    started.client.disconnect();
+    await started.server.stop();
+  });
+  beforeEach(async () => fixture().server.flush());
+  const fixture = (): RedisFixture => {
+    if (!started) throw new Error('useRedis(): the server is not started yet; read it inside hooks and tests');
+    return started;
+  };
+  return {
+    get server() {
+      return fixture().server;
+    },
+    get client() {
+      return fixture().client;
+    },
+    get stores() {
+      return fixture().stores;
     },
   };
 }

@@ -1,8 +1,9 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../../core/errors.ts';
 import type { Generation } from '../../core/records.ts';
 import type { BuildRecord, BuildRecordStore, Lease, LeaseStore, Retirement, RetirementStore } from '../../core/rebuild/index.ts';
 import { isConditionFailure, translateDynamoError } from './errors.ts';
+import { queryPages } from './query.ts';
 
 /** How long build records are kept (the table's TTL deletes them after). */
 const BUILD_RECORD_DAYS = 90;
@@ -169,26 +170,18 @@ export class DynamoBuildControl implements LeaseStore, BuildRecordStore, Retirem
   }
 
   async *#query(type: string, prefix: string, ascending: boolean): AsyncIterable<Record<string, unknown>> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      let page;
-      try {
-        page = await this.client.send(
-          new QueryCommand({
-            TableName: this.controlTable,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: { ':pk': type, ':prefix': prefix },
-            ScanIndexForward: ascending,
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-      } catch (error) {
-        throw translateDynamoError(error, 'Query(control)', { type, prefix });
-      }
-      yield* (page.Items ?? []) as Record<string, unknown>[];
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const pages = queryPages(
+      this.client,
+      {
+        TableName: this.controlTable,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': type, ':prefix': prefix },
+        ScanIndexForward: ascending,
+        ConsistentRead: true,
+      },
+      { operation: 'Query(control)', context: { type, prefix } },
+    );
+    for await (const items of pages) yield* items;
   }
 }
 

@@ -1,8 +1,8 @@
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CatchUpLog, Clock } from '../../core/ports.ts';
 import type { Generation } from '../../core/records.ts';
 import { batchWriteAll } from './batch.ts';
-import { translateDynamoError } from './errors.ts';
+import { queryPages } from './query.ts';
 
 /**
  * The catch-up log in the control table: one item per resource changed while a generation was
@@ -42,27 +42,18 @@ export class DynamoCatchUpLog implements CatchUpLog {
     }
   }
 
-  async *#pages(type: string, generation: Generation): AsyncIterable<Record<string, unknown>[]> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      let page;
-      try {
-        page = await this.client.send(
-          new QueryCommand({
-            TableName: this.controlTable,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': partition(type, generation) },
-            ProjectionExpression: 'pk, sk',
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-      } catch (error) {
-        throw translateDynamoError(error, 'Query(catch-up log)', { type, generation });
-      }
-      yield (page.Items ?? []) as Record<string, unknown>[];
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+  #pages(type: string, generation: Generation): AsyncIterable<Record<string, unknown>[]> {
+    return queryPages(
+      this.client,
+      {
+        TableName: this.controlTable,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': partition(type, generation) },
+        ProjectionExpression: 'pk, sk',
+        ConsistentRead: true,
+      },
+      { operation: 'Query(catch-up log)', context: { type, generation } },
+    );
   }
 }
 

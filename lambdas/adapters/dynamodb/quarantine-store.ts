@@ -1,6 +1,7 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { QuarantineEntry, QuarantineStore } from '../../core/ports.ts';
 import { isConditionFailure, translateDynamoError } from './errors.ts';
+import { queryPages } from './query.ts';
 
 /** Quarantined resources in the control table: `pk = type#quarantine`, `sk = id`. */
 export class DynamoQuarantineStore implements QuarantineStore {
@@ -12,24 +13,17 @@ export class DynamoQuarantineStore implements QuarantineStore {
 
   async list(type: string): Promise<QuarantineEntry[]> {
     const entries: QuarantineEntry[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      try {
-        const page = await this.client.send(
-          new QueryCommand({
-            TableName: this.controlTable,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': `${type}#quarantine` },
-            ConsistentRead: this.consistentReads,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        entries.push(...(page.Items ?? []).map(entryFromItem));
-        startKey = page.LastEvaluatedKey;
-      } catch (error) {
-        throw translateDynamoError(error, 'Query(quarantine)', { type });
-      }
-    } while (startKey);
+    const pages = queryPages(
+      this.client,
+      {
+        TableName: this.controlTable,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `${type}#quarantine` },
+        ConsistentRead: this.consistentReads,
+      },
+      { operation: 'Query(quarantine)', context: { type } },
+    );
+    for await (const items of pages) entries.push(...items.map(entryFromItem));
     return entries;
   }
 

@@ -2,10 +2,10 @@
  * The Redis adapter answers failures with the domain's StoreError, never a raw ioredis error:
  * retryable when another try may succeed (server gone, replica read-only), not otherwise.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRedisStores, translateRedisError } from '../../../lambdas/adapters/redis/index.ts';
 import { StoreError } from '../../../lambdas/core/errors.ts';
-import { startRedis, type RedisTestServer } from '../../support/redis.ts';
+import { startRedis, useRedis } from '../../support/redis.ts';
 
 const write = { kind: 'upsert' as const, id: 'a', version: 1, hash: 'h', record: {} };
 
@@ -19,12 +19,7 @@ async function failure(promise: Promise<unknown>): Promise<StoreError> {
 }
 
 describe('Redis error translation', () => {
-  let server: RedisTestServer;
-
-  beforeAll(async () => {
-    server = await startRedis();
-  });
-  afterAll(async () => server.stop());
+  const redis = useRedis();
 
   it('fails with a retryable StoreError, the ioredis error as its cause, when the server is gone', async () => {
     const doomed = await startRedis();
@@ -53,13 +48,10 @@ describe('Redis error translation', () => {
   });
 
   it('fails with a permanent StoreError when a key holds something else', async () => {
-    const client = server.client();
-    await client.set('fi:q:{video}', 'not a hash');
-    const stores = createRedisStores({ client, tombstoneTtlSeconds: 3600 });
-    const error = await failure(stores.quarantine.list('video'));
+    await redis.client.set('fi:q:{video}', 'not a hash');
+    const error = await failure(redis.stores.quarantine.list('video'));
     expect(error.retryable).toBe(false);
     expect(error.message).toMatch(/WRONGTYPE/);
-    client.disconnect();
   });
 
   it('treats a server still loading its dataset as transient', () => {

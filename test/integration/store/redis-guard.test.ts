@@ -3,11 +3,9 @@
  * which it restates: random histories of upserts and deletes, replayed against both.
  */
 import fc from 'fast-check';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisStores, type RedisStores } from '../../../lambdas/adapters/redis/index.ts';
+import { describe, expect, it } from 'vitest';
 import { guard, type RecordMeta, type RecordWrite } from '../../../lambdas/core/records.ts';
-import { startRedis, type RedisTestServer } from '../../support/redis.ts';
+import { useRedis } from '../../support/redis.ts';
 
 const writeArbitrary: fc.Arbitrary<RecordWrite> = fc.oneof(
   fc.record({
@@ -25,20 +23,8 @@ const writeArbitrary: fc.Arbitrary<RecordWrite> = fc.oneof(
 );
 
 describe('Redis version guard', () => {
-  let server: RedisTestServer;
-  let client: Redis;
-  let stores: RedisStores;
+  const redis = useRedis();
   let generation = 0;
-
-  beforeAll(async () => {
-    server = await startRedis();
-    client = server.client();
-    stores = createRedisStores({ client, tombstoneTtlSeconds: 3600 });
-  });
-  afterAll(async () => {
-    client.disconnect();
-    await server.stop();
-  });
 
   it('decides every write of a random history exactly as the core guard does', async () => {
     await fc.assert(
@@ -53,9 +39,9 @@ describe('Redis version guard', () => {
             }
             return result;
           });
-          expect(await stores.store.write('video', generation, batch)).toEqual(expected);
+          expect(await redis.stores.store.write('video', generation, batch)).toEqual(expected);
         }
-        const stored = await stores.store.getRecords('video', generation, [...model.keys()]);
+        const stored = await redis.stores.store.getRecords('video', generation, [...model.keys()]);
         for (const [id, meta] of model) expect(stored.get(id)).toMatchObject(meta);
       }),
       { numRuns: 150 },

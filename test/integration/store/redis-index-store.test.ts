@@ -2,14 +2,13 @@
  * What the store contract does not pin down about the Redis index store: tombstone expiry on
  * the server, the key layout (prefix, buckets), scans over expired tombstones and odd ids.
  */
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BUCKETS, bucketOf, bucketsOfSegment, createRedisStores, type RedisStores } from '../../../lambdas/adapters/redis/index.ts';
 import { ConfigError, ConflictError } from '../../../lambdas/core/errors.ts';
 import { contentHash } from '../../../lambdas/core/hash.ts';
 import { initialPointer, nextPointer } from '../../../lambdas/core/pointer.ts';
 import type { RecordWrite, StoredRecord } from '../../../lambdas/core/records.ts';
-import { startRedis, type RedisTestServer } from '../../support/redis.ts';
+import { useRedis } from '../../support/redis.ts';
 
 const upsert = (id: string, version: number, record: unknown): RecordWrite => ({ kind: 'upsert', id, version, hash: contentHash(record), record });
 const remove = (id: string, version: number): RecordWrite => ({ kind: 'delete', id, version });
@@ -24,75 +23,61 @@ async function scanAll(stores: RedisStores, type: string, generation: number, to
 }
 
 describe('Redis index store', () => {
-  let server: RedisTestServer;
-  let client: Redis;
-  let stores: RedisStores;
-
-  beforeAll(async () => {
-    server = await startRedis();
-    client = server.client();
-    stores = createRedisStores({ client, tombstoneTtlSeconds: 3600 });
-  });
-  afterAll(async () => {
-    await stores.close();
-    client.disconnect();
-    await server.stop();
-  });
-  beforeEach(async () => server.flush());
+  const redis = useRedis();
 
   it('lets a tombstone expire on the server at its expiresAt', async () => {
-    await stores.store.write('video', 1, [remove('a', 2)]);
-    const tombstone = (await stores.store.getRecords('video', 1, ['a'])).get('a');
-    expect(await client.expiretime(recordKey('fi:', 'video', 1, 'a'))).toBe(tombstone?.expiresAt);
+    await redis.stores.store.write('video', 1, [remove('a', 2)]);
+    const tombstone = (await redis.stores.store.getRecords('video', 1, ['a'])).get('a');
+    expect(await redis.client.expiretime(recordKey('fi:', 'video', 1, 'a'))).toBe(tombstone?.expiresAt);
   });
 
   it('keeps a record that replaces a tombstone forever', async () => {
-    await stores.store.write('video', 1, [remove('a', 2)]);
-    await stores.store.write('video', 1, [upsert('a', 3, { back: true })]);
-    expect(await client.ttl(recordKey('fi:', 'video', 1, 'a'))).toBe(-1);
+    await redis.stores.store.write('video', 1, [remove('a', 2)]);
+    await redis.stores.store.write('video', 1, [upsert('a', 3, { back: true })]);
+    expect(await redis.client.ttl(recordKey('fi:', 'video', 1, 'a'))).toBe(-1);
   });
 
   it('gives bulk-loaded tombstones their expiry too', async () => {
     const expiresAt = Math.floor(Date.now() / 1000) + 600;
-    await stores.store.bulkPut('video', 2, [{ type: 'video', id: 'gone', generation: 2, version: 4, hash: 'tombstone', deleted: true, writtenAt: 1, expiresAt }]);
-    expect(await client.expiretime(recordKey('fi:', 'video', 2, 'gone'))).toBe(expiresAt);
+    await redis.stores.store.bulkPut('video', 2, [{ type: 'video', id: 'gone', generation: 2, version: 4, hash: 'tombstone', deleted: true, writtenAt: 1, expiresAt }]);
+    expect(await redis.client.expiretime(recordKey('fi:', 'video', 2, 'gone'))).toBe(expiresAt);
   });
 
   it('skips expired tombstones in scans and forgets their ids', async () => {
-    await stores.store.write('video', 1, [upsert('kept', 1, {}), remove('expired', 1)]);
-    await client.del(recordKey('fi:', 'video', 1, 'expired'));
-    expect((await scanAll(stores, 'video', 1)).map((r) => r.id)).toEqual(['kept']);
-    expect(await client.sismember(`fi:ids:{video:1:${bucketOf('expired')}}`, 'expired')).toBe(0);
+    await redis.stores.store.write('video', 1, [upsert('kept', 1, {}), remove('expired', 1)]);
+    await redis.client.del(recordKey('fi:', 'video', 1, 'expired'));
+    expect((await scanAll(redis.stores, 'video', 1)).map((r) => r.id)).toEqual(['kept']);
+    expect(await redis.client.sismember(`fi:ids:{video:1:${bucketOf('expired')}}`, 'expired')).toBe(0);
   });
 
   it('keeps stores with different key prefixes apart on one server', async () => {
-    const other = createRedisStores({ client, keyPrefix: 'tenant-b:', tombstoneTtlSeconds: 3600 });
-    await stores.store.write('video', 1, [upsert('a', 1, { tenant: 'a' })]);
+    const other = createRedisStores({ client: redis.client, keyPrefix: 'tenant-b:', tombstoneTtlSeconds: 3600 });
+    await redis.stores.store.write('video', 1, [upsert('a', 1, { tenant: 'a' })]);
     await other.store.write('video', 1, [upsert('a', 1, { tenant: 'b' })]);
-    expect((await stores.store.getRecords('video', 1, ['a'])).get('a')?.record).toEqual({ tenant: 'a' });
+    expect((await redis.stores.store.getRecords('video', 1, ['a'])).get('a')?.record).toEqual({ tenant: 'a' });
     expect((await other.store.getRecords('video', 1, ['a'])).get('a')?.record).toEqual({ tenant: 'b' });
   });
 
   it('stores ids with colons, braces, glob characters and non-ASCII text', async () => {
     const ids = ['a:b', '{x}', 'c*?[d]', 'vidéo-ß', ''];
-    await stores.store.write('video', 1, ids.map((id) => upsert(id, 1, { id })));
-    expect([...(await stores.store.getRecords('video', 1, ids)).keys()].sort()).toEqual([...ids].sort());
-    expect((await scanAll(stores, 'video', 1, 5)).map((r) => r.id).sort()).toEqual([...ids].sort());
+    await redis.stores.store.write('video', 1, ids.map((id) => upsert(id, 1, { id })));
+    expect([...(await redis.stores.store.getRecords('video', 1, ids)).keys()].sort()).toEqual([...ids].sort());
+    expect((await scanAll(redis.stores, 'video', 1, 5)).map((r) => r.id).sort()).toEqual([...ids].sort());
   });
 
   it('keeps the newest version when many clients write one record at once', async () => {
-    const writers = Array.from({ length: 4 }, () => createRedisStores({ url: server.url, tombstoneTtlSeconds: 3600 }));
+    const writers = Array.from({ length: 4 }, () => createRedisStores({ url: redis.server.url, tombstoneTtlSeconds: 3600 }));
     const versions = [7, 3, 12, 1, 9, 12, 5, 11, 2, 8, 10, 4, 6];
     await Promise.all(versions.map((version, i) => writers[i % writers.length]?.store.write('video', 1, [upsert('hot', version, { version })])));
-    expect((await stores.store.getRecords('video', 1, ['hot'])).get('hot')).toMatchObject({ version: 12, record: { version: 12 } });
+    expect((await redis.stores.store.getRecords('video', 1, ['hot'])).get('hot')).toMatchObject({ version: 12, record: { version: 12 } });
     await Promise.all(writers.map((writer) => writer.close()));
   });
 
   it('lets exactly one of many concurrent pointer swaps from one revision win', async () => {
     const first = initialPointer('video', 1);
-    await stores.store.swapPointer(undefined, first);
+    await redis.stores.store.swapPointer(undefined, first);
     const outcomes = await Promise.allSettled(
-      Array.from({ length: 10 }, (_, i) => stores.store.swapPointer(first, nextPointer(first, { active: 2 + i }, 2))),
+      Array.from({ length: 10 }, (_, i) => redis.stores.store.swapPointer(first, nextPointer(first, { active: 2 + i }, 2))),
     );
     expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
     expect(outcomes.filter((outcome) => outcome.status === 'rejected' && outcome.reason instanceof ConflictError)).toHaveLength(9);
@@ -106,14 +91,14 @@ describe('Redis index store', () => {
   });
 
   it('refuses a key prefix that would break Redis Cluster hash tags', () => {
-    expect(() => createRedisStores({ client, keyPrefix: 'fi{x}:', tombstoneTtlSeconds: 3600 })).toThrow(ConfigError);
+    expect(() => createRedisStores({ client: redis.client, keyPrefix: 'fi{x}:', tombstoneTtlSeconds: 3600 })).toThrow(ConfigError);
   });
 
   it('stops a scan when its signal is aborted', async () => {
-    await stores.store.write('video', 1, [upsert('a', 1, {})]);
+    await redis.stores.store.write('video', 1, [upsert('a', 1, {})]);
     const controller = new AbortController();
     controller.abort();
-    const pages = stores.store.scanGeneration('video', 1, { segment: 0, totalSegments: 1, signal: controller.signal });
+    const pages = redis.stores.store.scanGeneration('video', 1, { segment: 0, totalSegments: 1, signal: controller.signal });
     await expect(pages[Symbol.asyncIterator]().next()).rejects.toThrow(/abort/i);
   });
 });

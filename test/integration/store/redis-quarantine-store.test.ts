@@ -1,8 +1,6 @@
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createRedisStores, type RedisStores } from '../../../lambdas/adapters/redis/index.ts';
+import { describe, expect, it } from 'vitest';
 import type { QuarantineEntry } from '../../../lambdas/core/ports.ts';
-import { startRedis, type RedisTestServer } from '../../support/redis.ts';
+import { useRedis } from '../../support/redis.ts';
 
 const entry = (id: string, type = 'video'): QuarantineEntry => ({
   type,
@@ -14,50 +12,37 @@ const entry = (id: string, type = 'video'): QuarantineEntry => ({
 });
 
 describe('Redis quarantine store', () => {
-  let server: RedisTestServer;
-  let client: Redis;
-  let stores: RedisStores;
-
-  beforeAll(async () => {
-    server = await startRedis();
-    client = server.client();
-    stores = createRedisStores({ client, tombstoneTtlSeconds: 3600 });
-  });
-  afterAll(async () => {
-    client.disconnect();
-    await server.stop();
-  });
-  beforeEach(async () => server.flush());
+  const redis = useRedis();
 
   it('adds a resource only once, so the alert goes out once', async () => {
-    expect(await stores.quarantine.add(entry('a'))).toBe(true);
-    expect(await stores.quarantine.add({ ...entry('a'), differences: 9 })).toBe(false);
-    expect(await stores.quarantine.get('video', 'a')).toEqual(entry('a'));
+    expect(await redis.stores.quarantine.add(entry('a'))).toBe(true);
+    expect(await redis.stores.quarantine.add({ ...entry('a'), differences: 9 })).toBe(false);
+    expect(await redis.stores.quarantine.get('video', 'a')).toEqual(entry('a'));
   });
 
   it('lists the quarantined resources of one type only', async () => {
-    await stores.quarantine.add(entry('a'));
-    await stores.quarantine.add(entry('b'));
-    await stores.quarantine.add(entry('a', 'article'));
-    expect((await stores.quarantine.list('video')).map((e) => e.id).sort()).toEqual(['a', 'b']);
+    await redis.stores.quarantine.add(entry('a'));
+    await redis.stores.quarantine.add(entry('b'));
+    await redis.stores.quarantine.add(entry('a', 'article'));
+    expect((await redis.stores.quarantine.list('video')).map((e) => e.id).sort()).toEqual(['a', 'b']);
   });
 
   it('counts clean checks of a quarantined resource, keeping the rest of its entry', async () => {
-    await stores.quarantine.add(entry('a'));
-    expect(await stores.quarantine.recordCleanCheck('video', 'a')).toBe(1);
-    expect(await stores.quarantine.recordCleanCheck('video', 'a')).toBe(2);
-    expect(await stores.quarantine.get('video', 'a')).toEqual({ ...entry('a'), cleanChecks: 2 });
+    await redis.stores.quarantine.add(entry('a'));
+    expect(await redis.stores.quarantine.recordCleanCheck('video', 'a')).toBe(1);
+    expect(await redis.stores.quarantine.recordCleanCheck('video', 'a')).toBe(2);
+    expect(await redis.stores.quarantine.get('video', 'a')).toEqual({ ...entry('a'), cleanChecks: 2 });
   });
 
   it('counts no clean check for a resource that is not quarantined', async () => {
-    expect(await stores.quarantine.recordCleanCheck('video', 'nope')).toBeUndefined();
-    expect(await stores.quarantine.get('video', 'nope')).toBeUndefined();
+    expect(await redis.stores.quarantine.recordCleanCheck('video', 'nope')).toBeUndefined();
+    expect(await redis.stores.quarantine.get('video', 'nope')).toBeUndefined();
   });
 
   it('releases a resource once', async () => {
-    await stores.quarantine.add(entry('a'));
-    expect(await stores.quarantine.release('video', 'a')).toBe(true);
-    expect(await stores.quarantine.release('video', 'a')).toBe(false);
-    expect(await stores.quarantine.list('video')).toEqual([]);
+    await redis.stores.quarantine.add(entry('a'));
+    expect(await redis.stores.quarantine.release('video', 'a')).toBe(true);
+    expect(await redis.stores.quarantine.release('video', 'a')).toBe(false);
+    expect(await redis.stores.quarantine.list('video')).toEqual([]);
   });
 });

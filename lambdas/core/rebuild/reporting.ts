@@ -1,0 +1,63 @@
+/** What a build says when it ends: its report, built from the run's state, and the report's publication. */
+import type { TypeConfig } from '../config/schema.ts';
+import { describeError } from '../errors.ts';
+import type { BuildReport } from './report.ts';
+import type { Run, RunDeps } from './run.ts';
+
+/** The report of `run`, ending now with `outcome` for `reasons`. */
+export function report(run: Run, outcome: BuildReport['outcome'], reasons: string[]): BuildReport {
+  const { state } = run;
+  const finishedAt = run.deps.clock();
+  const durationMs = finishedAt - run.startedAt;
+  const scanned = state.load?.scanned ?? 0;
+  const loadSeconds = (state.load?.durationMs ?? 0) / 1000;
+  const result: BuildReport = {
+    type: run.type.name,
+    buildId: run.buildId,
+    outcome,
+    reasons,
+    startedAt: run.startedAt,
+    finishedAt,
+    durationMs,
+    counts: {
+      scanned,
+      loaded: state.load?.loaded ?? 0,
+      transformErrors: (state.load?.transformErrors ?? 0) + (state.replay?.transformErrors ?? 0),
+      tombstonesCarried: state.carried,
+      replayed: state.replay?.replayed ?? 0,
+      ...(state.gate ? { generation: state.gate.count.actual } : {}),
+    },
+    throughput: {
+      loadPerSecond: loadSeconds > 0 ? Math.round(scanned / loadSeconds) : 0,
+      overallPerSecond: durationMs > 0 ? Math.round(scanned / (durationMs / 1000)) : 0,
+    },
+    errorSamples: [...(state.load?.errorSamples ?? []), ...(state.replay?.errorSamples ?? [])].slice(0, 10),
+    retired: state.retired,
+  };
+  if (state.generation !== undefined) result.generation = state.generation;
+  if (state.activeBefore !== undefined) result.activeBefore = state.activeBefore;
+  if (state.activeAfter !== undefined) result.activeAfter = state.activeAfter;
+  if (state.gate) result.gate = state.gate;
+  if (state.recovered) result.recovered = state.recovered;
+  return result;
+}
+
+/** Publishes the report, and an alert when the build did not succeed. Failures here are logged: the report is stored already. */
+export async function publish(deps: RunDeps, type: TypeConfig, report: BuildReport): Promise<void> {
+  try {
+    await deps.notifier.report('build', type.name, { ...report });
+    if (report.outcome !== 'succeeded') {
+      await deps.notifier.alert({
+        kind: 'build-failed',
+        severity: 'critical',
+        type: type.name,
+        summary: `rebuild of "${type.name}" ${report.outcome === 'failed' ? 'failed' : 'was abandoned'}: ${report.reasons[0] ?? 'unknown reason'}`,
+        action: `Generation ${report.activeAfter ?? '(none)'} keeps serving. Read the build report (build ${report.buildId}), fix the cause, then rebuild "${type.name}" again.`,
+        details: { buildId: report.buildId, reasons: report.reasons, gate: report.gate, errorSamples: report.errorSamples },
+        at: deps.clock(),
+      });
+    }
+  } catch (error) {
+    deps.log.error('could not publish the build report', { type: type.name, buildId: report.buildId, error: describeError(error) });
+  }
+}

@@ -1,0 +1,78 @@
+/** One build in progress: what it runs on, its settings and what it has done so far, shared by its phases. */
+import type { TypeConfig } from '../config/schema.ts';
+import type { CatchUpLog, Clock, Notifier, PointerStore, RecordStore, Source } from '../ports.ts';
+import type { Generation } from '../records.ts';
+import type { LeaseKeeper, Sleep } from './lease.ts';
+import type { LoadResult } from './load.ts';
+import type { BuildRecordStore, GenerationCounter, LeaseStore, RebuildLog, RetirementStore } from './ports.ts';
+import type { BuildRecorder } from './recorder.ts';
+import type { ReplayResult } from './replay.ts';
+import type { BuildPhase, BuildProgress, BuildRecord, BuildReport, GateResult } from './report.ts';
+import type { RebuildOptions, Settings } from './settings.ts';
+
+/** What a rebuild runs on. */
+export interface RebuildDeps {
+  source: Source;
+  pointers: PointerStore;
+  records: RecordStore;
+  catchUp: CatchUpLog;
+  leases: LeaseStore;
+  builds: BuildRecordStore;
+  retirements: RetirementStore;
+  notifier: Notifier;
+  /** @default counts live records with `records.scanGeneration` */
+  counter?: GenerationCounter;
+  clock: Clock;
+  /** @default setTimeout */
+  sleep?: Sleep;
+  /** @default Math.random */
+  random?: () => number;
+  /** @default silent */
+  log?: RebuildLog;
+  /** Called with every progress report of the load (the job turns them into metrics). */
+  onProgress?: (type: string, progress: BuildProgress, phase: BuildPhase) => void;
+  /** Called when a phase starts (logs, crash tests). */
+  onPhase?: (type: string, phase: BuildPhase, buildId: string) => void;
+}
+
+/** `RebuildDeps` with every default filled in. */
+export type RunDeps = RebuildDeps & { sleep: Sleep; random: () => number; log: RebuildLog; counter: GenerationCounter };
+
+/** A build in progress; the phases fill in `state`, the report reads it. */
+export interface Run {
+  deps: RunDeps;
+  type: TypeConfig;
+  options: RebuildOptions;
+  settings: Settings;
+  buildId: string;
+  startedAt: number;
+  signal: AbortSignal;
+  keeper: LeaseKeeper;
+  recorder: BuildRecorder;
+  state: {
+    generation?: Generation;
+    activeBefore?: Generation;
+    activeAfter?: Generation;
+    load?: LoadResult;
+    carried: number;
+    replay?: ReplayResult;
+    gate?: GateResult;
+    retired: Generation[];
+    recovered?: BuildReport['recovered'];
+  };
+}
+
+/** Enters a phase: stops here if the build was aborted, else logs it and records it on the build record. */
+export async function phase(run: Run, name: BuildPhase, patch: Partial<BuildRecord> = {}): Promise<void> {
+  run.signal.throwIfAborted();
+  run.deps.log.info(`rebuild phase: ${name}`, { type: run.type.name, buildId: run.buildId, phase: name, ...patch });
+  run.deps.onPhase?.(run.type.name, name, run.buildId);
+  await run.recorder.update({ phase: name, ...patch });
+}
+
+/** A build id that sorts by start time: `20260101T030000123Z-k3f9x2`. */
+export function newBuildId(now: number, random: () => number): string {
+  const stamp = new Date(now).toISOString().replace(/[-:.]/g, '');
+  const suffix = Math.floor(random() * 36 ** 6).toString(36).padStart(6, '0');
+  return `${stamp}-${suffix}`;
+}
