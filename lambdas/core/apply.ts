@@ -187,7 +187,7 @@ async function applyType(deps: ApplyDeps, resolved: ResolvedType, groups: Group[
   try {
     const pointer = await deps.pointers.get(config.name);
     const targets = writeTargets(pointer);
-    const writes = await resolveDeleteVersions(deps.records, config.name, pointer.active, planned.map((p) => p.write));
+    const writes = await resolveDeleteVersions(deps.records, config.name, targets, planned.map((p) => p.write));
     if (pointer.building) {
       // Logged before the writes: a crash between the two leaves an extra replay, never a lost change.
       await deps.catchUp.record(config.name, pointer.building.generation, writes.map((write) => write.id));
@@ -228,20 +228,24 @@ function newestEventVersion(group: Group): number | undefined {
 
 /**
  * A delete the source confirmed without a version is tombstoned at the newest version known: the
- * events' own, or the one the index holds. At an equal version a delete wins, while a newer upsert
- * racing it still wins over the tombstone.
+ * events' own, or the newest one any target generation holds. At an equal version a delete wins,
+ * while a newer upsert racing it still wins over the tombstone.
+ *
+ * Every target counts, not only the active one: right after a flip, an applier still caching the
+ * old pointer names the old generation active, while appliers with the new pointer have written
+ * newer versions to the new generation only. A tombstone dated from the old generation would be
+ * stale in the new one and leave the deleted resource live there.
  */
 async function resolveDeleteVersions(
   records: RecordStore,
   type: string,
-  activeGeneration: number,
+  generations: readonly number[],
   writes: ReadonlyArray<RecordWrite | UnversionedDelete>,
 ): Promise<RecordWrite[]> {
   const unknown = writes.filter((write) => write.version === undefined).map((write) => write.id);
-  const stored = unknown.length > 0 ? await records.getRecords(type, activeGeneration, unknown) : new Map<string, { version: number }>();
+  const stored = unknown.length > 0 ? await Promise.all(generations.map((generation) => records.getRecords(type, generation, unknown))) : [];
+  const newestStored = (id: string) => Math.max(0, ...stored.map((found) => found.get(id)?.version ?? 0));
   return writes.map((write) =>
-    write.version === undefined
-      ? { kind: 'delete', id: write.id, version: Math.max(stored.get(write.id)?.version ?? 0, write.atLeast ?? 0) }
-      : write,
+    write.version === undefined ? { kind: 'delete', id: write.id, version: Math.max(newestStored(write.id), write.atLeast ?? 0) } : write,
   );
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { contentHash } from '../../../lambdas/core/hash.ts';
 import { LeaseHeldError, rebuildType } from '../../../lambdas/core/rebuild/index.ts';
-import { createWorld, doc, seed, TYPE, videoType } from './support/world.ts';
+import { createWorld, doc, seed, TYPE, useVirtualTime, videoType } from './support/world.ts';
 
 const ids = (count: number, prefix = 'v') => Array.from({ length: count }, (_, i) => `${prefix}${i}`);
 
@@ -30,7 +30,13 @@ describe('rebuild', () => {
   it('stores and publishes a report with counts, throughput and gate results', async () => {
     // Prepare
     const world = createWorld();
+    const time = useVirtualTime(world);
     for (const id of ids(50)) world.source.docs.set(id, doc(id, 1));
+    let pages = 0;
+    world.source.beforePage = async () => {
+      pages++;
+      time.advance(100); // every page of the scan takes 100 ms
+    };
 
     // Act
     const { report } = await rebuildType(world.deps, world.type, world.options);
@@ -41,7 +47,8 @@ describe('rebuild', () => {
       counts: { scanned: 50, loaded: 50, transformErrors: 0, replayed: 0, generation: 50 },
       gate: { passed: true, count: { expected: 50, actual: 50, expectedFrom: 'source-estimate' }, sample: { size: 20, equal: 20 } },
     });
-    expect(report.throughput.loadPerSecond).toBeGreaterThan(0);
+    expect(pages).toBeGreaterThan(0);
+    expect(report.throughput.loadPerSecond).toBe(Math.round(50 / (pages * 0.1)));
     expect(world.notifier.reports).toEqual([{ kind: 'build', type: TYPE, report: expect.objectContaining({ buildId: report.buildId, outcome: 'succeeded' }) }]);
     expect(await world.control.latest(TYPE)).toMatchObject({ buildId: report.buildId, status: 'succeeded', phase: 'done', report: { outcome: 'succeeded' } });
   });
@@ -49,19 +56,21 @@ describe('rebuild', () => {
   it('records the load progress in the build record while it runs', async () => {
     // Prepare
     const world = createWorld();
+    const time = useVirtualTime(world);
     for (const id of ids(200)) world.source.docs.set(id, doc(id, 1));
-    const seen: number[] = [];
-    world.source.beforePage = async () => {
-      await new Promise((resolve) => setTimeout(resolve, 2));
-      const latest = await world.control.latest(TYPE);
-      if (latest?.phase === 'loading') seen.push(latest.progress.done);
+    world.source.beforePage = async () => time.advance(world.options.progressIntervalMs as number); // a progress interval per page
+    const saved: Array<{ phase: string; done: number }> = [];
+    const save = world.control.save.bind(world.control);
+    world.control.save = async (record) => {
+      saved.push({ phase: record.phase, done: record.progress.done });
+      await save(record);
     };
 
     // Act
     const { report } = await rebuildType(world.deps, world.type, world.options);
 
     // Assess
-    expect(seen.some((done) => done > 0 && done < 200)).toBe(true);
+    expect(saved.filter((record) => record.phase === 'loading' && record.done > 0 && record.done < 200)).not.toEqual([]);
     expect((await world.control.get(TYPE, report.buildId))?.progress).toMatchObject({ done: 200, total: 200 });
   });
 

@@ -44,8 +44,11 @@ export interface World {
   notifier: MemoryNotifier;
   deps: RebuildDeps;
   options: RebuildOptions;
-  /** A new applier (its own pointer cache, like one Lambda instance). */
-  applier(): (changes: IncomingChange[]) => ReturnType<typeof applyChanges>;
+  /**
+   * A new applier (its own pointer cache, like one Lambda instance). `clock` drives its pointer
+   * cache (default `Date.now`): a clock that stands still keeps the pointer it first read.
+   */
+  applier(clock?: () => number): (changes: IncomingChange[]) => ReturnType<typeof applyChanges>;
   /** The active generation's record of `id`. */
   activeRecord(id: string): Promise<StoredRecord | undefined>;
 }
@@ -92,19 +95,48 @@ export function createWorld(type: TypeConfig = videoType()): World {
     notifier,
     deps,
     options,
-    applier() {
+    applier(clock = Date.now) {
       const applyDeps: ApplyDeps = {
         types: new Map([[type.name, { config: type, source }]]),
-        pointers: new PointerCache(index, POINTER_CACHE_MS, Date.now),
+        pointers: new PointerCache(index, POINTER_CACHE_MS, clock),
         records: index,
         catchUp,
-        clock: Date.now,
+        clock,
       };
       return (changes) => applyChanges(applyDeps, changes);
     },
     async activeRecord(id) {
       const pointer = await index.readPointer(type.name);
       return (await index.getRecords(type.name, pointer?.active ?? 1, [id])).get(id);
+    },
+  };
+}
+
+/** Virtual time for a build: the clock moves only when the build sleeps or the test advances it. */
+export interface VirtualTime {
+  now(): number;
+  advance(ms: number): void;
+}
+
+/**
+ * Drives `world`'s rebuild with virtual time: its clock stands still unless it sleeps (a sleep
+ * moves the clock by its length and returns on the next turn of the event loop) or the test calls
+ * `advance`. Durations, rates and progress intervals then follow from what the test did, not from
+ * how busy the machine is.
+ */
+export function useVirtualTime(world: World, start = 1_767_225_600_000): VirtualTime {
+  let now = start;
+  world.deps.clock = () => now;
+  world.deps.sleep = async (ms, signal) => {
+    signal?.throwIfAborted();
+    now += Math.max(0, ms);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    signal?.throwIfAborted();
+  };
+  return {
+    now: () => now,
+    advance(ms) {
+      now += ms;
     },
   };
 }
