@@ -3,6 +3,9 @@ import { acquireLease, LeaseHeldError, LeaseKeeper, LeaseLostError, realSleep, s
 import { MemoryControl } from './support/memory.ts';
 
 const timing = { ttlMs: 200, heartbeatMs: 20, waitMs: 400 };
+// A live holder's lease outlasts the contender's whole wait many times over, so even a starved
+// event loop (a stall of over a second) cannot make a heartbeating lease look expired.
+const liveTiming = { ttlMs: 1_500, heartbeatMs: 50, waitMs: 600 };
 
 describe('build lease', () => {
   it('takes over a lease whose holder stopped heartbeating once it expires', async () => {
@@ -21,12 +24,12 @@ describe('build lease', () => {
   it('refuses while the holder keeps heartbeating', async () => {
     // Prepare
     const leases = new MemoryControl();
-    const held = await acquireLease(leases, { type: 't', buildId: 'alive', holder: 'h1' }, timing, Date.now, realSleep);
-    const keeper = new LeaseKeeper(leases, held, timing, Date.now, silentLog, () => {});
+    const held = await acquireLease(leases, { type: 't', buildId: 'alive', holder: 'h1' }, liveTiming, Date.now, realSleep);
+    const keeper = new LeaseKeeper(leases, held, liveTiming, Date.now, silentLog, () => {});
     keeper.start();
 
     // Act
-    const attempt = acquireLease(leases, { type: 't', buildId: 'next', holder: 'h2' }, timing, Date.now, realSleep);
+    const attempt = acquireLease(leases, { type: 't', buildId: 'next', holder: 'h2' }, liveTiming, Date.now, realSleep);
 
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(LeaseHeldError);
