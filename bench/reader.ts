@@ -15,6 +15,7 @@ import { initialPointer } from '../lambdas/core/pointer.ts';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startEmbeddedEmulators } from '../lambdas/local/emulators.ts';
 import { createReader } from '../lambdas/reader/index.ts';
 import { count, formatTable, ratio } from './support/table.ts';
+import { seededRandom } from '../test/support/random.ts';
 
 export interface ReaderBenchOptions {
   /** Records in the index. @default 2_000 */
@@ -71,7 +72,7 @@ export async function benchReader(options: ReaderBenchOptions = {}): Promise<Rea
       // An in-memory fallback: the row isolates the reader's own cost of splitting a batch.
       fallback: async (_type, wanted) => new Map(wanted.map((id) => [id, { title: `source ${id}` }])),
     });
-    const pick = seeded(42);
+    const pick = seededRandom(42);
     const randomId = () => ids[Math.floor(pick() * ids.length)] as string;
     const randomBatch = () => Array.from({ length: 100 }, randomId);
 
@@ -161,15 +162,4 @@ class Series {
 function storedVideo(id: string, i: number) {
   const record = { title: `Video ${i}`, tags: ['a', 'b', 'c'].map((tag) => `${tag}-${i % 17}`), description: 'x'.repeat(400), duration: i % 3600 };
   return { type: TYPE, id, generation: 1, version: 1, hash: contentHash(record), deleted: false, writtenAt: Date.now(), record };
-}
-
-/** A small deterministic PRNG (mulberry32), so every run reads the same keys. */
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -3,6 +3,7 @@
  * has (an editor saves the same item several times in a row), as change events of two shapes.
  */
 import type { ChangeEvent } from '../../lambdas/core/events.ts';
+import { seededRandom } from '../../test/support/random.ts';
 
 /** How the change events are shaped. */
 export type ChangeShape =
@@ -45,7 +46,7 @@ export const TYPE_NAME = 'video';
 
 /** The edits of a workload, in publication order, shaped as `shape`. Same options, same edits. */
 export function generateEdits(shape: ChangeShape, options: WorkloadOptions = DEFAULT_WORKLOAD): Edit[] {
-  const random = mulberry32(options.seed);
+  const random = seededRandom(options.seed);
   const versions = new Map<string, number>();
   const live = new Set<string>();
   const recent: string[] = [];
@@ -103,17 +104,5 @@ export function transformVideo(doc: Record<string, unknown>): Record<string, unk
     channel: String(doc['channel']),
     durationSeconds: Number(doc['durationSeconds']),
     summary: String(doc['description']).slice(0, 120),
-  };
-}
-
-/** A small, fast, seedable PRNG (mulberry32), so every run replays the same edits. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
 }

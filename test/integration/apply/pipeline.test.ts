@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defineConfig } from '../../../lambdas/core/config/index.ts';
 import type { ChangeEvent } from '../../../lambdas/core/events.ts';
 import { startAws, type AwsTestEnv } from '../../support/aws.ts';
+import { seededRandom } from '../../support/random.ts';
 import { cmsSource, startCmsServer, type CmsServer, type Doc } from '../../support/cms-server.ts';
 import { startPipeline, type Pipeline } from '../../support/pipeline.ts';
 
@@ -156,8 +157,7 @@ describe('incremental updates, end to end', () => {
   it('ends a burst of 2,000 changes over 500 resources with every resource equal to transform(latest source document)', async () => {
     pipeline = await startPipeline(aws, videoConfig(cms), { visibilityTimeoutSeconds: 5 });
     const events: Array<ChangeEvent> = [];
-    let random = 42;
-    const next = () => (random = (random * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const next = seededRandom(42);
     const versions = new Map<string, number>();
     for (let i = 0; i < 2_000; i++) {
       const id = `b${Math.floor(next() * 500)}`;

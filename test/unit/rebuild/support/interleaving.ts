@@ -13,6 +13,7 @@ import { rebuildType, type BuildPhase, type BuildReport, type RebuildDeps, type 
 import { toUpsert } from '../../../../lambdas/core/transform.ts';
 import type { MemorySource } from './memory.ts';
 import { deleteChange, doc, upsertChange } from './world.ts';
+import { seededRandom } from '../../../support/random.ts';
 
 export interface InterleavingWorld {
   type: TypeConfig;
@@ -48,17 +49,8 @@ export interface InterleavingResult {
   violations: string[];
 }
 
-/** A small deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded PRNG, under the name this suite's callers use. */
+export const prng = seededRandom;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
