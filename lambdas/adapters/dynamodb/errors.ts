@@ -1,5 +1,6 @@
 import { ConflictError, StoreError } from '../../core/errors.ts';
 
+/** DynamoDB error names that say "try again later". */
 const TRANSIENT = new Set([
   'ProvisionedThroughputExceededException',
   'ThrottlingException',
@@ -7,8 +8,23 @@ const TRANSIENT = new Set([
   'InternalServerError',
   'ServiceUnavailable',
   'TransactionConflictException',
+  'LimitExceededException',
   'TimeoutError',
 ]);
+
+/**
+ * True when a DynamoDB SDK error is worth another try: throttling, 5xx, timeouts and network
+ * failures. The one classification behind both the index store's `StoreError` and the DynamoDB
+ * source's `SourceError`.
+ */
+export function isTransientDynamoError(error: unknown): boolean {
+  const details = (error ?? {}) as { name?: unknown; code?: unknown; message?: unknown; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+  const status = details.$metadata?.httpStatusCode;
+  const network =
+    (typeof details.code === 'string' && /^E[A-Z]+$/.test(details.code)) ||
+    (typeof details.message === 'string' && /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|EPIPE/.test(details.message));
+  return TRANSIENT.has(String(details.name)) || details.$retryable !== undefined || network || (status !== undefined && status >= 500);
+}
 
 /** True for DynamoDB's "the condition did not hold" answer. */
 export function isConditionFailure(error: unknown): boolean {
@@ -22,9 +38,6 @@ export function isConditionFailure(error: unknown): boolean {
 export function translateDynamoError(error: unknown, operation: string, context: Record<string, unknown> = {}): Error {
   if (error instanceof StoreError || error instanceof ConflictError) return error;
   const name = (error as { name?: string } | null)?.name ?? 'Error';
-  const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
-  const network = error instanceof Error && /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|EPIPE/.test(error.message);
-  const retryable = TRANSIENT.has(name) || network || (status !== undefined && status >= 500);
   const message = error instanceof Error ? error.message : String(error);
-  return new StoreError(`DynamoDB ${operation} failed: ${name}: ${message}`, { cause: error, retryable, context });
+  return new StoreError(`DynamoDB ${operation} failed: ${name}: ${message}`, { cause: error, retryable: isTransientDynamoError(error), context });
 }

@@ -10,6 +10,7 @@ import type { DynamodbSourceConfig } from '../../core/config/schema.ts';
 import type { ScanOptions, Source, SourceDoc } from '../../core/ports.ts';
 import { withRetries, type BackoffOptions } from './retry.ts';
 import { checkSegment } from './segments.ts';
+import { isTransientDynamoError } from '../dynamodb/errors.ts';
 
 /** BatchGetItem's limit of keys per call. */
 const BATCH_GET_LIMIT = 100;
@@ -37,17 +38,6 @@ export interface DynamodbSourceOptions {
   /** Backoff tuning of those retries. */
   backoff?: BackoffOptions | undefined;
 }
-
-/** Error names of DynamoDB that say "try again later". */
-const RETRYABLE_ERRORS = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'LimitExceededException',
-  'TimeoutError',
-]);
 
 /**
  * Reads documents from a DynamoDB table: GetItem, BatchGetItem (100 keys a call, unprocessed
@@ -161,14 +151,10 @@ export class DynamodbSource implements Source {
  */
 function translate(operation: string, table: string, error: unknown): unknown {
   if (error instanceof Error && error.name === 'AbortError') return error;
-  const details = (error ?? {}) as { name?: unknown; code?: unknown; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
-  const status = details.$metadata?.httpStatusCode;
-  const networkFailure = typeof details.code === 'string' && /^E[A-Z]+$/.test(details.code);
-  const retryable =
-    RETRYABLE_ERRORS.has(String(details.name)) || details.$retryable !== undefined || (status !== undefined && status >= 500) || networkFailure;
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
   return new SourceError(`${operation} on source table ${table} failed: ${describeError(error)}`, {
     cause: error,
-    retryable,
+    retryable: isTransientDynamoError(error),
     context: { table, operation, ...(status === undefined ? {} : { status }) },
   });
 }
