@@ -167,12 +167,13 @@ async function applyType(deps: ApplyDeps, resolved: ResolvedType, groups: Group[
     const { change } = group.winner;
     try {
       const doc = group.readSource ? docs.get(group.id) : change.doc;
+      const version = eventVersion(change);
       if (doc !== undefined) {
         planned.push({ group, write: toUpsert(config, group.id, doc) });
-      } else if (!group.readSource && eventVersion(change) !== undefined) {
+      } else if (!group.readSource && version !== undefined) {
         // A versioned delete the source was not asked about keeps its own version: dating it at a
         // newer stored version would let a late redelivery delete a resource re-created since.
-        planned.push({ group, write: { kind: 'delete', id: group.id, version: eventVersion(change) as number } });
+        planned.push({ group, write: { kind: 'delete', id: group.id, version } });
       } else {
         // Gone at the source: tombstone at the newest version any change of the group named (a
         // collapsed versioned delete must keep its version), or at the stored one if that is newer.
