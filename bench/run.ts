@@ -2,7 +2,7 @@
  * `npm run bench`: every benchmark of the project, one after the other. Benchmarks are never run
  * as tests. A benchmark whose file is not there yet is reported as "not available".
  *
- * Usage: npm run bench [-- apply rebuild verify reader]   (default: all)
+ * Usage: npm run bench [-- apply rebuild verify reader soak]   (default: all)
  */
 import { pathToFileURL } from 'node:url';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ const BENCHMARKS: readonly BenchEntry[] = [
   { name: 'rebuild', file: 'rebuild.ts', exportName: 'benchRebuild' },
   { name: 'verify', file: 'verify.ts', exportName: 'benchVerify' },
   { name: 'reader', file: 'reader.ts', exportName: 'benchReader' },
+  { name: 'soak', file: 'soak.ts', exportName: 'benchSoak' },
 ];
 
 // Powertools metrics print one EMF line per invocation to stdout: they would bury the report.
