@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rebuildType } from '../../../lambdas/core/rebuild/index.ts';
-import { createWorld, deleteChange, doc, seed, videoType, type World } from './support/world.ts';
+import { createWorld, deleteChange, doc, seed, upsertChange, videoType, type World } from './support/world.ts';
 
 const ids = (count: number) => Array.from({ length: count }, (_, i) => `d${String(i).padStart(4, '0')}`);
 
@@ -54,5 +54,78 @@ describe('rebuild of a source whose scan cursors shift under deletes', () => {
     expect(report.outcome).toBe('succeeded');
     expect(unchanged.filter((id) => !live.has(id))).toEqual([]);
     expect(deleted.filter((id) => live.has(id))).toEqual([]);
+  });
+
+  it('reports what the scan missed and has the gate compare every restored resource with the source', async () => {
+    // Prepare
+    const world = createWorld(defaultGateType());
+    world.source.paging = 'offset';
+    await seed(world, ids(3_000).map((id) => doc(id, 1)));
+    deleteBehindTheScan(world, 15);
+
+    // Act
+    const { report } = await rebuildType(world.deps, world.type, world.options);
+
+    // Assess
+    expect(report.reconciliation).toMatchObject({ checked: 2_985, missing: 15, restored: 15, gone: 0 });
+    expect(report.counts.restored).toBe(15);
+    expect(report.gate?.restored).toMatchObject({ passed: true, size: 15, equal: 15, mismatches: [] });
+  });
+
+  it('refuses to flip when a resource the scan missed is still missing after the reconciliation', async () => {
+    // Prepare
+    const world = createWorld(defaultGateType());
+    world.source.paging = 'offset';
+    await seed(world, ids(3_000).map((id) => doc(id, 1)));
+    deleteBehindTheScan(world, 15);
+    let phase = '';
+    world.deps.onPhase = (_type, name) => {
+      phase = name;
+    };
+    const write = world.index.write.bind(world.index);
+    // A store that acknowledges the reconciliation's writes without keeping them.
+    world.index.write = async (type, generation, writes) => (phase === 'reconciling' ? writes.map(() => 'written' as const) : write(type, generation, writes));
+
+    // Act
+    const { report } = await rebuildType(world.deps, world.type, world.options);
+
+    // Assess
+    expect(report.outcome).toBe('failed');
+    expect(report.gate?.restored).toMatchObject({ passed: false, size: 15 });
+    expect(report.reasons.join(' ')).toContain('15 of 15 resources the scan missed still differ from transform(source)');
+    expect(report.activeAfter).toBe(report.activeBefore);
+  });
+
+  it('tombstones a resource the scan missed because the source deleted it before its delete event arrived', async () => {
+    // Prepare
+    const world = createWorld(defaultGateType());
+    world.source.paging = 'offset';
+    await seed(world, ids(300).map((id) => doc(id, 1)));
+    world.source.docs.delete('d0007');
+
+    // Act
+    const { report } = await rebuildType(world.deps, world.type, world.options);
+    await world.applier()([upsertChange(doc('d0007', 1))]); // a late redelivery of its last upsert
+
+    // Assess
+    expect(report.reconciliation).toMatchObject({ missing: 1, restored: 0, gone: 1 });
+    expect(await world.activeRecord('d0007')).toMatchObject({ deleted: true, version: 1 });
+  });
+
+  it('skips the reconciliation when the source says its scan is stable', async () => {
+    // Prepare
+    const world = createWorld(defaultGateType());
+    await seed(world, ids(300).map((id) => doc(id, 1)));
+    const phases: string[] = [];
+    world.deps.onPhase = (_type, name) => phases.push(name);
+
+    // Act
+    const { report } = await rebuildType(world.deps, world.type, world.options);
+
+    // Assess
+    expect(report.outcome).toBe('succeeded');
+    expect(phases).not.toContain('reconciling');
+    expect(report.reconciliation).toBeUndefined();
+    expect(report.gate?.restored).toBeUndefined();
   });
 });
