@@ -13,20 +13,25 @@ const docs = Array.from({ length: 250 }, (_, index) => ({ videoId: `v${String(in
 const config = { type: 'dynamodb' as const, tableName, keyAttribute: 'videoId' };
 const fastBackoff = { baseMs: 1, capMs: 5 };
 
-beforeAll(async () => {
-  aws = await startAws();
+/** Creates a source table keyed by the string attribute `key` and fills it with `items`. */
+async function createSourceTable(name: string, key: string, items: readonly Record<string, unknown>[]): Promise<void> {
   await aws.dynamodb.send(
     new CreateTableCommand({
-      TableName: tableName,
+      TableName: name,
       BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [{ AttributeName: 'videoId', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'videoId', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: key, AttributeType: 'S' }],
     }),
   );
-  for (let start = 0; start < docs.length; start += 25) {
-    const batch = docs.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } }));
-    await aws.doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: batch } }));
+  for (let start = 0; start < items.length; start += 25) {
+    const batch = items.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } }));
+    await aws.doc.send(new BatchWriteCommand({ RequestItems: { [name]: batch } }));
   }
+}
+
+beforeAll(async () => {
+  aws = await startAws();
+  await createSourceTable(tableName, 'videoId', docs);
 });
 
 const clients: DynamoDBClient[] = [];
@@ -205,19 +210,8 @@ describe('DynamodbSource scans under concurrent writes', () => {
   /** A table of its own holding `count` items, so the suite's table stays as it is. */
   async function tableWith(count: number): Promise<{ name: string; ids: string[] }> {
     const name = `cms-churn-${randomUUID().slice(0, 8)}`;
-    await aws.dynamodb.send(
-      new CreateTableCommand({
-        TableName: name,
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-      }),
-    );
     const ids = Array.from({ length: count }, (_, index) => `d${String(index).padStart(4, '0')}`);
-    for (let start = 0; start < ids.length; start += 25) {
-      const batch = ids.slice(start, start + 25).map((id) => ({ PutRequest: { Item: { id, n: 1 } } }));
-      await aws.doc.send(new BatchWriteCommand({ RequestItems: { [name]: batch } }));
-    }
+    await createSourceTable(name, 'id', ids.map((id) => ({ id, n: 1 })));
     return { name, ids };
   }
 

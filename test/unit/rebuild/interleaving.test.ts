@@ -33,6 +33,8 @@ describe('rebuild under concurrent changes', () => {
     // Assess
     expect(result.violations).toEqual([]);
     expect(result.changesByPhase.loading).toBeGreaterThan(0);
-    expect(result.report.counts.restored).toBeGreaterThan(0);
+    // Whether a skipped document was one nobody changed depends on timing: the reconciliation ran, and
+    // test/unit/rebuild/reconcile.test.ts pins down what it restores.
+    expect(result.report.reconciliation?.checked).toBeGreaterThan(0);
   });
 });

@@ -7,18 +7,9 @@ import type { Pointer } from '../../../../lambdas/core/pointer.ts';
 import type { Alert, CatchUpLog, Notifier, PointerStore, RecordStore, ScanOptions, Source, SourceDoc } from '../../../../lambdas/core/ports.ts';
 import { guard, toStoredRecord, type Generation, type RecordWrite, type StoredRecord, type WriteResult } from '../../../../lambdas/core/records.ts';
 import type { BuildRecord, BuildRecordStore, Lease, LeaseStore, Retirement, RetirementStore } from '../../../../lambdas/core/rebuild/index.ts';
+import { segmentOf } from '../../../../lambdas/adapters/sources/segments.ts';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** A stable segment of an id (FNV-1a), like the real sources. */
-export function segmentOf(id: string, total: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) {
-    hash ^= id.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash % total;
-}
 
 /**
  * A source of truth held in a map. `hidden` ids are left out of scans (a source returning too few
