@@ -1,4 +1,4 @@
-/** The build itself: open a generation, wait, load, carry tombstones, replay the catch-up log, gate, then flip or discard. */
+/** The build itself: open a generation, wait, load, carry tombstones, replay the catch-up log, reconcile, gate, then flip or discard. */
 import { describeError } from '../errors.ts';
 import type { Generation } from '../records.ts';
 import { BuildAbortedError, LeaseLostError } from './errors.ts';
