@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { segmentOf } from '../../lambdas/adapters/sources/segments.ts';
 import { MovieCatalog, loadRawMovies, type CatalogChange, type MovieDoc } from './catalog.ts';
 
 export interface MovieCmsOptions {
@@ -156,6 +157,10 @@ async function handle(request: IncomingMessage, response: ServerResponse, { cata
  * commas); otherwise one page of a scan: `?cursor=&segment=0&segments=1&limit=100` answers
  * `{ items, next?, total }`, where `total` counts the whole collection and `next` is the cursor of
  * the following page, absent on the last one (docs/sources.md).
+ *
+ * Pages are cut by key, so the cursors are stable: the segment of an id is a stable hash of it
+ * (an edit never moves a document between segments) and the cursor is the last id served, the next
+ * page starting at the first id after it. A delete or an insert during a scan never shifts a page.
  */
 function listMovies(catalog: MovieCatalog, url: URL): Record<string, unknown> {
   const query = url.searchParams;
@@ -178,13 +183,6 @@ function listMovies(catalog: MovieCatalog, url: URL): Record<string, unknown> {
   const last = pageIds.at(-1);
   const more = start >= 0 && start + limit < inSegment.length;
   return { items, ...(more && last !== undefined ? { next: last } : {}), total: catalog.size };
-}
-
-/** A stable segment for an id (FNV-1a), so edits never move a document between segments. */
-function segmentOf(id: string, segments: number): number {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < id.length; index += 1) hash = Math.imul(hash ^ id.charCodeAt(index), 0x01000193) >>> 0;
-  return hash % segments;
 }
 
 function integer(value: string | null, fallback: number, min: number, max: number, name: string): number {

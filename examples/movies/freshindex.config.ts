@@ -21,6 +21,8 @@ export function movieConfig(baseUrl: string): FreshindexConfigInput {
           batchUrl: `${cmsUrl}/movies?ids={ids}`,
           batchSize: 100,
           pageUrl: `${cmsUrl}/movies?cursor={cursor}&segment={segment}&segments={segments}&limit={limit}`,
+          // The demo CMS pages by key (the cursor is the last id served): no reconciliation needed.
+          stableCursors: true,
           timeoutMs: 2_000,
         },
         transform: toMovieRecord,

@@ -28,6 +28,12 @@ export interface Source {
   scan(options: ScanOptions): AsyncIterable<SourceDoc[]>;
   /** How many documents the source holds, when it can tell cheaply. */
   estimateCount?(): Promise<number | undefined>;
+  /**
+   * True when a scan returns every document that exists from its start to its end, whatever is
+   * inserted or deleted meanwhile (keyset cursors, a snapshot). The rebuild then skips its
+   * reconciliation. Absent or false: the rebuild reconciles after the load (docs/rebuild.md).
+   */
+  readonly stableScan?: boolean;
 }
 
 /** Reads and conditionally replaces the per-type pointer. */

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { segmentOf } from '../../lambdas/adapters/sources/segments.ts';
 
 export type Doc = Record<string, unknown> & { id: string };
 export type Fault = 'timeout' | 'unavailable';
@@ -61,15 +62,16 @@ export async function startCmsServer(options: { hangMs?: number } = {}): Promise
       return send(res, 200, { items: ids.map((id) => docs.get(id)).filter(Boolean) });
     }
     if (url.pathname === '/docs') {
-      const all = [...docs.values()].sort((a, b) => a.id.localeCompare(b.id));
+      // Keyset paging: a stable hash of the id picks the segment, the cursor is the last id served,
+      // so documents inserted or deleted during a scan never shift a page (docs/sources.md).
       const segment = Number(url.searchParams.get('segment') ?? 0);
       const segments = Number(url.searchParams.get('segments') ?? 1);
       const limit = Number(url.searchParams.get('limit') || 100);
-      const start = Number(url.searchParams.get('cursor') || 0);
-      const mine = all.filter((_, index) => index % segments === segment);
-      const page = mine.slice(start, start + limit);
-      const next = start + limit < mine.length ? String(start + limit) : undefined;
-      return send(res, 200, { items: page, ...(next ? { next } : {}), total: all.length });
+      const after = url.searchParams.get('cursor') ?? '';
+      const rest = [...docs.keys()].filter((id) => id > after && segmentOf(id, segments) === segment).sort();
+      const page = rest.slice(0, limit).map((id) => docs.get(id));
+      const next = rest.length > limit ? rest[limit - 1] : undefined;
+      return send(res, 200, { items: page, ...(next ? { next } : {}), total: docs.size });
     }
     send(res, 404, { error: 'no route' });
   });
@@ -88,10 +90,11 @@ export async function startCmsServer(options: { hangMs?: number } = {}): Promise
   };
 }
 
-/** The HTTP source config of a type served by `cms`. */
+/** The HTTP source config of a type served by `cms` (its cursors are stable: keyset paging). */
 export function cmsSource(cms: CmsServer, overrides: Record<string, unknown> = {}) {
   return {
     type: 'http' as const,
+    stableCursors: true,
     itemUrl: `${cms.url}/docs/{id}`,
     batchUrl: `${cms.url}/docs?ids={ids}`,
     pageUrl: `${cms.url}/docs?cursor={cursor}&segment={segment}&segments={segments}&limit={limit}`,

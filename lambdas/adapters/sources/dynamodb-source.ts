@@ -20,8 +20,9 @@ export interface DynamodbSourceOptions {
   /** The client: a plain `DynamoDBClient` or a `DynamoDBDocumentClient` built on one. */
   client: DynamoDBClient | DynamoDBDocumentClient;
   /**
-   * Strongly consistent reads for get/getMany, so a read right after a change notification sees
-   * the change. Scans are eventually consistent either way.
+   * Strongly consistent reads for get, getMany and scan pages, so a read right after a change
+   * notification sees the change, and a rebuild's scan never returns a document older than one
+   * the index already holds. A consistent scan costs twice the read capacity of an eventual one.
    * @default true
    */
   consistentRead?: boolean | undefined;
@@ -43,12 +44,15 @@ export interface DynamodbSourceOptions {
  * Reads documents from a DynamoDB table: GetItem, BatchGetItem (100 keys a call, unprocessed
  * keys retried with backoff), parallel Scan with `Segment`/`TotalSegments`, and the table's
  * `ItemCount` (refreshed by DynamoDB about every six hours; 0 is reported as unknown) as the
- * size estimate.
+ * size estimate. A scan pages by key (`ExclusiveStartKey`), so it is stable: every item that
+ * exists from its start to its end is returned, whatever is inserted or deleted meanwhile.
  *
  * @example
  * const source = new DynamodbSource({ type: 'dynamodb', tableName: 'cms-videos', keyAttribute: 'videoId' }, { client });
  */
 export class DynamodbSource implements Source {
+  /** Scan pages continue after the last key read (keyset), never at an offset. */
+  readonly stableScan = true;
   private readonly doc: DynamoDBDocumentClient;
   private readonly limit: LimitFunction;
   private readonly consistentRead: boolean;
@@ -89,6 +93,7 @@ export class DynamodbSource implements Source {
     do {
       const command = new ScanCommand({
         TableName: this.config.tableName,
+        ConsistentRead: this.consistentRead,
         ...(options.totalSegments > 1 ? { Segment: options.segment, TotalSegments: options.totalSegments } : {}),
         ...(options.pageSize ? { Limit: options.pageSize } : {}),
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),

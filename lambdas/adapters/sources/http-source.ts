@@ -57,6 +57,8 @@ const TEMPLATE_VARIABLE = /\{(id|ids|cursor|segment|segments|limit)\}/g;
  * }), { env: process.env });
  */
 export class HttpSource implements Source {
+  /** True when the config says the CMS's cursors are stable (`stableCursors`): the rebuild then skips its reconciliation. */
+  readonly stableScan: boolean;
   private readonly fetch: typeof globalThis.fetch;
   private readonly auth: HttpAuth;
   private readonly idOf: (doc: SourceDoc) => string;
@@ -72,6 +74,7 @@ export class HttpSource implements Source {
     this.idOf = options.idOf ?? ((doc) => String(doc['id']));
     this.limit = pLimit(options.concurrency ?? 8);
     this.segmented = config.pageUrl.includes('{segment}');
+    this.stableScan = config.stableCursors;
   }
 
   async get(id: string): Promise<SourceDoc | undefined> {

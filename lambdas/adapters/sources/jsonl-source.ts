@@ -1,8 +1,8 @@
 /**
  * A JSON-lines file (one document per line) as a `Source`, for local runs and fixtures.
  */
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { describeError, SourceError } from '../../core/errors.ts';
 import type { JsonlSourceConfig } from '../../core/config/schema.ts';
 import type { ScanOptions, Source, SourceDoc } from '../../core/ports.ts';
@@ -26,9 +26,17 @@ interface LineRef {
 
 /** The id → line index of one version of the file. */
 interface FileIndex {
-  mtimeMs: number;
+  /** Device, inode, size and modification time of the version it indexes. */
+  version: string;
   size: number;
   lines: Map<string, LineRef>;
+}
+
+/** One version of the file, held open: reads through `handle` see that version even if the path is replaced. */
+interface Snapshot {
+  handle: FileHandle;
+  stats: Stats;
+  index: FileIndex;
 }
 
 const NEWLINE = 0x0a;
@@ -40,8 +48,15 @@ const DEFAULT_PAGE_SIZE = 100;
  * scan streams the file, keeping the documents of one page only. When an id appears on several
  * lines the last one wins, so appending an edited document to the file updates it. Blank lines
  * are ignored; scan segments are a stable hash of the id (see `segmentOf`).
+ *
+ * A scan reads the file as it was when the scan started (one open handle, up to the size it had
+ * then), so it is stable: a file renamed over it or lines appended meanwhile change nothing for
+ * that scan. A file rewritten in place while a scan reads it fails the scan with a retryable
+ * `SourceError`; the scan never skips a document silently.
  */
 export class JsonlSource implements Source {
+  /** A scan reads one version of the file: every document of that version, whatever changes meanwhile. */
+  readonly stableScan = true;
   private readonly idOf: (doc: SourceDoc) => string;
   private index: Promise<FileIndex> | undefined;
 
@@ -57,71 +72,116 @@ export class JsonlSource implements Source {
   }
 
   async getMany(ids: readonly string[]): Promise<Map<string, SourceDoc>> {
-    const { lines } = await this.currentIndex();
-    const found = new Map<string, SourceDoc>();
-    const refs = [...new Set(ids)].flatMap((id) => {
-      const ref = lines.get(id);
-      return ref ? [[id, ref] as const] : [];
-    });
-    if (refs.length === 0) return found;
-    const file = await this.io(() => open(this.config.path, 'r'));
-    try {
-      for (const [id, ref] of refs) {
+    return this.withSnapshot(async ({ handle, index }) => {
+      const found = new Map<string, SourceDoc>();
+      for (const id of new Set(ids)) {
+        const ref = index.lines.get(id);
+        if (ref === undefined) continue;
         const buffer = Buffer.alloc(ref.length);
-        await file.read(buffer, 0, ref.length, ref.offset);
+        await this.io(() => handle.read(buffer, 0, ref.length, ref.offset));
         found.set(id, this.parse(buffer, ref.offset));
       }
-    } finally {
-      await file.close();
-    }
-    return found;
+      return found;
+    });
   }
 
   async *scan(options: ScanOptions): AsyncIterable<SourceDoc[]> {
     checkSegment(options);
-    const { lines } = await this.currentIndex();
+    const snapshot = await this.snapshot();
+    try {
+      yield* this.scanSnapshot(snapshot, options);
+    } finally {
+      await snapshot.handle.close();
+    }
+  }
+
+  async estimateCount(): Promise<number | undefined> {
+    return this.withSnapshot(async ({ index }) => index.lines.size);
+  }
+
+  /** The documents of one segment of `snapshot`, checked to be all of them. */
+  private async *scanSnapshot({ handle, stats, index }: Snapshot, options: ScanOptions): AsyncGenerator<SourceDoc[]> {
     const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+    const inSegment = (id: string) => segmentOf(id, options.totalSegments) === options.segment;
     let page: SourceDoc[] = [];
-    for await (const { bytes, offset } of this.lines(options.signal)) {
-      const doc = this.parse(bytes, offset);
+    let returned = 0;
+    for await (const { bytes, offset } of this.lines(handle, index.size, options.signal)) {
+      const doc = await this.parseOrChanged(handle, stats, bytes, offset);
       const id = identify(this.idOf, doc, `file ${this.config.path}`);
-      // Only the line the index holds for the id: earlier lines of the same id are outdated.
-      if (lines.get(id)?.offset !== offset || segmentOf(id, options.totalSegments) !== options.segment) continue;
+      const indexed = index.lines.get(id)?.offset;
+      // A line after the one the index holds for its id, or of an id it does not know: not the version indexed.
+      if (indexed === undefined || offset > indexed) throw this.changedError();
+      // Earlier lines of the same id are outdated: only the one the index holds counts.
+      if (offset < indexed || !inSegment(id)) continue;
+      returned++;
       page.push(doc);
       if (page.length >= pageSize) {
         yield page;
         page = [];
       }
     }
+    if (returned !== [...index.lines.keys()].filter(inSegment).length) throw this.changedError();
     if (page.length > 0) yield page;
   }
 
-  async estimateCount(): Promise<number | undefined> {
-    return (await this.currentIndex()).lines.size;
+  /** Runs `read` on a snapshot of the file, closing it after. */
+  private async withSnapshot<T>(read: (snapshot: Snapshot) => Promise<T>): Promise<T> {
+    const snapshot = await this.snapshot();
+    try {
+      return await read(snapshot);
+    } finally {
+      await snapshot.handle.close();
+    }
   }
 
-  /** The index of the file as it is now, rebuilt when its size or modification time changed. */
-  private async currentIndex(): Promise<FileIndex> {
-    const stats = await this.io(() => stat(this.config.path));
-    const cached = this.index && (await this.index.catch(() => undefined));
-    if (cached && cached.mtimeMs === stats.mtimeMs && cached.size === stats.size) return cached;
-    this.index = this.buildIndex(stats.mtimeMs, stats.size);
-    return this.index;
+  /** Opens the file and indexes the version it holds (the cached index when it is that version). */
+  private async snapshot(): Promise<Snapshot> {
+    const handle = await this.io(() => open(this.config.path, 'r'));
+    try {
+      const stats = await this.io(() => handle.stat());
+      const version = `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}`;
+      const cached = this.index && (await this.index.catch(() => undefined));
+      if (cached?.version === version) return { handle, stats, index: cached };
+      this.index = this.buildIndex(handle, version, stats.size);
+      return { handle, stats, index: await this.index };
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
   }
 
-  private async buildIndex(mtimeMs: number, size: number): Promise<FileIndex> {
+  private async buildIndex(handle: FileHandle, version: string, size: number): Promise<FileIndex> {
     const lines = new Map<string, LineRef>();
-    for await (const { bytes, offset } of this.lines()) {
+    for await (const { bytes, offset } of this.lines(handle, size)) {
       lines.set(identify(this.idOf, this.parse(bytes, offset), `file ${this.config.path}`), { offset, length: bytes.length });
     }
-    return { mtimeMs, size, lines };
+    return { version, size, lines };
   }
 
-  /** The non-blank lines of the file with their byte offsets, streamed. */
-  private async *lines(signal?: AbortSignal): AsyncGenerator<{ bytes: Buffer; offset: number }> {
+  /** A line parsed; a line that does not parse because the file was rewritten meanwhile is reported as that. */
+  private async parseOrChanged(handle: FileHandle, stats: Stats, bytes: Buffer, offset: number): Promise<SourceDoc> {
+    try {
+      return this.parse(bytes, offset);
+    } catch (error) {
+      const now = await handle.stat().catch(() => undefined);
+      if (now && (now.mtimeMs !== stats.mtimeMs || now.size !== stats.size)) throw this.changedError();
+      throw error;
+    }
+  }
+
+  private changedError(): SourceError {
+    return new SourceError(`${this.config.path} changed while the scan read it (rewritten in place?); write a new file and rename it over the old one instead`, {
+      retryable: true,
+      context: { path: this.config.path },
+    });
+  }
+
+  /** The non-blank lines of the first `size` bytes of the file with their byte offsets, streamed. */
+  private async *lines(handle: FileHandle, size: number, signal?: AbortSignal): AsyncGenerator<{ bytes: Buffer; offset: number }> {
+    if (size === 0) return;
     let carry: Buffer = Buffer.alloc(0);
     let carryOffset = 0;
-    const stream = createReadStream(this.config.path, signal ? { signal } : {});
+    const stream = handle.createReadStream({ start: 0, end: size - 1, autoClose: false, ...(signal ? { signal } : {}) });
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         const data: Buffer = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;

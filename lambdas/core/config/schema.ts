@@ -38,6 +38,13 @@ export const httpSourceSchema = z
      * answering `{ items: [...], next?: cursor, total?: number }`.
      */
     pageUrl: z.string().includes('{cursor}', { message: 'must contain {cursor}' }),
+    /**
+     * The CMS promises that a scan's cursors are stable under concurrent inserts and deletes
+     * (keyset pagination such as `id > cursor`, or a server-side snapshot): every document that
+     * exists throughout a scan is returned. When it cannot promise that (offset pagination), leave
+     * it false: the rebuild then reconciles the new generation with the live one after the load.
+     */
+    stableCursors: z.boolean({ message: 'must be true or false' }).default(false),
     auth: httpAuthSchema.optional(),
     timeoutMs: positiveInt.max(120_000).default(5_000),
     /** Retries of a 429, 5xx or timeout, with exponential backoff and full jitter. */

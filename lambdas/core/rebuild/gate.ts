@@ -18,6 +18,8 @@ export interface GateArgs {
   transformErrors: number;
   /** The ids to compare with the source. */
   sample: readonly string[];
+  /** Ids the reconciliation read again because the scan missed them (a sample): compared with the source too. */
+  restored?: readonly string[] | undefined;
   /** Resources that differ are compared again this many times, `delayMs` apart (a change may be on its way). */
   recheck: { attempts: number; delayMs: number };
   sleep: Sleep;
@@ -31,7 +33,11 @@ export interface GateArgs {
  */
 export async function runGate(args: GateArgs): Promise<GateResult> {
   const gate = args.type.rebuild.gate;
-  const [count, sample] = await Promise.all([checkCount(args, gate), checkSample(args)]);
+  const [count, sample, restored] = await Promise.all([
+    checkCount(args, gate),
+    checkSample(args, args.sample),
+    args.restored === undefined ? undefined : checkSample(args, args.restored),
+  ]);
   const errorRate = checkErrorRate(args, gate);
   const reasons: string[] = [];
   if (!count.passed) {
@@ -43,10 +49,16 @@ export async function runGate(args: GateArgs): Promise<GateResult> {
     reasons.push(`the transform rejected ${errorRate.errors} of ${errorRate.scanned} documents (${percent(errorRate.rate)}, at most ${percent(errorRate.maxRate)} allowed)`);
   }
   if (!sample.passed) {
-    const first = sample.mismatches.slice(0, 3).map((m) => `${m.id}: ${m.reason}`).join('; ');
-    reasons.push(`${sample.mismatches.length} of ${sample.size} sampled resources differ from transform(source) (${first})`);
+    reasons.push(`${sample.mismatches.length} of ${sample.size} sampled resources differ from transform(source) (${firstMismatches(sample)})`);
   }
-  return { passed: reasons.length === 0, reasons, count, errorRate, sample };
+  if (restored && !restored.passed) {
+    reasons.push(`${restored.mismatches.length} of ${restored.size} resources the scan missed still differ from transform(source) after the reconciliation (${firstMismatches(restored)})`);
+  }
+  return { passed: reasons.length === 0, reasons, count, errorRate, sample, ...(restored ? { restored } : {}) };
+}
+
+function firstMismatches(check: SampleCheck): string {
+  return check.mismatches.slice(0, 3).map((m) => `${m.id}: ${m.reason}`).join('; ');
 }
 
 async function checkCount(args: GateArgs, gate: GateConfig): Promise<CountCheck> {
@@ -73,8 +85,8 @@ function checkErrorRate(args: GateArgs, gate: GateConfig): ErrorRateCheck {
 
 type Verdict = { kind: 'equal' } | { kind: 'behind'; reason: string } | { kind: 'mismatch'; reason: string };
 
-async function checkSample(args: GateArgs): Promise<SampleCheck> {
-  let verdicts = await compare(args, args.sample);
+async function checkSample(args: GateArgs, ids: readonly string[]): Promise<SampleCheck> {
+  let verdicts = await compare(args, ids);
   for (let attempt = 0; attempt < args.recheck.attempts; attempt++) {
     const pending = [...verdicts].filter(([, verdict]) => verdict.kind !== 'equal').map(([id]) => id);
     if (pending.length === 0) break;

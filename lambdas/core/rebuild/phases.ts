@@ -1,10 +1,11 @@
-/** The build itself: open a generation, wait, load, carry tombstones, replay the catch-up log, gate, then flip or discard. */
+/** The build itself: open a generation, wait, load, carry tombstones, replay the catch-up log, reconcile, gate, then flip or discard. */
 import { describeError } from '../errors.ts';
 import type { Generation } from '../records.ts';
 import { BuildAbortedError, LeaseLostError } from './errors.ts';
 import { runGate } from './gate.ts';
 import { loadGeneration, type LoadResult } from './load.ts';
 import { discard, flip } from './outcome.ts';
+import { reconcileGeneration, type ReconcileResult } from './reconcile.ts';
 import { openGeneration } from './pointer-ops.ts';
 import { ProgressTracker } from './progress.ts';
 import { carryTombstones, replayCatchUp } from './replay.ts';
@@ -36,6 +37,7 @@ export async function runPhases(run: Run): Promise<BuildReport> {
     state.replay = await replayCatchUp({
       type, source: deps.source, records: deps.records, catchUp: deps.catchUp, generation: opened.generation, activeGeneration: active, batchSize: 100, concurrency: 4, signal: run.signal,
     });
+    state.reconciliation = await reconcile(run, opened.generation, active);
     await phase(run, 'gating');
     state.gate = await gate(run, opened.generation);
     if (!state.gate.passed) return await discard(run, state.gate.reasons);
@@ -70,12 +72,28 @@ async function load(run: Run, generation: Generation): Promise<LoadResult> {
   return result;
 }
 
+/** Reads back what the scan missed of the active generation, unless the source's scan is stable. */
+async function reconcile(run: Run, generation: Generation, active: Generation): Promise<ReconcileResult | undefined> {
+  const { deps, type, settings } = run;
+  if (deps.source.stableScan === true) return undefined;
+  await phase(run, 'reconciling');
+  const result = await reconcileGeneration({
+    type, source: deps.source, records: deps.records, generation, activeGeneration: active, segments: settings.segments, pageSize: settings.pageSize,
+    sampleSize: type.rebuild.gate.sampleSize, random: deps.random, clock: deps.clock, signal: run.signal,
+  });
+  if (result.missing > 0) {
+    const { checked, missing, restored, gone } = result;
+    deps.log.warn('the scan missed resources the active generation holds; they were read again', { type: type.name, buildId: run.buildId, checked, missing, restored, gone });
+  }
+  return result;
+}
+
 async function gate(run: Run, generation: Generation): Promise<GateResult> {
   const { deps, type, state } = run;
   return runGate({
     type, source: deps.source, records: deps.records, counter: deps.counter, generation,
-    scanned: (state.load?.scanned ?? 0) + (state.replay?.replayed ?? 0),
-    transformErrors: (state.load?.transformErrors ?? 0) + (state.replay?.transformErrors ?? 0),
-    sample: state.load?.sample ?? [], recheck: run.settings.sampleRecheck, sleep: deps.sleep, signal: run.signal,
+    scanned: (state.load?.scanned ?? 0) + (state.replay?.replayed ?? 0) + (state.reconciliation?.restored ?? 0),
+    transformErrors: (state.load?.transformErrors ?? 0) + (state.replay?.transformErrors ?? 0) + (state.reconciliation?.transformErrors ?? 0),
+    sample: state.load?.sample ?? [], restored: state.reconciliation?.restoredSample, recheck: run.settings.sampleRecheck, sleep: deps.sleep, signal: run.signal,
   });
 }

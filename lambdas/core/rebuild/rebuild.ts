@@ -27,8 +27,9 @@ export interface RebuildResult {
  * docs/rebuild.md for the protocol and why no change is lost or resurrected):
  *
  * lease → recover an unfinished build → open a building generation → wait the pointer-cache
- * lifetime → parallel streaming load → carry tombstones → replay the catch-up log → gate →
- * flip (or discard) → report → rate-limited clean-up of retired generations.
+ * lifetime → parallel streaming load → carry tombstones → replay the catch-up log → reconcile
+ * with the active generation (sources whose scan is not stable) → gate → flip (or discard) →
+ * report → rate-limited clean-up of retired generations.
  *
  * Resolves with the report whatever the outcome; rejects only when the lease cannot be taken
  * (`LeaseHeldError`) or the control records cannot be read at all.

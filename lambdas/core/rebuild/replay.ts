@@ -21,6 +21,9 @@ export interface ReplayArgs {
   signal?: AbortSignal;
 }
 
+/** What re-reading resources into the building generation needs (the replay, the reconciliation). */
+export type RereadArgs = Pick<ReplayArgs, 'type' | 'source' | 'records' | 'generation' | 'activeGeneration'>;
+
 export interface ReplayResult {
   replayed: number;
   transformErrors: number;
@@ -45,7 +48,11 @@ export async function replayCatchUp(args: ReplayArgs): Promise<ReplayResult> {
   return result;
 }
 
-async function replayBatch(args: ReplayArgs, ids: string[], result: ReplayResult): Promise<void> {
+/**
+ * Reads `ids` from the source now and writes them into the building generation version-guarded,
+ * tombstoning the ones the source no longer has. Resolves with the ids of both kinds.
+ */
+export async function replayBatch(args: RereadArgs, ids: string[], result: ReplayResult): Promise<{ upserted: string[]; gone: string[] }> {
   const docs = await args.source.getMany(ids);
   const writes: RecordWrite[] = [];
   const gone: string[] = [];
@@ -63,16 +70,18 @@ async function replayBatch(args: ReplayArgs, ids: string[], result: ReplayResult
       if (result.errorSamples.length < 10) result.errorSamples.push(describeError(error));
     }
   }
+  const upserted = writes.map((write) => write.id);
   writes.push(...(await tombstones(args, gone)));
   if (writes.length > 0) await args.records.write(args.type.name, args.generation, writes);
   result.replayed += ids.length;
+  return { upserted, gone };
 }
 
 /**
  * Deletes of resources the source no longer has, dated at the newest version either generation
  * holds: at an equal version a delete wins, so the tombstone covers the record the load wrote.
  */
-async function tombstones(args: ReplayArgs, ids: string[]): Promise<RecordWrite[]> {
+async function tombstones(args: RereadArgs, ids: string[]): Promise<RecordWrite[]> {
   if (ids.length === 0) return [];
   const [building, active] = await Promise.all([
     args.records.getRecords(args.type.name, args.generation, ids),

@@ -15,6 +15,7 @@ export type BuildPhase =
   | 'loading'
   | 'carrying-tombstones'
   | 'replaying'
+  | 'reconciling'
   | 'gating'
   | 'flipping'
   | 'discarding'
@@ -68,6 +69,23 @@ export interface GateResult {
   count: CountCheck;
   errorRate: ErrorRateCheck;
   sample: SampleCheck;
+  /** The resources the reconciliation restored (a sample), compared with transform(source); present when it restored any. */
+  restored?: SampleCheck;
+}
+
+/** What the reconciliation after the load found (only for sources whose scan is not stable). */
+export interface ReconciliationReport {
+  /** Live records of the active generation looked up in the new one. */
+  checked: number;
+  /** Of those, the ones the scan did not return. */
+  missing: number;
+  /** Missing ones read again from the source and written into the new generation. */
+  restored: number;
+  /** Missing ones the source no longer has, tombstoned in the new generation. */
+  gone: number;
+  /** A few of the restored ids. */
+  restoredIds: string[];
+  durationMs: number;
 }
 
 /** The end-of-build report: stored in the build record and published to the notification topic. */
@@ -95,6 +113,8 @@ export interface BuildReport {
     tombstonesCarried: number;
     /** Resources re-read from the source from the catch-up log. */
     replayed: number;
+    /** Resources the scan missed that the reconciliation read again and wrote; present when it ran. */
+    restored?: number;
     /** Live records of the new generation, as counted by the gate. */
     generation?: number;
   };
@@ -107,6 +127,8 @@ export interface BuildReport {
   /** The first few transform errors, to tell what broke. */
   errorSamples: string[];
   gate?: GateResult;
+  /** The reconciliation after the load, when the source's scan is not stable. */
+  reconciliation?: ReconciliationReport;
   /** Generations handed to the clean-up by this build. */
   retired: Generation[];
   /** Recovery of an earlier build that stopped without finishing, if there was one. */

@@ -22,22 +22,27 @@ export function report(run: Run, outcome: BuildReport['outcome'], reasons: strin
     counts: {
       scanned,
       loaded: state.load?.loaded ?? 0,
-      transformErrors: (state.load?.transformErrors ?? 0) + (state.replay?.transformErrors ?? 0),
+      transformErrors: (state.load?.transformErrors ?? 0) + (state.replay?.transformErrors ?? 0) + (state.reconciliation?.transformErrors ?? 0),
       tombstonesCarried: state.carried,
       replayed: state.replay?.replayed ?? 0,
+      ...(state.reconciliation ? { restored: state.reconciliation.restored } : {}),
       ...(state.gate ? { generation: state.gate.count.actual } : {}),
     },
     throughput: {
       loadPerSecond: loadSeconds > 0 ? Math.round(scanned / loadSeconds) : 0,
       overallPerSecond: durationMs > 0 ? Math.round(scanned / (durationMs / 1000)) : 0,
     },
-    errorSamples: [...(state.load?.errorSamples ?? []), ...(state.replay?.errorSamples ?? [])].slice(0, 10),
+    errorSamples: [...(state.load?.errorSamples ?? []), ...(state.replay?.errorSamples ?? []), ...(state.reconciliation?.errorSamples ?? [])].slice(0, 10),
     retired: state.retired,
   };
   if (state.generation !== undefined) result.generation = state.generation;
   if (state.activeBefore !== undefined) result.activeBefore = state.activeBefore;
   if (state.activeAfter !== undefined) result.activeAfter = state.activeAfter;
   if (state.gate) result.gate = state.gate;
+  if (state.reconciliation) {
+    const { checked, missing, restored, gone, restoredSample, durationMs } = state.reconciliation;
+    result.reconciliation = { checked, missing, restored, gone, restoredIds: restoredSample.slice(0, 10), durationMs };
+  }
   if (state.recovered) result.recovered = state.recovered;
   return result;
 }

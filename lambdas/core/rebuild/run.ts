@@ -6,6 +6,7 @@ import type { LeaseKeeper, Sleep } from './lease.ts';
 import type { LoadResult } from './load.ts';
 import type { BuildRecordStore, GenerationCounter, LeaseStore, RebuildLog, RetirementStore } from './ports.ts';
 import type { BuildRecorder } from './recorder.ts';
+import type { ReconcileResult } from './reconcile.ts';
 import type { ReplayResult } from './replay.ts';
 import type { BuildPhase, BuildProgress, BuildRecord, BuildReport, GateResult } from './report.ts';
 import type { RebuildOptions, Settings } from './settings.ts';
@@ -56,6 +57,7 @@ export interface Run {
     load?: LoadResult;
     carried: number;
     replay?: ReplayResult;
+    reconciliation?: ReconcileResult;
     gate?: GateResult;
     retired: Generation[];
     recovered?: BuildReport['recovered'];

@@ -26,4 +26,18 @@ describe('rebuild under concurrent changes, on DynamoDB', () => {
     expect(result.report.counts.replayed).toBeGreaterThan(0);
     expect(result.report.counts.tombstonesCarried).toBeGreaterThan(0);
   });
+
+  it.each([13])('loses no document on a source paged by offset while inserts and deletes shift its pages (seed %i)', async (seed) => {
+    // Prepare
+    const world = await createDynamoWorld(aws, videoType({ rebuild: { gate: { countTolerance: 0.1, sampleSize: 20 } } }), 50);
+    world.source.paging = 'offset';
+
+    // Act
+    const result = await runInterleaving(world, { seed, initial: 100, deletedBefore: 15, idSpace: 160, lanes: 4, minChanges: 200, changesAfter: 20 });
+
+    // Assess
+    expect(result.violations).toEqual([]);
+    expect(result.changesByPhase.loading).toBeGreaterThan(0);
+    expect(result.report.reconciliation?.checked).toBeGreaterThan(0);
+  });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SourceError } from '../../../lambdas/core/errors.ts';
 import type { SourceDoc } from '../../../lambdas/core/ports.ts';
@@ -13,20 +13,25 @@ const docs = Array.from({ length: 250 }, (_, index) => ({ videoId: `v${String(in
 const config = { type: 'dynamodb' as const, tableName, keyAttribute: 'videoId' };
 const fastBackoff = { baseMs: 1, capMs: 5 };
 
-beforeAll(async () => {
-  aws = await startAws();
+/** Creates a source table keyed by the string attribute `key` and fills it with `items`. */
+async function createSourceTable(name: string, key: string, items: readonly Record<string, unknown>[]): Promise<void> {
   await aws.dynamodb.send(
     new CreateTableCommand({
-      TableName: tableName,
+      TableName: name,
       BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [{ AttributeName: 'videoId', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'videoId', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: key, AttributeType: 'S' }],
     }),
   );
-  for (let start = 0; start < docs.length; start += 25) {
-    const batch = docs.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } }));
-    await aws.doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: batch } }));
+  for (let start = 0; start < items.length; start += 25) {
+    const batch = items.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } }));
+    await aws.doc.send(new BatchWriteCommand({ RequestItems: { [name]: batch } }));
   }
+}
+
+beforeAll(async () => {
+  aws = await startAws();
+  await createSourceTable(tableName, 'videoId', docs);
 });
 
 const clients: DynamoDBClient[] = [];
@@ -198,6 +203,70 @@ describe('DynamodbSource', () => {
     const count = await source.estimateCount();
 
     expect(count).toBeUndefined();
+  });
+});
+
+describe('DynamodbSource scans under concurrent writes', () => {
+  /** A table of its own holding `count` items, so the suite's table stays as it is. */
+  async function tableWith(count: number): Promise<{ name: string; ids: string[] }> {
+    const name = `cms-churn-${randomUUID().slice(0, 8)}`;
+    const ids = Array.from({ length: count }, (_, index) => `d${String(index).padStart(4, '0')}`);
+    await createSourceTable(name, 'id', ids.map((id) => ({ id, n: 1 })));
+    return { name, ids };
+  }
+
+  it('returns every item that exists throughout a scan while items are deleted and inserted between its pages', async () => {
+    // Prepare
+    const { name, ids } = await tableWith(300);
+    const source = new DynamodbSource({ type: 'dynamodb', tableName: name, keyAttribute: 'id' }, { client: aws.doc });
+    const seen: string[] = [];
+    const touched = new Set<string>();
+
+    // Act
+    for await (const page of source.scan({ segment: 0, totalSegments: 1, pageSize: 20 })) {
+      seen.push(...page.map((doc) => String(doc['id'])));
+      // Delete two items already returned (behind the cursor) and one not returned yet, insert two.
+      const behind = seen.filter((id) => !touched.has(id)).slice(0, 2);
+      const ahead = ids.filter((id) => !touched.has(id) && !seen.includes(id)).slice(-1);
+      for (const id of [...behind, ...ahead]) {
+        touched.add(id);
+        await aws.doc.send(new DeleteCommand({ TableName: name, Key: { id } }));
+      }
+      for (const id of [`new-${seen.length}-a`, `new-${seen.length}-b`]) await aws.doc.send(new PutCommand({ TableName: name, Item: { id, n: 1 } }));
+    }
+
+    // Assess
+    const throughout = ids.filter((id) => !touched.has(id));
+    expect(touched.size).toBeGreaterThan(20);
+    expect(throughout.filter((id) => !seen.includes(id))).toEqual([]);
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
+  it('reads scan pages with strongly consistent reads unless told otherwise', async () => {
+    // Prepare
+    const consistent: unknown[] = [];
+    const client = newClient();
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'ScanCommand') consistent.push((args.input as { ConsistentRead?: boolean }).ConsistentRead);
+        return next(args);
+      },
+      { step: 'initialize', name: 'scanInput' },
+    );
+
+    // Act
+    await collect(new DynamodbSource(config, { client }).scan({ segment: 0, totalSegments: 1, pageSize: 200 }));
+    const byDefault = consistent.splice(0);
+    await collect(new DynamodbSource(config, { client, consistentRead: false }).scan({ segment: 0, totalSegments: 1, pageSize: 200 }));
+
+    // Assess
+    expect(byDefault.length).toBeGreaterThan(1);
+    expect(new Set(byDefault)).toEqual(new Set([true]));
+    expect(new Set(consistent)).toEqual(new Set([false]));
+  });
+
+  it('says its scan is stable, so the rebuild needs no reconciliation', () => {
+    expect(new DynamodbSource(config, { client: aws.doc }).stableScan).toBe(true);
   });
 });
 

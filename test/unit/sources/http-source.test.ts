@@ -258,16 +258,18 @@ describe('HttpSource.getMany', () => {
 describe('HttpSource.scan', () => {
   const catalogue = Array.from({ length: 7 }, (_, index) => ({ id: `v${index}`, segment: index % 2 }));
 
-  /** A CMS paging through `catalogue` (filtered by segment when asked), cursor = next offset. */
+  /** A CMS paging through `catalogue` (filtered by segment when asked) by key: cursor = the last id served. */
   function pagingCms(request: CmsRequest): CmsReply {
     const params = request.url.searchParams;
     const segments = Number(params.get('segments') ?? '1');
     const segment = Number(params.get('segment') ?? '0');
     const items = catalogue.filter((doc) => segments === 1 || doc.segment === segment);
-    const offset = Number(params.get('cursor') || '0');
+    const after = params.get('cursor') ?? '';
     const limit = Number(params.get('limit') ?? '100');
-    const next = offset + limit < items.length ? String(offset + limit) : null;
-    return { body: { items: items.slice(offset, offset + limit), next, total: items.length } };
+    const rest = items.filter((doc) => doc.id > after);
+    const page = rest.slice(0, limit);
+    const next = rest.length > limit ? (page.at(-1)?.id ?? null) : null;
+    return { body: { items: page, next, total: items.length } };
   }
 
   it('follows the next cursor until the last page, the first cursor empty', async () => {
@@ -276,7 +278,7 @@ describe('HttpSource.scan', () => {
     const pages = await collect(source.scan({ segment: 0, totalSegments: 1, pageSize: 3 }));
 
     expect(pages.map((page) => page.length)).toEqual([3, 3, 1]);
-    expect(cms.requests.map((request) => request.url.searchParams.get('cursor'))).toEqual(['', '3', '6']);
+    expect(cms.requests.map((request) => request.url.searchParams.get('cursor'))).toEqual(['', 'v2', 'v5']);
   });
 
   it('asks each segment for its own documents, which together are all of them', async () => {
@@ -312,6 +314,21 @@ describe('HttpSource.scan', () => {
     const count = await source.estimateCount();
 
     expect(count).toBe(catalogue.length);
+  });
+
+  it('says its scan is stable only when the config declares the CMS cursors stable', async () => {
+    const { source: declared } = await sourceFor(pagingCms, { stableCursors: true });
+    await cms?.close();
+    const { source: silent } = await sourceFor(pagingCms);
+
+    expect([declared.stableScan, silent.stableScan]).toEqual([true, false]);
+  });
+
+  it('refuses a stableCursors that is not true or false, naming the field', () => {
+    const result = httpSourceSchema.safeParse({ type: 'http', itemUrl: 'http://cms/{id}', pageUrl: 'http://cms?c={cursor}', stableCursors: 'yes' });
+
+    expect(result.success).toBe(false);
+    expect(result.error?.issues).toEqual([expect.objectContaining({ path: ['stableCursors'], message: 'must be true or false' })]);
   });
 
   it('estimates nothing when the first page has no total', async () => {

@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -140,6 +140,74 @@ describe('JsonlSource', () => {
 
     expect(error).toBeInstanceOf(SourceError);
     expect((error as SourceError).retryable).toBe(false);
+  });
+});
+
+describe('JsonlSource scans under concurrent edits', () => {
+  // Bigger than one 64 KiB read of the stream, so the scan reads the file after its first page.
+  const big = Array.from({ length: 2_000 }, (_, index) => ({ id: `d${String(index).padStart(4, '0')}`, body: 'x'.repeat(60) }));
+  const lines = (list: readonly SourceDoc[]) => `${list.map((doc) => JSON.stringify(doc)).join('\n')}\n`;
+
+  /** Scans segment 0 of 1 in pages of 50, calling `edit` once after the first page. */
+  async function scanWhile(source: JsonlSource, edit: () => Promise<void>): Promise<SourceDoc[]> {
+    const seen: SourceDoc[] = [];
+    let edited = false;
+    for await (const page of source.scan({ segment: 0, totalSegments: 1, pageSize: 50 })) {
+      seen.push(...page);
+      if (!edited) {
+        edited = true;
+        await edit();
+      }
+    }
+    return seen;
+  }
+
+  it('returns every document of the file as it was when the scan started when a new file is renamed over it meanwhile', async () => {
+    // Prepare
+    const path = await fileWith(big.map((doc) => JSON.stringify(doc)));
+    const source = new JsonlSource({ type: 'jsonl', path });
+    const replacement = join(dir, 'next.jsonl');
+
+    // Act
+    const seen = await scanWhile(source, async () => {
+      await writeFile(replacement, lines(big.filter((_, index) => index % 3 !== 0)));
+      await rename(replacement, path);
+    });
+
+    // Assess
+    expect(seen.map((doc) => doc['id'])).toEqual(big.map((doc) => doc.id));
+    expect(await source.get('d0000')).toBeUndefined();
+  });
+
+  it('leaves out lines appended during the scan and still returns every document it started with', async () => {
+    // Prepare
+    const path = await fileWith(big.map((doc) => JSON.stringify(doc)));
+    const source = new JsonlSource({ type: 'jsonl', path });
+
+    // Act
+    const seen = await scanWhile(source, () => appendFile(path, `\n${lines([{ id: 'd0500', body: 'edited' }, { id: 'new', body: 'created' }])}`));
+
+    // Assess
+    expect(seen.map((doc) => doc['id'])).toEqual(big.map((doc) => doc.id));
+    expect(await source.get('d0500')).toEqual({ id: 'd0500', body: 'edited' });
+  });
+
+  it('fails with a retryable error, instead of skipping documents, when the file is rewritten in place during the scan', async () => {
+    // Prepare
+    const path = await fileWith(big.map((doc) => JSON.stringify(doc)));
+    const source = new JsonlSource({ type: 'jsonl', path });
+
+    // Act
+    const error = await scanWhile(source, () => writeFile(path, lines(big.filter((_, index) => index % 3 !== 0)))).catch((reason: unknown) => reason);
+
+    // Assess
+    expect(error).toBeInstanceOf(SourceError);
+    expect((error as SourceError).retryable).toBe(true);
+    expect((error as SourceError).message).toContain('changed while the scan read it');
+  });
+
+  it('says its scan is stable, so the rebuild needs no reconciliation', () => {
+    expect(new JsonlSource({ type: 'jsonl', path: join(dir, 'any.jsonl') }).stableScan).toBe(true);
   });
 });
 

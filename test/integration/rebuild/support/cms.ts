@@ -17,13 +17,19 @@ export interface DocumentCms {
   maxPage: number;
   /** The `total` the pages announce (default: the real count). */
   announcedTotal: number | undefined;
+  /**
+   * How pages are cut. `keyset` (default): the cursor is the last id served, stable under inserts
+   * and deletes. `offset`: the cursor is a position in the segment's current ids, like many
+   * users' APIs, so a delete behind the cursor shifts the later pages.
+   */
+  paging: 'keyset' | 'offset';
   /** The source config of a type reading this CMS. */
-  sourceConfig(): { type: 'http'; itemUrl: string; batchUrl: string; pageUrl: string; timeoutMs: number };
+  sourceConfig(): { type: 'http'; stableCursors: boolean; itemUrl: string; batchUrl: string; pageUrl: string; timeoutMs: number };
   close(): Promise<void>;
 }
 
 export async function startDocumentCms(docs: Map<string, SourceDoc> = new Map()): Promise<DocumentCms> {
-  const cms: Omit<DocumentCms, 'url' | 'sourceConfig' | 'close'> = { docs, delayMs: 0, maxPage: 100, announcedTotal: undefined };
+  const cms: Omit<DocumentCms, 'url' | 'sourceConfig' | 'close'> = { docs, delayMs: 0, maxPage: 100, announcedTotal: undefined, paging: 'keyset' };
   const answer = (url: URL): { status: number; body?: unknown } => {
     const [, kind, id] = url.pathname.split('/');
     if (kind === 'items' && id) {
@@ -37,11 +43,13 @@ export async function startDocumentCms(docs: Map<string, SourceDoc> = new Map())
     if (kind === 'scan') {
       const segments = Number(url.searchParams.get('segments') ?? 1);
       const segment = Number(url.searchParams.get('segment') ?? 0);
-      const offset = Number(url.searchParams.get('cursor') || 0);
+      const cursor = url.searchParams.get('cursor') ?? '';
       const limit = Math.min(Number(url.searchParams.get('limit') ?? 100), cms.maxPage);
       const ids = [...docs.keys()].sort().filter((one) => segmentOf(one, segments) === segment);
-      const items = ids.slice(offset, offset + limit).map((one) => docs.get(one));
-      const next = offset + limit < ids.length ? String(offset + limit) : undefined;
+      const offset = cms.paging === 'offset' ? Number(cursor || 0) : 0;
+      const rest = cms.paging === 'offset' ? ids.slice(offset) : ids.filter((one) => one > cursor);
+      const items = rest.slice(0, limit).map((one) => docs.get(one));
+      const next = rest.length <= limit ? undefined : cms.paging === 'offset' ? String(offset + limit) : rest[limit - 1];
       return { status: 200, body: { items, ...(next ? { next } : {}), total: cms.announcedTotal ?? docs.size } };
     }
     return { status: 404 };
@@ -65,6 +73,7 @@ export async function startDocumentCms(docs: Map<string, SourceDoc> = new Map())
     url,
     sourceConfig: () => ({
       type: 'http' as const,
+      stableCursors: cms.paging === 'keyset',
       itemUrl: `${url}/items/{id}`,
       batchUrl: `${url}/batch?ids={ids}`,
       pageUrl: `${url}/scan?cursor={cursor}&segment={segment}&segments={segments}&limit={limit}`,

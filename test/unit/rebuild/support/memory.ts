@@ -7,26 +7,30 @@ import type { Pointer } from '../../../../lambdas/core/pointer.ts';
 import type { Alert, CatchUpLog, Notifier, PointerStore, RecordStore, ScanOptions, Source, SourceDoc } from '../../../../lambdas/core/ports.ts';
 import { guard, toStoredRecord, type Generation, type RecordWrite, type StoredRecord, type WriteResult } from '../../../../lambdas/core/records.ts';
 import type { BuildRecord, BuildRecordStore, Lease, LeaseStore, Retirement, RetirementStore } from '../../../../lambdas/core/rebuild/index.ts';
+import { segmentOf } from '../../../../lambdas/adapters/sources/segments.ts';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** A stable segment of an id (FNV-1a), like the real sources. */
-export function segmentOf(id: string, total: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) {
-    hash ^= id.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash % total;
-}
-
-/** A source of truth held in a map. `hidden` ids are left out of scans (a source returning too few documents). */
+/**
+ * A source of truth held in a map. `hidden` ids are left out of scans (a source returning too few
+ * documents). `paging` says how a scan pages:
+ * - `stable` (default): the ids of the segment are taken when the scan starts, each document read
+ *   when its page is served, like a keyset cursor: every document that exists throughout is returned;
+ * - `offset`: every page is "the next `pageSize` ids of the segment, in order, from position
+ *   `offset`", computed from the documents as they are *then*, like `?offset=` pagination: a delete
+ *   behind the cursor shifts the later pages and the scan skips a document.
+ */
 export class MemorySource implements Source {
   readonly docs = new Map<string, SourceDoc>();
   hidden = new Set<string>();
   /** Called between reading a scan page and handing it over (tests slow the scan down or count pages). */
   beforePage: () => Promise<void> = tick;
   estimate: 'exact' | 'none' = 'exact';
+  paging: 'stable' | 'offset' = 'stable';
+
+  get stableScan(): boolean {
+    return this.paging === 'stable';
+  }
 
   async get(id: string): Promise<SourceDoc | undefined> {
     await tick();
@@ -44,7 +48,11 @@ export class MemorySource implements Source {
   }
 
   async *scan(options: ScanOptions): AsyncIterable<SourceDoc[]> {
-    const ids = [...this.docs.keys()].filter((id) => segmentOf(id, options.totalSegments) === options.segment && !this.hidden.has(id));
+    if (this.paging === 'offset') {
+      yield* this.scanByOffset(options);
+      return;
+    }
+    const ids = this.segmentIds(options);
     const size = options.pageSize ?? 100;
     for (let start = 0; start < ids.length; start += size) {
       await tick();
@@ -61,6 +69,22 @@ export class MemorySource implements Source {
 
   async estimateCount(): Promise<number | undefined> {
     return this.estimate === 'exact' ? this.docs.size : undefined;
+  }
+
+  private async *scanByOffset(options: ScanOptions): AsyncIterable<SourceDoc[]> {
+    const size = options.pageSize ?? 100;
+    for (let offset = 0; ; offset += size) {
+      await tick();
+      const ids = this.segmentIds(options).sort();
+      const page = ids.slice(offset, offset + size).map((id) => this.docs.get(id) as SourceDoc);
+      await this.beforePage();
+      if (page.length > 0) yield page;
+      if (offset + size >= ids.length) return;
+    }
+  }
+
+  private segmentIds(options: ScanOptions): string[] {
+    return [...this.docs.keys()].filter((id) => segmentOf(id, options.totalSegments) === options.segment && !this.hidden.has(id));
   }
 }
 
