@@ -88,6 +88,14 @@ describe('the freshindex CLI against a local runtime', () => {
       expect(JSON.parse(result.stdout)).toMatchObject({ type: 'movie', id: movieId, op: 'upsert' });
     });
 
+    it('exits 3 for an id neither the source nor the index knows, and writes nothing', async () => {
+      const reindex = await run('reindex', 'movie', 'no-such-id');
+      const get = await run('get', 'movie', 'no-such-id');
+
+      expect([reindex.code, get.code]).toEqual([3, 3]);
+      expect(reindex.stderr).toBe('freshindex: resource movie/no-such-id not found (HTTP 404)\n');
+    });
+
     it('exits 3 for an unknown type', async () => {
       const result = await run('reindex', 'nope', movieId);
 
