@@ -7,9 +7,9 @@ import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { OpsDeps } from './ports.ts';
-import { errorHandler, notFoundHandler } from './problems.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { quarantineRoutes } from './routes/quarantine.ts';
+import { installProblemAnswers, routerErrors } from './routing.ts';
 import { recordRoutes } from './routes/records.ts';
 import { typeRoutes } from './routes/types.ts';
 import { sharedSchemas } from './schemas.ts';
@@ -32,10 +32,10 @@ export function buildOpsApp(deps: OpsDeps): FastifyInstance {
     routerOptions: { maxParamLength: 2_048 },
     // Unknown fields and wrong types are errors (400 naming them), never dropped or coerced.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
+    frameworkErrors: routerErrors,
   });
   for (const schema of sharedSchemas) app.addSchema(schema);
-  app.setErrorHandler(errorHandler(deps.log));
-  app.setNotFoundHandler(notFoundHandler);
+  installProblemAnswers(app, deps.log, '; see /v1/openapi.json');
 
   void app.register(swagger, {
     openapi: {

@@ -6,7 +6,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { errorHandler, notFoundHandler } from '../../api/problems.ts';
+import { installProblemAnswers, routerErrors } from '../../api/routing.ts';
 import type { ApiLog } from '../../api/ports.ts';
 import { NotFoundError, UnknownTypeError } from '../../core/errors.ts';
 import type { LocalJobs } from './jobs.ts';
@@ -35,9 +35,8 @@ const typeParams = { type: 'object', required: ['id'], properties: { id: { type:
 /** Builds the control API (not listening). */
 export function buildControlApp(options: ControlServerOptions): FastifyInstance {
   const { jobs, scheduler, types, commands } = options;
-  const app = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } } });
-  app.setErrorHandler(errorHandler(options.log));
-  app.setNotFoundHandler(notFoundHandler);
+  const app = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } }, frameworkErrors: routerErrors });
+  installProblemAnswers(app, options.log);
 
   app.get('/local/v1/health', async () => ({ ok: true, pid: process.pid }));
   app.get('/local/v1/jobs', async () => ({ jobs: jobs.list() }));
