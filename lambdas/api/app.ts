@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { guardLoopback } from './loopback.ts';
 import type { OpsDeps } from './ports.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { quarantineRoutes } from './routes/quarantine.ts';
@@ -24,7 +25,17 @@ export const API_VERSION = '1';
  * const app = buildOpsApp(deps);
  * const response = await app.inject({ method: 'GET', url: '/v1/types' });
  */
-export function buildOpsApp(deps: OpsDeps): FastifyInstance {
+/** How the app is served. */
+export interface OpsAppOptions {
+  /**
+   * Served on loopback without authentication (the local runtime): refuse requests a web page
+   * or a rebound host name could send (see lambdas/api/loopback.ts). Behind API Gateway, IAM
+   * authorizes every request instead. @default false
+   */
+  loopbackOnly?: boolean;
+}
+
+export function buildOpsApp(deps: OpsDeps, options: OpsAppOptions = {}): FastifyInstance {
   const app = Fastify({
     logger: false,
     genReqId: () => randomUUID(),
@@ -36,6 +47,7 @@ export function buildOpsApp(deps: OpsDeps): FastifyInstance {
   });
   for (const schema of sharedSchemas) app.addSchema(schema);
   installProblemAnswers(app, deps.log, '; see /v1/openapi.json');
+  if (options.loopbackOnly) guardLoopback(app);
 
   void app.register(swagger, {
     openapi: {
