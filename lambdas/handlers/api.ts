@@ -18,6 +18,7 @@ import { DynamoAuditReportStore } from '../adapters/dynamodb/audit-reports.ts';
 import { DynamoGenerationCounter } from '../adapters/dynamodb/build-counter.ts';
 import { DynamoBuildControl } from '../adapters/dynamodb/builds.ts';
 import { DynamoDifferenceCounters } from '../adapters/dynamodb/checks.ts';
+import { DynamoBuildReservations } from '../adapters/dynamodb/reservations.ts';
 import type { FreshindexConfigInput } from '../core/config/index.ts';
 import { FreshindexError } from '../core/errors.ts';
 import { parseEnv, runtimeFromEnv, tableEnv } from './env.ts';
@@ -27,6 +28,8 @@ const apiEnv = {
   /** Where rebuilds are submitted. Without both, POST .../rebuild answers 501 (unless a launcher is injected). */
   FRESHINDEX_JOB_QUEUE: z.string().min(1).optional(),
   FRESHINDEX_JOB_DEFINITION: z.string().min(1).optional(),
+  /** How long a rebuild request holds the type when its job never starts (then a new request is accepted). */
+  FRESHINDEX_REBUILD_RESERVATION_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
 };
 
 /** Clients and parts a caller may replace (tests, the local runtime). */
@@ -97,6 +100,8 @@ export function createOpsDeps(configInput: FreshindexConfigInput, overrides: Api
     },
     launcher,
     leases: builds,
+    reservations: new DynamoBuildReservations(client, controlTable),
+    reservationTtlMs: env.FRESHINDEX_REBUILD_RESERVATION_SECONDS * 1000,
     counter: new DynamoGenerationCounter(client, runtime.settings.indexTable),
     clock: runtime.clock,
     log: overrides.log ?? powertoolsLog(new Logger({ serviceName: 'freshindex-api' })),

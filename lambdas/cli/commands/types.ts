@@ -51,7 +51,7 @@ export function typeCommands(program: Command, io: CliIo): void {
     .option('--reason <text>', 'why (kept with the job)')
     .option('--no-wait', 'return once the job is submitted')
     .addOption(new Option('--wait-timeout <seconds>', 'give up following the build after this long').argParser(positiveInteger).default(1800))
-    .addHelpText('after', '\nExit codes: 0 the new generation is live (or submitted, with --no-wait), 1 the build failed (the old generation keeps serving) or a build is already running, 3 unknown type, 4 no runtime.')
+    .addHelpText('after', '\nExit codes: 0 the new generation is live (or submitted, with --no-wait), 1 the build failed (the old generation keeps serving) or a rebuild of the type was already requested or is running (409), 3 unknown type, 4 no runtime.')
     .action(async (type: string, options: { reason?: string; wait: boolean; waitTimeout: number }, command: Command) => {
       const context = contextOf(command, io);
       const target = await context.target();
