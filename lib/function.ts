@@ -145,8 +145,10 @@ export class FreshindexFunction extends Construct {
       roles: [this.role],
       statements: [new iam.PolicyStatement({ actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] })],
     });
-    (this.function.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: lambda.Tracing.ACTIVE };
-    this.function.node.addDependency(policy);
+    const cfnFunction = this.function.node.defaultChild as lambda.CfnFunction;
+    cfnFunction.tracingConfig = { mode: lambda.Tracing.ACTIVE };
+    // Lambda refuses active tracing until the role may write traces.
+    cfnFunction.addDependency(policy.node.defaultChild as iam.CfnPolicy);
     acknowledge(policy, {
       'AwsSolutions-IAM5[Resource::*]': 'X-Ray PutTraceSegments and PutTelemetryRecords (active tracing) support no resource-level permission.',
     });
