@@ -13,6 +13,20 @@ import type { FreshindexDataResources } from './data.ts';
 import { FreshindexFunction, type FreshindexFunctionOptions } from './function.ts';
 import { grantSourceRead } from './source-access.ts';
 
+/**
+ * The index table actions of the API: record reads (`BatchGetItem`, `GetItem` after a refused
+ * conditional write), the reindex's version-guarded `PutItem`, and the `Scan` of `?count=exact`.
+ */
+export const API_INDEX_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan'] as const;
+
+/**
+ * The control table actions of the API: pointers (read, conditional swap on rollback), the
+ * catch-up log of a reindex during a build (`BatchWriteItem`), quarantine and checker counters
+ * (read, release), build and audit records (read), leases (read) and rebuild reservations
+ * (conditional put, update, delete).
+ */
+export const API_CONTROL_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'] as const;
+
 /** Settings of the ops API. */
 export interface OpsApiOptions extends FreshindexFunctionOptions {
   /**
@@ -49,8 +63,9 @@ export interface OpsApiProps extends OpsApiOptions {
 /**
  * The operators' HTTP API: an API Gateway HTTP API whose every route requires IAM (SigV4)
  * authorization, in front of the api function (Fastify through its Lambda adapter), with
- * access logs and throttling. The function may read and write both tables (status, reindex,
- * rollback, quarantine release), submit the rebuild job and read the config's sources.
+ * access logs and throttling. The function may call what it calls on both tables (status,
+ * reindex, rollback, quarantine release, rebuild reservations: see `API_INDEX_ACTIONS` and
+ * `API_CONTROL_ACTIONS`), submit the rebuild job and read the config's sources.
  *
  * Callers need `execute-api:Invoke` on the API: see {@link OpsApi.grantInvoke}.
  */
@@ -86,8 +101,10 @@ export class OpsApi extends Construct {
       },
     });
     const fn = this.handler.function;
-    indexTable.grantReadWriteData(fn);
-    controlTable.grantReadWriteData(fn);
+    // Exactly what the API calls (lambdas/adapters/dynamodb): no streams, no schema reads, no deletes in the index.
+    indexTable.grant(fn, ...API_INDEX_ACTIONS);
+    controlTable.grant(fn, ...API_CONTROL_ACTIONS);
+    for (const key of new Set([indexTable.encryptionKey, controlTable.encryptionKey])) key?.grantEncryptDecrypt(fn);
     fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['batch:SubmitJob'], resources: [props.jobQueue.jobQueueArn, props.jobDefinition.jobDefinitionArn] }),
     );

@@ -43,6 +43,7 @@ export class IncrementalApply extends Construct {
     controlTable.grantReadWriteData(fn);
     applyQueue.deadLetterQueue.grantSendMessages(fn);
     grantSourceRead(fn, this, props.config.config.types);
-    acknowledge(this, KMS_SEND_ACTIONS);
+    // On the role only: its policies hold the dead-letter queue's key grant and nothing else of the kind.
+    acknowledge(this.consumer.handler.role, KMS_SEND_ACTIONS);
   }
 }

@@ -196,10 +196,11 @@ export class IndexJobs extends Construct {
     notificationsTopic.grantPublish(this.jobRole);
     grantSourceRead(this.jobRole, this, props.config.config.types);
 
-    acknowledge(this, {
-      'AwsSolutions-IAM5[Resource::*]': 'ecr:GetAuthorizationToken (pulling the job image) supports no resource-level permission.',
-      ...KMS_PUBLISH_ACTIONS,
+    // Each acknowledgment on the one role whose policy holds the statement.
+    acknowledge(executionRole, {
+      'AwsSolutions-IAM5[Resource::*]': 'ecr:GetAuthorizationToken (pulling the job image) supports no resource-level permission; this role only pulls the image and writes the logs.',
     });
+    acknowledge(this.jobRole, KMS_PUBLISH_ACTIONS);
   }
 
   /** The job image, built at deploy time from the Dockerfile; synth only hashes and stages the context. */

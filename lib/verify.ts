@@ -48,6 +48,7 @@ export class ConsistencyChecker extends Construct {
     verifyQueue.deadLetterQueue.grantSendMessages(fn);
     alertsTopic.grantPublish(fn);
     grantSourceRead(fn, this, props.config.config.types);
-    acknowledge(this, KMS_SEND_ACTIONS);
+    // On the role only: its policies hold the queues' and the alerts topic's key grants.
+    acknowledge(this.consumer.handler.role, KMS_SEND_ACTIONS);
   }
 }

@@ -6,10 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { guardLoopback } from './loopback.ts';
 import type { OpsDeps } from './ports.ts';
-import { errorHandler, notFoundHandler } from './problems.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { quarantineRoutes } from './routes/quarantine.ts';
+import { installProblemAnswers, routerErrors } from './routing.ts';
 import { recordRoutes } from './routes/records.ts';
 import { typeRoutes } from './routes/types.ts';
 import { sharedSchemas } from './schemas.ts';
@@ -24,7 +25,17 @@ export const API_VERSION = '1';
  * const app = buildOpsApp(deps);
  * const response = await app.inject({ method: 'GET', url: '/v1/types' });
  */
-export function buildOpsApp(deps: OpsDeps): FastifyInstance {
+/** How the app is served. */
+export interface OpsAppOptions {
+  /**
+   * Served on loopback without authentication (the local runtime): refuse requests a web page
+   * or a rebound host name could send (see lambdas/api/loopback.ts). Behind API Gateway, IAM
+   * authorizes every request instead. @default false
+   */
+  loopbackOnly?: boolean;
+}
+
+export function buildOpsApp(deps: OpsDeps, options: OpsAppOptions = {}): FastifyInstance {
   const app = Fastify({
     logger: false,
     genReqId: () => randomUUID(),
@@ -32,10 +43,11 @@ export function buildOpsApp(deps: OpsDeps): FastifyInstance {
     routerOptions: { maxParamLength: 2_048 },
     // Unknown fields and wrong types are errors (400 naming them), never dropped or coerced.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
+    frameworkErrors: routerErrors,
   });
   for (const schema of sharedSchemas) app.addSchema(schema);
-  app.setErrorHandler(errorHandler(deps.log));
-  app.setNotFoundHandler(notFoundHandler);
+  installProblemAnswers(app, deps.log, '; see /v1/openapi.json');
+  if (options.loopbackOnly) guardLoopback(app);
 
   void app.register(swagger, {
     openapi: {

@@ -8,6 +8,7 @@ import type { PointerCache } from '../core/pointer-cache.ts';
 import type { CatchUpLog, Clock, PointerStore, QuarantineStore, RecordStore } from '../core/ports.ts';
 import type { GenerationCounter, Lease } from '../core/rebuild/ports.ts';
 import type { BuildRecord } from '../core/rebuild/report.ts';
+import type { ReservationStore } from '../core/rebuild/reservation.ts';
 import type { DifferenceCounters } from '../core/verify/ports.ts';
 
 /** A rebuild job to start. */
@@ -70,6 +71,13 @@ export interface OpsDeps {
   launcher: BuildLauncher;
   /** The build leases: a rebuild is refused (409) while a live lease is held. Optional. */
   leases?: { read(type: string): Promise<Lease | undefined> };
+  /**
+   * The build reservations: a rebuild is refused (409) from the moment one is requested until its
+   * job took the lease, so two requests never start two rebuilds (lambdas/core/rebuild/reservation.ts).
+   */
+  reservations: ReservationStore;
+  /** How long a reservation holds when its job never starts. @default 15 minutes */
+  reservationTtlMs?: number;
   /** Counts a generation's live records for `?count=exact`. @default a scan of the record store */
   counter?: GenerationCounter;
   clock: Clock;

@@ -15,7 +15,8 @@ export interface Problem {
   title: string;
   status: number;
   detail: string;
-  instance: string;
+  /** The request path; absent when the router could not read it (it is never echoed then). */
+  instance?: string;
   requestId?: string;
   errors?: Array<{ field: string; message: string }>;
 }
@@ -29,11 +30,13 @@ interface Kind {
 
 const KINDS: Record<number, Kind> = {
   400: { slug: 'invalid-request', title: 'The request is not valid' },
+  403: { slug: 'forbidden', title: 'Forbidden' },
   404: { slug: 'not-found', title: 'Not found' },
   405: { slug: 'method-not-allowed', title: 'Method not allowed' },
   406: { slug: 'not-acceptable', title: 'Not acceptable' },
   409: { slug: 'conflict', title: 'The request conflicts with the current state' },
   413: { slug: 'payload-too-large', title: 'The request body is too large' },
+  414: { slug: 'uri-too-long', title: 'The request URL is too long' },
   415: { slug: 'unsupported-media-type', title: 'Unsupported media type' },
   422: { slug: 'unprocessable', title: 'The source document cannot be indexed' },
   429: { slug: 'too-many-requests', title: 'Too many requests' },
@@ -89,11 +92,6 @@ export function errorHandler(log: ApiLog) {
     }
     return sendProblem(reply, problem(status, request, error instanceof FreshindexError || isClientError(error) ? error.message : ''));
   };
-}
-
-/** The not-found handler: routes that do not exist answer a 404 problem too. */
-export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  return sendProblem(reply, problem(404, request, `no route ${request.method} ${request.url.split('?')[0]}; see /v1/openapi.json`));
 }
 
 function statusOf(error: FastifyError): number {

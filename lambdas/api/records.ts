@@ -4,6 +4,7 @@
  */
 import { applyChanges } from '../core/apply.ts';
 import { FreshindexError, NotFoundError, TransformError } from '../core/errors.ts';
+import { writeTargets } from '../core/pointer.ts';
 import type { QuarantineEntry } from '../core/ports.ts';
 import type { StoredRecord } from '../core/records.ts';
 import { compare, expectedFrom, type Difference, type Expected } from '../core/verify/compare.ts';
@@ -89,12 +90,19 @@ export class UnprocessableError extends FreshindexError {
 
 /**
  * Reindexes one resource from the source's current document, through the applier's own path
- * (version guard, every live generation, catch-up log while a build runs).
+ * (version guard, every live generation, catch-up log while a build runs). A resource the source
+ * no longer has is deleted where the index still holds it; an id that neither the source nor any
+ * generation the applier writes knows is `NotFoundError` (404), and nothing is written: a
+ * mistyped id never leaves a tombstone behind.
  */
 export async function reindexRecord(deps: OpsDeps, type: string, id: string): Promise<ReindexResult> {
-  resolveType(deps, type);
+  const resolved = resolveType(deps, type);
+  const doc = await resolved.source.get(id);
+  if (doc === undefined && !(await indexKnows(deps, type, id))) throw new NotFoundError(`resource ${type}/${id}`, { type, id });
   const { types, pointers, store, catchUp, clock } = deps;
-  const outcomes = await applyChanges({ types, pointers, records: store, catchUp, clock }, [{ key: 'reindex', change: { type, id, op: 'upsert' } }]);
+  // The document just read goes in with the change, so the source is read once.
+  const change = { type, id, op: 'upsert' as const, ...(doc !== undefined ? { doc } : {}) };
+  const outcomes = await applyChanges({ types, pointers, records: store, catchUp, clock }, [{ key: 'reindex', change }]);
   const outcome = outcomes.get('reindex');
   if (!outcome) throw new Error(`applyChanges gave no outcome for ${type}/${id}`);
   switch (outcome.status) {
@@ -110,6 +118,14 @@ export async function reindexRecord(deps: OpsDeps, type: string, id: string): Pr
     case 'superseded':
       throw new Error('a single change cannot be superseded');
   }
+}
+
+/** Whether a generation the applier writes (active, building) holds a record or tombstone of the id. Reads only. */
+async function indexKnows(deps: OpsDeps, type: string, id: string): Promise<boolean> {
+  const pointer = await deps.store.readPointer(type);
+  if (!pointer) return false;
+  const found = await Promise.all(writeTargets(pointer).map((generation) => deps.store.getRecords(type, generation, [id])));
+  return found.some((records) => records.has(id));
 }
 
 function showRecord(stored: StoredRecord): ShownRecord {

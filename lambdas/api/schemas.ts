@@ -10,13 +10,13 @@ export const sharedSchemas = [
     $id: 'Problem',
     type: 'object',
     description: 'An RFC 9457 problem detail.',
-    required: ['type', 'title', 'status', 'detail', 'instance'],
+    required: ['type', 'title', 'status', 'detail'],
     properties: {
       type: { type: 'string', description: 'A URI naming the kind of problem.' },
       title: { type: 'string' },
       status: { type: 'integer' },
       detail: { type: 'string' },
-      instance: { type: 'string', description: 'The request path.' },
+      instance: { type: 'string', description: 'The request path (absent when the URL itself could not be read).' },
       requestId: { type: 'string', description: 'Quote it when asking about a 5xx: the error is logged under it.' },
       errors: {
         type: 'array',

@@ -84,7 +84,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       try {
         response = await fetch(url, { method, headers, ...(body !== undefined ? { body } : {}), signal: AbortSignal.timeout(options.timeoutMs ?? 30_000) });
       } catch (error) {
-        const reason = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+        const reason = networkReason(error, options.timeoutMs ?? 30_000);
         throw new CliError(`cannot reach ${options.name} at ${base} (${reason})${options.unreachableHint ? `: ${options.unreachableHint}` : ''}`, EXIT.unreachable, { cause: error });
       }
       const text = await response.text();
@@ -100,6 +100,30 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       return { status: response.status, body: parsed };
     },
   };
+}
+
+/**
+ * Why a request got no answer, from the innermost causes `fetch` wraps in its `TypeError: fetch
+ * failed`: `connect ECONNREFUSED 127.0.0.1:4562`, `getaddrinfo ENOTFOUND host`, every address of a
+ * host that refused on all of them, or `no answer within 30 s`.
+ */
+export function networkReason(error: unknown, timeoutMs: number): string {
+  let current = error;
+  for (let depth = 0; depth < 8; depth++) {
+    if (current instanceof Error && current.name === 'TimeoutError') return `no answer within ${Math.round(timeoutMs / 1000)} s`;
+    if (current instanceof AggregateError && current.errors.length > 0) return [...new Set(current.errors.map(describeCause))].join('; ');
+    const cause = (current as { cause?: unknown } | undefined)?.cause;
+    if (!(cause instanceof Error)) break;
+    current = cause;
+  }
+  return describeCause(current);
+}
+
+function describeCause(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  const message = error.message || error.name;
+  return typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message;
 }
 
 /** One line for an error answer: the problem's detail (or title), then the status. */

@@ -14,6 +14,7 @@ import { recordCommands } from './commands/records.ts';
 import { typeCommands } from './commands/types.ts';
 import type { CliIo } from './context.ts';
 import { CliError, EXIT } from './exit-codes.ts';
+import { oneLine } from './http.ts';
 
 export type { CliIo } from './context.ts';
 export type { Synthesize } from './commands/dev.ts';
@@ -41,7 +42,7 @@ export function buildProgram(io: CliIo, deps: CliDeps = {}): Command {
   const program = new Command('freshindex')
     .description('Operate freshindex: the local runtime (`freshindex dev`, what `npm start` runs) or a deployed stack (--endpoint)')
     .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (text, write) => write(text) })
+    .configureOutput(outputOf(io))
     .showSuggestionAfterError(true)
     .option('--json', 'print the result as JSON (one document on stdout)')
     .option('--endpoint <url>', "a deployed stack's ops API (its ApiUrl output); requests are signed with SigV4 (default $FRESHINDEX_ENDPOINT)")
@@ -70,8 +71,21 @@ export function buildProgram(io: CliIo, deps: CliDeps = {}): Command {
   return program;
 }
 
+/**
+ * Where commander writes: help to stdout, and its usage errors as the CLI's other errors are, one
+ * line starting with `freshindex:` (`error: unknown command 'x'\n(Did you mean y?)` becomes
+ * `freshindex: unknown command 'x' (Did you mean y?)`).
+ */
+function outputOf(io: CliIo) {
+  return {
+    writeOut: io.out,
+    writeErr: io.err,
+    outputError: (text: string, write: (text: string) => void) => write(`freshindex: ${oneLine(text.replace(/^error: /, ''))}\n`),
+  };
+}
+
 function inheritSettings(command: Command, io: CliIo): void {
-  command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (text, write) => write(text) }).showSuggestionAfterError(true);
+  command.exitOverride().configureOutput(outputOf(io)).showSuggestionAfterError(true);
   for (const child of command.commands) inheritSettings(child, io);
 }
 

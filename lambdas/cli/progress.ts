@@ -46,12 +46,12 @@ export async function followBuild(options: FollowOptions): Promise<BuildView> {
       const build = status.lastBuild && status.lastBuild.holder === `batch:${jobId}` ? status.lastBuild : undefined;
       if (build) {
         if (build.status !== 'running') return build;
-        const { done, total, perSecond, etaSeconds } = build.progress;
+        const { done, total } = build.progress;
         if (bar) {
           bar.setTotal(total ?? Math.max(done, 1));
-          bar.update(done, { phase: build.phase, rate: perSecond.toFixed(0), etaText: etaSeconds === undefined ? '-' : `${etaSeconds}s` });
+          bar.update(done, { phase: build.phase, progress: build.progress });
         } else if (!options.quiet && build.phase !== lastPhase) {
-          io.err(`rebuild ${type}: ${build.phase} (${done}${total ? `/${total}` : ''} items)\n`);
+          io.err(`rebuild ${type}: ${build.phase} (${describeProgress(build.progress)})\n`);
         }
         lastPhase = build.phase;
       }
@@ -70,16 +70,27 @@ export async function followBuild(options: FollowOptions): Promise<BuildView> {
   }
 }
 
+/**
+ * A build's progress in words: `1200/3200 items (38%), 250/s, ETA 8 s` once the source's total is
+ * known, `0 items so far, 0/s` before (never a made-up total).
+ */
+export function describeProgress(progress: BuildView['progress']): string {
+  const rate = `${progress.perSecond.toFixed(0)}/s`;
+  if (progress.total === undefined || progress.total <= 0) return `${progress.done} items so far, ${rate}`;
+  const percent = Math.min(100, Math.round((progress.done / progress.total) * 100));
+  const eta = progress.etaSeconds === undefined ? '' : `, ETA ${progress.etaSeconds} s`;
+  return `${progress.done}/${progress.total} items (${percent}%), ${rate}${eta}`;
+}
+
+/** One frame of the bar: the bar itself only once there is a total to measure against. */
+function barFrame(options: cliProgress.Options, params: cliProgress.Params, payload: { phase: string; progress: BuildView['progress'] }): string {
+  const text = describeProgress(payload.progress);
+  if (payload.progress.total === undefined) return `${payload.phase} | ${text}`;
+  return `${payload.phase} [${cliProgress.Format.BarFormat(params.progress, options)}] ${text}`;
+}
+
 function createBar(stream: NodeJS.WriteStream): cliProgress.SingleBar {
-  const bar = new cliProgress.SingleBar(
-    {
-      format: '{phase} [{bar}] {percentage}% | {value}/{total} items | {rate} items/s | ETA {etaText}',
-      stream,
-      hideCursor: true,
-      clearOnComplete: false,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  bar.start(1, 0, { phase: 'starting', rate: '0', etaText: '-' });
+  const bar = new cliProgress.SingleBar({ format: barFrame, stream, hideCursor: true, clearOnComplete: false }, cliProgress.Presets.shades_classic);
+  bar.start(1, 0, { phase: 'starting', progress: { done: 0, perSecond: 0 } });
   return bar;
 }

@@ -40,16 +40,17 @@ export async function resolveTarget(options: GlobalOptions, env: NodeJS.ProcessE
     } catch {
       throw new CliError(`--endpoint ${endpoint} is not a URL (e.g. https://abc123.execute-api.eu-west-1.amazonaws.com)`, EXIT.usage);
     }
-    const region = options.region ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? regionOf(url);
-    if (!region) throw new CliError('cannot tell the AWS region of the endpoint: pass --region or set AWS_REGION', EXIT.usage);
+    // A loopback endpoint is a local ops API: nothing to sign, so no region is needed.
     const local = url.hostname === '127.0.0.1' || url.hostname === 'localhost';
+    const region = options.region ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? regionOf(url);
+    if (!local && !region) throw new CliError('cannot tell the AWS region of the endpoint: pass --region or set AWS_REGION', EXIT.usage);
     return {
       kind: 'deployed',
       api: createHttpClient({
         baseUrl: url.href,
         name: 'the ops API',
         timeoutMs,
-        ...(local ? {} : { sigv4: { region, ...(options.profile ? { profile: options.profile } : {}) } }),
+        ...(local || !region ? {} : { sigv4: { region, ...(options.profile ? { profile: options.profile } : {}) } }),
       }),
     };
   }

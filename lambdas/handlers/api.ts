@@ -10,6 +10,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { buildOpsApp } from '../api/app.ts';
+import { isLoopbackHost } from '../api/loopback.ts';
 import type { ApiLog, BuildLauncher, OpsDeps, StatusReader } from '../api/ports.ts';
 import type { Runtime, RuntimeOverrides } from '../adapters/compose.ts';
 import { BatchBuildLauncher } from '../adapters/batch/build-launcher.ts';
@@ -17,6 +18,7 @@ import { DynamoAuditReportStore } from '../adapters/dynamodb/audit-reports.ts';
 import { DynamoGenerationCounter } from '../adapters/dynamodb/build-counter.ts';
 import { DynamoBuildControl } from '../adapters/dynamodb/builds.ts';
 import { DynamoDifferenceCounters } from '../adapters/dynamodb/checks.ts';
+import { DynamoBuildReservations } from '../adapters/dynamodb/reservations.ts';
 import type { FreshindexConfigInput } from '../core/config/index.ts';
 import { FreshindexError } from '../core/errors.ts';
 import { parseEnv, runtimeFromEnv, tableEnv } from './env.ts';
@@ -26,6 +28,8 @@ const apiEnv = {
   /** Where rebuilds are submitted. Without both, POST .../rebuild answers 501 (unless a launcher is injected). */
   FRESHINDEX_JOB_QUEUE: z.string().min(1).optional(),
   FRESHINDEX_JOB_DEFINITION: z.string().min(1).optional(),
+  /** How long a rebuild request holds the type when its job never starts (then a new request is accepted). */
+  FRESHINDEX_REBUILD_RESERVATION_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
 };
 
 /** Clients and parts a caller may replace (tests, the local runtime). */
@@ -96,6 +100,8 @@ export function createOpsDeps(configInput: FreshindexConfigInput, overrides: Api
     },
     launcher,
     leases: builds,
+    reservations: new DynamoBuildReservations(client, controlTable),
+    reservationTtlMs: env.FRESHINDEX_REBUILD_RESERVATION_SECONDS * 1000,
     counter: new DynamoGenerationCounter(client, runtime.settings.indexTable),
     clock: runtime.clock,
     log: overrides.log ?? powertoolsLog(new Logger({ serviceName: 'freshindex-api' })),
@@ -135,7 +141,7 @@ export interface ApiServerOptions extends ApiOverrides {
   config: FreshindexConfigInput;
   /** @default 0 (a free port) */
   port?: number;
-  /** Only loopback by default: locally the API has no authentication. @default '127.0.0.1' */
+  /** A loopback address: locally the API has no authentication. @default '127.0.0.1' */
   host?: string;
 }
 
@@ -147,8 +153,9 @@ export interface ApiServer {
 }
 
 /**
- * Serves the ops API on localhost (the local runtime, tests). No authentication: it listens on
- * the loopback interface unless told otherwise.
+ * Serves the ops API on localhost (the local runtime, tests). No authentication: it listens on a
+ * loopback address only (any other host is refused) and refuses requests a web page or a rebound
+ * host name could send (foreign `Origin`, non-loopback `Host`: 403).
  *
  * @example
  * const server = await startApiServer({ config, port: 4000 });
@@ -156,7 +163,8 @@ export interface ApiServer {
  */
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { config, port = 0, host = '127.0.0.1', ...overrides } = options;
-  const app = buildOpsApp(createOpsDeps(config, overrides));
+  if (!isLoopbackHost(host)) throw new Error(`the local ops API has no authentication: it listens on loopback only, not on ${host}`);
+  const app = buildOpsApp(createOpsDeps(config, overrides), { loopbackOnly: true });
   await app.listen({ port, host });
   const address = app.server.address() as AddressInfo;
   return { url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`, app, close: () => app.close() };

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import type { FreshindexConfigInput } from '../core/config/index.ts';
 import { describeError, isRetryable } from '../core/errors.ts';
 import { checkResource, mergeTriggers, type CheckOutcome, type CheckTrigger, type VerifyDeps } from '../core/verify/check.ts';
+import { describeRepair, repaired } from '../core/verify/compare.ts';
 import { parseVerifyMessage } from '../core/verify/message.ts';
 import type { CheckRequest } from '../core/verify/ports.ts';
 import type { Runtime, RuntimeOverrides } from '../adapters/compose.ts';
@@ -80,7 +81,8 @@ export function createVerifyHandler(configInput: FreshindexConfigInput, override
     }
     count('checked');
     count(outcome.status === 'equal' ? 'equal' : 'different');
-    if (outcome.repair === 'written' || outcome.repair === 'forced') count('repaired');
+    if (repaired(outcome.repair)) count('repaired');
+    else if (outcome.status === 'different') count('repairRefused');
     if (outcome.quarantine === 'added') count('quarantined');
     if (outcome.quarantine === 'released') count('released');
     return outcome;
@@ -204,7 +206,7 @@ function logOutcome(logger: Logger, keys: { messageId: string; type: string; id:
       else logger.debug('index matches the source', { ...keys, quarantine: outcome.quarantine });
       return;
     case 'different':
-      logger.warn(outcome.quarantine === 'added' ? 'index differs from the source: resource quarantined' : 'index differs from the source: repaired', {
+      logger.warn(`index differs from the source: ${describeRepair(outcome.repair)}${outcome.quarantine === 'added' ? '; resource quarantined' : ''}`, {
         ...keys,
         difference: outcome.difference?.summary,
         repair: outcome.repair,

@@ -3,7 +3,7 @@
  * (AWS Batch), scheduled per type (the type's `audit.schedule`, default every 6 hours).
  */
 import { auditType } from '../core/audit/audit.ts';
-import { differencesOf, type AuditReport } from '../core/audit/report.ts';
+import { auditSummary, differencesOf, type AuditReport } from '../core/audit/report.ts';
 import { describeError } from '../core/errors.ts';
 import { DynamoAuditReportStore } from '../adapters/dynamodb/audit-reports.ts';
 import type { JobContext } from './context.ts';
@@ -47,7 +47,7 @@ export async function auditOne(context: JobContext, type: string): Promise<Audit
     { signal: context.signal },
   );
   const { samples: _samples, ...summary } = report;
-  if (differencesOf(report) > 0) logger.warn('audit finished: the index differed from the source', { report: summary });
+  if (differencesOf(report) > 0) logger.warn(`audit finished: the index differed from the source: ${auditSummary(report)}`, { report: summary });
   else logger.info('audit finished: the index matches the source', { report: summary });
   return report;
 }

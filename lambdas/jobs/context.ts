@@ -6,6 +6,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { createRuntime, type Runtime } from '../adapters/compose.ts';
 import { DynamoGenerationCounter } from '../adapters/dynamodb/build-counter.ts';
 import { DynamoBuildControl } from '../adapters/dynamodb/builds.ts';
+import { DynamoBuildReservations } from '../adapters/dynamodb/reservations.ts';
 import type { SourceDeps } from '../adapters/sources/index.ts';
 import { SnsNotifier } from '../adapters/sns/notifier.ts';
 import type { FreshindexConfig, FreshindexConfigInput } from '../core/config/index.ts';
@@ -18,6 +19,8 @@ export interface JobContext {
   runtime: Runtime;
   env: JobEnv;
   control: DynamoBuildControl;
+  /** The ops API's build reservations, settled by the rebuild once it takes the lease. */
+  reservations: DynamoBuildReservations;
   /** Counts a generation with `Select: COUNT` on DynamoDB; undefined on other stores (the rebuild then scans). */
   counter: GenerationCounter | undefined;
   notifier: Notifier;
@@ -65,6 +68,7 @@ export function createJobContext(configInput: FreshindexConfigInput | Freshindex
     runtime,
     env,
     control: new DynamoBuildControl(runtime.documentClient, env.FRESHINDEX_CONTROL_TABLE),
+    reservations: new DynamoBuildReservations(runtime.documentClient, env.FRESHINDEX_CONTROL_TABLE),
     counter: runtime.config.store.type === 'dynamodb' ? new DynamoGenerationCounter(runtime.documentClient, env.FRESHINDEX_INDEX_TABLE) : undefined,
     notifier,
     logger: overrides.logger ?? new Logger({ serviceName: 'freshindex-jobs' }),

@@ -2,6 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { TypeConfig } from '../core/config/index.ts';
 import { describeError } from '../core/errors.ts';
 import { LeaseHeldError, rebuildType, type BuildProgress, type RebuildDeps } from '../core/rebuild/index.ts';
+import { settlingReservation } from '../core/rebuild/reservation.ts';
 import type { JobContext } from './context.ts';
 import { EXIT, type JobArgs, type JobCommand } from './exit.ts';
 
@@ -41,6 +42,8 @@ async function rebuildOne(context: JobContext, type: TypeConfig): Promise<number
   } catch (error) {
     if (error instanceof LeaseHeldError) {
       logger.warn('another build of this type is running; not starting a second one', { type: type.name, error: describeError(error) });
+      // This job gives its reservation up: the ops API accepts the next request at once.
+      await context.reservations.settle(type.name, context.env.AWS_BATCH_JOB_ID).catch(() => undefined);
       return EXIT.busy;
     }
     logger.error('rebuild could not run', { type: type.name, error: describeError(error) });
@@ -57,7 +60,10 @@ function rebuildDeps(context: JobContext, type: TypeConfig): RebuildDeps {
     pointers: runtime.store,
     records: runtime.store,
     catchUp: runtime.catchUp,
-    leases: context.control,
+    // Taking the lease settles the ops API's reservation of this job (core/rebuild/reservation.ts).
+    leases: settlingReservation(context.control, context.reservations, context.env.AWS_BATCH_JOB_ID, (error) =>
+      context.logger.warn('could not settle the rebuild reservation; it expires by itself', { type: type.name, error: describeError(error) }),
+    ),
     builds: context.control,
     retirements: context.control,
     ...(context.counter ? { counter: context.counter } : {}),

@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { startFauxqs } from 'fauxqs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { buildApp } from 'fauxqs';
 
 const require = createRequire(import.meta.url);
 
@@ -15,6 +16,8 @@ export interface AwsEndpoints {
 /** Running embedded emulators: fauxqs (SNS + SQS) and dynalite (DynamoDB), in this process. */
 export interface EmbeddedEmulators {
   endpoints: AwsEndpoints;
+  /** Where each one listens: always the loopback interface. */
+  listening: { sqs: AddressInfo; dynamodb: AddressInfo };
   /** Drops every queue, topic, subscription and table. */
   reset(): Promise<void>;
   stop(): Promise<void>;
@@ -24,28 +27,42 @@ export interface EmbeddedEmulators {
 export const EMULATOR_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
 export const EMULATOR_REGION = 'us-east-1';
 
+/** The only interface the emulators listen on: they have no authentication. */
+const LOOPBACK = '127.0.0.1';
+
 /**
- * Starts fauxqs and dynalite in-process on `ports` (0 picks free ports).
+ * Starts fauxqs and dynalite in-process on `ports` (0 picks free ports), on 127.0.0.1 only.
  * Nothing to install, no Docker: both are npm packages.
+ *
+ * fauxqs's own `startFauxqs` listens on 0.0.0.0 whatever its `host` option says (that option
+ * only names the host in queue URLs), so its Fastify app is built with `buildApp` and listened
+ * on loopback here.
  */
 export async function startEmbeddedEmulators(ports: { sqs?: number; dynamodb?: number } = {}): Promise<EmbeddedEmulators> {
-  const fauxqs = await startFauxqs({ port: ports.sqs ?? 0, host: '127.0.0.1', logger: false });
+  const fauxqs = buildApp({ logger: false, host: LOOPBACK, defaultRegion: EMULATOR_REGION });
+  await fauxqs.listen({ port: ports.sqs ?? 0, host: LOOPBACK });
   const createDynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
   const dynalite = createDynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    dynalite.once('error', reject);
-    dynalite.listen(ports.dynamodb ?? 0, '127.0.0.1', () => resolve());
-  });
-  const dynamoPort = (dynalite.address() as AddressInfo).port;
-  const sqsUrl = fauxqs.address.replace('localhost', '127.0.0.1');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      dynalite.once('error', reject);
+      dynalite.listen(ports.dynamodb ?? 0, LOOPBACK, () => resolve());
+    });
+  } catch (error) {
+    await fauxqs.close();
+    throw error;
+  }
+  const listening = { sqs: fauxqs.server.address() as AddressInfo, dynamodb: dynalite.address() as AddressInfo };
+  const sqsUrl = `http://${LOOPBACK}:${listening.sqs.port}`;
+  const dynamoUrl = `http://${LOOPBACK}:${listening.dynamodb.port}`;
   return {
-    endpoints: { sqs: sqsUrl, sns: sqsUrl, dynamodb: `http://127.0.0.1:${dynamoPort}` },
+    endpoints: { sqs: sqsUrl, sns: sqsUrl, dynamodb: dynamoUrl },
+    listening,
     async reset() {
-      fauxqs.purgeAll();
-      await dropAllTables(`http://127.0.0.1:${dynamoPort}`);
+      await Promise.all([dropAllQueuesAndTopics(sqsUrl), dropAllTables(dynamoUrl)]);
     },
     async stop() {
-      await fauxqs.stop();
+      await fauxqs.close();
       await new Promise<void>((resolve) => {
         dynalite.close(() => resolve());
         dynalite.closeAllConnections?.();
@@ -54,19 +71,51 @@ export async function startEmbeddedEmulators(ports: { sqs?: number; dynamodb?: n
   };
 }
 
+const FAKE_SIGNATURE = (service: string) => `AWS4-HMAC-SHA256 Credential=test/20260101/${EMULATOR_REGION}/${service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=x`;
+/** dynalite refuses a signature without a date; neither emulator checks it further. */
+const SIGNED_AT = '20260101T000000Z';
+
+/** Deletes every queue and every topic (with its subscriptions) through fauxqs's own API. */
+async function dropAllQueuesAndTopics(endpoint: string): Promise<void> {
+  const sqs = async (action: string, body: unknown) => {
+    const response = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${action}`, authorization: FAKE_SIGNATURE('sqs'), 'x-amz-date': SIGNED_AT },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`fauxqs ${action} answered ${response.status}: ${await response.text()}`);
+    return (await response.json()) as { QueueUrls?: string[] };
+  };
+  const sns = async (params: Record<string, string>) => {
+    const response = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: FAKE_SIGNATURE('sns'), 'x-amz-date': SIGNED_AT },
+      body: new URLSearchParams({ Version: '2010-03-31', ...params }).toString(),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`fauxqs ${params['Action']} answered ${response.status}: ${text}`);
+    return text;
+  };
+  const { QueueUrls = [] } = await sqs('ListQueues', {});
+  const topics = [...(await sns({ Action: 'ListTopics' })).matchAll(/<TopicArn>([^<]+)<\/TopicArn>/g)].map((match) => match[1] as string);
+  await Promise.all([...QueueUrls.map((QueueUrl) => sqs('DeleteQueue', { QueueUrl })), ...topics.map((TopicArn) => sns({ Action: 'DeleteTopic', TopicArn }))]);
+}
+
+/** Deletes every table, and waits until DynamoDB lists none (a deletion is not instant). */
 async function dropAllTables(endpoint: string): Promise<void> {
   const call = async (target: string, body: unknown) => {
     const response = await fetch(endpoint, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/x-amz-json-1.0',
-        'x-amz-target': `DynamoDB_20120810.${target}`,
-        authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x',
-      },
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `DynamoDB_20120810.${target}`, authorization: FAKE_SIGNATURE('dynamodb'), 'x-amz-date': SIGNED_AT },
       body: JSON.stringify(body),
     });
+    if (!response.ok) throw new Error(`dynalite ${target} answered ${response.status}: ${await response.text()}`);
     return (await response.json()) as { TableNames?: string[] };
   };
   const { TableNames = [] } = await call('ListTables', {});
   await Promise.all(TableNames.map((TableName) => call('DeleteTable', { TableName })));
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (((await call('ListTables', {})).TableNames ?? []).length === 0) return;
+    await sleep(20);
+  }
 }

@@ -178,6 +178,22 @@ describe('the compute stack', () => {
     });
   });
 
+  it('caps the concurrency of both event sources by default, so a backlog cannot take the account', () => {
+    const template = synthesized.computeTemplate;
+
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('ApplyQueue') }, ScalingConfig: { MaximumConcurrency: 50 } });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('VerifyQueue') }, ScalingConfig: { MaximumConcurrency: 20 } });
+  });
+
+  it('lets the API function call exactly what it calls on each table, and nothing of streams or schemas', () => {
+    const template = synthesized.computeTemplate;
+    const statements = statementsOfRole(template, roleOfFunctionWithEnv(template, 'FRESHINDEX_JOB_QUEUE'));
+    const on = (table: string) => actionsOf(statements.filter((statement) => JSON.stringify(statement['Resource']).includes(table) && JSON.stringify(statement['Action']).includes('dynamodb:')));
+
+    expect(on('IndexTable')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan']);
+    expect(on('ControlTable')).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+  });
+
   it('lets the API function use the tables and submit this job, and send or publish nothing', () => {
     const template = synthesized.computeTemplate;
     const statements = statementsOfRole(template, roleOfFunctionWithEnv(template, 'FRESHINDEX_JOB_QUEUE'));

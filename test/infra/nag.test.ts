@@ -47,4 +47,26 @@ describe('cdk-nag AwsSolutions checks', () => {
 
     expect(violations(compute)).toEqual([expect.stringContaining('AwsSolutions-IAM5[Action::s3:*]')]);
   });
+
+  it('still reports a wildcard resource added to a function role: only the X-Ray statement is acknowledged', async () => {
+    const { compute } = await buildFreshindex();
+    compute.compute.apply.consumer.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+
+    expect(violations(compute)).toEqual([expect.stringMatching(/AwsSolutions-IAM5\[Resource::\*\] at .*Apply\/Consumer\/Handler\/Role\/DefaultPolicy/)]);
+  });
+
+  it('still reports a wildcard resource added to the job role: only the execution role pulls images', async () => {
+    const { compute } = await buildFreshindex();
+    compute.compute.jobs.jobRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+
+    expect(violations(compute)).toEqual([expect.stringMatching(/AwsSolutions-IAM5\[Resource::\*\] at .*Jobs\/JobRole\/DefaultPolicy/)]);
+  });
+
+  it('acknowledges each wildcard on the policy or role that holds it, never on a whole construct', async () => {
+    const { app } = await buildFreshindex();
+    const iam5 = acknowledgments(app).filter((ack) => ack.id.includes('AwsSolutions-IAM5'));
+
+    expect(iam5.length).toBeGreaterThan(0);
+    expect(iam5.filter((ack) => !/\/(Tracing|Role|JobRole|ExecutionRole)$/.test(ack.path))).toEqual([]);
+  });
 });

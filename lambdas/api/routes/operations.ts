@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ConflictError } from '../../core/errors.ts';
 import { rollback } from '../../core/rebuild/pointer-ops.ts';
-import type { OpsDeps } from '../ports.ts';
+import { reserveBuild } from '../../core/rebuild/reservation.ts';
+import type { BuildRequest, OpsDeps, SubmittedBuild } from '../ports.ts';
 import { problemResponses, typeParams } from '../schemas.ts';
 import { resolveType } from '../status.ts';
 
@@ -12,7 +12,7 @@ export function operationRoutes(app: FastifyInstance, deps: OpsDeps): void {
     {
       schema: {
         summary: 'Rebuild one type',
-        description: 'Submits the rebuild job and answers at once (202); follow it with GET /v1/types/{type}. Refused (409) while a build of the type runs.',
+        description: 'Submits the rebuild job and answers at once (202); follow it with GET /v1/types/{type}. Refused (409) from the moment a rebuild of the type is requested until it has run (or its reservation expired because its job never started), and while a build runs.',
         tags: ['operations'],
         params: typeParams,
         body: {
@@ -39,13 +39,9 @@ export function operationRoutes(app: FastifyInstance, deps: OpsDeps): void {
     async (request, reply) => {
       const { type } = request.params;
       resolveType(deps, type);
-      const lease = await deps.leases?.read(type);
-      if (lease && lease.expiresAt > deps.clock()) {
-        throw new ConflictError(`a build of "${type}" is already running (build ${lease.buildId}, started ${new Date(lease.acquiredAt).toISOString()})`, { type });
-      }
       const requestedBy = callerOf(request);
       const reason = request.body?.reason;
-      const submitted = await deps.launcher.submit({ type, ...(reason ? { reason } : {}), ...(requestedBy ? { requestedBy } : {}) });
+      const submitted = await submitReserved(deps, { type, ...(reason ? { reason } : {}), ...(requestedBy ? { requestedBy } : {}) }, request.id);
       deps.log.info('rebuild submitted', { type, jobId: submitted.jobId, reason, requestedBy });
       const status = `/v1/types/${type}`;
       return reply
@@ -88,6 +84,30 @@ export function operationRoutes(app: FastifyInstance, deps: OpsDeps): void {
       return { type, from: result.from, to: result.to };
     },
   );
+}
+
+/** How long a reservation holds when its job never starts (AWS Batch jobs can wait minutes in RUNNABLE). */
+export const DEFAULT_RESERVATION_TTL_MS = 15 * 60_000;
+
+/**
+ * Reserves the type's next build, then submits its job: 409 while another request's job has not
+ * started or a build runs. A submission that fails withdraws the reservation.
+ */
+async function submitReserved(deps: OpsDeps, build: BuildRequest, requestId: string): Promise<SubmittedBuild> {
+  const wanted = { type: build.type, id: requestId, ...(build.requestedBy ? { requestedBy: build.requestedBy } : {}) };
+  const reservation = await reserveBuild(deps, wanted, deps.reservationTtlMs ?? DEFAULT_RESERVATION_TTL_MS);
+  let submitted: SubmittedBuild;
+  try {
+    submitted = await deps.launcher.submit(build);
+  } catch (error) {
+    await deps.reservations.cancel(reservation).catch((cancelError: unknown) => {
+      deps.log.error('could not withdraw the reservation of a failed submission; it expires by itself', { type: build.type, error: String(cancelError) });
+    });
+    throw error;
+  }
+  // Only names the job in later 409s: the reservation holds without it.
+  await deps.reservations.attach(reservation, submitted.jobId).catch(() => undefined);
+  return submitted;
 }
 
 /** The caller's IAM ARN, as API Gateway's IAM authorizer passes it to the Lambda. */

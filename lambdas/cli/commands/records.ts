@@ -28,10 +28,10 @@ export function recordCommands(program: Command, io: CliIo): void {
 
   program
     .command('reindex')
-    .description("Re-read one resource from the source and apply it through the incremental path (a resource the source no longer has is deleted)")
+    .description("Re-read one resource from the source and apply it through the incremental path (a resource the source no longer has is deleted from the index)")
     .argument('<type>', 'resource type')
     .argument('<id>', 'resource id')
-    .addHelpText('after', '\nExit codes: 0 applied, unchanged or stale, 3 unknown type or resource, 1 the source document cannot be indexed (422) or the source failed.')
+    .addHelpText('after', '\nExit codes: 0 applied, unchanged or stale, 3 unknown type, or an id neither the source nor the index knows (nothing is written), 1 the source document cannot be indexed (422) or the source failed.')
     .action(async (type: string, id: string, _options: unknown, command: Command) => {
       const context = contextOf(command, io);
       const { api } = await context.target();

@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Option, type Command } from 'commander';
 import { contextOf, segment, type CliIo, type CommandContext } from '../context.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
-import { followBuild, type BuildView } from '../progress.ts';
+import { auditSummary, type AuditReport } from '../../core/audit/report.ts';
+import { describeProgress, followBuild, type BuildView } from '../progress.ts';
 
 interface TypeStatusView {
   type: string;
@@ -12,7 +13,7 @@ interface TypeStatusView {
   records: { active: { count: number; countedBy: string } | null; previous: { count: number; countedBy: string } | null };
   lastBuild: BuildView | null;
   buildProgress: BuildView['progress'] | null;
-  lastAudit: { generation: number; finishedAt: string; sourceCount: number; indexCount: number; missing: number; extra: number; different: number; repaired: number } | null;
+  lastAudit: AuditReport | null;
   quarantined: number;
 }
 
@@ -50,7 +51,7 @@ export function typeCommands(program: Command, io: CliIo): void {
     .option('--reason <text>', 'why (kept with the job)')
     .option('--no-wait', 'return once the job is submitted')
     .addOption(new Option('--wait-timeout <seconds>', 'give up following the build after this long').argParser(positiveInteger).default(1800))
-    .addHelpText('after', '\nExit codes: 0 the new generation is live (or submitted, with --no-wait), 1 the build failed (the old generation keeps serving) or a build is already running, 3 unknown type, 4 no runtime.')
+    .addHelpText('after', '\nExit codes: 0 the new generation is live (or submitted, with --no-wait), 1 the build failed (the old generation keeps serving) or a rebuild of the type was already requested or is running (409), 3 unknown type, 4 no runtime.')
     .action(async (type: string, options: { reason?: string; wait: boolean; waitTimeout: number }, command: Command) => {
       const context = contextOf(command, io);
       const target = await context.target();
@@ -158,11 +159,11 @@ function renderStatus(types: readonly TypeStatusView[]): string {
       lines.push(`  records:     ${status.records.active ? `${status.records.active.count} active (counted by ${status.records.active.countedBy})` : 'active count unknown'}${status.records.previous ? `, ${status.records.previous.count} previous` : ''}`);
       const build = status.lastBuild;
       if (build) {
-        const progress = status.buildProgress ? ` ${status.buildProgress.done}${status.buildProgress.total ? `/${status.buildProgress.total}` : ''} items, ${status.buildProgress.perSecond.toFixed(0)}/s` : '';
+        const progress = status.buildProgress ? `: ${describeProgress(status.buildProgress)}` : '';
         lines.push(`  last build:  ${build.status} (${build.phase})${build.generation !== undefined ? `, generation ${build.generation}` : ''}${progress}${build.report?.reasons.length ? `: ${build.report.reasons.join('; ')}` : ''}`);
       } else lines.push('  last build:  none');
       const audit = status.lastAudit;
-      lines.push(audit ? `  last audit:  ${audit.finishedAt}: ${audit.missing} missing, ${audit.extra} extra, ${audit.different} different, ${audit.repaired} repaired` : '  last audit:  none');
+      lines.push(audit ? `  last audit:  ${audit.finishedAt}: ${auditSummary(audit)}` : '  last audit:  none');
       lines.push(`  quarantined: ${status.quarantined}`);
       return lines.join('\n');
     })
@@ -179,5 +180,5 @@ function renderBuild(type: string, build: BuildView): string {
 
 function renderAudit(type: string, audit: TypeStatusView['lastAudit']): string {
   if (!audit) return `${type}: the audit ran but left no report`;
-  return `${type}: audited generation ${audit.generation}: source ${audit.sourceCount}, index ${audit.indexCount}; ${audit.missing} missing, ${audit.extra} extra, ${audit.different} different, ${audit.repaired} repaired`;
+  return `${type}: audited generation ${audit.generation}: source ${audit.sourceCount}, index ${audit.indexCount}; ${auditSummary(audit)}`;
 }

@@ -39,6 +39,20 @@ export function differencesOf(report: Pick<AuditReport, 'missing' | 'extra' | 'd
   return report.missing + report.extra + report.different;
 }
 
+/**
+ * An audit in one line, never hiding a difference left unrepaired:
+ * `0 missing, 0 extra, 5 different; 1 repaired, 2 refused (the index holds a newer version than
+ * the source), 2 deferred (past audit.maxRepairs)`. Refused, deferred and transform errors appear
+ * when there are any.
+ */
+export function auditSummary(report: Pick<AuditReport, 'missing' | 'extra' | 'different' | 'repaired' | 'repairsRefused' | 'repairsDeferred' | 'transformErrors'>): string {
+  const repairs = [`${report.repaired} repaired`];
+  if (report.repairsRefused > 0) repairs.push(`${report.repairsRefused} refused (the index holds a newer version than the source)`);
+  if (report.repairsDeferred > 0) repairs.push(`${report.repairsDeferred} deferred (past audit.maxRepairs)`);
+  if (report.transformErrors > 0) repairs.push(`${report.transformErrors} rejected by the transform`);
+  return `${report.missing} missing, ${report.extra} extra, ${report.different} different; ${repairs.join(', ')}`;
+}
+
 /** The alert of an audit whose differences passed the type's threshold. */
 export function auditAlert(report: AuditReport, threshold: number, maxRepairs: number, now: number): Alert {
   const total = differencesOf(report);

@@ -85,6 +85,26 @@ export function compare(expected: Expected, stored: StoredRecord | undefined): D
  */
 export type RepairResult = WriteResult | 'forced';
 
+/** Whether the repair changed the index: only then may a report say "repaired". */
+export function repaired(result: RepairResult | undefined): boolean {
+  return result === 'written' || result === 'forced';
+}
+
+/** A repair's result in words, for logs and reports: `repaired`, or why nothing was written. */
+export function describeRepair(result: RepairResult | undefined): string {
+  switch (result) {
+    case 'written':
+    case 'forced':
+      return 'repaired';
+    case 'stale':
+      return 'not repaired (the index holds a newer version than the source)';
+    case 'unchanged':
+      return 'not repaired (the index already holds this version)';
+    case undefined:
+      return 'not repaired';
+  }
+}
+
 export interface RepairDeps {
   records: RecordStore;
   catchUp: CatchUpLog;

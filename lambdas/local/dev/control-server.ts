@@ -2,11 +2,13 @@
  * The local control API: what AWS Batch and EventBridge Scheduler do on AWS, on localhost.
  * `GET /local/v1/jobs`, `GET /local/v1/jobs/{id}`, `POST /local/v1/jobs` (`{ command, type }`),
  * `GET /local/v1/schedules`, `POST /local/v1/schedules/{name}/run`, `GET /local/v1/health`.
- * Errors are problem details, as in the ops API.
+ * Errors are problem details, as in the ops API. Loopback only: requests a web page or a rebound
+ * host name could send are refused (lambdas/api/loopback.ts).
  */
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { errorHandler, notFoundHandler } from '../../api/problems.ts';
+import { guardLoopback, isLoopbackHost } from '../../api/loopback.ts';
+import { installProblemAnswers, routerErrors } from '../../api/routing.ts';
 import type { ApiLog } from '../../api/ports.ts';
 import { NotFoundError, UnknownTypeError } from '../../core/errors.ts';
 import type { LocalJobs } from './jobs.ts';
@@ -35,9 +37,9 @@ const typeParams = { type: 'object', required: ['id'], properties: { id: { type:
 /** Builds the control API (not listening). */
 export function buildControlApp(options: ControlServerOptions): FastifyInstance {
   const { jobs, scheduler, types, commands } = options;
-  const app = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } } });
-  app.setErrorHandler(errorHandler(options.log));
-  app.setNotFoundHandler(notFoundHandler);
+  const app = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } }, frameworkErrors: routerErrors });
+  installProblemAnswers(app, options.log);
+  guardLoopback(app);
 
   app.get('/local/v1/health', async () => ({ ok: true, pid: process.pid }));
   app.get('/local/v1/jobs', async () => ({ jobs: jobs.list() }));
@@ -77,8 +79,9 @@ export function buildControlApp(options: ControlServerOptions): FastifyInstance 
 
 /** Starts the control API on loopback. */
 export async function startControlServer(options: ControlServerOptions): Promise<ControlServer> {
-  const app = buildControlApp(options);
   const host = options.host ?? '127.0.0.1';
+  if (!isLoopbackHost(host)) throw new Error(`the local control API has no authentication: it listens on loopback only, not on ${host}`);
+  const app = buildControlApp(options);
   await app.listen({ port: options.port ?? 0, host });
   const { port } = app.server.address() as AddressInfo;
   return { url: `http://${host}:${port}`, app, close: () => app.close() };

@@ -31,6 +31,8 @@ export interface RunningConsumers {
 
 /** The default parallel pollers per mapping when the template sets no MaximumConcurrency. */
 const DEFAULT_POLLERS = 2;
+/** A laptop needs no more: MaximumConcurrency is a ceiling Lambda scales towards, not a start. */
+const MAX_LOCAL_POLLERS = 4;
 
 /** A runtime over a function's environment, as its Lambda would build it at cold start. */
 export function runtimeFor(config: FreshindexConfig, env: Record<string, string>, dynamodb: DynamoDBClient, redisUrl?: string): Runtime {
@@ -83,7 +85,7 @@ export async function startConsumers(
         batchSize: mapping.batchSize,
         maxBatchingWindowMs: mapping.maxBatchingWindowMs,
         reportBatchItemFailures: mapping.reportBatchItemFailures,
-        concurrency: mapping.maximumConcurrency ?? DEFAULT_POLLERS,
+        concurrency: Math.min(mapping.maximumConcurrency ?? DEFAULT_POLLERS, MAX_LOCAL_POLLERS),
         functionName: fn.name,
         functionTimeoutMs: fn.timeoutSeconds * 1000,
         onError: (error: unknown, stage: EventSourceStage) => options.onError(error, `${planned.role} poller (${stage})`),

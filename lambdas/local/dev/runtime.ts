@@ -139,7 +139,12 @@ export async function startDevRuntime(options: DevOptions): Promise<DevRuntime> 
     stack.push({ name: 'the jobs', stop: () => jobs.stop() });
 
     const apiFunction = plan.functions.find((planned) => planned.role === 'api');
-    const apiEnv = { ...apiFunction?.fn.environment, ...(redis ? { FRESHINDEX_REDIS_URL: redis.url } : {}) };
+    const apiEnv = {
+      ...apiFunction?.fn.environment,
+      // A local job starts in seconds: a request whose job died before taking the lease holds the type for 2 minutes, not 15.
+      FRESHINDEX_REBUILD_RESERVATION_SECONDS: '120',
+      ...(redis ? { FRESHINDEX_REDIS_URL: redis.url } : {}),
+    };
     const apiRuntime = runtimeFor(config, apiEnv, clients.dynamodb, redis?.url);
     stack.push({ name: 'the API runtime', stop: () => apiRuntime.close() });
     const api: ApiServer = await startApiServer({

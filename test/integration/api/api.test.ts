@@ -4,12 +4,14 @@ import type { ApiLog, BuildRequest } from '../../../lambdas/api/ports.ts';
 import { DynamoAuditReportStore } from '../../../lambdas/adapters/dynamodb/audit-reports.ts';
 import { DynamoBuildControl } from '../../../lambdas/adapters/dynamodb/builds.ts';
 import { DynamoDifferenceCounters } from '../../../lambdas/adapters/dynamodb/checks.ts';
+import { DynamoBuildReservations } from '../../../lambdas/adapters/dynamodb/reservations.ts';
 import { createTables } from '../../../lambdas/adapters/dynamodb/tables.ts';
 import { createApiHandler, startApiServer, type ApiServer } from '../../../lambdas/handlers/api.ts';
 import { createRuntime, type Runtime } from '../../../lambdas/adapters/compose.ts';
 import { contentHash } from '../../../lambdas/core/hash.ts';
 import { nextPointer } from '../../../lambdas/core/pointer.ts';
 import { ensurePointer } from '../../../lambdas/core/pointer-cache.ts';
+import { settlingReservation } from '../../../lambdas/core/rebuild/reservation.ts';
 import { createReader, sourceFallback } from '../../../lambdas/reader/index.ts';
 import { startAws, type AwsTestEnv } from '../../support/aws.ts';
 import { cmsSource, startCmsServer, type CmsServer } from '../../support/cms-server.ts';
@@ -54,6 +56,17 @@ afterAll(async () => {
   await cms.stop();
   await aws.stop();
 });
+
+/** What a rebuild job does with the control table from its start to its end: takes the lease (settling its reservation) and gives it back. */
+async function jobRan(jobId: string): Promise<void> {
+  const control = new DynamoBuildControl(aws.doc, tables.controlTable);
+  const leases = settlingReservation(control, new DynamoBuildReservations(aws.doc, tables.controlTable), jobId, (error) => {
+    throw error;
+  });
+  const lease = { type: 'video', buildId: `build-of-${jobId}`, holder: `batch:${jobId}`, acquiredAt: Date.now(), expiresAt: Date.now() + 60_000 };
+  await leases.acquire(lease, Date.now());
+  await leases.release(lease);
+}
 
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; type: string; json: Record<string, unknown> }> {
   const response = await fetch(`${server.url}${path}`, {
@@ -116,9 +129,24 @@ describe('ops API on DynamoDB, over HTTP', () => {
 
   it('submits a rebuild and answers 202', async () => {
     const rebuild = await call('POST', '/v1/types/video/rebuild', { reason: 'new transform' });
+    await jobRan('job-1');
 
     expect(rebuild.status).toBe(202);
     expect(submitted.at(-1)).toEqual({ type: 'video', reason: 'new transform' });
+  });
+
+  it('accepts one rebuild from the request on: a second request is refused until the first job has run', async () => {
+    const before = submitted.length;
+    const first = await call('POST', '/v1/types/video/rebuild');
+    const second = await call('POST', '/v1/types/video/rebuild');
+    await jobRan('job-1');
+
+    const third = await call('POST', '/v1/types/video/rebuild');
+    await jobRan('job-1');
+
+    expect([first.status, second.status, third.status]).toEqual([202, 409, 202]);
+    expect(second.json['detail']).toMatch(/^a rebuild of "video" was requested at \S+ \(job job-1\) and has not started yet/);
+    expect(submitted.length - before).toBe(2);
   });
 
   it('lists and releases a quarantined resource, clearing its difference counters', async () => {
@@ -206,6 +234,7 @@ describe('Lambda handler (API Gateway HTTP API, payload 2.0)', () => {
     });
 
     const response = await handler(event('POST', '/v1/types/video/rebuild', {}), context);
+    await jobRan('j');
 
     expect(response.statusCode).toBe(202);
     expect(requests).toEqual([{ type: 'video', requestedBy: 'arn:aws:iam::123456789012:user/operator' }]);

@@ -88,6 +88,14 @@ describe('the freshindex CLI against a local runtime', () => {
       expect(JSON.parse(result.stdout)).toMatchObject({ type: 'movie', id: movieId, op: 'upsert' });
     });
 
+    it('exits 3 for an id neither the source nor the index knows, and writes nothing', async () => {
+      const reindex = await run('reindex', 'movie', 'no-such-id');
+      const get = await run('get', 'movie', 'no-such-id');
+
+      expect([reindex.code, get.code]).toEqual([3, 3]);
+      expect(reindex.stderr).toBe('freshindex: resource movie/no-such-id not found (HTTP 404)\n');
+    });
+
     it('exits 3 for an unknown type', async () => {
       const result = await run('reindex', 'nope', movieId);
 
@@ -135,6 +143,16 @@ describe('the freshindex CLI against a local runtime', () => {
   });
 
   describe('rebuild and rollback', () => {
+    it('refuses a second rebuild requested while the first one starts', async () => {
+      const first = await run('--json', 'rebuild', 'movie', '--no-wait');
+      const second = await run('rebuild', 'movie', '--no-wait');
+      const job = await test.runtime.jobs.wait((JSON.parse(first.stdout) as { jobId: string }).jobId);
+
+      expect([first.code, second.code, job?.status]).toEqual([0, 1, 'succeeded']);
+      expect(second.stderr).toMatch(/^freshindex: a rebuild of "movie" was requested at \S+ \(job local-\d+-\w+\) and has not started yet; [^\n]+ \(HTTP 409\)\n$/);
+    }, 120_000);
+
+    // Runs after the test above: its request is accepted only because that job settled its reservation.
     it('rebuilds a type into a new generation and flips to it', async () => {
       const before = await activeGeneration();
 

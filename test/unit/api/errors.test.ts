@@ -61,4 +61,45 @@ describe('errors', () => {
 
     expect(response.json().errors.map((error: { field: string }) => error.field).sort()).toEqual(['body.force', 'body.reason']);
   });
+
+  it('answers an over-long URL with a 414 problem that does not echo it', async () => {
+    const world = await apiWorld();
+    const url = `/v1/types/video/records/${'x'.repeat(3_000)}`;
+
+    const response = await world.app.inject({ method: 'GET', url });
+
+    expect(response.statusCode).toBe(414);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+    expect(response.json()).toMatchObject({ type: 'urn:freshindex:problem:uri-too-long', status: 414, requestId: expect.any(String) });
+    expect(response.body).not.toContain('xxxxxxxxxx');
+  });
+
+  it('answers a URL that cannot be decoded with a 400 problem that does not echo it', async () => {
+    const world = await apiWorld();
+
+    const response = await world.app.inject({ method: 'GET', url: '/v1/types/evil%E0%A4%A' });
+
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+    expect(response.json()).toMatchObject({ type: 'urn:freshindex:problem:invalid-request', detail: 'the request URL is not valid (malformed percent-encoding)' });
+    expect(response.body).not.toContain('evil');
+  });
+
+  it('answers a wrong method on an existing route with 405 and the methods it allows', async () => {
+    const world = await apiWorld();
+
+    const response = await world.app.inject({ method: 'PUT', url: '/v1/types/video/records/a' });
+
+    expect(response.statusCode).toBe(405);
+    expect(response.headers['allow']).toBe('GET, HEAD');
+    expect(response.json()).toMatchObject({ type: 'urn:freshindex:problem:method-not-allowed', detail: 'PUT is not allowed here; allowed: GET, HEAD' });
+  });
+
+  it('answers 405 for a GET on a POST-only route', async () => {
+    const world = await apiWorld();
+
+    const response = await world.app.inject({ method: 'GET', url: '/v1/types/video/rollback' });
+
+    expect([response.statusCode, response.headers['allow']]).toEqual([405, 'POST']);
+  });
 });

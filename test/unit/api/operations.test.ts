@@ -30,6 +30,56 @@ describe('POST /v1/types/:type/rebuild', () => {
     expect(response.statusCode).toBe(409);
     expect(response.json().detail).toContain('build b7');
     expect(world.launcher.submitted).toEqual([]);
+    expect(await world.reservations.read('video')).toBeUndefined();
+  });
+
+  it('refuses a second rebuild requested before the first one\'s job started, and submits one job', async () => {
+    const world = await apiWorld();
+    const first = await world.app.inject({ method: 'POST', url: '/v1/types/video/rebuild' });
+    world.clock.advance(5_000);
+
+    const second = await world.app.inject({ method: 'POST', url: '/v1/types/video/rebuild' });
+
+    expect([first.statusCode, second.statusCode]).toEqual([202, 409]);
+    expect(second.json().detail).toBe(
+      'a rebuild of "video" was requested at 2023-11-14T22:13:20.000Z (job job-1) and has not started yet; a new request is accepted once it has run, or from 2023-11-14T22:28:20.000Z if its job never starts',
+    );
+    expect(world.launcher.submitted).toHaveLength(1);
+  });
+
+  it('accepts a new rebuild once the reserved job took the lease and ran', async () => {
+    const world = await apiWorld();
+    await world.app.inject({ method: 'POST', url: '/v1/types/video/rebuild' });
+    await world.reservations.settle('video', 'job-1');
+
+    const again = await world.app.inject({ method: 'POST', url: '/v1/types/video/rebuild' });
+
+    expect(again.statusCode).toBe(202);
+    expect(world.launcher.submitted).toHaveLength(2);
+  });
+
+  it('accepts a new rebuild once the reservation of a job that never started expired', async () => {
+    const world = await apiWorld();
+    await world.app.inject({ method: 'POST', url: '/v1/types/video/rebuild' });
+    world.clock.advance(15 * 60_000 + 1);
+
+    const again = await world.app.inject({ method: 'POST', url: '/v1/types/video/rebuild' });
+
+    expect(again.statusCode).toBe(202);
+  });
+
+  it('withdraws the reservation when the job cannot be submitted', async () => {
+    const world = await apiWorld();
+    const submit = world.launcher.submit.bind(world.launcher);
+    world.launcher.submit = async () => {
+      throw new Error('Batch is down');
+    };
+    const failed = await world.app.inject({ method: 'POST', url: '/v1/types/video/rebuild' });
+    world.launcher.submit = submit;
+
+    const again = await world.app.inject({ method: 'POST', url: '/v1/types/video/rebuild' });
+
+    expect([failed.statusCode, again.statusCode]).toEqual([500, 202]);
   });
 
   it('submits when the lease left behind has expired', async () => {

@@ -102,6 +102,39 @@ describe('POST /v1/types/:type/records/:id/reindex', () => {
     expect(world.index.stored('video', 'a')?.deleted).toBe(true);
   });
 
+  it('answers 404 and writes nothing for an id neither the source nor the index knows', async () => {
+    const world = await apiWorld();
+    world.index.pointer = { type: 'video', active: 2, building: { generation: 3, buildId: 'b', startedAt: 0 }, nextGeneration: 4, revision: 3, updatedAt: 0 };
+
+    const response = await world.app.inject({ method: 'POST', url: '/v1/types/video/records/no-such-id/reindex' });
+
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toMatchObject({ title: 'Not found', detail: 'resource video/no-such-id not found' });
+    expect([world.index.records.size, world.index.writes]).toEqual([0, 0]);
+    expect(world.catchUp.logged).toEqual([]);
+  });
+
+  it('answers 404 without creating the pointer of a type never indexed', async () => {
+    const world = await apiWorld();
+    world.index.pointer = undefined;
+
+    const response = await world.app.inject({ method: 'POST', url: '/v1/types/video/records/no-such-id/reindex' });
+
+    expect(response.statusCode).toBe(404);
+    expect(world.index.pointer).toBeUndefined();
+  });
+
+  it('deletes a resource the source no longer has when only the building generation holds it', async () => {
+    const world = await apiWorld();
+    world.index.pointer = { type: 'video', active: 2, building: { generation: 3, buildId: 'b', startedAt: 0 }, nextGeneration: 4, revision: 3, updatedAt: 0 };
+    indexed(world, 'a', { title: 'Old' }, 4, 3);
+
+    const response = await world.app.inject({ method: 'POST', url: '/v1/types/video/records/a/reindex' });
+
+    expect(response.json()).toMatchObject({ outcome: 'applied', op: 'delete', version: 4 });
+    expect(world.index.records.get('video#a#3')?.deleted).toBe(true);
+  });
+
   it('answers 422 with the reason when the transform rejects the document', async () => {
     const world = await apiWorld([{ id: 'a', title: 'A', version: 'never' }]);
 

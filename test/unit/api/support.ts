@@ -10,6 +10,7 @@ import type { SourceDoc } from '../../../lambdas/core/ports.ts';
 import type { Lease } from '../../../lambdas/core/rebuild/ports.ts';
 import type { BuildRecord } from '../../../lambdas/core/rebuild/report.ts';
 import { contentHash } from '../../../lambdas/core/hash.ts';
+import { MemoryReservations } from '../../support/memory-reservations.ts';
 import { memoryWorld, videoConfig, type MemoryWorld } from '../verify/fakes.ts';
 
 export class RecordingLauncher implements BuildLauncher {
@@ -49,6 +50,7 @@ export interface ApiWorld extends MemoryWorld {
   status: MemoryStatus;
   log: RecordingLog;
   leases: Map<string, Lease>;
+  reservations: MemoryReservations;
 }
 
 /** An app over a `video` type (transform: `{ title }`, version: `doc.version`) with `docs` in its source. */
@@ -58,6 +60,7 @@ export async function apiWorld(docs: SourceDoc[] = [], configOverrides: Record<s
   const status = new MemoryStatus();
   const log = new RecordingLog();
   const leases = new Map<string, Lease>();
+  const reservations = new MemoryReservations();
   const ops: OpsDeps = {
     types: world.deps.types,
     store: world.index,
@@ -68,12 +71,13 @@ export async function apiWorld(docs: SourceDoc[] = [], configOverrides: Record<s
     status,
     launcher,
     leases: { read: async (type) => leases.get(type) },
+    reservations,
     clock: world.clock,
     log,
   };
   const app = buildOpsApp(ops);
   await app.ready();
-  return { ...world, app, ops, launcher, status, log, leases };
+  return { ...world, app, ops, launcher, status, log, leases, reservations };
 }
 
 /** Puts `record` in the index as generation `generation`'s record of video/`id`. */

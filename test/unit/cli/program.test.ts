@@ -49,7 +49,25 @@ describe('the freshindex command line', () => {
     const code = await runCli(['bogus'], capture);
 
     expect(code).toBe(2);
-    expect(capture.stderr()).toContain("unknown command 'bogus'");
+    expect(capture.stderr()).toBe("freshindex: unknown command 'bogus'\n");
+  });
+
+  it('reports a mistyped command in one line with the freshindex: prefix and a suggestion', async () => {
+    const capture = io();
+
+    const code = await runCli(['stauts'], capture);
+
+    expect(code).toBe(2);
+    expect(capture.stderr()).toBe("freshindex: unknown command 'stauts' (Did you mean status?)\n");
+  });
+
+  it('reports an unknown option in one line with the freshindex: prefix', async () => {
+    const capture = io();
+
+    const code = await runCli(['status', '--nope'], capture);
+
+    expect(code).toBe(2);
+    expect(capture.stderr()).toBe("freshindex: unknown option '--nope'\n");
   });
 
   it('exits 2 for an unknown option', async () => {

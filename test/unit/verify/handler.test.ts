@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { contentHash } from '../../../lambdas/core/hash.ts';
 import { delaySeconds } from '../../../lambdas/adapters/sqs/check-scheduler.ts';
 import { createVerifyHandler } from '../../../lambdas/handlers/verify.ts';
@@ -16,7 +16,7 @@ const env = {
   FRESHINDEX_VERIFY_DLQ_URL: 'https://sqs/verify-dlq',
 };
 
-function setup() {
+function setup(logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' })) {
   const world = memoryWorld(videoConfig(), [{ id: 'v1', title: 'Hello', version: 1 }]);
   world.index.put({ type: 'video', id: 'v1', generation: 1, version: 1, hash: contentHash({ title: 'Hello' }), deleted: false, writtenAt: 0, record: { title: 'Hello' } });
   const sent: SendMessageCommand['input'][] = [];
@@ -31,7 +31,7 @@ function setup() {
     env,
     verify: world.deps,
     sqs,
-    logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
+    logger,
     metrics: new Metrics({ namespace: 'test', serviceName: 'test' }),
   });
   const context = createLambdaContext({ functionName: 'verify', timeoutMs: 10_000, region: 'us-east-1' });
@@ -93,6 +93,20 @@ describe('the verify handler', () => {
     const response = await run(record('a', change, world.clock.now - 120_000));
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'a' }]);
+  });
+
+  it('logs a repair only when one landed', async () => {
+    const lines: Array<{ message: unknown; repair?: unknown }> = [];
+    const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
+    vi.spyOn(logger, 'warn').mockImplementation((message: unknown, ...extra: unknown[]) => void lines.push(Object.assign({ message }, ...(extra as object[]))));
+    const { world, run } = setup(logger);
+    // An event carried a doc the source disagrees with (version 2): the index holds a newer version than the source.
+    world.index.put({ type: 'video', id: 'v1', generation: 1, version: 2, hash: contentHash({ title: 'From the event' }), deleted: false, writtenAt: 0, record: { title: 'From the event' } });
+
+    await run(record('a', change, world.clock.now - 120_000));
+
+    expect(lines).toEqual([expect.objectContaining({ message: 'index differs from the source: not repaired (the index holds a newer version than the source)', repair: 'stale' })]);
+    expect(world.index.stored('video', 'v1')?.record).toEqual({ title: 'From the event' });
   });
 
   it('fails fast naming a missing environment variable', () => {
