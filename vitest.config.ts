@@ -35,8 +35,12 @@ export default defineConfig({
               test: {
                 name: 'integration-moto',
                 ...integration,
-                // The CLI suite drives a whole local runtime on its own embedded emulators: once is enough.
-                exclude: ['test/integration/cli/commands.test.ts'],
+                exclude: [
+                  // The CLI suite drives a whole local runtime on its own embedded emulators: once is enough.
+                  'test/integration/cli/commands.test.ts',
+                  // moto applies concurrent UpdateItem ADDs without isolation (see the file).
+                  'test/integration/verify/checks-concurrency.test.ts',
+                ],
                 globalSetup: ['test/support/moto.ts'],
                 fileParallelism: false,
               },
