@@ -117,8 +117,13 @@ export function readDeadLetterBody(body: string): DeadLetterBody | undefined {
 type Attributes = Record<string, MessageAttributeValue>;
 type Refusal = 'too-large' | 'invalid-characters';
 
+/**
+ * A String attribute SQS accepts: at most `cap` characters, and only the characters SQS allows
+ * (a reason may quote half an emoji, as JSON.parse's messages do); any other becomes U+FFFD.
+ */
 function attribute(value: string, cap = ATTRIBUTE_MAX_CHARS): MessageAttributeValue {
-  return { DataType: 'String', StringValue: prefix(value, cap) || '-' };
+  const text = prefix(value, cap).toWellFormed().replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '\uFFFD');
+  return { DataType: 'String', StringValue: text || '-' };
 }
 
 function reasonAttributes(why: DeadLetterReason, cap = ATTRIBUTE_MAX_CHARS): Attributes {

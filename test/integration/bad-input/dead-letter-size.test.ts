@@ -147,6 +147,18 @@ describe('sending to the dead-letter queue', () => {
     await aws.stop();
   });
 
+  it('sends a reason holding half an emoji (as a JSON.parse message may) with the half replaced', async () => {
+    const queueUrl = await createQueue(aws);
+    const reason = `message body is not JSON: Unexpected token '~', "~${'😀'.slice(0, 1)}" is not valid JSON`;
+
+    await new DeadLetterQueue(aws.sqs, queueUrl).send('~ not json', { reason, messageId: 'm-5', id: `id-${'😀'.slice(1)}` });
+    const letter = await receiveOne(aws, queueUrl);
+
+    expect(letter.attributes['reason']).toBe(`message body is not JSON: Unexpected token '~', "~\ufffd" is not valid JSON`);
+    expect(letter.attributes['id']).toBe('id-\ufffd');
+    expect(letter.body).toBe('~ not json');
+  });
+
   it('keeps the whole body, escaped, when the queue refuses some of its characters', async () => {
     const queueUrl = await createQueue(aws);
     const body = JSON.stringify({ type: 'video', id: 'v-😀', op: 'upsert', version: 'abc' });
