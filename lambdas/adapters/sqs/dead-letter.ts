@@ -60,7 +60,8 @@ export class DeadLetterQueue {
   /** Sends `body` with its reason; see the class for what happens when the queue cannot take the body. */
   async send(body: string, why: DeadLetterReason): Promise<DeadLetterSent> {
     const attributes = reasonAttributes(why);
-    const limit = await this.queueLimit();
+    // A message within the smallest size SQS allows fits any queue: no need to ask this one.
+    const limit = messageBytes(body, attributes) <= SMALLEST_QUEUE_LIMIT ? SMALLEST_QUEUE_LIMIT : await this.queueLimit();
     if (limit !== undefined && messageBytes(body, attributes) > limit) return this.#sendReplacement(body, why, 'too-large', limit);
     try {
       await this.#send(body, attributes);
