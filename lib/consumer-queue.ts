@@ -6,6 +6,11 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PropChecks } from './checks.ts';
 
+/** SNS's message size limit, the largest change a consumer queue takes (a producer sending to it directly included). */
+export const CONSUMER_MAX_BYTES = 262_144;
+/** SQS's largest message: room for any consumer message and the reason it was dead-lettered. */
+export const DEAD_LETTER_MAX_BYTES = 1_048_576;
+
 /** AWS's advice: a queue's visibility timeout is six times its consumer function's timeout. */
 export const VISIBILITY_PER_TIMEOUT = 6;
 
@@ -64,7 +69,9 @@ export interface ConsumerQueueProps extends ConsumerQueueOptions {
 /**
  * A queue subscribed to a topic with raw message delivery (the body is the change event itself,
  * the `type` message attribute carried over), plus its dead-letter queue (kept 14 days) and
- * redrive policy. Both queues are KMS-encrypted and refuse non-TLS requests.
+ * redrive policy. The queue takes messages up to 256 KiB (what SNS delivers), its dead-letter
+ * queue up to 1 MiB, so a dead letter always keeps its whole body next to its reason. Both
+ * queues are KMS-encrypted and refuse non-TLS requests.
  */
 export class ConsumerQueue extends Construct implements ConsumerQueueRef {
   public readonly queue: sqs.Queue;
@@ -87,9 +94,11 @@ export class ConsumerQueue extends Construct implements ConsumerQueueRef {
       .throwIfAny();
 
     const encryption = { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey, enforceSSL: true };
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', { ...encryption, retentionPeriod: Duration.days(14) });
+    // The largest message SNS delivers (256 KiB) plus its reason always fits a 1 MiB dead-letter queue.
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', { ...encryption, retentionPeriod: Duration.days(14), maxMessageSizeBytes: DEAD_LETTER_MAX_BYTES });
     this.queue = new sqs.Queue(this, 'Queue', {
       ...encryption,
+      maxMessageSizeBytes: CONSUMER_MAX_BYTES,
       visibilityTimeout: this.visibilityTimeout,
       retentionPeriod: props.retentionPeriod ?? Duration.days(4),
       deliveryDelay: props.deliveryDelay,

@@ -1,5 +1,21 @@
 import { z } from 'zod';
 import { InvalidChangeError } from './errors.ts';
+import { normalizeVersion, versionShape } from './version.ts';
+
+/**
+ * The `version` field: validated by `normalizeVersion`, the one rule for versions, so the reason
+ * it gives is the reason the dead letter carries. Its JSON Schema is `versionShape`'s.
+ */
+const versionField = z
+  .custom<number | string>((value) => (typeof value === 'number' || typeof value === 'string') && normalizeVersion(value).ok, {
+    error: (issue) => {
+      const result = normalizeVersion(issue.input);
+      return result.ok ? 'expected a number or a string' : result.reason;
+    },
+  })
+  .describe(
+    'The source version after the change: a non-negative safe integer (at most 2^53 - 1), a decimal string of one, or an RFC 3339 date-time with seconds and an offset (from 1970 on; precision kept to the millisecond). Deletes should carry it.',
+  );
 
 /**
  * The change event a CMS publishes for every edit (see docs/change-events.md).
@@ -11,10 +27,7 @@ export const changeEventSchema = z
     type: z.string().min(1).max(40).describe('The resource type, as named in the freshindex config.'),
     id: z.string().min(1).max(512).describe('The resource id.'),
     op: z.enum(['upsert', 'delete']).describe('What happened to the resource.'),
-    version: z
-      .union([z.number().nonnegative(), z.string().min(1)])
-      .optional()
-      .describe('The source version after the change (a number, or an ISO-8601 timestamp). Deletes should carry it.'),
+    version: versionField.optional(),
     doc: z.record(z.string(), z.unknown()).optional().describe('The whole document after an upsert. Optional.'),
     occurredAt: z.iso.datetime({ offset: true }).optional().describe('When the edit happened (ISO-8601). Used for the freshness-lag metric.'),
   })
@@ -29,7 +42,15 @@ export type ChangeEvent = z.output<typeof changeEventSchema>;
 
 /** The JSON Schema (draft 2020-12) of a change event, for producers to validate against. */
 export function changeEventJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(changeEventSchema, { target: 'draft-2020-12' }) as Record<string, unknown>;
+  const shape = z.toJSONSchema(versionShape, { target: 'draft-2020-12' });
+  delete shape.$schema;
+  return z.toJSONSchema(changeEventSchema, {
+    target: 'draft-2020-12',
+    unrepresentable: 'any',
+    override: (context) => {
+      if (context.zodSchema === versionField) Object.assign(context.jsonSchema, shape);
+    },
+  }) as Record<string, unknown>;
 }
 
 /**

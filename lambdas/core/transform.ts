@@ -11,7 +11,8 @@ export type UpsertWrite = Extract<RecordWrite, { kind: 'upsert' }>;
 /**
  * The one path from a source document to an index write, shared by the applier, the rebuild,
  * the checker and the audit, so they can never disagree. Throws `TransformError` when the
- * type's transform or version function rejects the document.
+ * type's transform or version function rejects the document, or when what `version(doc)`
+ * returns is not a version (see `normalizeVersion`): such a document is never written.
  */
 export function toUpsert(type: TypeConfig, id: string, doc: SourceDoc): UpsertWrite {
   let record: unknown;
@@ -26,7 +27,7 @@ export function toUpsert(type: TypeConfig, id: string, doc: SourceDoc): UpsertWr
     throw new TransformError(type.name, id, { cause: new Error('transform must return an object') });
   }
   const version = normalizeVersion(rawVersion);
-  if (!version.ok) throw new TransformError(type.name, id, { cause: new Error(version.reason) });
+  if (!version.ok) throw new TransformError(type.name, id, { cause: new Error(`version(doc): ${version.reason}`) });
   return { kind: 'upsert', id, version: version.version, hash: contentHash(record), record };
 }
 

@@ -47,12 +47,19 @@ export class ChangePublisher {
     return this.publish({ type, id, op: 'upsert', ...this.#common(options), ...(options.doc ? { doc: options.doc } : {}) });
   }
 
-  /** Announces a delete. Give the version of the deletion: a late, older upsert then cannot resurrect it. */
+  /**
+   * Announces a delete. Give the version of the deletion: a late, older upsert then cannot
+   * resurrect it. A version that is not one throws here: a delete is never sent with it.
+   */
   delete(type: string, id: string, options: { version?: number | string; occurredAt?: Date } = {}): Promise<void> {
     return this.publish({ type, id, op: 'delete', ...this.#common(options) });
   }
 
-  /** Publishes one event. Throws `InvalidChangeError` if it breaks the contract. */
+  /**
+   * Publishes one event. Throws `InvalidChangeError`, sending nothing, if it breaks the contract:
+   * a missing field, or a `version` that is not a non-negative safe integer, a decimal string of
+   * one, or an RFC 3339 date-time with offset (see docs/change-events.md).
+   */
   async publish(event: ChangeEvent): Promise<void> {
     const valid = parseChangeEvent(event);
     await this.#options.sns.send(new PublishCommand({ TopicArn: this.#options.topicArn, ...message(valid) }));

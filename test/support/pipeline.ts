@@ -23,6 +23,8 @@ export interface PipelineOptions {
   rawDelivery?: boolean;
   /** For configs selecting `store: { type: 'redis' }`. */
   redisUrl?: string;
+  /** The dead-letter queue's MaximumMessageSize in bytes (default: the backend's). */
+  dlqMaximumMessageSize?: number;
 }
 
 export interface DeadLetter {
@@ -57,7 +59,8 @@ export async function startPipeline(aws: AwsTestEnv, config: FreshindexConfigInp
   const tables = { indexTable: `index-${n}`, controlTable: `control-${n}` };
   await createTables(aws.dynamodb, tables);
   const { TopicArn: topicArn } = await aws.sns.send(new CreateTopicCommand({ Name: `changes-${n}` }));
-  const { QueueUrl: dlqUrl } = await aws.sqs.send(new CreateQueueCommand({ QueueName: `apply-dlq-${n}` }));
+  const dlqAttributes = options.dlqMaximumMessageSize ? { MaximumMessageSize: String(options.dlqMaximumMessageSize) } : undefined;
+  const { QueueUrl: dlqUrl } = await aws.sqs.send(new CreateQueueCommand({ QueueName: `apply-dlq-${n}`, Attributes: dlqAttributes }));
   const dlqArn = (await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }))).Attributes?.['QueueArn'];
   const { QueueUrl: queueUrl } = await aws.sqs.send(
     new CreateQueueCommand({

@@ -42,4 +42,13 @@ describe('the change publisher', () => {
   it('refuses an event that breaks the contract before sending anything', async () => {
     await expect(publisher.publishMany([{ type: 'video', id: 'ok', op: 'upsert' }, { type: 'video', id: '', op: 'upsert' }])).rejects.toBeInstanceOf(InvalidChangeError);
   });
+
+  it('refuses a version that is not a version, or one past 2^53, naming the field and sending nothing', async () => {
+    await expect(publisher.delete('video', 'v9', { version: 'yesterday-ish' })).rejects.toThrow(/^invalid change event: version: "yesterday-ish" is not a version/);
+    await expect(publisher.upsert('video', 'v9', { version: 'abc', doc: { id: 'v9' } })).rejects.toBeInstanceOf(InvalidChangeError);
+    await expect(publisher.publishMany([{ type: 'video', id: 'v8', op: 'upsert', version: 1 }, { type: 'video', id: 'v9', op: 'upsert', version: 2 ** 60 }])).rejects.toThrow(/version: .* is past 2\^53 - 1/);
+
+    const { Messages = [] } = await aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    expect(Messages).toEqual([]);
+  });
 });

@@ -38,6 +38,25 @@ describe('change event parsing', () => {
     expect(() => parseChangeMessage(JSON.stringify({ type: 'video', id: 'v1', op: 'upsert', occurredAt: 'yesterday' }))).toThrow(/occurredAt/);
   });
 
+  it('rejects a version that is neither a number, a decimal string nor a date-time, naming the field (issue 8, point 3)', () => {
+    for (const version of ['abc', 'yesterday-ish']) {
+      const error = captureError(() => parseChangeMessage(JSON.stringify({ type: 'video', id: 'v1', op: 'delete', version })));
+      expect(error).toBeInstanceOf(InvalidChangeError);
+      expect(error.message).toMatch(new RegExp(`^invalid change event: version: "${version}" is not a version`));
+    }
+  });
+
+  it('rejects an integer version past 2^53, which the store could not keep exactly (issue 8, point 3)', () => {
+    expect(() => parseChangeMessage(JSON.stringify({ ...event, version: 2 ** 60 }))).toThrow(/version: .* is past 2\^53 - 1/);
+    expect(() => parseChangeMessage(JSON.stringify({ ...event, version: '9007199254740993' }))).toThrow(/version: .* is past 2\^53 - 1/);
+  });
+
+  it('accepts a version as a safe integer, its decimal string, or a date-time with offset', () => {
+    for (const version of [0, 17, '17', '2026-11-21T10:00:00Z', '2026-11-21T10:00:00.123456789+02:00']) {
+      expect(parseChangeMessage(JSON.stringify({ ...event, version })).version).toBe(version);
+    }
+  });
+
   it('publishes a JSON Schema that requires type, id and op', () => {
     const schema = changeEventJsonSchema();
     expect(schema['required']).toEqual(['type', 'id', 'op']);
