@@ -36,7 +36,8 @@ export default defineConfig({
                 name: 'integration-moto',
                 ...integration,
                 // The CLI suite drives a whole local runtime on its own embedded emulators: once is enough.
-                exclude: ['test/integration/cli/commands.test.ts'],
+                // The fault bursts inject their faults at the SDK client: the emulator behind it adds nothing but minutes.
+                exclude: ['test/integration/cli/commands.test.ts', 'test/integration/faults/apply-burst.test.ts'],
                 globalSetup: ['test/support/moto.ts'],
                 fileParallelism: false,
               },
