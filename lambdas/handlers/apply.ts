@@ -1,6 +1,9 @@
 /**
  * The apply handler: SQS (fed by the change topic) → apply each change to the index.
- * Thin by design: parse the messages, call the core, shape the partial batch response.
+ * Thin by design: parse the messages, call the core (which retries transient failures within the
+ * invocation's remaining time, less a safety margin), shape the partial batch response. A change
+ * that can never apply is dead-lettered at once with its reason; one that failed is redelivered,
+ * and dead-lettered on its last delivery (docs/architecture.md, "Outcomes").
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
