@@ -40,6 +40,8 @@ export default defineConfig({
                   'test/integration/cli/commands.test.ts',
                   // moto applies concurrent UpdateItem ADDs without isolation (see the file).
                   'test/integration/verify/checks-concurrency.test.ts',
+                  // The fault bursts inject their faults at the SDK client: the emulator behind it adds nothing but minutes.
+                  'test/integration/faults/apply-burst.test.ts',
                 ],
                 globalSetup: ['test/support/moto.ts'],
                 fileParallelism: false,

@@ -2,7 +2,7 @@
  * The composition root: turns a validated config and a deployment's settings into the adapters
  * the core runs on. The one place that maps a config's `type` discriminators to implementations.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ApplyDeps, ResolvedType } from '../core/apply.ts';
 import { validateConfig, type FreshindexConfig, type FreshindexConfigInput } from '../core/config/index.ts';
@@ -12,6 +12,7 @@ import { systemClock, type CatchUpLog, type Clock, type PointerStore, type Quara
 import { DynamoCatchUpLog } from './dynamodb/catch-up-log.ts';
 import { DynamoIndexStore } from './dynamodb/index-store.ts';
 import { DynamoQuarantineStore } from './dynamodb/quarantine-store.ts';
+import { AnswerRefundingRetryStrategy } from './dynamodb/retry-strategy.ts';
 import { createRedisStores } from './redis/index.ts';
 import { createSource, type SourceDeps } from './sources/index.ts';
 
@@ -23,8 +24,23 @@ export interface RuntimeSettings {
   redisUrl?: string | undefined;
 }
 
+/**
+ * A DynamoDB client as freshindex uses it: `config` (region, endpoint, credentials) with the
+ * retry strategy set here and nowhere else: 3 attempts per call, the SDK's backoff and retry
+ * quota, refunded by answers as well as successes (see adapters/dynamodb/retry-strategy.ts for
+ * the arithmetic). A `retryStrategy` or `maxAttempts` in `config` is overridden.
+ *
+ * @example
+ * const dynamodb = createDynamoClient({ endpoint: 'http://127.0.0.1:4567', region: 'us-east-1' });
+ */
+export function createDynamoClient(config: DynamoDBClientConfig = {}): DynamoDBClient {
+  const { maxAttempts: _ignored, ...rest } = config;
+  return new DynamoDBClient({ ...rest, retryStrategy: new AnswerRefundingRetryStrategy() });
+}
+
 /** Clients and hooks a caller may inject (tests point them at emulators). */
 export interface RuntimeOverrides {
+  /** @default createDynamoClient() (region and credentials from the environment) */
   dynamodb?: DynamoDBClient;
   sourceDeps?: Partial<SourceDeps>;
   clock?: Clock;
@@ -55,7 +71,7 @@ interface IndexStores {
 export function createRuntime(configInput: FreshindexConfigInput | FreshindexConfig, settings: RuntimeSettings, overrides: RuntimeOverrides = {}): Runtime {
   const config = validateConfig(configInput);
   const clock = overrides.clock ?? systemClock;
-  const dynamodb = overrides.dynamodb ?? new DynamoDBClient({});
+  const dynamodb = overrides.dynamodb ?? createDynamoClient();
   const documentClient = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
   const stores = storeFactories[config.store.type]({ config, settings, documentClient, clock });
   const sourceDeps: SourceDeps = { dynamodb, ...overrides.sourceDeps } as SourceDeps;

@@ -1,12 +1,17 @@
+import { retryPending, type JitterOptions, type Sleep } from './backoff.ts';
+import { collapse, eventVersion, newestEventVersion, type Group, type IncomingChange } from './collapse.ts';
 import type { TypeConfig } from './config/schema.ts';
-import { describeError, isRetryable } from './errors.ts';
+import { describeError, isRetryable, isWidespread } from './errors.ts';
 import type { ChangeEvent } from './events.ts';
 import type { PointerCache } from './pointer-cache.ts';
 import { writeTargets } from './pointer.ts';
-import type { CatchUpLog, Clock, RecordStore, Source, SourceDoc } from './ports.ts';
-import type { RecordWrite, WriteResult } from './records.ts';
+import type { CatchUpLog, Clock, RecordStore, Source } from './ports.ts';
+import type { RecordWrite, WriteOutcome } from './records.ts';
+import { readEach, settleWrites, type SourceRead } from './settle.ts';
 import { toUpsert } from './transform.ts';
 import { normalizeVersion } from './version.ts';
+
+export { collapse, type Group, type IncomingChange } from './collapse.ts';
 
 /** A type ready to use: its validated config and its source adapter. */
 export interface ResolvedType {
@@ -22,18 +27,35 @@ export interface ApplyDeps {
   clock: Clock;
 }
 
-/** One change to apply, keyed by whatever identifies its message (the SQS message id). */
-export interface IncomingChange {
-  key: string;
-  change: ChangeEvent;
+/**
+ * How long `applyChanges` may retry the changes that failed transiently, and how it waits
+ * between tries (full jitter, see core/backoff.ts).
+ */
+export interface ApplyOptions extends JitterOptions {
+  /**
+   * Milliseconds left for retries: a Lambda's remaining time less a safety margin. A retry is
+   * made only if its delay plus one more try as long as the longest so far still fits.
+   * @default 5 s from the call
+   */
+  remainingMs?: () => number;
+  /** Replaces the timer (tests). */
+  sleep?: Sleep;
 }
+
+/** The backoff between retries inside one call: 50 ms, doubling, capped at 2 s, full jitter. */
+export const APPLY_BACKOFF = { baseMs: 50, capMs: 2_000 } as const;
+
+/** The retry budget when the caller names none. */
+const DEFAULT_BUDGET_MS = 5_000;
 
 /**
  * What became of one change:
  * - `applied`, `stale`, `unchanged`: the version guard's answer for the active generation;
  * - `superseded`: a newer change of the same resource in the same batch was applied instead;
  * - `rejected`: the change can never be applied as it is (dead-letter it with `reason`);
- * - `failed`: a transient failure; the message must be redelivered.
+ * - `failed`: a transient failure, still failing when the time for retries ran out; the message
+ *   must be redelivered. `error.widespread` tells a failure of the whole source or store
+ *   (credentials, permissions) from one of this change alone.
  */
 export type ChangeOutcome =
   | { status: 'applied' | 'stale' | 'unchanged'; type: string; id: string; version: number; op: 'upsert' | 'delete' }
@@ -41,23 +63,19 @@ export type ChangeOutcome =
   | { status: 'rejected'; type: string; id: string; reason: string }
   | { status: 'failed'; type: string; id: string; error: unknown };
 
-interface Group {
-  type: string;
-  id: string;
-  winner: IncomingChange;
-  members: IncomingChange[];
-  /** True when the winner carries no doc: the document is read from the source. */
-  readSource: boolean;
-}
-
 /**
  * Applies a batch of changes. Several changes of one resource collapse into the newest; the
  * documents that must be read from the source are fetched in one batched call per type; each
  * resulting write is version-guarded and lands in every generation the pointer names.
  *
+ * A change's outcome depends on its own reads and writes only. Changes that failed transiently
+ * are tried again, with backoff and full jitter, while `options.remainingMs` allows; a failure
+ * that is `widespread` is not retried here (every try would fail alike) but left to redelivery.
  * Never throws for one change's sake: every change gets its outcome.
  */
-export async function applyChanges(deps: ApplyDeps, changes: readonly IncomingChange[]): Promise<Map<string, ChangeOutcome>> {
+export async function applyChanges(deps: ApplyDeps, changes: readonly IncomingChange[], options: ApplyOptions = {}): Promise<Map<string, ChangeOutcome>> {
+  const started = Date.now();
+  const retry: ApplyOptions = { ...APPLY_BACKOFF, ...options, remainingMs: options.remainingMs ?? (() => DEFAULT_BUDGET_MS - (Date.now() - started)) };
   const outcomes = new Map<string, ChangeOutcome>();
   const groupsByType = new Map<string, Group[]>();
   for (const group of collapse(changes, (change) => eventVersion(change) ?? docVersion(deps, change))) {
@@ -73,8 +91,7 @@ export async function applyChanges(deps: ApplyDeps, changes: readonly IncomingCh
   }
   await Promise.all(
     [...groupsByType].map(async ([typeName, groups]) => {
-      const resolved = deps.types.get(typeName) as ResolvedType;
-      const typeOutcomes = await applyType(deps, resolved, groups);
+      const typeOutcomes = await applyTypeWithRetries(deps, deps.types.get(typeName) as ResolvedType, groups, retry);
       for (const group of groups) {
         const outcome = typeOutcomes.get(group.winner.key) as ChangeOutcome;
         for (const member of group.members) {
@@ -84,46 +101,6 @@ export async function applyChanges(deps: ApplyDeps, changes: readonly IncomingCh
     }),
   );
   return outcomes;
-}
-
-/**
- * Groups changes by resource and picks the newest of each group. A change's version is its
- * `version` field, else `version(doc)`; a change with neither (and no doc) resolves to the
- * source's current document, which no older change can beat. Ties go to the later message.
- */
-export function collapse(changes: readonly IncomingChange[], versionOf: (change: ChangeEvent) => number | undefined = eventVersion): Group[] {
-  const groups = new Map<string, Group>();
-  for (const incoming of changes) {
-    const { type, id } = incoming.change;
-    const key = `${type}\u0000${id}`;
-    const group = groups.get(key);
-    if (!group) {
-      groups.set(key, { type, id, winner: incoming, members: [incoming], readSource: needsSource(incoming.change) });
-      continue;
-    }
-    group.members.push(incoming);
-    if (group.readSource) continue;
-    if (needsSource(incoming.change)) {
-      group.winner = incoming;
-      group.readSource = true;
-      continue;
-    }
-    const current = versionOf(group.winner.change) ?? -Infinity;
-    const candidate = versionOf(incoming.change) ?? -Infinity;
-    if (candidate >= current) group.winner = incoming;
-  }
-  return [...groups.values()];
-}
-
-function needsSource(change: ChangeEvent): boolean {
-  if (change.doc !== undefined) return false;
-  return change.op === 'upsert' || change.version === undefined;
-}
-
-function eventVersion(change: ChangeEvent): number | undefined {
-  if (change.version === undefined) return undefined;
-  const version = normalizeVersion(change.version);
-  return version.ok ? version.version : undefined;
 }
 
 function docVersion(deps: ApplyDeps, change: ChangeEvent): number | undefined {
@@ -143,74 +120,111 @@ function loserOutcome(group: Group, winnerOutcome: ChangeOutcome): ChangeOutcome
   return { status: 'superseded', type: group.type, id: group.id, by: group.winner.key };
 }
 
-async function applyType(deps: ApplyDeps, resolved: ResolvedType, groups: Group[]): Promise<Map<string, ChangeOutcome>> {
+/** Tries the groups of one type, then again those that failed transiently, while time allows. */
+async function applyTypeWithRetries(deps: ApplyDeps, resolved: ResolvedType, groups: Group[], retry: ApplyOptions): Promise<Map<string, ChangeOutcome>> {
   const outcomes = new Map<string, ChangeOutcome>();
+  const wroteActive = new Set<string>();
+  await retryPending(
+    groups,
+    async (pending) => {
+      const round = await applyType(deps, resolved, pending, wroteActive);
+      for (const [key, outcome] of round) outcomes.set(key, outcome);
+      return pending.filter((group) => worthRetryingNow(outcomes.get(group.winner.key)));
+    },
+    retry,
+  );
+  return outcomes;
+}
+
+function worthRetryingNow(outcome: ChangeOutcome | undefined): boolean {
+  return outcome?.status === 'failed' && !isWidespread(outcome.error);
+}
+
+/** What became of a change whose own read or write failed with `error`. */
+function failureOutcome(type: string, id: string, error: unknown): ChangeOutcome {
+  return isRetryable(error) ? { status: 'failed', type, id, error } : { status: 'rejected', type, id, reason: describeError(error) };
+}
+
+/** A group and the write that applies it. */
+interface Planned {
+  group: Group;
+  write: RecordWrite | UnversionedDelete;
+}
+
+/**
+ * One try at the groups of one type: read what must be read, plan each group's write, and
+ * write them into every generation the pointer names. Each group's outcome rests on its own
+ * read and writes; only the pointer read and the catch-up log are shared by all of them.
+ * `wroteActive` remembers the groups an earlier try wrote, so a retry that meets its own write
+ * still reports `applied`.
+ */
+async function applyType(deps: ApplyDeps, resolved: ResolvedType, groups: readonly Group[], wroteActive: Set<string>): Promise<Map<string, ChangeOutcome>> {
   const { config } = resolved;
-  const fail = (group: Group, error: unknown) =>
-    outcomes.set(group.winner.key, isRetryable(error)
-      ? { status: 'failed', type: config.name, id: group.id, error }
-      : { status: 'rejected', type: config.name, id: group.id, reason: describeError(error) });
+  const outcomes = new Map<string, ChangeOutcome>();
+  const fail = (group: Group, error: unknown) => outcomes.set(group.winner.key, failureOutcome(config.name, group.id, error));
 
-  let docs = new Map<string, SourceDoc>();
-  const toRead = groups.filter((group) => group.readSource).map((group) => group.id);
-  if (toRead.length > 0) {
-    try {
-      docs = await resolved.source.getMany(toRead);
-    } catch (error) {
-      for (const group of groups.filter((g) => g.readSource)) fail(group, error);
-    }
-  }
-
-  const planned: Array<{ group: Group; write: RecordWrite | UnversionedDelete }> = [];
+  const reads = await readEach(resolved.source, groups.filter((group) => group.readSource).map((group) => group.id));
+  const planned: Planned[] = [];
   for (const group of groups) {
-    if (outcomes.has(group.winner.key)) continue;
-    const { change } = group.winner;
     try {
-      const doc = group.readSource ? docs.get(group.id) : change.doc;
-      const version = eventVersion(change);
-      if (doc !== undefined) {
-        planned.push({ group, write: toUpsert(config, group.id, doc) });
-      } else if (!group.readSource && version !== undefined) {
-        // A versioned delete the source was not asked about keeps its own version: dating it at a
-        // newer stored version would let a late redelivery delete a resource re-created since.
-        planned.push({ group, write: { kind: 'delete', id: group.id, version } });
-      } else {
-        // Gone at the source: tombstone at the newest version any change of the group named (a
-        // collapsed versioned delete must keep its version), or at the stored one if that is newer.
-        planned.push({ group, write: { kind: 'delete', id: group.id, version: undefined, atLeast: newestEventVersion(group) } });
-      }
+      const write = planWrite(config, group, reads.get(group.id));
+      planned.push({ group, write });
     } catch (error) {
       fail(group, error);
     }
   }
   if (planned.length === 0) return outcomes;
 
+  let targets: number[];
+  let building: number | undefined;
   try {
     const pointer = await deps.pointers.get(config.name);
-    const targets = writeTargets(pointer);
-    const writes = await resolveDeleteVersions(deps.records, config.name, targets, planned.map((p) => p.write));
-    if (pointer.building) {
-      // Logged before the writes: a crash between the two leaves an extra replay, never a lost change.
-      await deps.catchUp.record(config.name, pointer.building.generation, writes.map((write) => write.id));
-    }
-    const [activeResults] = await Promise.all(targets.map((generation) => deps.records.write(config.name, generation, writes)));
-    planned.forEach(({ group }, index) => {
-      const write = writes[index] as RecordWrite;
-      const result = (activeResults as WriteResult[])[index] as WriteResult;
-      outcomes.set(group.winner.key, {
-        status: result === 'written' ? 'applied' : result,
-        type: config.name,
-        id: group.id,
-        version: write.version,
-        op: write.kind,
-      });
-    });
+    targets = writeTargets(pointer);
+    building = pointer.building?.generation;
   } catch (error) {
-    for (const { group } of planned) {
-      if (!outcomes.has(group.winner.key)) fail(group, error);
+    for (const { group } of planned) fail(group, error);
+    return outcomes;
+  }
+  const ready = await resolveDeleteVersions(deps.records, config.name, targets, planned, fail);
+  if (ready.length === 0) return outcomes;
+  if (building !== undefined) {
+    try {
+      // Logged before the writes: a crash between the two leaves an extra replay, never a lost change.
+      await deps.catchUp.record(config.name, building, ready.map(({ write }) => write.id));
+    } catch (error) {
+      for (const { group } of ready) fail(group, error);
+      return outcomes;
     }
   }
+  const results = await Promise.all(targets.map((generation) => settleWrites(deps.records, config.name, generation, ready.map(({ write }) => write))));
+  ready.forEach(({ group, write }, index) => {
+    const perTarget = results.map((outcomesOfTarget) => outcomesOfTarget[index] as WriteOutcome);
+    const failure = perTarget.find((outcome): outcome is { error: unknown } => typeof outcome === 'object');
+    if (failure) return void fail(group, failure.error);
+    const active = perTarget[0] as 'written' | 'stale' | 'unchanged';
+    if (active === 'written') wroteActive.add(group.winner.key);
+    const status = active === 'written' || wroteActive.has(group.winner.key) ? 'applied' : active;
+    outcomes.set(group.winner.key, { status, type: config.name, id: group.id, version: write.version, op: write.kind });
+  });
   return outcomes;
+}
+
+/**
+ * The write that applies a group, from the winner's own document or what the source said.
+ * Throws the read's failure, or the transform's `TransformError`.
+ */
+function planWrite(config: TypeConfig, group: Group, read: SourceRead | undefined): RecordWrite | UnversionedDelete {
+  const { change } = group.winner;
+  if (read?.status === 'failed') throw read.error;
+  const doc = group.readSource ? (read?.status === 'found' ? read.doc : undefined) : change.doc;
+  const version = eventVersion(change);
+  if (doc !== undefined) return toUpsert(config, group.id, doc);
+  // A versioned delete the source was not asked about keeps its own version: dating it at a
+  // newer stored version would let a late redelivery delete a resource re-created since.
+  if (!group.readSource && version !== undefined) return { kind: 'delete', id: group.id, version };
+  // Gone at the source: tombstone at the newest version any change of the group named (a
+  // collapsed versioned delete must keep its version), or at the stored one if that is newer.
+  return { kind: 'delete', id: group.id, version: undefined, atLeast: newestEventVersion(group) };
 }
 
 /** A delete whose version is only known once the index was read. */
@@ -222,11 +236,6 @@ interface UnversionedDelete {
   atLeast: number | undefined;
 }
 
-function newestEventVersion(group: Group): number | undefined {
-  const versions = group.members.map((member) => eventVersion(member.change)).filter((v): v is number => v !== undefined);
-  return versions.length > 0 ? Math.max(...versions) : undefined;
-}
-
 /**
  * A delete the source confirmed without a version is tombstoned at the newest version known: the
  * events' own, or the newest one any target generation holds. At an equal version a delete wins,
@@ -236,17 +245,28 @@ function newestEventVersion(group: Group): number | undefined {
  * old pointer names the old generation active, while appliers with the new pointer have written
  * newer versions to the new generation only. A tombstone dated from the old generation would be
  * stale in the new one and leave the deleted resource live there.
+ *
+ * Returns the plans with their writes resolved; when the index cannot be read, the deletes that
+ * needed it fail (`fail`) and the other plans go on.
  */
 async function resolveDeleteVersions(
   records: RecordStore,
   type: string,
   generations: readonly number[],
-  writes: ReadonlyArray<RecordWrite | UnversionedDelete>,
-): Promise<RecordWrite[]> {
-  const unknown = writes.filter((write) => write.version === undefined).map((write) => write.id);
-  const stored = unknown.length > 0 ? await Promise.all(generations.map((generation) => records.getRecords(type, generation, unknown))) : [];
+  planned: readonly Planned[],
+  fail: (group: Group, error: unknown) => void,
+): Promise<Array<{ group: Group; write: RecordWrite }>> {
+  const unknown = planned.filter(({ write }) => write.version === undefined).map(({ write }) => write.id);
+  let stored: Array<Map<string, { version: number }>> = [];
+  try {
+    if (unknown.length > 0) stored = await Promise.all(generations.map((generation) => records.getRecords(type, generation, unknown)));
+  } catch (error) {
+    planned.filter(({ write }) => write.version === undefined).forEach(({ group }) => fail(group, error));
+    return planned.filter((plan): plan is { group: Group; write: RecordWrite } => plan.write.version !== undefined);
+  }
   const newestStored = (id: string) => Math.max(0, ...stored.map((found) => found.get(id)?.version ?? 0));
-  return writes.map((write) =>
-    write.version === undefined ? { kind: 'delete', id: write.id, version: Math.max(newestStored(write.id), write.atLeast ?? 0) } : write,
-  );
+  return planned.map(({ group, write }) => ({
+    group,
+    write: write.version === undefined ? { kind: 'delete', id: write.id, version: Math.max(newestStored(write.id), write.atLeast ?? 0) } : write,
+  }));
 }

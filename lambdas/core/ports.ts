@@ -22,7 +22,12 @@ export interface ScanOptions {
 export interface Source {
   /** One document, or `undefined` when the source says it does not exist (a delete). */
   get(id: string): Promise<SourceDoc | undefined>;
-  /** Many documents by id; ids the source does not know are absent from the map. */
+  /**
+   * Many documents by id; ids the source does not know are absent from the map. Each id is read
+   * on its own account: when some reads fail, the others are still made and the call rejects
+   * with a `PartialReadError` holding what was read and why each failed id failed (see
+   * `readEach`). A source refusing the credentials fails with `widespread` errors.
+   */
   getMany(ids: readonly string[]): Promise<Map<string, SourceDoc>>;
   /** Every document, page by page, in one of `totalSegments` disjoint segments. */
   scan(options: ScanOptions): AsyncIterable<SourceDoc[]>;
@@ -51,7 +56,13 @@ export interface PointerStore {
 export interface RecordStore {
   /** The stored records (tombstones included) of `ids` in one generation. Missing ids are absent. */
   getRecords(type: string, generation: Generation, ids: readonly string[]): Promise<Map<string, StoredRecord>>;
-  /** Version-guarded writes (see `guard`), one result per write, in order. */
+  /**
+   * Version-guarded writes (see `guard`), one result per write, in order. A conditional check
+   * that fails is an answer (`stale` or `unchanged`), also when it meets this call's own earlier
+   * attempt whose response was lost. Each write is tried on its own account: when some fail, the
+   * others are still made and the call rejects with a `PartialWriteError` holding one outcome per
+   * write (see `settleWrites`), so a caller that ignores the result can never drop a failure.
+   */
   write(type: string, generation: Generation, writes: readonly RecordWrite[]): Promise<WriteResult[]>;
   /** Unconditional bulk writes into a generation no reader uses yet (the rebuild's load). */
   bulkPut(type: string, generation: Generation, records: readonly StoredRecord[]): Promise<void>;

@@ -47,6 +47,12 @@ export type RecordWrite =
 export type WriteResult = 'written' | 'stale' | 'unchanged';
 
 /**
+ * What became of one write of a batch whose other writes may have failed: the version guard's
+ * answer, or why this write failed (see `PartialWriteError`).
+ */
+export type WriteOutcome = WriteResult | { error: unknown };
+
+/**
  * The version guard. An older version never replaces a newer one; an equal version with an
  * equal hash is a no-op; at an equal version a delete wins over an upsert, so a late upsert
  * cannot bring a deleted resource back. An equal version with another hash is written: the

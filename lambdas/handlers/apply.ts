@@ -1,6 +1,9 @@
 /**
  * The apply handler: SQS (fed by the change topic) → apply each change to the index.
- * Thin by design: parse the messages, call the core, shape the partial batch response.
+ * Thin by design: parse the messages, call the core (which retries transient failures within the
+ * invocation's remaining time, less a safety margin), shape the partial batch response. A change
+ * that can never apply is dead-lettered at once with its reason; one that failed is redelivered,
+ * and dead-lettered on its last delivery (docs/architecture.md, "Outcomes").
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -10,7 +13,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { z } from 'zod';
 import { applyChanges, type ChangeOutcome, type IncomingChange } from '../core/apply.ts';
 import type { FreshindexConfigInput } from '../core/config/index.ts';
-import { describeError, InvalidChangeError } from '../core/errors.ts';
+import { describeError, InvalidChangeError, isWidespread } from '../core/errors.ts';
 import { parseChangeMessage } from '../core/events.ts';
 import type { Runtime, RuntimeOverrides } from '../adapters/compose.ts';
 import { DeadLetterQueue } from '../adapters/sqs/dead-letter.ts';
@@ -62,7 +65,7 @@ export function createApplyHandler(configInput: FreshindexConfigInput, overrides
         parseErrors.set(record.messageId, error as InvalidChangeError);
       }
     }
-    const outcomes = await applyChanges(runtime, incoming);
+    const outcomes = await applyChanges(runtime, incoming, { remainingMs: retryBudget(context) });
     const changeOf = new Map(incoming.map((item) => [item.key, item.change]));
 
     const handleRecord = async (record: SQSRecord): Promise<void> => {
@@ -84,8 +87,13 @@ export function createApplyHandler(configInput: FreshindexConfigInput, overrides
         case 'failed': {
           const reason = describeError(outcome.error);
           metrics.addMetric('failed', MetricUnit.Count, 1);
+          if (isWidespread(outcome.error)) {
+            // Not this change's fault: the source or the store refuses every call (credentials, permissions).
+            metrics.addMetric('widespreadFailures', MetricUnit.Count, 1);
+            logger.error('the source or the index refuses every call of this type: check its credentials and permissions', { ...keys, reason, receiveCount });
+          }
           if (receiveCount >= env.FRESHINDEX_MAX_RECEIVE_COUNT) {
-            await deadLetters.send(record.body, { reason: `gave up after ${receiveCount} attempts: ${reason}`, messageId: record.messageId, ...definedKeys(keys), receiveCount });
+            await deadLetters.send(record.body, { reason: `gave up after ${receiveCount} deliveries: ${reason}`, messageId: record.messageId, ...definedKeys(keys), receiveCount });
             logger.error('change failed on its last delivery: sent to the dead-letter queue', { ...keys, reason, receiveCount });
             return;
           }
@@ -116,6 +124,19 @@ export function createApplyHandler(configInput: FreshindexConfigInput, overrides
       metrics.publishStoredMetrics();
     }
   };
+}
+
+/** The share of an invocation's time kept back from retries, to dead-letter and answer: 10%, at least this much. */
+const SAFETY_MARGIN_SHARE = 0.1;
+const MIN_SAFETY_MARGIN_MS = 500;
+
+/**
+ * The time `applyChanges` may spend retrying: what the invocation has left, less a safety margin
+ * (a tenth of the time it had at the start, at least 500 ms) for the dead letters and the answer.
+ */
+function retryBudget(context: Context): () => number {
+  const margin = Math.max(MIN_SAFETY_MARGIN_MS, context.getRemainingTimeInMillis() * SAFETY_MARGIN_SHARE);
+  return () => context.getRemainingTimeInMillis() - margin;
 }
 
 function definedKeys(keys: { type: string | undefined; id: string | undefined }): { type?: string; id?: string } {

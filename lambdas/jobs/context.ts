@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { createRuntime, type Runtime } from '../adapters/compose.ts';
+import { createDynamoClient, createRuntime, type Runtime } from '../adapters/compose.ts';
 import { DynamoGenerationCounter } from '../adapters/dynamodb/build-counter.ts';
 import { DynamoBuildControl } from '../adapters/dynamodb/builds.ts';
 import { DynamoBuildReservations } from '../adapters/dynamodb/reservations.ts';
@@ -49,7 +49,7 @@ export function createJobContext(configInput: FreshindexConfigInput | Freshindex
   const endpoint = (service: string | undefined) => service ?? env.AWS_ENDPOINT_URL;
   const dynamodb =
     overrides.dynamodb ??
-    new DynamoDBClient({ ...(region ? { region } : {}), ...(endpoint(env.AWS_ENDPOINT_URL_DYNAMODB) ? { endpoint: endpoint(env.AWS_ENDPOINT_URL_DYNAMODB) } : {}) });
+    createDynamoClient({ ...(region ? { region } : {}), ...(endpoint(env.AWS_ENDPOINT_URL_DYNAMODB) ? { endpoint: endpoint(env.AWS_ENDPOINT_URL_DYNAMODB) } : {}) });
   const runtime = createRuntime(
     configInput,
     { indexTable: env.FRESHINDEX_INDEX_TABLE, controlTable: env.FRESHINDEX_CONTROL_TABLE, redisUrl: env.FRESHINDEX_REDIS_URL },

@@ -5,12 +5,13 @@
  */
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, DeleteMessageCommand } from '@aws-sdk/client-sqs';
 import { CreateTopicCommand, PublishBatchCommand, SubscribeCommand } from '@aws-sdk/client-sns';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { FreshindexConfigInput } from '../../lambdas/core/config/index.ts';
 import type { ChangeEvent } from '../../lambdas/core/events.ts';
 import type { StoredRecord } from '../../lambdas/core/records.ts';
 import { createRuntime, type Runtime } from '../../lambdas/adapters/compose.ts';
 import { createTables } from '../../lambdas/adapters/dynamodb/tables.ts';
-import { createApplyHandler } from '../../lambdas/handlers/apply.ts';
+import { createApplyHandler, type SqsHandler } from '../../lambdas/handlers/apply.ts';
 import { SqsEventSource } from '../../lambdas/local/event-source.ts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -25,6 +26,10 @@ export interface PipelineOptions {
   redisUrl?: string;
   /** The dead-letter queue's MaximumMessageSize in bytes (default: the backend's). */
   dlqMaximumMessageSize?: number;
+  /** The DynamoDB client of the runtime (a fault-injected one, say). @default the test backend's */
+  dynamodb?: DynamoDBClient;
+  /** Pollers invoking the handler at once. @default 2 */
+  concurrency?: number;
 }
 
 export interface DeadLetter {
@@ -47,6 +52,8 @@ export interface Pipeline {
   /** Drains the dead-letter queue. */
   deadLetters(): Promise<DeadLetter[]>;
   poller: SqsEventSource;
+  /** The apply handler the poller invokes (tests may invoke it directly, after `poller.stop()`). */
+  handler: SqsHandler;
   stop(): Promise<void>;
 }
 
@@ -87,7 +94,7 @@ export async function startPipeline(aws: AwsTestEnv, config: FreshindexConfigInp
     FRESHINDEX_APPLY_DLQ_URL: dlqUrl,
     FRESHINDEX_MAX_RECEIVE_COUNT: String(maxReceiveCount),
   };
-  const runtime = createRuntime(config, { ...tables, redisUrl: options.redisUrl }, { dynamodb: aws.dynamodb, sourceDeps: { backoff: { baseMs: 20, capMs: 100 } } });
+  const runtime = createRuntime(config, { ...tables, redisUrl: options.redisUrl }, { dynamodb: options.dynamodb ?? aws.dynamodb, sourceDeps: { backoff: { baseMs: 20, capMs: 100 } } });
   const handler = createApplyHandler(config, {
     env,
     runtime,
@@ -101,7 +108,9 @@ export async function startPipeline(aws: AwsTestEnv, config: FreshindexConfigInp
     handler,
     batchSize: options.batchSize ?? 10,
     waitTimeSeconds: 1,
-    concurrency: 2,
+    concurrency: options.concurrency ?? 2,
+    // As on AWS, where a queue's visibility timeout must be at least its function's timeout.
+    functionTimeoutMs: (options.visibilityTimeoutSeconds ?? 1) * 1000,
     onError: () => {},
   });
   await poller.start();
@@ -112,6 +121,7 @@ export async function startPipeline(aws: AwsTestEnv, config: FreshindexConfigInp
     queueUrl: queueUrl as string,
     dlqUrl: dlqUrl as string,
     poller,
+    handler,
     async publish(...events) {
       for (let i = 0; i < events.length; i += 10) {
         const chunk = events.slice(i, i + 10);

@@ -1,54 +1,50 @@
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
-import pRetry from 'p-retry';
+import { retryPending } from '../../core/backoff.ts';
 import { StoreError } from '../../core/errors.ts';
 import { translateDynamoError } from './errors.ts';
 
 type Key = Record<string, unknown>;
 type WriteRequest = { PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: Key } };
 
-/** Backoff for unprocessed items and keys: exponential with jitter, about 10 s in all. */
+/**
+ * Backoff for unprocessed items and keys: exponential with full jitter, from `minTimeoutMs`
+ * doubling up to `maxTimeoutMs`, `retries` times (about 5 s in all by default, 10 s at most).
+ */
 export interface UnprocessedRetry {
   retries: number;
   minTimeoutMs: number;
   maxTimeoutMs: number;
 }
 
-export const DEFAULT_UNPROCESSED_RETRY: UnprocessedRetry = { retries: 8, minTimeoutMs: 25, maxTimeoutMs: 2_000 };
-
-class Unprocessed extends Error {
-  constructor(readonly count: number) {
-    super(`${count} left unprocessed`);
-  }
-}
+export const DEFAULT_UNPROCESSED_RETRY: UnprocessedRetry = { retries: 10, minTimeoutMs: 25, maxTimeoutMs: 2_000 };
 
 /**
  * Runs `call` on `pending` until DynamoDB has processed all of it: `call` returns what was left
- * unprocessed, which is retried with exponential backoff and jitter. Still unprocessed after the
- * last try: a retryable StoreError, so the caller's caller (SQS, the job) tries again later.
+ * unprocessed, which is retried (see `retryPending`), as is a call that failed transiently.
+ * Still unprocessed after the last try: a retryable StoreError, so the caller's caller (SQS, the
+ * job) tries again later. A permanent or widespread failure is thrown at once.
  */
 async function untilProcessed<T>(operation: string, table: string, pending: T[], call: (pending: T[]) => Promise<T[]>, retry: UnprocessedRetry): Promise<void> {
-  let left = pending;
-  await pRetry(
-    async () => {
+  let lastError: StoreError | undefined;
+  const left = await retryPending(
+    pending,
+    async (items) => {
       try {
-        left = await call(left);
+        const unprocessed = await call([...items]);
+        lastError = undefined;
+        return unprocessed;
       } catch (error) {
-        throw translateDynamoError(error, operation, { table });
+        const translated = translateDynamoError(error, operation, { table });
+        if (!(translated instanceof StoreError) || !translated.retryable || translated.widespread) throw translated;
+        lastError = translated;
+        return [...items];
       }
-      if (left.length > 0) throw new Unprocessed(left.length);
     },
-    {
-      retries: retry.retries,
-      minTimeout: retry.minTimeoutMs,
-      maxTimeout: retry.maxTimeoutMs,
-      randomize: true,
-      shouldRetry: ({ error }) => error instanceof Unprocessed || (error instanceof StoreError && error.retryable),
-    },
-  ).catch((error: unknown) => {
-    if (!(error instanceof Unprocessed)) throw error;
-    throw new StoreError(`${operation} left ${error.count} unprocessed after ${retry.retries} retries`, { retryable: true, context: { table } });
-  });
+    { retries: retry.retries, baseMs: retry.minTimeoutMs, capMs: retry.maxTimeoutMs },
+  );
+  if (left.length === 0) return;
+  throw lastError ?? new StoreError(`${operation} left ${left.length} unprocessed after ${retry.retries} retries`, { retryable: true, context: { table } });
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {

@@ -26,18 +26,42 @@ export function isTransientDynamoError(error: unknown): boolean {
   return TRANSIENT.has(String(details.name)) || details.$retryable !== undefined || network || (status !== undefined && status >= 500);
 }
 
+/**
+ * DynamoDB error names that are no one item's fault: the credentials or permissions are wrong,
+ * or the table is missing. Every call fails alike until an operator fixes it.
+ */
+const WIDESPREAD = new Set([
+  'AccessDeniedException',
+  'UnrecognizedClientException',
+  'ExpiredTokenException',
+  'InvalidSignatureException',
+  'MissingAuthenticationTokenException',
+  'ResourceNotFoundException',
+]);
+
+/** True when a DynamoDB SDK error says the whole table is out of reach (see `WIDESPREAD`). */
+export function isWidespreadDynamoError(error: unknown): boolean {
+  return WIDESPREAD.has(String((error as { name?: unknown } | null)?.name));
+}
+
 /** True for DynamoDB's "the condition did not hold" answer. */
 export function isConditionFailure(error: unknown): boolean {
   return (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 }
 
 /**
- * Translates a DynamoDB SDK error into the domain's errors (StoreError, retryable or not).
+ * Translates a DynamoDB SDK error into the domain's errors (StoreError, retryable or not;
+ * `widespread` when the table is out of reach: retried by redelivery, not inside the call).
  * Errors of our own pass through untouched.
  */
 export function translateDynamoError(error: unknown, operation: string, context: Record<string, unknown> = {}): Error {
   if (error instanceof StoreError || error instanceof ConflictError) return error;
   const name = (error as { name?: string } | null)?.name ?? 'Error';
   const message = error instanceof Error ? error.message : String(error);
-  return new StoreError(`DynamoDB ${operation} failed: ${name}: ${message}`, { cause: error, retryable: isTransientDynamoError(error), context });
+  return new StoreError(`DynamoDB ${operation} failed: ${name}: ${message}`, {
+    cause: error,
+    retryable: isTransientDynamoError(error),
+    widespread: isWidespreadDynamoError(error),
+    context,
+  });
 }

@@ -1,9 +1,9 @@
 import { GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
-import { ConflictError } from '../../core/errors.ts';
+import { ConflictError, PartialWriteError } from '../../core/errors.ts';
 import type { Pointer } from '../../core/pointer.ts';
 import type { Clock, PointerStore, RecordStore, ScanOptions } from '../../core/ports.ts';
-import { guard, toStoredRecord, type Generation, type RecordWrite, type StoredRecord, type WriteResult } from '../../core/records.ts';
+import { guard, toStoredRecord, type Generation, type RecordWrite, type StoredRecord, type WriteOutcome, type WriteResult } from '../../core/records.ts';
 import { batchGetAll, batchWriteAll, type UnprocessedRetry } from './batch.ts';
 import { isConditionFailure, translateDynamoError } from './errors.ts';
 
@@ -31,7 +31,10 @@ const DELETE_CONDITION = 'attribute_not_exists(#pk) OR #v < :v OR (#v = :v AND #
 /**
  * The index on DynamoDB. Records live in the index table under `pk = type#id`, `sk = generation`;
  * pointers in the control table under `pk = type`, `sk = "pointer"`. Every record write is a
- * conditional PutItem enforcing the version guard (see `guard` in core/records.ts).
+ * conditional PutItem enforcing the version guard (see `guard` in core/records.ts); a failed
+ * condition is read back as the guard's answer, so a retry that meets its own landed write (a
+ * lost response) answers `unchanged`. Each write stands alone: one refused or throttled write
+ * fails only itself (`PartialWriteError`).
  */
 export class DynamoIndexStore implements PointerStore, RecordStore {
   readonly #client: DynamoDBDocumentClient;
@@ -87,7 +90,11 @@ export class DynamoIndexStore implements PointerStore, RecordStore {
 
   async write(type: string, generation: Generation, writes: readonly RecordWrite[]): Promise<WriteResult[]> {
     const limit = pLimit(this.#options.writeConcurrency ?? 16);
-    return Promise.all(writes.map((write) => limit(() => this.#writeOne(type, generation, write))));
+    const outcomes = await Promise.all(
+      writes.map((write) => limit(() => this.#writeOne(type, generation, write).catch((error: unknown): WriteOutcome => ({ error })))),
+    );
+    if (outcomes.some((outcome) => typeof outcome === 'object')) throw new PartialWriteError(outcomes, { type, generation });
+    return outcomes as WriteResult[];
   }
 
   async #writeOne(type: string, generation: Generation, write: RecordWrite): Promise<WriteResult> {
@@ -114,10 +121,14 @@ export class DynamoIndexStore implements PointerStore, RecordStore {
   }
 
   async #readItem(type: string, id: string, generation: Generation): Promise<Record<string, unknown> | undefined> {
-    const { Item } = await this.#client.send(
-      new GetCommand({ TableName: this.#options.indexTable, Key: { pk: `${type}#${id}`, sk: generation }, ConsistentRead: true }),
-    );
-    return Item;
+    try {
+      const { Item } = await this.#client.send(
+        new GetCommand({ TableName: this.#options.indexTable, Key: { pk: `${type}#${id}`, sk: generation }, ConsistentRead: true }),
+      );
+      return Item;
+    } catch (error) {
+      throw translateDynamoError(error, 'GetItem(record)', { type, id, generation });
+    }
   }
 
   async bulkPut(type: string, generation: Generation, records: readonly StoredRecord[]): Promise<void> {

@@ -1,8 +1,8 @@
-import { ConflictError, StoreError } from '../../core/errors.ts';
+import { ConflictError, PartialWriteError, StoreError } from '../../core/errors.ts';
 import type { Pointer } from '../../core/pointer.ts';
 import type { Clock, PointerStore, RecordStore, ScanOptions } from '../../core/ports.ts';
-import { toStoredRecord, type Generation, type RecordWrite, type StoredRecord, type WriteResult } from '../../core/records.ts';
-import { parseStored, pipelineResults, redisCall } from './errors.ts';
+import { toStoredRecord, type Generation, type RecordWrite, type StoredRecord, type WriteOutcome, type WriteResult } from '../../core/records.ts';
+import { parseStored, pipelineResults, redisCall, translateRedisError } from './errors.ts';
 import { bucketOf, bucketsOfSegment, groupByBucket, type KeyLayout } from './keys.ts';
 import { scriptPipeline, type ScriptedRedis } from './scripts.ts';
 
@@ -86,22 +86,38 @@ export class RedisIndexStore implements PointerStore, RecordStore {
   }
 
   async write(type: string, generation: Generation, writes: readonly RecordWrite[]): Promise<WriteResult[]> {
-    const results: WriteResult[] = [];
+    const outcomes: WriteOutcome[] = [];
     for (let start = 0; start < writes.length; start += this.#chunkSize) {
-      const pipeline = scriptPipeline(this.#client);
-      for (const write of writes.slice(start, start + this.#chunkSize)) {
-        const stored = toStoredRecord(type, generation, write, this.#clock(), this.#tombstoneTtlSeconds);
-        const { record: key, ids } = this.#recordKeys(type, generation, write.id);
-        pipeline.freshindexGuardedWrite(key, ids, write.kind, String(write.version), write.kind === 'upsert' ? write.hash : '', toValue(stored), stored.expiresAt ?? '', write.id);
-      }
-      const context = { type, generation };
-      const replies = pipelineResults(await redisCall('guarded write', context, () => pipeline.exec()), 'guarded write', context);
-      for (const reply of replies) {
-        if (typeof reply !== 'string' || !WRITE_RESULTS.has(reply)) throw new StoreError(`Redis guarded write answered ${String(reply)}`, { retryable: false, context });
-        results.push(reply as WriteResult);
-      }
+      outcomes.push(...(await this.#writeChunk(type, generation, writes.slice(start, start + this.#chunkSize))));
     }
-    return results;
+    if (outcomes.some((outcome) => typeof outcome === 'object')) throw new PartialWriteError(outcomes, { type, generation });
+    return outcomes as WriteResult[];
+  }
+
+  /** One pipeline of guarded writes, each answered on its own; a failed pipeline fails them all. */
+  async #writeChunk(type: string, generation: Generation, writes: readonly RecordWrite[]): Promise<WriteOutcome[]> {
+    const context = { type, generation };
+    const pipeline = scriptPipeline(this.#client);
+    for (const write of writes) {
+      const stored = toStoredRecord(type, generation, write, this.#clock(), this.#tombstoneTtlSeconds);
+      const { record: key, ids } = this.#recordKeys(type, generation, write.id);
+      pipeline.freshindexGuardedWrite(key, ids, write.kind, String(write.version), write.kind === 'upsert' ? write.hash : '', toValue(stored), stored.expiresAt ?? '', write.id);
+    }
+    let replies: [Error | null, unknown][] | null;
+    try {
+      replies = await redisCall('guarded write', context, () => pipeline.exec());
+      if (replies === null) throw new StoreError('Redis guarded write failed: pipeline was discarded', { context });
+    } catch (error) {
+      return writes.map(() => ({ error }));
+    }
+    return replies.map(([error, reply], index): WriteOutcome => {
+      const writeContext = { ...context, id: writes[index]?.id };
+      if (error) return { error: translateRedisError(error, 'guarded write', writeContext) };
+      if (typeof reply !== 'string' || !WRITE_RESULTS.has(reply)) {
+        return { error: new StoreError(`Redis guarded write answered ${String(reply)}`, { retryable: false, context: writeContext }) };
+      }
+      return reply as WriteResult;
+    });
   }
 
   async bulkPut(type: string, generation: Generation, records: readonly StoredRecord[]): Promise<void> {

@@ -5,12 +5,12 @@
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, ScanCommand, type TranslateConfig } from '@aws-sdk/lib-dynamodb';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { describeError, SourceError } from '../../core/errors.ts';
+import { describeError, PartialReadError, SourceError } from '../../core/errors.ts';
 import type { DynamodbSourceConfig } from '../../core/config/schema.ts';
 import type { ScanOptions, Source, SourceDoc } from '../../core/ports.ts';
 import { withRetries, type BackoffOptions } from './retry.ts';
 import { checkSegment } from './segments.ts';
-import { isTransientDynamoError } from '../dynamodb/errors.ts';
+import { isTransientDynamoError, isWidespreadDynamoError } from '../dynamodb/errors.ts';
 
 /** BatchGetItem's limit of keys per call. */
 const BATCH_GET_LIMIT = 100;
@@ -42,7 +42,7 @@ export interface DynamodbSourceOptions {
 
 /**
  * Reads documents from a DynamoDB table: GetItem, BatchGetItem (100 keys a call, unprocessed
- * keys retried with backoff), parallel Scan with `Segment`/`TotalSegments`, and the table's
+ * keys retried with backoff; a chunk that still fails fails only its own ids, see `PartialReadError`), parallel Scan with `Segment`/`TotalSegments`, and the table's
  * `ItemCount` (refreshed by DynamoDB about every six hours; 0 is reported as unknown) as the
  * size estimate. A scan pages by key (`ExclusiveStartKey`), so it is stable: every item that
  * exists from its start to its end is returned, whatever is inserted or deleted meanwhile.
@@ -82,8 +82,19 @@ export class DynamodbSource implements Source {
     const chunks: string[][] = [];
     for (let start = 0; start < unique.length; start += BATCH_GET_LIMIT) chunks.push(unique.slice(start, start + BATCH_GET_LIMIT));
     const found = new Map<string, SourceDoc>();
-    const pages = await Promise.all(chunks.map((chunk) => this.limit(() => this.batchGet(chunk))));
-    for (const item of pages.flat()) found.set(String(item[this.config.keyAttribute]), item);
+    const failures = new Map<string, unknown>();
+    await Promise.all(
+      chunks.map((chunk) =>
+        this.limit(async () => {
+          try {
+            for (const item of await this.batchGet(chunk)) found.set(String(item[this.config.keyAttribute]), item);
+          } catch (error) {
+            for (const id of chunk) failures.set(id, error);
+          }
+        }),
+      ),
+    );
+    if (failures.size > 0) throw new PartialReadError(found, failures, { table: this.config.tableName });
     return found;
   }
 
@@ -152,7 +163,7 @@ export class DynamodbSource implements Source {
 
 /**
  * A DynamoDB SDK error as a `SourceError`: throttling, 5xx and network failures are retryable;
- * a caller's abort passes through unchanged.
+ * a denied access or a missing table is `widespread`; a caller's abort passes through unchanged.
  */
 function translate(operation: string, table: string, error: unknown): unknown {
   if (error instanceof Error && error.name === 'AbortError') return error;
@@ -160,6 +171,7 @@ function translate(operation: string, table: string, error: unknown): unknown {
   return new SourceError(`${operation} on source table ${table} failed: ${describeError(error)}`, {
     cause: error,
     retryable: isTransientDynamoError(error),
+    widespread: isWidespreadDynamoError(error),
     context: { table, operation, ...(status === undefined ? {} : { status }) },
   });
 }

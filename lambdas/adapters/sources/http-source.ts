@@ -2,7 +2,7 @@
  * A CMS's REST API as a `Source`. The contract the CMS serves is in docs/sources.md.
  */
 import pLimit, { type LimitFunction } from 'p-limit';
-import { describeError, SourceError } from '../../core/errors.ts';
+import { describeError, isRetryable, PartialReadError, SourceError } from '../../core/errors.ts';
 import type { HttpSourceConfig } from '../../core/config/schema.ts';
 import type { ScanOptions, Source, SourceDoc } from '../../core/ports.ts';
 import { HttpAuth, type HttpAuthDeps } from './http-auth.ts';
@@ -46,7 +46,9 @@ const TEMPLATE_VARIABLE = /\{(id|ids|cursor|segment|segments|limit)\}/g;
 /**
  * Reads documents from a CMS's REST API: `itemUrl` for one, `batchUrl` (or parallel item GETs)
  * for many, `pageUrl` for a scan. Every request has a timeout and is retried with exponential
- * backoff and full jitter on 429, 5xx, timeouts and network errors.
+ * backoff and full jitter on 429, 5xx, timeouts and network errors. `getMany` answers each id
+ * on its own (see `Source.getMany`): a 404 is a delete, a 5xx fails only its id, a 401/403 fails
+ * as `widespread`, and a batch call refused for good is asked again id by id.
  *
  * @example
  * const source = new HttpSource(httpSourceSchema.parse({
@@ -87,19 +89,31 @@ export class HttpSource implements Source {
   async getMany(ids: readonly string[]): Promise<Map<string, SourceDoc>> {
     const unique = [...new Set(ids)];
     const found = new Map<string, SourceDoc>();
-    if (this.config.batchUrl === undefined) {
-      const docs = await Promise.all(unique.map((id) => this.limit(() => this.get(id))));
-      docs.forEach((doc, index) => {
-        if (doc !== undefined) found.set(unique[index] as string, doc);
-      });
-      return found;
+    const failures = new Map<string, unknown>();
+    let itemReads = unique;
+    if (this.config.batchUrl !== undefined) {
+      itemReads = [];
+      await Promise.all(
+        chunk(unique, this.config.batchSize).map((batch) =>
+          this.limit(async () => {
+            try {
+              for (const [id, doc] of await this.readBatch(batch)) found.set(id, doc);
+            } catch (error) {
+              // A permanent refusal may be one id's fault: ask for each id of the batch on its own.
+              if (isRetryable(error)) for (const id of batch) failures.set(id, error);
+              else itemReads.push(...batch);
+            }
+          }),
+        ),
+      );
     }
-    const wanted = new Set(unique);
-    const batches = await Promise.all(chunk(unique, this.config.batchSize).map((batch) => this.limit(() => this.fetchBatch(batch))));
-    for (const doc of batches.flat()) {
-      const id = identify(this.idOf, doc, 'batch answer');
-      if (wanted.has(id)) found.set(id, doc);
-    }
+    const settled = await Promise.allSettled(itemReads.map((id) => this.limit(() => this.get(id))));
+    settled.forEach((result, index) => {
+      const id = itemReads[index] as string;
+      if (result.status === 'rejected') failures.set(id, result.reason);
+      else if (result.value !== undefined) found.set(id, result.value);
+    });
+    if (failures.size > 0) throw new PartialReadError(found, failures, { source: 'http' });
     return found;
   }
 
@@ -124,14 +138,21 @@ export class HttpSource implements Source {
     return page.total;
   }
 
-  private async fetchBatch(ids: readonly string[]): Promise<SourceDoc[]> {
+  /** One batch call: the documents it answered, by id (ids it left out are unknown to the CMS). */
+  private async readBatch(ids: readonly string[]): Promise<Map<string, SourceDoc>> {
     const url = fill(this.config.batchUrl as string, { ids: ids.map(encodeURIComponent).join(',') });
     const body = await this.request(url, { allowNotFound: false });
     const items = Array.isArray(body) ? body : isDoc(body) ? body['items'] : undefined;
     if (!Array.isArray(items) || !items.every(isDoc)) {
       throw this.badAnswer('batch', 'is neither a JSON array of objects nor { items: [...] }');
     }
-    return items;
+    const wanted = new Set(ids);
+    const found = new Map<string, SourceDoc>();
+    for (const doc of items) {
+      const id = identify(this.idOf, doc, 'batch answer');
+      if (wanted.has(id)) found.set(id, doc);
+    }
+    return found;
   }
 
   private async fetchPage(cursor: string, options: Pick<ScanOptions, 'segment' | 'totalSegments' | 'signal'>, limit: number): Promise<Page> {
@@ -198,12 +219,18 @@ function fill(template: string, values: Partial<Record<string, string>>): string
   return template.replace(TEMPLATE_VARIABLE, (match, name: string) => values[name] ?? match);
 }
 
+/**
+ * The error of a non-2xx answer: 408, 429 and 5xx are retryable; 401 and 403 are `widespread`
+ * (the CMS refuses the credentials for every id: redelivered and alerted, never blamed on one
+ * change); any other status is this request's own permanent failure.
+ */
 function statusError(url: string, response: Response, body: string): SourceError {
   const { status } = response;
   const retryable = status === 408 || status === 429 || status >= 500;
   const retryAfterMs = retryable ? parseRetryAfter(response.headers.get('retry-after')) : undefined;
   return new SourceError(`GET ${url} answered ${status}`, {
     retryable,
+    widespread: status === 401 || status === 403,
     context: { url, status, body: body.slice(0, 200), ...(retryAfterMs === undefined ? {} : { [RETRY_AFTER_MS]: retryAfterMs }) },
   });
 }

@@ -1,16 +1,16 @@
 /**
  * Retries of source calls: exponential backoff with full jitter (AWS Architecture Blog,
  * "Exponential Backoff And Jitter"), a server's `Retry-After` honoured when it is short enough,
- * on top of p-retry. Only a `SourceError` with `retryable: true` is retried; after the last try
+ * on top of p-retry. Only a `SourceError` with `retryable: true` is retried (not a `widespread`
+ * one: a refused credential is refused again at once); after the last try
  * the last error is thrown as it is, so its `retryable` tells the caller whether a later
  * redelivery may succeed.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import pRetry from 'p-retry';
+import { defaultSleep, fullJitterDelay, type JitterOptions, type Sleep } from '../../core/backoff.ts';
 import { SourceError } from '../../core/errors.ts';
 
-/** Waits `ms`, or rejects when `signal` aborts. */
-export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+export { fullJitterDelay, type Sleep } from '../../core/backoff.ts';
 
 /** One retry about to happen, for logs and tests. */
 export interface RetryEvent {
@@ -22,17 +22,7 @@ export interface RetryEvent {
 }
 
 /** Tuning of the backoff; every field has a default. */
-export interface BackoffOptions {
-  /**
-   * Upper bound of the first retry's delay; each further retry doubles it.
-   * @default 100
-   */
-  baseMs?: number;
-  /**
-   * Largest delay between two attempts.
-   * @default 5000
-   */
-  capMs?: number;
+export interface BackoffOptions extends JitterOptions {
   /**
    * A `Retry-After` longer than this is not waited for inside the call: the retryable error is
    * thrown at once, so the caller (an SQS redelivery, for instance) comes back later.
@@ -41,8 +31,6 @@ export interface BackoffOptions {
   maxRetryAfterMs?: number;
   /** Replaces the timer (tests). */
   sleep?: Sleep;
-  /** Replaces `Math.random` (tests). */
-  random?: () => number;
   /** Called before each retry. */
   onRetry?: (event: RetryEvent) => void;
 }
@@ -56,14 +44,6 @@ export interface RetryOptions extends BackoffOptions {
 
 /** Context key of a `SourceError` carrying the server's `Retry-After`, in milliseconds. */
 export const RETRY_AFTER_MS = 'retryAfterMs';
-
-const defaultSleep: Sleep = (ms, signal) => delay(ms, undefined, signal ? { signal } : undefined);
-
-/** Full jitter: a uniformly random delay in [0, min(cap, base · 2^(attempt−1))). */
-export function fullJitterDelay(attempt: number, options: Pick<BackoffOptions, 'baseMs' | 'capMs' | 'random'> = {}): number {
-  const ceiling = Math.min(options.capMs ?? 5_000, (options.baseMs ?? 100) * 2 ** Math.max(0, attempt - 1));
-  return Math.floor((options.random ?? Math.random)() * ceiling);
-}
 
 /**
  * Runs `attempt` until it succeeds, throws something that is not a retryable `SourceError`, or
@@ -81,7 +61,7 @@ export async function withRetries<T>(attempt: (attemptNumber: number) => Promise
     maxTimeout: 0,
     ...(options.signal ? { signal: options.signal } : {}),
     shouldRetry: async ({ error, attemptNumber }) => {
-      if (!(error instanceof SourceError) || !error.retryable || options.signal?.aborted) return false;
+      if (!(error instanceof SourceError) || !error.retryable || error.widespread || options.signal?.aborted) return false;
       const retryAfter = error.context[RETRY_AFTER_MS];
       let delayMs: number;
       if (typeof retryAfter === 'number') {

@@ -5,7 +5,7 @@
  * demo movie CMS. `stop()` takes it all down again, leaving no process and no bound port.
  */
 import { pathToFileURL } from 'node:url';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDynamoClient } from '../../adapters/compose.ts';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { startApiServer, type ApiServer } from '../../handlers/api.ts';
@@ -89,7 +89,7 @@ export async function startDevRuntime(options: DevOptions): Promise<DevRuntime> 
     const emulators: EmbeddedEmulators = await startEmbeddedEmulators({ sqs: ports.sqs, dynamodb: ports.dynamodb });
     stack.push({ name: 'the emulators', stop: () => emulators.stop() });
     const clientConfig = (endpoint: string) => ({ endpoint, region: EMULATOR_REGION, credentials: EMULATOR_CREDENTIALS, maxAttempts: 3 });
-    const clients = { sqs: new SQSClient(clientConfig(emulators.endpoints.sqs)), sns: new SNSClient(clientConfig(emulators.endpoints.sns)), dynamodb: new DynamoDBClient(clientConfig(emulators.endpoints.dynamodb)) };
+    const clients = { sqs: new SQSClient(clientConfig(emulators.endpoints.sqs)), sns: new SNSClient(clientConfig(emulators.endpoints.sns)), dynamodb: createDynamoClient(clientConfig(emulators.endpoints.dynamodb)) };
     stack.push({ name: 'the SDK clients', stop: () => Object.values(clients).forEach((client) => client.destroy()) });
     log(`freshindex dev: emulators up (SNS+SQS ${emulators.endpoints.sqs}, DynamoDB ${emulators.endpoints.dynamodb})`);
 

@@ -1,11 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
-import type { Context, SQSEvent } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { defineConfig } from '../../../lambdas/core/config/index.ts';
 import { createTables } from '../../../lambdas/adapters/dynamodb/tables.ts';
 import { createApplyHandler } from '../../../lambdas/handlers/apply.ts';
+import { createLambdaContext } from '../../../lambdas/local/lambda-context.ts';
 import { startAws, type AwsTestEnv } from '../../support/aws.ts';
 
 const config = defineConfig({
@@ -72,7 +73,7 @@ describe('apply handler observability', () => {
       ],
     } as SQSEvent;
 
-    const response = await handler(event, {} as Context);
+    const response = await handler(event, createLambdaContext({ functionName: 'apply', timeoutMs: 2_000, region: 'us-east-1' }));
 
     expect(response.batchItemFailures).toEqual([]);
     expect(lines.length).toBeGreaterThanOrEqual(3);
@@ -93,7 +94,7 @@ describe('apply handler observability', () => {
       ],
     } as SQSEvent;
 
-    const response = await handler(event, {} as Context);
+    const response = await handler(event, createLambdaContext({ functionName: 'apply', timeoutMs: 2_000, region: 'us-east-1' }));
 
     // The source refuses connections: reading c fails, b (which carried its document) applies.
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'n2' }]);

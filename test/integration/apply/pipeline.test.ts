@@ -150,7 +150,7 @@ describe('incremental updates, end to end', () => {
       return letters.length > 0;
     }, 30_000);
     expect(letters).toHaveLength(1);
-    expect(letters[0]?.reason).toMatch(/gave up after 2 attempts: SourceError: .*503/);
+    expect(letters[0]?.reason).toMatch(/gave up after 2 deliveries: SourceError: .*503/);
     expect(await pipeline.read('video', 'down')).toBeUndefined();
   });
 

@@ -3,21 +3,27 @@
  * online-store tests are the model). A new backend joins by adding a factory to `backends`.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ConflictError } from '../../../lambdas/core/errors.ts';
+import { ConflictError, PartialWriteError } from '../../../lambdas/core/errors.ts';
 import { contentHash } from '../../../lambdas/core/hash.ts';
 import { initialPointer, nextPointer } from '../../../lambdas/core/pointer.ts';
 import type { PointerStore, RecordStore } from '../../../lambdas/core/ports.ts';
 import type { RecordWrite, StoredRecord } from '../../../lambdas/core/records.ts';
 import { DynamoIndexStore } from '../../../lambdas/adapters/dynamodb/index-store.ts';
 import { createTables } from '../../../lambdas/adapters/dynamodb/tables.ts';
-import { createRedisStores } from '../../../lambdas/adapters/redis/index.ts';
+import { createRedisStores, KeyLayout } from '../../../lambdas/adapters/redis/index.ts';
 import { startAws, type AwsTestEnv } from '../../support/aws.ts';
 import { startRedis } from '../../support/redis.ts';
 
 type Store = PointerStore & RecordStore;
 
 interface Backend {
-  start(): Promise<{ store: Store; fresh(): Promise<Store>; stop(): Promise<void> }>;
+  start(): Promise<{
+    store: Store;
+    fresh(): Promise<Store>;
+    /** A write of `id` in `video` generation 1 that this backend refuses for good (arranged if need be). */
+    refusedWrite(id: string): Promise<RecordWrite>;
+    stop(): Promise<void>;
+  }>;
 }
 
 let tableSeq = 0;
@@ -30,7 +36,9 @@ const backends: Record<string, Backend> = {
         await createTables(aws.dynamodb, names);
         return new DynamoIndexStore({ client: aws.doc, ...names, tombstoneTtlSeconds: 3600 });
       };
-      return { store: await fresh(), fresh, stop: () => aws.stop() };
+      // DynamoDB refuses a number it cannot hold exactly (the document client will not marshal it).
+      const refusedWrite = async (id: string) => upsert(id, 2 ** 60, { huge: true });
+      return { store: await fresh(), fresh, refusedWrite, stop: () => aws.stop() };
     },
   },
   redis: {
@@ -41,9 +49,17 @@ const backends: Record<string, Backend> = {
         await server.flush();
         return stores.store;
       };
+      // Redis refuses a guarded write whose key holds another type (WRONGTYPE inside the script).
+      const refusedWrite = async (id: string) => {
+        const client = server.client();
+        await client.hset(new KeyLayout('fi:').record('video', 1, id), 'not', 'a record');
+        await client.quit();
+        return upsert(id, 1, { fine: true });
+      };
       return {
         store: stores.store,
         fresh,
+        refusedWrite,
         async stop() {
           await stores.close();
           await server.stop();
@@ -109,6 +125,20 @@ describe.each(Object.entries(backends))('index store contract: %s', (_name, back
   it('lets a newer upsert re-create a deleted resource', async () => {
     await store.write('video', 1, [remove('a', 6)]);
     expect(await store.write('video', 1, [upsert('a', 7, { v: 7 })])).toEqual(['written']);
+  });
+
+  it('answers each write on its own: a write the store refuses fails alone while the others land', async () => {
+    const refused = await env.refusedWrite('refused');
+    const writes = [upsert('before', 1, { n: 1 }), refused, upsert('after', 1, { n: 2 })];
+
+    const error = await store.write('video', 1, writes).then(() => undefined, (reason: unknown) => reason);
+
+    expect(error).toBeInstanceOf(PartialWriteError);
+    const outcomes = (error as PartialWriteError).outcomes;
+    expect([outcomes[0], outcomes[2]]).toEqual(['written', 'written']);
+    expect(outcomes[1]).toMatchObject({ error: { retryable: false } });
+    expect((error as PartialWriteError).retryable).toBe(false);
+    expect([...(await store.getRecords('video', 1, ['before', 'after'])).keys()].sort()).toEqual(['after', 'before']);
   });
 
   it('keeps generations and types apart', async () => {
