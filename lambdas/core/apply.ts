@@ -89,17 +89,24 @@ export async function applyChanges(deps: ApplyDeps, changes: readonly IncomingCh
     list.push(group);
     groupsByType.set(group.type, list);
   }
+  // The older changes of a resource whose newest change was rejected are applied as if they had
+  // come alone: a poisoned change must not hide a good one behind it.
+  const behindRejected: IncomingChange[] = [];
   await Promise.all(
     [...groupsByType].map(async ([typeName, groups]) => {
       const typeOutcomes = await applyTypeWithRetries(deps, deps.types.get(typeName) as ResolvedType, groups, retry);
       for (const group of groups) {
         const outcome = typeOutcomes.get(group.winner.key) as ChangeOutcome;
-        for (const member of group.members) {
-          outcomes.set(member.key, member === group.winner ? outcome : loserOutcome(group, outcome));
-        }
+        outcomes.set(group.winner.key, outcome);
+        const others = group.members.filter((member) => member !== group.winner);
+        if (outcome.status === 'rejected') behindRejected.push(...others);
+        else for (const member of others) outcomes.set(member.key, loserOutcome(group, outcome));
       }
     }),
   );
+  if (behindRejected.length > 0) {
+    for (const [key, outcome] of await applyChanges(deps, behindRejected, { ...options, remainingMs: retry.remainingMs })) outcomes.set(key, outcome);
+  }
   return outcomes;
 }
 

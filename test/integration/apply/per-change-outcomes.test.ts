@@ -99,6 +99,18 @@ describe('per-change outcomes through the apply handler', () => {
     expect(letters.map((letter) => JSON.parse(letter.body).id)).toEqual(['huge-version']);
   });
 
+  it('applies the older change of a resource whose newest change in the batch is refused', async () => {
+    await start();
+    const poisoned: ChangeEvent = { type: 'video', id: 'twice', op: 'upsert', version: 2, doc: { id: 'twice', version: 'not a version', title: 'twice v2' } };
+
+    const { response } = await invoke([upsert('twice', 1), poisoned]);
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await pipeline!.read('video', 'twice')).toMatchObject({ version: 1, record: { title: 'twice v1' } });
+    const letters = await pipeline!.deadLetters();
+    expect(letters.map((letter) => JSON.parse(letter.body).version)).toEqual([2]);
+  });
+
   it('classifies each source read on its own: a 404 deletes, a 500 and a 401 come back, the rest apply', async () => {
     await start();
     await invoke([upsert('gone', 1)]);
