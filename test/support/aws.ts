@@ -29,9 +29,12 @@ declare module 'vitest' {
   }
 }
 
-/** Starts (or connects to) the suite's AWS backend. Call in `beforeAll`, stop in `afterAll`. */
-export async function startAws(): Promise<AwsTestEnv> {
-  const motoEndpoint = inject('motoEndpoint');
+/**
+ * Starts (or connects to) the suite's AWS backend. Call in `beforeAll`, stop in `afterAll`.
+ * Outside vitest (a benchmark), pass the backend: `startAws({})` starts the embedded emulators.
+ */
+export async function startAws(backend: { motoEndpoint?: string | undefined } = { motoEndpoint: inject('motoEndpoint') }): Promise<AwsTestEnv> {
+  const { motoEndpoint } = backend;
   let endpoints: AwsEndpoints;
   let reset: () => Promise<void>;
   let stop: () => Promise<void>;
