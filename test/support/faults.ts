@@ -70,7 +70,7 @@ export function injectDynamoFaults(client: DynamoDBClient, plan: FaultPlan): Fau
       if (withheld === undefined) return next(args);
       stats.injected.unprocessed += 1;
       const result = await next({ ...args, input: { ...input, RequestItems: kept } });
-      const output = result.output as Record<string, unknown>;
+      const output = result.output as unknown as Record<string, unknown>;
       if (operation === 'BatchWriteItemCommand') output['UnprocessedItems'] = withheld;
       else output['UnprocessedKeys'] = withheld;
       return result;

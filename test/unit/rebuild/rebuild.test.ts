@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { StoreError } from '../../../lambdas/core/errors.ts';
 import { contentHash } from '../../../lambdas/core/hash.ts';
 import { LeaseHeldError, rebuildType } from '../../../lambdas/core/rebuild/index.ts';
 import { createWorld, doc, seed, TYPE, useVirtualTime, videoType } from './support/world.ts';
@@ -132,13 +133,13 @@ describe('rebuild', () => {
     expect(await world.control.latest(TYPE)).toMatchObject({ status: 'failed', report: { reasons: report.reasons } });
   });
 
-  it('fails the build and keeps the old generation when the store fails during the load', async () => {
+  it('fails the build and keeps the old generation when the store keeps failing during the load', async () => {
     // Prepare
     const world = createWorld();
     await seed(world, ids(60).map((id) => doc(id, 1)));
     let calls = 0;
     world.index.onBulkPut = async () => {
-      if (++calls === 3) throw new Error('throttled for good');
+      if (++calls >= 3) throw new StoreError('throttled for good');
     };
 
     // Act
@@ -146,7 +147,8 @@ describe('rebuild', () => {
 
     // Assess
     expect(report.outcome).toBe('failed');
-    expect(report.reasons).toEqual(['Error: throttled for good']);
+    expect(report.reasons).toEqual(['StoreError: throttled for good']);
+    expect(report.retries).toBeGreaterThanOrEqual(9);
     expect(await world.index.readPointer(TYPE)).toMatchObject({ active: 1 });
     expect((await world.index.readPointer(TYPE))?.building).toBeUndefined();
   });

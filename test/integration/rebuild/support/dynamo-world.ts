@@ -61,6 +61,7 @@ export async function createDynamoWorld(aws: AwsTestEnv, type: TypeConfig, point
     progressIntervalMs: 100,
     sampleRecheck: { attempts: 5, delayMs: 20 },
     cleanupDeletesPerSecond: 50_000,
+    retry: { baseMs: 1, capMs: 20 },
   };
   return {
     type,

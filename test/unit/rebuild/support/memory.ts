@@ -176,6 +176,7 @@ export class MemoryControl implements LeaseStore, BuildRecordStore, RetirementSt
   readonly builds = new Map<string, BuildRecord>();
   readonly latestBuild = new Map<string, BuildRecord>();
   readonly notes = new Map<string, Retirement>();
+  readonly swept = new Map<string, Generation>();
 
   async acquire(lease: Lease, now: number): Promise<void> {
     await tick();
@@ -231,12 +232,22 @@ export class MemoryControl implements LeaseStore, BuildRecordStore, RetirementSt
 
   async add(retirement: Retirement): Promise<void> {
     await tick();
-    this.notes.set(`${retirement.type}#${retirement.generation}`, { ...retirement });
+    this.notes.set(`${retirement.type}#${retirement.generation}#${retirement.records}`, { ...retirement });
   }
 
-  async remove(type: string, generation: Generation): Promise<void> {
+  async remove(type: string, generation: Generation, records: boolean): Promise<void> {
     await tick();
-    this.notes.delete(`${type}#${generation}`);
+    this.notes.delete(`${type}#${generation}#${records}`);
+  }
+
+  async sweptBelow(type: string): Promise<Generation> {
+    await tick();
+    return this.swept.get(type) ?? 1;
+  }
+
+  async markSwept(type: string, below: Generation): Promise<void> {
+    await tick();
+    this.swept.set(type, below);
   }
 
   async pending(type: string): Promise<Retirement[]> {

@@ -1,0 +1,78 @@
+/**
+ * The rebuild's ports with every call retried by one `Retrier`, built once per run: the phases
+ * call the ports as usual and never loop themselves. Three kinds of call are left as they are:
+ * - `swapPointer`: a conditional write whose answer may be lost; pointer-ops.ts resolves it by
+ *   reading the pointer back, which a blind retry cannot do;
+ * - scans (`scanGeneration`, `catchUp.read`, `source.scan`): a page cannot be asked for again
+ *   through the port, so the phase that scans is retried as a whole (each is idempotent) and the
+ *   stores retry their own pages where they can (the DynamoDB adapters do);
+ * - the source's own calls are retried here too, on top of the source adapter's retries, since a
+ *   retryable `SourceError` is worth another try a few seconds later.
+ */
+import type { CatchUpLog, PointerStore, RecordStore, Source } from '../ports.ts';
+import type { BuildRecordStore, GenerationCounter, LeaseStore, RetirementStore } from './ports.ts';
+import type { Retrier } from './retry.ts';
+
+/** The ports a run retries. */
+export interface RetriedPorts {
+  source: Source;
+  pointers: PointerStore;
+  records: RecordStore;
+  catchUp: CatchUpLog;
+  leases: LeaseStore;
+  builds: BuildRecordStore;
+  retirements: RetirementStore;
+  counter: GenerationCounter;
+}
+
+/** `ports`, each call retried by `retrier`. */
+export function retried(ports: RetriedPorts, retrier: Retrier): RetriedPorts {
+  const { source, pointers, records, catchUp, leases, builds, retirements, counter } = ports;
+  const r = <T>(what: string, call: () => Promise<T>) => retrier.call(what, call);
+  return {
+    source: {
+      get: (id) => r('source get', () => source.get(id)),
+      getMany: (ids) => r('source getMany', () => source.getMany(ids)),
+      scan: (options) => source.scan(options),
+      ...(source.estimateCount ? { estimateCount: () => r('source estimateCount', () => (source.estimateCount as () => Promise<number | undefined>)()) } : {}),
+    },
+    pointers: {
+      readPointer: (type) => r('read the pointer', () => pointers.readPointer(type)),
+      swapPointer: (expected, next) => pointers.swapPointer(expected, next),
+    },
+    records: {
+      getRecords: (type, generation, ids) => r('read records', () => records.getRecords(type, generation, ids)),
+      write: (type, generation, writes) => r('write records', () => records.write(type, generation, writes)),
+      bulkPut: (type, generation, batch) => r('bulk-write records', () => records.bulkPut(type, generation, batch)),
+      scanGeneration: (type, generation, options) => records.scanGeneration(type, generation, options),
+      deleteRecords: (type, generation, ids) => r('delete records', () => records.deleteRecords(type, generation, ids)),
+    },
+    catchUp: {
+      record: (type, generation, ids) => r('log changes', () => catchUp.record(type, generation, ids)),
+      read: (type, generation) => catchUp.read(type, generation),
+      clear: (type, generation) => r('clear a catch-up log', () => catchUp.clear(type, generation)),
+    },
+    leases: {
+      acquire: (lease, now) => r('take the lease', () => leases.acquire(lease, now)),
+      renew: (lease, expiresAt) => r('renew the lease', () => leases.renew(lease, expiresAt)),
+      release: (lease) => r('release the lease', () => leases.release(lease)),
+      read: (type) => r('read the lease', () => leases.read(type)),
+    },
+    builds: {
+      save: (record) => r('save the build record', () => builds.save(record)),
+      get: (type, buildId) => r('read a build record', () => builds.get(type, buildId)),
+      latest: (type) => r('read the latest build', () => builds.latest(type)),
+      list: (type, limit) => r('list builds', () => builds.list(type, limit)),
+    },
+    retirements: {
+      add: (note) => r('write a retirement note', () => retirements.add(note)),
+      pending: (type) => r('read the retirement notes', () => retirements.pending(type)),
+      remove: (type, generation, records) => r('remove a retirement note', () => retirements.remove(type, generation, records)),
+      sweptBelow: (type) => r('read the swept mark', () => retirements.sweptBelow(type)),
+      markSwept: (type, below) => r('write the swept mark', () => retirements.markSwept(type, below)),
+    },
+    counter: {
+      countLive: (type, generation) => r('count a generation', () => counter.countLive(type, generation)),
+    },
+  };
+}
