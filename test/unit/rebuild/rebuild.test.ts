@@ -170,6 +170,44 @@ describe('rebuild', () => {
     expect(world.catchUp.logs.size).toBe(0);
   });
 
+  it('records its clean-up on the build record, deleting at half the write capacity of a provisioned table', async () => {
+    // Prepare
+    const world = createWorld();
+    await seed(world, ids(30).map((id) => doc(id, 1)));
+    await rebuildType(world.deps, world.type, world.options);
+    world.deps.capacity = { writeCapacity: async () => ({ mode: 'provisioned', writesPerSecond: 400 }) };
+    const { cleanupDeletesPerSecond: _configured, ...options } = world.options;
+
+    // Act
+    const { report, cleanup } = await rebuildType(world.deps, world.type, options);
+
+    // Assess
+    expect(cleanup).toMatchObject({ generations: [1], deleted: 30, interrupted: false, rate: { deletesPerSecond: 200 } });
+    expect((await world.control.get(TYPE, report.buildId))?.cleanup).toMatchObject({
+      state: 'done', deletesPerSecond: 200, rateFrom: "half of the table's 400 provisioned write units", pending: [], deletedGenerations: [1], deleted: 30,
+    });
+  });
+
+  it('reports an interrupted build as interrupted, discards its generation and warns', async () => {
+    // Prepare
+    const world = createWorld();
+    await seed(world, ids(30).map((id) => doc(id, 1)));
+    const stop = new AbortController();
+    world.deps.onPhase = (_type, phase) => {
+      if (phase === 'loading') stop.abort(new Error('received SIGINT'));
+    };
+
+    // Act
+    const { report } = await rebuildType(world.deps, world.type, { ...world.options, signal: stop.signal });
+
+    // Assess
+    expect(report).toMatchObject({ outcome: 'interrupted', activeAfter: 1, reasons: [expect.stringMatching(/stopped: received SIGINT/)] });
+    expect(await world.index.readPointer(TYPE)).toMatchObject({ active: 1 });
+    expect((await world.index.readPointer(TYPE))?.building).toBeUndefined();
+    expect(await world.control.latest(TYPE)).toMatchObject({ status: 'interrupted' });
+    expect(world.notifier.alerts).toEqual([expect.objectContaining({ kind: 'build-interrupted', severity: 'warning' })]);
+  });
+
   it('carries the tombstones of the active generation over, so a late older upsert cannot resurrect a deleted resource', async () => {
     // Prepare
     const world = createWorld();
