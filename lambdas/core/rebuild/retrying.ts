@@ -6,12 +6,17 @@
  * - scans (`scanGeneration`, `catchUp.read`, `source.scan`): a page cannot be asked for again
  *   through the port, so the phase that scans is retried as a whole (each is idempotent) and the
  *   stores retry their own pages where they can (the DynamoDB adapters do);
+ * - conditional record writes are sent and retried one record at a time;
  * - the source's own calls are retried here too, on top of the source adapter's retries, since a
  *   retryable `SourceError` is worth another try a few seconds later.
  */
+import pLimit from 'p-limit';
 import type { CatchUpLog, PointerStore, RecordStore, Source } from '../ports.ts';
 import type { BuildRecordStore, GenerationCounter, LeaseStore, RetirementStore } from './ports.ts';
 import type { Retrier } from './retry.ts';
+
+/** Conditional record writes in flight at once, over the run (as the DynamoDB store's own default). */
+const WRITES_IN_FLIGHT = 16;
 
 /** The ports a run retries. */
 export interface RetriedPorts {
@@ -29,6 +34,7 @@ export interface RetriedPorts {
 export function retried(ports: RetriedPorts, retrier: Retrier): RetriedPorts {
   const { source, pointers, records, catchUp, leases, builds, retirements, counter } = ports;
   const r = <T>(what: string, call: () => Promise<T>) => retrier.call(what, call);
+  const limit = pLimit(WRITES_IN_FLIGHT);
   return {
     source: {
       get: (id) => r('source get', () => source.get(id)),
@@ -42,7 +48,9 @@ export function retried(ports: RetriedPorts, retrier: Retrier): RetriedPorts {
     },
     records: {
       getRecords: (type, generation, ids) => r('read records', () => records.getRecords(type, generation, ids)),
-      write: (type, generation, writes) => r('write records', () => records.write(type, generation, writes)),
+      // One retry per record: a batch whose every record must land at once would, at a 20% fault
+      // rate, almost never land as a whole. The writes are version-guarded, so a repeat is harmless.
+      write: async (type, generation, writes) => (await Promise.all(writes.map((write) => limit(() => r('write a record', () => records.write(type, generation, [write])))))).flat(),
       bulkPut: (type, generation, batch) => r('bulk-write records', () => records.bulkPut(type, generation, batch)),
       scanGeneration: (type, generation, options) => records.scanGeneration(type, generation, options),
       deleteRecords: (type, generation, ids) => r('delete records', () => records.deleteRecords(type, generation, ids)),
