@@ -37,6 +37,7 @@ export interface CleanupArgs {
 }
 
 export interface CleanupResult {
+  /** Generations whose records were deleted (catch-up logs cleared alone are not counted). */
   generations: Generation[];
   deleted: number;
   failed: Array<{ generation: Generation; error: string }>;
@@ -73,7 +74,7 @@ export async function runRetirements(args: CleanupArgs): Promise<CleanupResult> 
       const retiring = () => retire(args, note, limiter, (count) => progress.deleted(count));
       // Deletes and scans are idempotent: a generation whose scan broke off is scanned again.
       result.deleted += await (args.retrier ? args.retrier.call(`delete generation ${note.generation}`, retiring, { signal: args.signal }) : retiring());
-      result.generations.push(note.generation);
+      if (note.records) result.generations.push(note.generation);
       progress.done(note.generation);
     } catch (error) {
       if (args.signal?.aborted) {

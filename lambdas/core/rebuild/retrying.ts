@@ -11,24 +11,14 @@
  *   retryable `SourceError` is worth another try a few seconds later.
  */
 import pLimit from 'p-limit';
-import type { CatchUpLog, PointerStore, RecordStore, Source } from '../ports.ts';
-import type { BuildRecordStore, GenerationCounter, LeaseStore, RetirementStore } from './ports.ts';
 import type { Retrier } from './retry.ts';
+import type { RunDeps } from './run.ts';
 
 /** Conditional record writes in flight at once, over the run (as the DynamoDB store's own default). */
 const WRITES_IN_FLIGHT = 16;
 
 /** The ports a run retries. */
-export interface RetriedPorts {
-  source: Source;
-  pointers: PointerStore;
-  records: RecordStore;
-  catchUp: CatchUpLog;
-  leases: LeaseStore;
-  builds: BuildRecordStore;
-  retirements: RetirementStore;
-  counter: GenerationCounter;
-}
+export type RetriedPorts = Pick<RunDeps, 'source' | 'pointers' | 'records' | 'catchUp' | 'leases' | 'builds' | 'retirements' | 'counter'>;
 
 /** `ports`, each call retried by `retrier`. */
 export function retried(ports: RetriedPorts, retrier: Retrier): RetriedPorts {

@@ -9,7 +9,6 @@ import type { BuildRecorder } from './recorder.ts';
 import type { ReplayResult } from './replay.ts';
 import type { BuildPhase, BuildProgress, BuildRecord, BuildReport, GateResult } from './report.ts';
 import type { Retrier } from './retry.ts';
-import type { RetriedPorts } from './retrying.ts';
 import type { RebuildOptions, Settings } from './settings.ts';
 
 /** What a rebuild runs on. */
@@ -39,8 +38,8 @@ export interface RebuildDeps {
   onPhase?: (type: string, phase: BuildPhase, buildId: string) => void;
 }
 
-/** `RebuildDeps` with every default filled in and every port call retried. */
-export type RunDeps = Omit<RebuildDeps, keyof RetriedPorts> & RetriedPorts & { sleep: Sleep; random: () => number; log: RebuildLog };
+/** `RebuildDeps` with every default filled in (its ports' calls retried, see retrying.ts). */
+export type RunDeps = Omit<RebuildDeps, 'counter'> & { counter: GenerationCounter; sleep: Sleep; random: () => number; log: RebuildLog };
 
 /** A build in progress: what its phases share. What they find flows as `BuildFacts` values. */
 export interface Run {
