@@ -90,7 +90,7 @@ export class DynamoBuildControl implements LeaseStore, BuildRecordStore, Retirem
     };
   }
 
-  async save(record: BuildRecord): Promise<void> {
+  async save(record: BuildRecord, options: { latest?: boolean } = {}): Promise<void> {
     const item = {
       pk: record.type,
       buildId: record.buildId,
@@ -102,10 +102,11 @@ export class DynamoBuildControl implements LeaseStore, BuildRecordStore, Retirem
       expiresAt: Math.floor(record.startedAt / 1000) + BUILD_RECORD_DAYS * 24 * 3600,
     };
     try {
-      await Promise.all([
-        this.client.send(new PutCommand({ TableName: this.controlTable, Item: { ...item, sk: `build#${record.buildId}` } })),
-        this.client.send(new PutCommand({ TableName: this.controlTable, Item: { ...item, sk: 'build#latest' } })),
-      ]);
+      await Promise.all(
+        [`build#${record.buildId}`, ...(options.latest === false ? [] : ['build#latest'])].map((sk) =>
+          this.client.send(new PutCommand({ TableName: this.controlTable, Item: { ...item, sk } })),
+        ),
+      );
     } catch (error) {
       throw translateDynamoError(error, 'PutItem(build)', { type: record.type, buildId: record.buildId });
     }

@@ -34,8 +34,12 @@ export interface LeaseStore {
 
 /** The build records of each type: one per build, and the latest one for quick status reads. */
 export interface BuildRecordStore {
-  /** Stores the record under its build id and as the type's latest build. */
-  save(record: BuildRecord): Promise<void>;
+  /**
+   * Stores the record under its build id and, unless `latest` is false, as the type's latest
+   * build. The clean-up saves its progress with `latest: false`: it runs after the lease was
+   * released, and a newer build may be the latest by then.
+   */
+  save(record: BuildRecord, options?: { latest?: boolean }): Promise<void>;
   get(type: string, buildId: string): Promise<BuildRecord | undefined>;
   /** The type's most recently started build. */
   latest(type: string): Promise<BuildRecord | undefined>;

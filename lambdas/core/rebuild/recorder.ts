@@ -34,15 +34,15 @@ export class BuildRecorder {
 
   /** Records the clean-up's progress, best effort (also after the status is final). */
   cleanup(cleanup: CleanupProgress): Promise<void> {
-    return this.#save({ ...this.#record, cleanup }).catch((error: unknown) =>
+    return this.#save({ ...this.#record, cleanup }, { latest: false }).catch((error: unknown) =>
       this.log.warn('could not save the clean-up progress', { type: this.#record.type, buildId: this.#record.buildId, error: String(error) }),
     );
   }
 
-  async #save(record: BuildRecord): Promise<void> {
+  async #save(record: BuildRecord, options: { latest?: boolean } = {}): Promise<void> {
     this.#record = record;
     const snapshot = record;
-    const saved = this.#queue.then(() => this.store.save(snapshot));
+    const saved = this.#queue.then(() => this.store.save(snapshot, options));
     this.#queue = saved.catch(() => undefined);
     await saved;
   }

@@ -114,7 +114,7 @@ export interface BuildReport {
   gate?: GateResult;
   /** Generations handed to the clean-up by this build. */
   retired: Generation[];
-  /** Transient store errors this build retried (throttling, 5xx, lost answers). */
+  /** Transient store errors the rebuild itself retried (throttling, 5xx, lost answers); the adapters' and the SDK's own retries come before. */
   retries?: number;
   /** Recovery of an earlier build that stopped without finishing, if there was one. */
   recovered?: { buildId?: string; generation?: Generation; note: string };

@@ -57,7 +57,7 @@ export function retried(ports: RetriedPorts, retrier: Retrier): RetriedPorts {
       read: (type) => r('read the lease', () => leases.read(type)),
     },
     builds: {
-      save: (record) => r('save the build record', () => builds.save(record)),
+      save: (record, options) => r('save the build record', () => builds.save(record, options)),
       get: (type, buildId) => r('read a build record', () => builds.get(type, buildId)),
       latest: (type) => r('read the latest build', () => builds.latest(type)),
       list: (type, limit) => r('list builds', () => builds.list(type, limit)),

@@ -205,10 +205,10 @@ export class MemoryControl implements LeaseStore, BuildRecordStore, RetirementSt
     return lease ? { ...lease } : undefined;
   }
 
-  async save(record: BuildRecord): Promise<void> {
+  async save(record: BuildRecord, options: { latest?: boolean } = {}): Promise<void> {
     await tick();
     this.builds.set(`${record.type}#${record.buildId}`, structuredClone(record));
-    this.latestBuild.set(record.type, structuredClone(record));
+    if (options.latest !== false) this.latestBuild.set(record.type, structuredClone(record));
   }
 
   async get(type: string, buildId: string): Promise<BuildRecord | undefined> {
