@@ -71,9 +71,13 @@ export async function runRetirements(args: CleanupArgs): Promise<CleanupResult> 
         progress.report('waiting');
         await sleep(dueIn);
       }
-      const retiring = () => retire(args, note, limiter, (count) => progress.deleted(count));
+      const onDeleted = (count: number) => {
+        result.deleted += count;
+        progress.deleted(count);
+      };
+      const retiring = () => retire(args, note, limiter, onDeleted);
       // Deletes and scans are idempotent: a generation whose scan broke off is scanned again.
-      result.deleted += await (args.retrier ? args.retrier.call(`delete generation ${note.generation}`, retiring, { signal: args.signal }) : retiring());
+      await (args.retrier ? args.retrier.call(`delete generation ${note.generation}`, retiring, { signal: args.signal }) : retiring());
       if (note.records) result.generations.push(note.generation);
       progress.done(note.generation);
     } catch (error) {
@@ -103,7 +107,7 @@ async function markRetired(args: CleanupArgs, note: Retirement): Promise<number>
   return retiredAt;
 }
 
-async function retire(args: CleanupArgs, note: Retirement, limiter: RateLimiter, onDeleted: (count: number) => void): Promise<number> {
+async function retire(args: CleanupArgs, note: Retirement, limiter: RateLimiter, onDeleted: (count: number) => void): Promise<void> {
   let deleted = 0;
   if (note.records) {
     await Promise.all(
@@ -120,7 +124,6 @@ async function retire(args: CleanupArgs, note: Retirement, limiter: RateLimiter,
   await args.catchUp.clear(args.type, note.generation);
   await args.retirements.remove(args.type, note.generation, note.records);
   args.log.info(note.records ? 'retired generation deleted' : 'catch-up log cleared', { type: args.type, generation: note.generation, deleted, reason: note.reason });
-  return deleted;
 }
 
 /** Turns the clean-up's steps into `CleanupProgress` reports, at most one a second while deleting. */
