@@ -73,6 +73,12 @@ export const sharedSchemas = [
       },
       lastAudit: { type: ['object', 'null'], additionalProperties: true, description: 'The latest audit report.' },
       quarantined: { type: 'integer', description: 'Resources served from the source until released.' },
+      cleanup: {
+        type: ['object', 'null'],
+        additionalProperties: true,
+        description:
+          'The clean-up after the latest build that ran one: state (waiting, deleting, done, interrupted, failed), deletesPerSecond and rateFrom, pending and deletedGenerations, deleted records.',
+      },
     },
   },
   {

@@ -6,7 +6,7 @@ import { UnknownTypeError } from '../core/errors.ts';
 import type { ResolvedType } from '../core/apply.ts';
 import type { Generation } from '../core/records.ts';
 import type { AuditReport } from '../core/audit/report.ts';
-import type { BuildRecord } from '../core/rebuild/report.ts';
+import type { BuildRecord, CleanupProgress } from '../core/rebuild/report.ts';
 import { scanCounter } from '../core/rebuild/count.ts';
 import type { OpsDeps } from './ports.ts';
 
@@ -32,7 +32,12 @@ export interface TypeStatus {
   buildProgress: BuildRecord['progress'] | null;
   lastAudit: AuditReport | null;
   quarantined: number;
+  /** The clean-up after the latest build that ran one: retired generations being deleted, at what rate. */
+  cleanup: CleanupStatus | null;
 }
+
+/** `CleanupProgress` with its instants as ISO dates, and the build that runs it. */
+export type CleanupStatus = Omit<CleanupProgress, 'startedAt' | 'updatedAt' | 'finishedAt'> & { buildId: string; startedAt: string; updatedAt: string; finishedAt?: string };
 
 /** How many recent builds are searched for the counts of the active and previous generations. */
 const BUILDS_SEARCHED = 5;
@@ -85,7 +90,16 @@ export async function typeStatus(deps: OpsDeps, type: string, options: { exact?:
     buildProgress: lastBuild?.status === 'running' ? lastBuild.progress : null,
     lastAudit: lastAudit ?? null,
     quarantined: quarantined.length,
+    cleanup: cleanupOf(builds),
   };
+}
+
+/** The clean-up of the most recent build that started one. */
+function cleanupOf(builds: readonly BuildRecord[]): CleanupStatus | null {
+  const build = builds.find((candidate) => candidate.cleanup !== undefined);
+  if (!build?.cleanup) return null;
+  const { startedAt, updatedAt, finishedAt, ...rest } = build.cleanup;
+  return { ...rest, buildId: build.buildId, startedAt: iso(startedAt), updatedAt: iso(updatedAt), ...(finishedAt === undefined ? {} : { finishedAt: iso(finishedAt) }) };
 }
 
 /** The most recent count of a generation among the builds that produced it and the latest audit. */

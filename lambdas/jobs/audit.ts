@@ -12,7 +12,8 @@ import { EXIT, type JobArgs, type JobCommand } from './exit.ts';
 /**
  * `audit`: compares each named type's source with its active generation, repairs up to the
  * type's bound, alerts past its threshold, stores and publishes the report. Differences are
- * reported, not failures: the exit code is 0 unless an audit could not run (70).
+ * reported, not failures: the exit code is 0 unless an audit could not run (70) or the job was
+ * asked to stop before it finished (130).
  */
 export const auditCommand: JobCommand = {
   summary: 'audit one type (--type T) or every type: compare source and index, repair, report',
@@ -28,7 +29,7 @@ export const auditCommand: JobCommand = {
         exit = EXIT.error;
       }
     }
-    return exit;
+    return context.signal.aborted ? EXIT.interrupted : exit;
   },
 };
 

@@ -7,11 +7,12 @@ import { createDynamoClient, createRuntime, type Runtime } from '../adapters/com
 import { DynamoGenerationCounter } from '../adapters/dynamodb/build-counter.ts';
 import { DynamoBuildControl } from '../adapters/dynamodb/builds.ts';
 import { DynamoBuildReservations } from '../adapters/dynamodb/reservations.ts';
+import { DynamoTableCapacity } from '../adapters/dynamodb/capacity.ts';
 import type { SourceDeps } from '../adapters/sources/index.ts';
 import { SnsNotifier } from '../adapters/sns/notifier.ts';
 import type { FreshindexConfig, FreshindexConfigInput } from '../core/config/index.ts';
 import type { Clock, Notifier } from '../core/ports.ts';
-import type { GenerationCounter } from '../core/rebuild/index.ts';
+import type { CapacityProbe, GenerationCounter } from '../core/rebuild/index.ts';
 import type { JobEnv } from './env.ts';
 
 /** What every job command gets. */
@@ -23,6 +24,8 @@ export interface JobContext {
   reservations: DynamoBuildReservations;
   /** Counts a generation with `Select: COUNT` on DynamoDB; undefined on other stores (the rebuild then scans). */
   counter: GenerationCounter | undefined;
+  /** The index table's capacity mode on DynamoDB (sets the clean-up rate); undefined on other stores. */
+  capacity: CapacityProbe | undefined;
   notifier: Notifier;
   logger: Logger;
   metrics: Metrics;
@@ -70,6 +73,7 @@ export function createJobContext(configInput: FreshindexConfigInput | Freshindex
     control: new DynamoBuildControl(runtime.documentClient, env.FRESHINDEX_CONTROL_TABLE),
     reservations: new DynamoBuildReservations(runtime.documentClient, env.FRESHINDEX_CONTROL_TABLE),
     counter: runtime.config.store.type === 'dynamodb' ? new DynamoGenerationCounter(runtime.documentClient, env.FRESHINDEX_INDEX_TABLE) : undefined,
+    capacity: runtime.config.store.type === 'dynamodb' ? new DynamoTableCapacity(dynamodb, env.FRESHINDEX_INDEX_TABLE) : undefined,
     notifier,
     logger: overrides.logger ?? new Logger({ serviceName: 'freshindex-jobs' }),
     metrics: new Metrics({ namespace: 'freshindex', serviceName: 'freshindex-jobs' }),

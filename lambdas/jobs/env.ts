@@ -17,8 +17,8 @@ export const jobEnvSchema = z.object({
   FRESHINDEX_REBUILD_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   /** Added to the pointer-cache wait, for clock-rate differences between machines. */
   FRESHINDEX_REBUILD_SETTLE_MARGIN_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
-  /** Deletes per second when removing retired generations. */
-  FRESHINDEX_CLEANUP_DELETES_PER_SECOND: z.coerce.number().int().min(1).max(100_000).default(200),
+  /** Deletes per second when removing retired generations; unset: derived from the index table's capacity mode (docs/rebuild.md). */
+  FRESHINDEX_CLEANUP_DELETES_PER_SECOND: z.coerce.number().int().min(1).max(100_000).optional(),
   AWS_REGION: z.string().min(1).optional(),
   AWS_ENDPOINT_URL: optionalUrl,
   AWS_ENDPOINT_URL_DYNAMODB: optionalUrl,

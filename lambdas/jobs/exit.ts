@@ -13,6 +13,8 @@ export const EXIT = {
   busy: 3,
   /** An unexpected error: the job could not do its work. */
   error: 70,
+  /** Asked to stop (SIGTERM from AWS Batch, Ctrl-C) before it finished: builds not flipped were discarded, what was left to delete stays noted for the next run. */
+  interrupted: 130,
 } as const;
 
 /** The parsed command line of a job command. */

@@ -59,7 +59,8 @@ export async function runJob(
   try {
     context.logger.info('job started', { command: parsed.command, types: types.map((t) => t.name), holder: context.holder });
     const code = await parsed.run(context, { types });
-    context.logger.info('job finished', { command: parsed.command, exitCode: code });
+    if (code === EXIT.interrupted) context.logger.warn('job interrupted before it finished', { command: parsed.command, exitCode: code, reason: String(context.signal.reason) });
+    else context.logger.info('job finished', { command: parsed.command, exitCode: code });
     return code;
   } catch (error) {
     context.logger.error('job failed', { command: parsed.command, error: describeError(error) });
@@ -103,7 +104,7 @@ function usage(): string {
     'commands:',
     ...commands,
     '',
-    `exit codes: ${EXIT.ok} done, ${EXIT.failed} a build failed (the old generation serves), ${EXIT.usage} usage, ${EXIT.busy} another build runs, ${EXIT.error} error`,
+    `exit codes: ${EXIT.ok} done, ${EXIT.failed} a build failed (the old generation serves), ${EXIT.usage} usage, ${EXIT.busy} another build runs, ${EXIT.error} error, ${EXIT.interrupted} interrupted (SIGTERM, Ctrl-C)`,
     '',
   ].join('\n');
 }

@@ -8,8 +8,9 @@ import { EXIT, type JobArgs, type JobCommand } from './exit.ts';
 
 /**
  * `rebuild --type T`: rebuilds one type, or every type one after another when no type is named.
- * Exits 0 when every build went live, 1 when one failed (its old generation keeps serving),
- * 3 when another build of a type is still running.
+ * Exits 0 when every build went live (and its clean-up finished), 1 when one failed (its old
+ * generation keeps serving), 3 when another build of a type is still running, 130 when the job
+ * was asked to stop before it finished.
  */
 export const rebuildCommand: JobCommand = {
   summary: 'rebuild one type (--type T) or every type into a new generation and flip it live',
@@ -20,7 +21,7 @@ export const rebuildCommand: JobCommand = {
       if (context.signal.aborted) break;
       exit = Math.max(exit, await rebuildOne(context, type));
     }
-    return exit;
+    return context.signal.aborted ? EXIT.interrupted : exit;
   },
 };
 
@@ -33,11 +34,12 @@ async function rebuildOne(context: JobContext, type: TypeConfig): Promise<number
       holder: context.holder,
       settleMarginMs: context.env.FRESHINDEX_REBUILD_SETTLE_MARGIN_MS,
       lease: { ttlMs: context.env.FRESHINDEX_REBUILD_LEASE_SECONDS * 1000 },
-      cleanupDeletesPerSecond: context.env.FRESHINDEX_CLEANUP_DELETES_PER_SECOND,
+      ...(context.env.FRESHINDEX_CLEANUP_DELETES_PER_SECOND === undefined ? {} : { cleanupDeletesPerSecond: context.env.FRESHINDEX_CLEANUP_DELETES_PER_SECOND }),
       signal: context.signal,
     });
     logger.info('build report', { report: { ...report }, cleanup: { ...cleanup } });
     publishOutcome(context, type.name, report.outcome, report.durationMs);
+    if (report.outcome === 'interrupted' || cleanup.interrupted) return EXIT.interrupted;
     return report.outcome === 'succeeded' ? EXIT.ok : EXIT.failed;
   } catch (error) {
     if (error instanceof LeaseHeldError) {
@@ -67,6 +69,7 @@ function rebuildDeps(context: JobContext, type: TypeConfig): RebuildDeps {
     builds: context.control,
     retirements: context.control,
     ...(context.counter ? { counter: context.counter } : {}),
+    ...(context.capacity ? { capacity: context.capacity } : {}),
     notifier: context.notifier,
     clock: runtime.clock,
     log: {

@@ -1,11 +1,12 @@
-import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Generation } from '../../core/records.ts';
 import type { GenerationCounter } from '../../core/rebuild/index.ts';
-import { translateDynamoError } from './errors.ts';
+import { scanPages } from './query.ts';
 
 /**
  * Counts a generation's live records with a parallel `Scan` using `Select: COUNT`: the items are
  * read (and paid for) but never sent back, so a count costs a fraction of a full scan's transfer.
+ * A throttled page is asked for again from where the count stopped (see `scanPages`).
  */
 export class DynamoGenerationCounter implements GenerationCounter {
   constructor(
@@ -20,28 +21,17 @@ export class DynamoGenerationCounter implements GenerationCounter {
   }
 
   async #countSegment(type: string, generation: Generation, segment: number): Promise<number> {
+    const input = {
+      TableName: this.indexTable,
+      Select: 'COUNT' as const,
+      Segment: segment,
+      TotalSegments: this.segments,
+      FilterExpression: '#t = :t AND sk = :g AND deleted = :false',
+      ExpressionAttributeNames: { '#t': 'type' },
+      ExpressionAttributeValues: { ':t': type, ':g': generation, ':false': false },
+    };
     let count = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      try {
-        const page = await this.client.send(
-          new ScanCommand({
-            TableName: this.indexTable,
-            Select: 'COUNT',
-            Segment: segment,
-            TotalSegments: this.segments,
-            FilterExpression: '#t = :t AND sk = :g AND deleted = :false',
-            ExpressionAttributeNames: { '#t': 'type' },
-            ExpressionAttributeValues: { ':t': type, ':g': generation, ':false': false },
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        count += page.Count ?? 0;
-        startKey = page.LastEvaluatedKey;
-      } catch (error) {
-        throw translateDynamoError(error, 'Scan(count)', { type, generation });
-      }
-    } while (startKey);
+    for await (const page of scanPages(this.client, input, { operation: 'Scan(count)', context: { type, generation } })) count += page.Count ?? 0;
     return count;
   }
 }

@@ -16,7 +16,8 @@ const BUILD_RECORD_DAYS = 90;
  * | build lease       | `type` | `lease`                    |
  * | one build         | `type` | `build#<buildId>`          |
  * | latest build      | `type` | `build#latest`             |
- * | retirement note   | `type` | `retired#<generation>`     |
+ * | retirement note   | `type` | `retired#<generation>` (records), `retired#<generation>#log` (catch-up log only) |
+ * | swept mark        | `type` | `swept`                    |
  *
  * The lease's expiry is `leaseExpiresAt` (epoch ms), not the table's TTL attribute `expiresAt`
  * (epoch seconds), which only build records carry. Every lease change is a conditional write.
@@ -89,7 +90,7 @@ export class DynamoBuildControl implements LeaseStore, BuildRecordStore, Retirem
     };
   }
 
-  async save(record: BuildRecord): Promise<void> {
+  async save(record: BuildRecord, options: { latest?: boolean } = {}): Promise<void> {
     const item = {
       pk: record.type,
       buildId: record.buildId,
@@ -101,10 +102,11 @@ export class DynamoBuildControl implements LeaseStore, BuildRecordStore, Retirem
       expiresAt: Math.floor(record.startedAt / 1000) + BUILD_RECORD_DAYS * 24 * 3600,
     };
     try {
-      await Promise.all([
-        this.client.send(new PutCommand({ TableName: this.controlTable, Item: { ...item, sk: `build#${record.buildId}` } })),
-        this.client.send(new PutCommand({ TableName: this.controlTable, Item: { ...item, sk: 'build#latest' } })),
-      ]);
+      await Promise.all(
+        [`build#${record.buildId}`, ...(options.latest === false ? [] : ['build#latest'])].map((sk) =>
+          this.client.send(new PutCommand({ TableName: this.controlTable, Item: { ...item, sk } })),
+        ),
+      );
     } catch (error) {
       throw translateDynamoError(error, 'PutItem(build)', { type: record.type, buildId: record.buildId });
     }
@@ -131,7 +133,7 @@ export class DynamoBuildControl implements LeaseStore, BuildRecordStore, Retirem
   async add(retirement: Retirement): Promise<void> {
     try {
       await this.client.send(
-        new PutCommand({ TableName: this.controlTable, Item: { pk: retirement.type, sk: retiredKey(retirement.generation), ...retirement } }),
+        new PutCommand({ TableName: this.controlTable, Item: { pk: retirement.type, sk: retiredKey(retirement.generation, retirement.records), ...retirement } }),
       );
     } catch (error) {
       throw translateDynamoError(error, 'PutItem(retirement)', { type: retirement.type, generation: retirement.generation });
@@ -145,18 +147,31 @@ export class DynamoBuildControl implements LeaseStore, BuildRecordStore, Retirem
         type,
         generation: Number(item['generation']),
         records: item['records'] === true,
-        retiredAt: Number(item['retiredAt']),
+        ...(item['retiredAt'] === undefined ? {} : { retiredAt: Number(item['retiredAt']) }),
         reason: String(item['reason'] ?? ''),
       });
     }
     return notes;
   }
 
-  async remove(type: string, generation: Generation): Promise<void> {
+  async remove(type: string, generation: Generation, records: boolean): Promise<void> {
     try {
-      await this.client.send(new DeleteCommand({ TableName: this.controlTable, Key: { pk: type, sk: retiredKey(generation) } }));
+      await this.client.send(new DeleteCommand({ TableName: this.controlTable, Key: { pk: type, sk: retiredKey(generation, records) } }));
     } catch (error) {
       throw translateDynamoError(error, 'DeleteItem(retirement)', { type, generation });
+    }
+  }
+
+  async sweptBelow(type: string): Promise<Generation> {
+    const item = await this.#get(type, 'swept');
+    return item ? Number(item['below']) : 1;
+  }
+
+  async markSwept(type: string, below: Generation): Promise<void> {
+    try {
+      await this.client.send(new PutCommand({ TableName: this.controlTable, Item: { pk: type, sk: 'swept', below } }));
+    } catch (error) {
+      throw translateDynamoError(error, 'PutItem(swept)', { type, below });
     }
   }
 
@@ -189,7 +204,7 @@ function recordOf(item: Record<string, unknown> | undefined): BuildRecord | unde
   return item ? (JSON.parse(String(item['body'])) as BuildRecord) : undefined;
 }
 
-/** Zero-padded so notes sort by generation. */
-function retiredKey(generation: Generation): string {
-  return `retired#${String(generation).padStart(10, '0')}`;
+/** Zero-padded so notes sort by generation; a note for the catch-up log alone has its own key. */
+function retiredKey(generation: Generation, records: boolean): string {
+  return `retired#${String(generation).padStart(10, '0')}${records ? '' : '#log'}`;
 }

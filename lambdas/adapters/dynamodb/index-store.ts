@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { ConflictError, PartialWriteError } from '../../core/errors.ts';
 import type { Pointer } from '../../core/pointer.ts';
@@ -6,6 +6,7 @@ import type { Clock, PointerStore, RecordStore, ScanOptions } from '../../core/p
 import { guard, toStoredRecord, type Generation, type RecordWrite, type StoredRecord, type WriteOutcome, type WriteResult } from '../../core/records.ts';
 import { batchGetAll, batchWriteAll, type UnprocessedRetry } from './batch.ts';
 import { isConditionFailure, translateDynamoError } from './errors.ts';
+import { scanPages } from './query.ts';
 
 export interface DynamoIndexStoreOptions {
   client: DynamoDBDocumentClient;
@@ -143,30 +144,19 @@ export class DynamoIndexStore implements PointerStore, RecordStore {
   }
 
   async *scanGeneration(type: string, generation: Generation, options: ScanOptions): AsyncIterable<StoredRecord[]> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      let page;
-      try {
-        page = await this.#client.send(
-          new ScanCommand({
-            TableName: this.#options.indexTable,
-            Segment: options.segment,
-            TotalSegments: options.totalSegments,
-            FilterExpression: '#t = :t AND sk = :g',
-            ExpressionAttributeNames: { '#t': 'type' },
-            ExpressionAttributeValues: { ':t': type, ':g': generation },
-            ExclusiveStartKey: startKey,
-            ...(options.pageSize ? { Limit: options.pageSize } : {}),
-          }),
-          options.signal ? { abortSignal: options.signal } : {},
-        );
-      } catch (error) {
-        throw translateDynamoError(error, 'Scan(index)', { type, generation });
-      }
+    const input = {
+      TableName: this.#options.indexTable,
+      Segment: options.segment,
+      TotalSegments: options.totalSegments,
+      FilterExpression: '#t = :t AND sk = :g',
+      ExpressionAttributeNames: { '#t': 'type' },
+      ExpressionAttributeValues: { ':t': type, ':g': generation },
+      ...(options.pageSize ? { Limit: options.pageSize } : {}),
+    };
+    for await (const page of scanPages(this.#client, input, { operation: 'Scan(index)', context: { type, generation } }, options.signal)) {
       const records = (page.Items ?? []).map(recordFromItem);
       if (records.length > 0) yield records;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
   }
 
   async deleteRecords(type: string, generation: Generation, ids: readonly string[]): Promise<void> {

@@ -15,6 +15,19 @@ interface TypeStatusView {
   buildProgress: BuildView['progress'] | null;
   lastAudit: AuditReport | null;
   quarantined: number;
+  cleanup?: CleanupView | null;
+}
+
+interface CleanupView {
+  state: 'waiting' | 'deleting' | 'done' | 'interrupted' | 'failed';
+  deletesPerSecond: number;
+  rateFrom: string;
+  pending: number[];
+  deletedGenerations: number[];
+  deleted: number;
+  startedAt: string;
+  finishedAt?: string;
+  errors?: string[];
 }
 
 interface LocalJobView {
@@ -78,7 +91,7 @@ export function typeCommands(program: Command, io: CliIo): void {
     .command('rollback')
     .description('Swap the active and previous generations of a type (one conditional write; a second rollback returns)')
     .argument('<type>', 'resource type')
-    .addHelpText('after', '\nExit codes: 0 rolled back, 1 no previous generation (409), 3 unknown type, 4 no runtime.')
+    .addHelpText('after', '\nExit codes: 0 rolled back, 1 nothing to roll back (no previous generation, or only the initial one the first build replaced: HTTP 409) or the pointer moved meanwhile, 3 unknown type, 4 no runtime.')
     .action(async (type: string, _options: unknown, command: Command) => {
       const context = contextOf(command, io);
       const { api } = await context.target();
@@ -162,12 +175,25 @@ function renderStatus(types: readonly TypeStatusView[]): string {
         const progress = status.buildProgress ? `: ${describeProgress(status.buildProgress)}` : '';
         lines.push(`  last build:  ${build.status} (${build.phase})${build.generation !== undefined ? `, generation ${build.generation}` : ''}${progress}${build.report?.reasons.length ? `: ${build.report.reasons.join('; ')}` : ''}`);
       } else lines.push('  last build:  none');
+      if (status.cleanup) lines.push(`  clean-up:    ${renderCleanup(status.cleanup)}`);
       const audit = status.lastAudit;
       lines.push(audit ? `  last audit:  ${audit.finishedAt}: ${auditSummary(audit)}` : '  last audit:  none');
       lines.push(`  quarantined: ${status.quarantined}`);
       return lines.join('\n');
     })
     .join('\n');
+}
+
+/** One line for the clean-up after a build: what it does, at what rate and why, what is left. */
+function renderCleanup(cleanup: CleanupView): string {
+  const generations = (list: number[]) => `generation${list.length === 1 ? '' : 's'} ${list.join(', ')}`;
+  const left = cleanup.pending.length > 0 ? `; ${generations(cleanup.pending)} left` : '';
+  const rate = `${cleanup.deletesPerSecond}/s (${cleanup.rateFrom})`;
+  if (cleanup.state === 'waiting' || cleanup.state === 'deleting') return `${cleanup.state} since ${cleanup.startedAt}: ${cleanup.deleted} records deleted at ${rate}${left}`;
+  if (cleanup.state === 'done') {
+    return `done ${cleanup.finishedAt ?? ''}: ${cleanup.deletedGenerations.length > 0 ? `${generations(cleanup.deletedGenerations)} deleted` : 'nothing to delete'} (${cleanup.deleted} records at ${rate})`;
+  }
+  return `${cleanup.state}${left} for the next build${cleanup.errors?.[0] ? `: ${cleanup.errors[0]}` : ''}`;
 }
 
 function renderBuild(type: string, build: BuildView): string {

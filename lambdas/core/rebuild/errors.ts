@@ -32,10 +32,14 @@ export class BuildAbortedError extends FreshindexError {
   }
 }
 
-/** Rollback asked for, but the type has no previous generation. */
+/**
+ * Rollback asked for, but there is no generation to go back to that once served complete: none
+ * at all, or only the initial generation (before the first build, filled by changes alone).
+ * A conflict with the type's state: HTTP 409, CLI exit code 1.
+ */
 export class NothingToRollBackError extends ConflictError {
-  constructor(type: string) {
-    super(`"${type}" has no previous generation to roll back to`, { type });
+  constructor(type: string, why: string) {
+    super(`nothing to roll back: ${why}`, { type });
     this.name = 'NothingToRollBackError';
   }
 }

@@ -8,46 +8,54 @@ import { discard, flip } from './outcome.ts';
 import { reconcileGeneration, type ReconcileResult } from './reconcile.ts';
 import { openGeneration } from './pointer-ops.ts';
 import { ProgressTracker } from './progress.ts';
-import { carryTombstones, replayCatchUp } from './replay.ts';
+import { carryTombstones, replayCatchUp, type ReplayResult } from './replay.ts';
 import type { BuildReport, GateResult } from './report.ts';
 import { report } from './reporting.ts';
-import { phase, type Run } from './run.ts';
+import { phase, type BuildFacts, type Run } from './run.ts';
 
 /**
  * Runs the phases of `run` to their end and reports it: `succeeded` after a flip, `failed` after a
- * discard (gate refused, error, abort), `abandoned` when the lease was lost. A failure ends in a
- * report, not a rejection.
+ * discard (gate refused, error), `interrupted` when the job was asked to stop before the flip,
+ * `abandoned` when the lease was lost. A failure ends in a report, not a rejection.
  */
-export async function runPhases(run: Run): Promise<BuildReport> {
-  const { deps, type, state } = run;
+export async function runPhases(run: Run, start: BuildFacts): Promise<BuildReport> {
+  const { deps, type } = run;
+  let facts = start;
   try {
     await phase(run, 'opening');
-    const opened = await openGeneration(deps.pointers, type.name, run.buildId, deps.clock);
-    state.generation = opened.generation;
-    state.activeBefore = opened.before.active;
-    await phase(run, 'waiting', { generation: opened.generation });
+    const opened = await openGeneration(deps.pointers, type.name, run.buildId, deps.clock, {
+      retrier: run.retrier,
+      // Noted before it exists: whatever happens from here on, the clean-up finds it.
+      beforeOpen: (generation) => deps.retirements.add({ type: type.name, generation, records: true, reason: `opened by build ${run.buildId}` }),
+    });
+    const generation = opened.generation;
+    facts = { ...facts, generation, activeBefore: opened.pointer.active };
+    await phase(run, 'waiting', { generation });
     // Every applier that has not seen the building generation yet will have within this wait.
     await deps.sleep(run.settings.graceMs, run.signal);
     await phase(run, 'loading');
-    state.load = await load(run, opened.generation);
+    facts = { ...facts, load: await load(run, generation) };
     await phase(run, 'carrying-tombstones');
-    const active = (await deps.pointers.readPointer(type.name))?.active ?? opened.before.active;
-    state.carried = await carryTombstones({ type: type.name, records: deps.records, from: active, to: opened.generation, segments: run.settings.segments, signal: run.signal });
+    const active = (await deps.pointers.readPointer(type.name))?.active ?? opened.pointer.active;
+    facts = { ...facts, carried: await carry(run, active, generation) };
     await phase(run, 'replaying');
-    state.replay = await replayCatchUp({
-      type, source: deps.source, records: deps.records, catchUp: deps.catchUp, generation: opened.generation, activeGeneration: active, batchSize: 100, concurrency: 4, signal: run.signal,
-    });
-    state.reconciliation = await reconcile(run, opened.generation, active);
+    facts = { ...facts, replay: await replay(run, active, generation) };
+    facts = { ...facts, reconciliation: await reconcile(run, generation, active) };
     await phase(run, 'gating');
-    state.gate = await gate(run, opened.generation);
-    if (!state.gate.passed) return await discard(run, state.gate.reasons);
-    return await flip(run, opened.generation);
+    const gated = await gate(run, facts, generation);
+    facts = { ...facts, gate: gated };
+    if (!gated.passed) return await discard(run, facts, 'failed', gated.reasons);
+    return await flip(run, facts, generation);
   } catch (error) {
     const reason: unknown = run.signal.aborted ? run.signal.reason : error;
-    if (reason instanceof LeaseLostError) return report(run, 'abandoned', [describeError(reason)]);
-    const cause = run.signal.aborted ? new BuildAbortedError(type.name, reason) : error;
-    deps.log.error('build failed', { type: type.name, buildId: run.buildId, error: describeError(cause) });
-    return await discard(run, [describeError(cause)]);
+    if (reason instanceof LeaseLostError) return report(run, facts, 'abandoned', [describeError(reason)]);
+    if (run.signal.aborted) {
+      const stopped = new BuildAbortedError(type.name, reason);
+      deps.log.warn('build interrupted', { type: type.name, buildId: run.buildId, error: describeError(stopped) });
+      return await discard(run, facts, 'interrupted', [describeError(stopped)]);
+    }
+    deps.log.error('build failed', { type: type.name, buildId: run.buildId, error: describeError(error) });
+    return await discard(run, facts, 'failed', [describeError(error)]);
   }
 }
 
@@ -72,15 +80,32 @@ async function load(run: Run, generation: Generation): Promise<LoadResult> {
   return result;
 }
 
+/** Tombstones of the active generation into the new one; a scan that broke off is run again (the writes are version-guarded). */
+async function carry(run: Run, active: Generation, generation: Generation): Promise<number> {
+  const { deps, type, settings, signal } = run;
+  return run.retrier.call('carry tombstones', () => carryTombstones({ type: type.name, records: deps.records, from: active, to: generation, segments: settings.segments, signal }), { signal });
+}
+
+/** The catch-up log into the new generation; a read of the log that broke off is replayed again (re-reading the source is idempotent). */
+async function replay(run: Run, active: Generation, generation: Generation): Promise<ReplayResult> {
+  const { deps, type, signal } = run;
+  return run.retrier.call('replay the catch-up log', () =>
+    replayCatchUp({ type, source: deps.source, records: deps.records, catchUp: deps.catchUp, generation, activeGeneration: active, batchSize: 100, concurrency: 4, signal }), { signal },
+  );
+}
+
 /** Reads back what the scan missed of the active generation, unless the source's scan is stable. */
 async function reconcile(run: Run, generation: Generation, active: Generation): Promise<ReconcileResult | undefined> {
-  const { deps, type, settings } = run;
+  const { deps, type, settings, signal } = run;
   if (deps.source.stableScan === true) return undefined;
   await phase(run, 'reconciling');
-  const result = await reconcileGeneration({
-    type, source: deps.source, records: deps.records, generation, activeGeneration: active, segments: settings.segments, pageSize: settings.pageSize,
-    sampleSize: type.rebuild.gate.sampleSize, random: deps.random, clock: deps.clock, signal: run.signal,
-  });
+  // A reconciliation that broke off is run again: its writes are version-guarded.
+  const result = await run.retrier.call('reconcile with the active generation', () =>
+    reconcileGeneration({
+      type, source: deps.source, records: deps.records, generation, activeGeneration: active, segments: settings.segments, pageSize: settings.pageSize,
+      sampleSize: type.rebuild.gate.sampleSize, random: deps.random, clock: deps.clock, signal,
+    }), { signal },
+  );
   if (result.missing > 0) {
     const { checked, missing, restored, gone } = result;
     deps.log.warn('the scan missed resources the active generation holds; they were read again', { type: type.name, buildId: run.buildId, checked, missing, restored, gone });
@@ -88,12 +113,12 @@ async function reconcile(run: Run, generation: Generation, active: Generation): 
   return result;
 }
 
-async function gate(run: Run, generation: Generation): Promise<GateResult> {
-  const { deps, type, state } = run;
+async function gate(run: Run, facts: BuildFacts, generation: Generation): Promise<GateResult> {
+  const { deps, type } = run;
   return runGate({
     type, source: deps.source, records: deps.records, counter: deps.counter, generation,
-    scanned: (state.load?.scanned ?? 0) + (state.replay?.replayed ?? 0) + (state.reconciliation?.restored ?? 0),
-    transformErrors: (state.load?.transformErrors ?? 0) + (state.replay?.transformErrors ?? 0) + (state.reconciliation?.transformErrors ?? 0),
-    sample: state.load?.sample ?? [], restored: state.reconciliation?.restoredSample, recheck: run.settings.sampleRecheck, sleep: deps.sleep, signal: run.signal,
+    scanned: (facts.load?.scanned ?? 0) + (facts.replay?.replayed ?? 0) + (facts.reconciliation?.restored ?? 0),
+    transformErrors: (facts.load?.transformErrors ?? 0) + (facts.replay?.transformErrors ?? 0) + (facts.reconciliation?.transformErrors ?? 0),
+    sample: facts.load?.sample ?? [], restored: facts.reconciliation?.restoredSample, recheck: run.settings.sampleRecheck, sleep: deps.sleep, signal: run.signal,
   });
 }

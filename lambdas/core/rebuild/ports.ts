@@ -34,8 +34,12 @@ export interface LeaseStore {
 
 /** The build records of each type: one per build, and the latest one for quick status reads. */
 export interface BuildRecordStore {
-  /** Stores the record under its build id and as the type's latest build. */
-  save(record: BuildRecord): Promise<void>;
+  /**
+   * Stores the record under its build id and, unless `latest` is false, as the type's latest
+   * build. The clean-up saves its progress with `latest: false`: it runs after the lease was
+   * released, and a newer build may be the latest by then.
+   */
+  save(record: BuildRecord, options?: { latest?: boolean }): Promise<void>;
   get(type: string, buildId: string): Promise<BuildRecord | undefined>;
   /** The type's most recently started build. */
   latest(type: string): Promise<BuildRecord | undefined>;
@@ -44,25 +48,51 @@ export interface BuildRecordStore {
 }
 
 /**
- * A generation no reader or applier may use any more, waiting for deletion. Notes are written
- * before anything is deleted and removed after, so a crash mid-way leaves a note to resume from.
+ * A note for a generation that may hold records, from before anything is written into it until
+ * its records are deleted: a build notes its generation before it opens it, so a crash, a lost
+ * answer or a failed write at any point leaves a note to finish from, never a leaked generation.
+ * The clean-up deletes a noted generation once the pointer no longer names it.
  */
 export interface Retirement {
   type: string;
   generation: Generation;
   /** False when only the generation's catch-up log goes (the generation itself went live). */
   records: boolean;
-  /** When the generation stopped being named by the pointer (epoch ms). */
-  retiredAt: number;
+  /**
+   * When the generation was known to have left the pointer (epoch ms); undefined while it may
+   * still be named (noted at open, or serving). The clean-up waits the pointer-cache lifetime
+   * after this instant, setting it when it first sees the generation gone.
+   */
+  retiredAt?: number;
   reason: string;
 }
 
-/** The retirement notes of each type. */
+/** The retirement notes of each type, and how far generations without a note were swept. */
 export interface RetirementStore {
+  /**
+   * Writes a note, replacing an earlier one of the same generation and kind: a generation has at
+   * most one note for its records and one for its catch-up log alone (`records: false`).
+   */
   add(retirement: Retirement): Promise<void>;
   /** The notes of a type not yet carried out. */
   pending(type: string): Promise<Retirement[]>;
-  remove(type: string, generation: Generation): Promise<void>;
+  remove(type: string, generation: Generation, records: boolean): Promise<void>;
+  /**
+   * Every generation of the type below this one that may hold records has a note (1 when never
+   * swept). Generations left by versions of freshindex that noted them late are found this way.
+   */
+  sweptBelow(type: string): Promise<Generation>;
+  markSwept(type: string, below: Generation): Promise<void>;
+}
+
+/** The index table's write capacity, which sets the clean-up's deletion rate. */
+export type WriteCapacity =
+  | { mode: 'on-demand'; /** The table's `MaxWriteRequestUnits`, when one is set. */ maxWritesPerSecond?: number }
+  | { mode: 'provisioned'; /** Provisioned write capacity units (the smallest of the table and its indexes). */ writesPerSecond: number };
+
+/** Tells the index table's write capacity; undefined when it cannot (a store without capacity modes, or no permission). */
+export interface CapacityProbe {
+  writeCapacity(): Promise<WriteCapacity | undefined>;
 }
 
 /** Counts a generation's live records (tombstones excluded), independently of the load's own counters. */

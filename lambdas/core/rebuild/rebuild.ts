@@ -1,6 +1,7 @@
 import type { TypeConfig } from '../config/schema.ts';
 import { describeError } from '../errors.ts';
 import { runRetirements, type CleanupResult } from './cleanup.ts';
+import { cleanupRate } from './cleanup-rate.ts';
 import { scanCounter } from './count.ts';
 import { LeaseLostError } from './errors.ts';
 import { acquireLease, LeaseKeeper, realSleep } from './lease.ts';
@@ -10,8 +11,10 @@ import { recoverUnfinished } from './recover.ts';
 import { BuildRecorder } from './recorder.ts';
 import type { BuildReport } from './report.ts';
 import { publish } from './reporting.ts';
+import { Retrier } from './retry.ts';
+import { retried } from './retrying.ts';
 import { newBuildId, type RebuildDeps, type Run, type RunDeps } from './run.ts';
-import { resolveSettings, type RebuildOptions, type Settings } from './settings.ts';
+import { resolveSettings, retryPolicyOf, type RebuildOptions, type Settings } from './settings.ts';
 
 export { newBuildId, type RebuildDeps } from './run.ts';
 export { defaultSegments, type RebuildOptions } from './settings.ts';
@@ -31,69 +34,67 @@ export interface RebuildResult {
  * with the active generation (sources whose scan is not stable) → gate → flip (or discard) →
  * report → rate-limited clean-up of retired generations.
  *
- * Resolves with the report whatever the outcome; rejects only when the lease cannot be taken
- * (`LeaseHeldError`) or the control records cannot be read at all.
+ * Every store call is retried on transient errors (see retry.ts). Resolves with the report
+ * whatever the outcome; rejects only when the lease cannot be taken (`LeaseHeldError`) or the
+ * control records cannot be read at all.
  */
 export async function rebuildType(deps: RebuildDeps, type: TypeConfig, options: RebuildOptions): Promise<RebuildResult> {
-  const full = {
-    ...deps,
-    sleep: deps.sleep ?? realSleep,
-    random: deps.random ?? Math.random,
-    log: deps.log ?? silentLog,
-    counter: deps.counter ?? scanCounter(deps.records, options.concurrency ?? type.rebuild.concurrency ?? 4),
-  };
+  const sleep = deps.sleep ?? realSleep;
+  const random = deps.random ?? Math.random;
+  const log = deps.log ?? silentLog;
+  const retrier = new Retrier({ policy: retryPolicyOf(options), sleep, random, log });
+  const counter = deps.counter ?? scanCounter(deps.records, options.concurrency ?? type.rebuild.concurrency ?? 4);
+  const full: RunDeps = { ...deps, ...retried({ ...deps, counter }, retrier), sleep, random, log };
   const settings = await resolveSettings(full.source, type, options);
-  const buildId = options.buildId ?? newBuildId(deps.clock(), full.random);
+  const buildId = options.buildId ?? newBuildId(deps.clock(), random);
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
-  const lease = await acquireLease(full.leases, { type: type.name, buildId, holder: options.holder }, settings.lease, deps.clock, full.sleep, signal);
-  const keeper = new LeaseKeeper(full.leases, lease, settings.lease, deps.clock, full.log, (lost) => stop.abort(lost));
+  const lease = await acquireLease(full.leases, { type: type.name, buildId, holder: options.holder }, settings.lease, deps.clock, sleep, signal);
+  const keeper = new LeaseKeeper(full.leases, lease, settings.lease, deps.clock, log, (lost) => stop.abort(lost));
   keeper.start();
+  let run: Run;
   let report: BuildReport;
   try {
-    const recovered = await recoverUnfinished({ type: type.name, pointers: deps.pointers, builds: deps.builds, retirements: deps.retirements, clock: deps.clock, log: full.log });
+    const recovered = await recoverUnfinished({ type: type.name, pointers: full.pointers, builds: full.builds, retirements: full.retirements, clock: deps.clock, log, retrier });
     const startedAt = deps.clock();
     const recorder = new BuildRecorder(
-      deps.builds,
+      full.builds,
       { type: type.name, buildId, holder: options.holder, status: 'running', phase: 'starting', startedAt, updatedAt: startedAt, progress: { done: 0, perSecond: 0 } },
       deps.clock,
-      full.log,
+      log,
     );
-    const run: Run = { deps: full, type, options, settings, buildId, startedAt, signal, keeper, recorder, state: { carried: 0, retired: [], ...(recovered ? { recovered } : {}) } };
-    await recorder.update({});
-    report = await runPhases(run);
+    run = { deps: full, type, options, settings, buildId, startedAt, signal, keeper, recorder, retrier };
+    await recorder.update({}).catch((error: unknown) => log.warn('could not record the build start', { type: type.name, buildId, error: describeError(error) }));
+    report = await runPhases(run, { carried: 0, retired: [], ...(recovered ? { recovered } : {}) });
     await recorder.update({ status: report.outcome, phase: 'done', finishedAt: report.finishedAt, report }).catch((error: unknown) => {
-      full.log.error('could not store the build report', { type: type.name, buildId, error: describeError(error) });
+      log.error('could not store the build report', { type: type.name, buildId, error: describeError(error) });
     });
   } finally {
     if (stop.signal.reason instanceof LeaseLostError) keeper.stop();
-    else await keeper.release().catch((error: unknown) => full.log.warn('could not release the lease; it will expire', { error: describeError(error) }));
+    else await keeper.release().catch((error: unknown) => log.warn('could not release the lease; it will expire', { error: describeError(error) }));
   }
   await publish(full, type, report);
-  const cleanup = await cleanUp(full, type.name, settings, options.signal);
+  const cleanup = await cleanUp(run, report, options.signal);
   return { report, cleanup };
 }
 
-/** Deletes retired generations (this build's and any a crashed build left), waiting until each is due. Never throws. */
-async function cleanUp(deps: RunDeps, type: string, settings: Settings, signal: AbortSignal | undefined): Promise<CleanupResult> {
+/**
+ * Deletes retired generations (this build's and any an earlier run left), waiting until each is
+ * due, at a rate fitting the table, its progress on the build record. Never throws.
+ */
+async function cleanUp(run: Run, report: BuildReport, signal: AbortSignal | undefined): Promise<CleanupResult> {
+  const { deps, type, settings }: { deps: RunDeps; type: TypeConfig; settings: Settings } = run;
+  const rate = await cleanupRate(settings.deletesPerSecond, deps.capacity, report.throughput.loadPerSecond, deps.log);
   try {
-    return await runRetirements({
-      type,
-      pointers: deps.pointers,
-      records: deps.records,
-      catchUp: deps.catchUp,
-      retirements: deps.retirements,
-      clock: deps.clock,
-      sleep: deps.sleep,
-      graceMs: settings.graceMs,
-      deletesPerSecond: settings.deletesPerSecond,
-      segments: settings.segments,
-      waitUntilDue: true,
-      log: deps.log,
-      signal,
+    const result = await runRetirements({
+      type: type.name, pointers: deps.pointers, records: deps.records, catchUp: deps.catchUp, retirements: deps.retirements,
+      clock: deps.clock, sleep: deps.sleep, graceMs: settings.graceMs, rate, segments: settings.segments, log: deps.log, signal, retrier: run.retrier,
+      onProgress: (progress) => void run.recorder.cleanup(progress),
     });
+    await run.recorder.flush();
+    return result;
   } catch (error) {
-    deps.log.warn('clean-up failed; the next build resumes it', { type, error: describeError(error) });
-    return { generations: [], deleted: 0, failed: [{ generation: -1, error: describeError(error) }] };
+    deps.log.warn('clean-up failed; the next build resumes it', { type: type.name, error: describeError(error) });
+    return { generations: [], deleted: 0, failed: [{ generation: -1, error: describeError(error) }], interrupted: signal?.aborted ?? false, rate };
   }
 }

@@ -1,10 +1,11 @@
 import type { Clock } from '../ports.ts';
 import type { BuildRecordStore, RebuildLog } from './ports.ts';
-import type { BuildProgress, BuildRecord } from './report.ts';
+import type { BuildProgress, BuildRecord, CleanupProgress } from './report.ts';
 
 /**
  * Owns one build's control record. Saves are serialized, so a late progress update can never
  * overwrite the final status; a failed progress save is logged, never fatal (the build goes on).
+ * The clean-up after the build goes on recording its own progress once the status is final.
  */
 export class BuildRecorder {
   #record: BuildRecord;
@@ -27,10 +28,21 @@ export class BuildRecorder {
   /** Applies `patch` and saves it; rejects when the save fails. */
   async update(patch: Partial<BuildRecord>): Promise<void> {
     if (this.#final) return;
-    this.#record = { ...this.#record, ...patch, updatedAt: this.clock() };
     if (patch.status !== undefined && patch.status !== 'running') this.#final = true;
-    const snapshot = this.#record;
-    const saved = this.#queue.then(() => this.store.save(snapshot));
+    await this.#save({ ...this.#record, ...patch, updatedAt: this.clock() });
+  }
+
+  /** Records the clean-up's progress, best effort (also after the status is final). */
+  cleanup(cleanup: CleanupProgress): Promise<void> {
+    return this.#save({ ...this.#record, cleanup }, { latest: false }).catch((error: unknown) =>
+      this.log.warn('could not save the clean-up progress', { type: this.#record.type, buildId: this.#record.buildId, error: String(error) }),
+    );
+  }
+
+  async #save(record: BuildRecord, options: { latest?: boolean } = {}): Promise<void> {
+    this.#record = record;
+    const snapshot = record;
+    const saved = this.#queue.then(() => this.store.save(snapshot, options));
     this.#queue = saved.catch(() => undefined);
     await saved;
   }

@@ -4,7 +4,12 @@
  */
 import type { Generation } from '../records.ts';
 
-export type BuildStatus = 'running' | 'succeeded' | 'failed' | 'abandoned';
+/**
+ * - `succeeded`: its generation went live; `failed`: it did not (gate, error), the old one serves;
+ * - `interrupted`: the job was asked to stop (SIGTERM, Ctrl-C) before its flip, the old one serves;
+ * - `abandoned`: another build took its lease.
+ */
+export type BuildStatus = 'running' | 'succeeded' | 'failed' | 'interrupted' | 'abandoned';
 
 /** The steps of a build, in order. */
 export type BuildPhase =
@@ -92,7 +97,7 @@ export interface ReconciliationReport {
 export interface BuildReport {
   type: string;
   buildId: string;
-  outcome: 'succeeded' | 'failed' | 'abandoned';
+  outcome: Exclude<BuildStatus, 'running'>;
   /** Why a build failed (gate reasons or the error), empty on success. */
   reasons: string[];
   generation?: Generation;
@@ -131,8 +136,30 @@ export interface BuildReport {
   reconciliation?: ReconciliationReport;
   /** Generations handed to the clean-up by this build. */
   retired: Generation[];
+  /** Transient store errors the rebuild itself retried (throttling, 5xx, lost answers); the adapters' and the SDK's own retries come before. */
+  retries?: number;
   /** Recovery of an earlier build that stopped without finishing, if there was one. */
   recovered?: { buildId?: string; generation?: Generation; note: string };
+}
+
+/** The clean-up after a build: deleting the generations the pointer no longer names. */
+export interface CleanupProgress {
+  /** `waiting`: for the pointer-cache lifetime to pass; `done`: nothing left; `interrupted`: the job was stopped; `failed`: some generations are left for the next build. */
+  state: 'waiting' | 'deleting' | 'done' | 'interrupted' | 'failed';
+  /** The deletion rate, and where it comes from (the table's capacity mode, or the setting). */
+  deletesPerSecond: number;
+  rateFrom: string;
+  /** Generations still to delete. */
+  pending: Generation[];
+  /** Generations deleted so far. */
+  deletedGenerations: Generation[];
+  /** Records deleted so far. */
+  deleted: number;
+  startedAt: number;
+  updatedAt: number;
+  finishedAt?: number;
+  /** Why generations are left, when the state is `failed`. */
+  errors?: string[];
 }
 
 /** The control record of one build. */
@@ -143,11 +170,11 @@ export interface BuildRecord {
   status: BuildStatus;
   phase: BuildPhase;
   generation?: Generation;
-  /** The generation this build's flip retires (the previous-but-one), once it is about to flip. */
-  retires?: Generation;
   startedAt: number;
   updatedAt: number;
   finishedAt?: number;
   progress: BuildProgress;
   report?: BuildReport;
+  /** The clean-up after the build, once it started (it goes on after the build's status is final). */
+  cleanup?: CleanupProgress;
 }

@@ -1,12 +1,12 @@
 /** What a build says when it ends: its report, built from the run's state, and the report's publication. */
 import type { TypeConfig } from '../config/schema.ts';
+import type { Alert } from '../ports.ts';
 import { describeError } from '../errors.ts';
 import type { BuildReport } from './report.ts';
-import type { Run, RunDeps } from './run.ts';
+import type { BuildFacts, Run, RunDeps } from './run.ts';
 
-/** The report of `run`, ending now with `outcome` for `reasons`. */
-export function report(run: Run, outcome: BuildReport['outcome'], reasons: string[]): BuildReport {
-  const { state } = run;
+/** The report of `run`, from what it found (`state`), ending now with `outcome` for `reasons`. */
+export function report(run: Run, state: BuildFacts, outcome: BuildReport['outcome'], reasons: string[]): BuildReport {
   const finishedAt = run.deps.clock();
   const durationMs = finishedAt - run.startedAt;
   const scanned = state.load?.scanned ?? 0;
@@ -34,6 +34,7 @@ export function report(run: Run, outcome: BuildReport['outcome'], reasons: strin
     },
     errorSamples: [...(state.load?.errorSamples ?? []), ...(state.replay?.errorSamples ?? []), ...(state.reconciliation?.errorSamples ?? [])].slice(0, 10),
     retired: state.retired,
+    retries: run.retrier.retries,
   };
   if (state.generation !== undefined) result.generation = state.generation;
   if (state.activeBefore !== undefined) result.activeBefore = state.activeBefore;
@@ -51,18 +52,24 @@ export function report(run: Run, outcome: BuildReport['outcome'], reasons: strin
 export async function publish(deps: RunDeps, type: TypeConfig, report: BuildReport): Promise<void> {
   try {
     await deps.notifier.report('build', type.name, { ...report });
-    if (report.outcome !== 'succeeded') {
-      await deps.notifier.alert({
-        kind: 'build-failed',
-        severity: 'critical',
-        type: type.name,
-        summary: `rebuild of "${type.name}" ${report.outcome === 'failed' ? 'failed' : 'was abandoned'}: ${report.reasons[0] ?? 'unknown reason'}`,
-        action: `Generation ${report.activeAfter ?? '(none)'} keeps serving. Read the build report (build ${report.buildId}), fix the cause, then rebuild "${type.name}" again.`,
-        details: { buildId: report.buildId, reasons: report.reasons, gate: report.gate, errorSamples: report.errorSamples },
-        at: deps.clock(),
-      });
-    }
+    if (report.outcome !== 'succeeded') await deps.notifier.alert(alertOf(deps, type, report));
   } catch (error) {
     deps.log.error('could not publish the build report', { type: type.name, buildId: report.buildId, error: describeError(error) });
   }
+}
+
+const SUMMARY: Record<Exclude<BuildReport['outcome'], 'succeeded'>, string> = { failed: 'failed', interrupted: 'was interrupted', abandoned: 'was abandoned' };
+
+/** A failed or abandoned build is critical; one stopped on purpose (SIGTERM, Ctrl-C) a warning. */
+function alertOf(deps: RunDeps, type: TypeConfig, report: BuildReport): Alert {
+  const outcome = report.outcome as keyof typeof SUMMARY;
+  return {
+    kind: outcome === 'interrupted' ? 'build-interrupted' : 'build-failed',
+    severity: outcome === 'interrupted' ? 'warning' : 'critical',
+    type: type.name,
+    summary: `rebuild of "${type.name}" ${SUMMARY[outcome]}: ${report.reasons[0] ?? 'unknown reason'}`,
+    action: `Generation ${report.activeAfter ?? '(none)'} keeps serving. Read the build report (build ${report.buildId}), fix the cause, then rebuild "${type.name}" again.`,
+    details: { buildId: report.buildId, reasons: report.reasons, gate: report.gate, errorSamples: report.errorSamples },
+    at: deps.clock(),
+  };
 }

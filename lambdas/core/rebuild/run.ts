@@ -1,14 +1,15 @@
-/** One build in progress: what it runs on, its settings and what it has done so far, shared by its phases. */
+/** One build in progress: what it runs on and its settings, shared by its phases, and what the phases found. */
 import type { TypeConfig } from '../config/schema.ts';
 import type { CatchUpLog, Clock, Notifier, PointerStore, RecordStore, Source } from '../ports.ts';
 import type { Generation } from '../records.ts';
 import type { LeaseKeeper, Sleep } from './lease.ts';
 import type { LoadResult } from './load.ts';
-import type { BuildRecordStore, GenerationCounter, LeaseStore, RebuildLog, RetirementStore } from './ports.ts';
+import type { BuildRecordStore, CapacityProbe, GenerationCounter, LeaseStore, RebuildLog, RetirementStore } from './ports.ts';
 import type { BuildRecorder } from './recorder.ts';
 import type { ReconcileResult } from './reconcile.ts';
 import type { ReplayResult } from './replay.ts';
 import type { BuildPhase, BuildProgress, BuildRecord, BuildReport, GateResult } from './report.ts';
+import type { Retrier } from './retry.ts';
 import type { RebuildOptions, Settings } from './settings.ts';
 
 /** What a rebuild runs on. */
@@ -23,6 +24,8 @@ export interface RebuildDeps {
   notifier: Notifier;
   /** @default counts live records with `records.scanGeneration` */
   counter?: GenerationCounter;
+  /** The index table's capacity, which sets the clean-up rate. @default none: a store without capacity modes */
+  capacity?: CapacityProbe;
   clock: Clock;
   /** @default setTimeout */
   sleep?: Sleep;
@@ -36,10 +39,10 @@ export interface RebuildDeps {
   onPhase?: (type: string, phase: BuildPhase, buildId: string) => void;
 }
 
-/** `RebuildDeps` with every default filled in. */
-export type RunDeps = RebuildDeps & { sleep: Sleep; random: () => number; log: RebuildLog; counter: GenerationCounter };
+/** `RebuildDeps` with every default filled in (its ports' calls retried, see retrying.ts). */
+export type RunDeps = Omit<RebuildDeps, 'counter'> & { counter: GenerationCounter; sleep: Sleep; random: () => number; log: RebuildLog };
 
-/** A build in progress; the phases fill in `state`, the report reads it. */
+/** A build in progress: what its phases share. What they find flows as `BuildFacts` values. */
 export interface Run {
   deps: RunDeps;
   type: TypeConfig;
@@ -50,26 +53,36 @@ export interface Run {
   signal: AbortSignal;
   keeper: LeaseKeeper;
   recorder: BuildRecorder;
-  state: {
-    generation?: Generation;
-    activeBefore?: Generation;
-    activeAfter?: Generation;
-    load?: LoadResult;
-    carried: number;
-    replay?: ReplayResult;
-    reconciliation?: ReconcileResult;
-    gate?: GateResult;
-    retired: Generation[];
-    recovered?: BuildReport['recovered'];
-  };
+  retrier: Retrier;
+}
+
+/** What a build found and did so far: each phase returns its part, the orchestrator adds it, the report reads it. */
+export interface BuildFacts {
+  generation?: Generation;
+  activeBefore?: Generation;
+  activeAfter?: Generation;
+  load?: LoadResult;
+  carried: number;
+  replay?: ReplayResult;
+  reconciliation?: ReconcileResult;
+  gate?: GateResult;
+  retired: Generation[];
+  recovered?: BuildReport['recovered'];
 }
 
 /** Enters a phase: stops here if the build was aborted, else logs it and records it on the build record. */
 export async function phase(run: Run, name: BuildPhase, patch: Partial<BuildRecord> = {}): Promise<void> {
   run.signal.throwIfAborted();
+  await enter(run, name, patch);
+}
+
+/** Enters a phase even when the build was aborted (discarding after a stop). A failed record save is logged: the build goes on. */
+export async function enter(run: Run, name: BuildPhase, patch: Partial<BuildRecord> = {}): Promise<void> {
   run.deps.log.info(`rebuild phase: ${name}`, { type: run.type.name, buildId: run.buildId, phase: name, ...patch });
   run.deps.onPhase?.(run.type.name, name, run.buildId);
-  await run.recorder.update({ phase: name, ...patch });
+  await run.recorder.update({ phase: name, ...patch }).catch((error: unknown) => {
+    run.deps.log.warn('could not record the build phase', { type: run.type.name, buildId: run.buildId, phase: name, error: String(error) });
+  });
 }
 
 /** A build id that sorts by start time: `20260101T030000123Z-k3f9x2`. */

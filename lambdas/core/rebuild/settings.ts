@@ -2,6 +2,7 @@
 import type { TypeConfig } from '../config/schema.ts';
 import type { Source } from '../ports.ts';
 import type { LeaseTiming } from './lease.ts';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.ts';
 
 /** Settings of a rebuild; only the first three have no default. */
 export interface RebuildOptions {
@@ -26,8 +27,10 @@ export interface RebuildOptions {
   progressIntervalMs?: number;
   /** @default 3 attempts, 1000 ms apart */
   sampleRecheck?: { attempts: number; delayMs: number };
-  /** Deletes per second of the clean-up. @default 200 */
+  /** Deletes per second of the clean-up. @default derived from the index table's capacity mode (see cleanup-rate.ts) */
   cleanupDeletesPerSecond?: number;
+  /** Retries of transient store errors. @default `DEFAULT_RETRY_POLICY` (10 attempts, 50 ms doubling to 5 s, full jitter) */
+  retry?: Partial<RetryPolicy>;
   /** @default a sortable id from the clock */
   buildId?: string;
   signal?: AbortSignal;
@@ -44,7 +47,9 @@ export interface Settings {
   writesInFlight: number;
   progressIntervalMs: number;
   sampleRecheck: { attempts: number; delayMs: number };
-  deletesPerSecond: number;
+  /** The configured clean-up rate; undefined: derived from the table's capacity after the load. */
+  deletesPerSecond: number | undefined;
+  retry: RetryPolicy;
 }
 
 /** Fills in the defaults of `options`; asks the source for its size estimate (sizes the scan and the progress). */
@@ -61,7 +66,8 @@ export async function resolveSettings(source: Source, type: TypeConfig, options:
     writesInFlight: options.writesInFlight ?? 8,
     progressIntervalMs: options.progressIntervalMs ?? 5_000,
     sampleRecheck: options.sampleRecheck ?? { attempts: 3, delayMs: 1_000 },
-    deletesPerSecond: options.cleanupDeletesPerSecond ?? 200,
+    deletesPerSecond: options.cleanupDeletesPerSecond,
+    retry: retryPolicyOf(options),
   };
 }
 
@@ -72,4 +78,9 @@ export async function resolveSettings(source: Source, type: TypeConfig, options:
 export function defaultSegments(estimate: number | undefined): number {
   if (estimate === undefined) return 4;
   return Math.min(16, Math.max(1, Math.ceil(estimate / 25_000)));
+}
+
+/** The retry policy of `options`, defaults filled in. */
+export function retryPolicyOf(options: RebuildOptions): RetryPolicy {
+  return { ...DEFAULT_RETRY_POLICY, ...options.retry };
 }

@@ -118,13 +118,17 @@ describe('ops API on DynamoDB, over HTTP', () => {
   });
 
   it('rolls a type back to its previous generation', async () => {
-    const before = await ensurePointer(runtime.store, 'video', Date.now());
-    await runtime.store.swapPointer(before, nextPointer(before, { active: before.nextGeneration, previous: before.active, nextGeneration: before.nextGeneration + 1 }, Date.now()));
+    // Two builds flipped: generation n+1 serves, n (a complete build) is previous.
+    const initial = await ensurePointer(runtime.store, 'video', Date.now());
+    const n = initial.nextGeneration;
+    const before = nextPointer(initial, { active: n, previous: initial.active, nextGeneration: n + 1 }, Date.now());
+    await runtime.store.swapPointer(initial, before);
+    await runtime.store.swapPointer(before, nextPointer(before, { active: n + 1, previous: n, nextGeneration: n + 2 }, Date.now()));
 
     const rollback = await call('POST', '/v1/types/video/rollback');
 
-    expect(rollback.json).toEqual({ type: 'video', from: before.nextGeneration, to: before.active });
-    expect((await runtime.store.readPointer('video'))?.active).toBe(before.active);
+    expect(rollback.json).toEqual({ type: 'video', from: n + 1, to: n });
+    expect((await runtime.store.readPointer('video'))?.active).toBe(n);
   });
 
   it('submits a rebuild and answers 202', async () => {

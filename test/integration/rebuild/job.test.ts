@@ -94,6 +94,41 @@ describe('the rebuild job', () => {
     expect(await control.latest('video')).toMatchObject({ status: 'failed', report: { outcome: 'failed', generation: 3 } });
   });
 
+  it('exits 130, records the build interrupted and discards its generation when stopped mid-scan', async () => {
+    // Prepare: a slow source, and a stop (SIGINT) once the scan is under way.
+    await runJob(config(), ['rebuild', '--type', 'video'], env, overrides());
+    cms.delayMs = 100;
+    cms.maxPage = 5;
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(new Error('received SIGINT')), 1_500).unref();
+
+    // Act
+    const exitCode = await runJob(config(), ['rebuild', '--type', 'video'], env, { ...overrides(), signal: stop.signal }).finally(() => {
+      cms.delayMs = 0;
+      cms.maxPage = 100;
+    });
+
+    // Assess
+    expect(exitCode).toBe(EXIT.interrupted);
+    expect(await control.latest('video')).toMatchObject({ status: 'interrupted', report: { outcome: 'interrupted', reasons: [expect.stringMatching(/received SIGINT/)] } });
+    const pointer = await store.readPointer('video');
+    expect(pointer).toMatchObject({ active: 2, previous: 1 });
+    expect(pointer?.building).toBeUndefined();
+  });
+
+  it('exits 130 when stopped before it started the type it was asked for', async () => {
+    // Prepare
+    const stop = new AbortController();
+    stop.abort(new Error('received SIGTERM'));
+
+    // Act
+    const exitCode = await runJob(config(), ['rebuild'], env, { ...overrides(), signal: stop.signal });
+
+    // Assess
+    expect(exitCode).toBe(EXIT.interrupted);
+    expect(await store.readPointer('video')).toBeUndefined();
+  });
+
   it('rebuilds every type one after another when no type is named', async () => {
     // Act
     const exitCode = await runJob(config(), ['rebuild'], env, overrides());

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rebuildType, rollback } from '../../../lambdas/core/rebuild/index.ts';
+import { NothingToRollBackError, rebuildType, rollback } from '../../../lambdas/core/rebuild/index.ts';
 import { startAws, type AwsTestEnv } from '../../support/aws.ts';
 import { doc, upsertChange, videoType } from '../../unit/rebuild/support/world.ts';
 import { createDynamoWorld } from './support/dynamo-world.ts';
@@ -11,12 +11,28 @@ describe('rollback on DynamoDB', () => {
   });
   afterAll(async () => aws.stop());
 
+  it('answers nothing to roll back right after the first build, leaving every record readable', async () => {
+    // Prepare
+    const world = await createDynamoWorld(aws, videoType(), 50);
+    for (const id of ['a', 'b']) world.source.docs.set(id, doc(id, 1));
+    const { report } = await rebuildType(world.deps, world.type, world.options);
+
+    // Act
+    const attempt = rollback(world.store, 'video', Date.now);
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(NothingToRollBackError);
+    expect(await world.store.readPointer('video')).toMatchObject({ active: report.generation, previous: 1 });
+    expect((await world.store.getRecords('video', report.generation as number, ['a', 'b'])).size).toBe(2);
+  });
+
   it("returns the previous generation's records, and a second rollback returns again", async () => {
     // Prepare
     const world = await createDynamoWorld(aws, videoType(), 50);
     const old = ['a', 'b', 'c'].map((id) => doc(id, 1, `old ${id}`));
     for (const document of old) world.source.docs.set(String(document['id']), document);
     await world.applier()(old.map(upsertChange));
+    const first = await rebuildType(world.deps, world.type, world.options);
     for (const id of ['a', 'b', 'c']) world.source.docs.set(id, doc(id, 2, `new ${id}`));
     const { report } = await rebuildType(world.deps, world.type, world.options);
     const titles = async () => {
@@ -34,6 +50,6 @@ describe('rollback on DynamoDB', () => {
     // Assess
     expect(afterFirst).toEqual(['old a', 'old b', 'old c']);
     expect(afterSecond).toEqual(['new a', 'new b', 'new c']);
-    expect(await world.store.readPointer('video')).toMatchObject({ active: report.generation, previous: 1 });
+    expect(await world.store.readPointer('video')).toMatchObject({ active: report.generation, previous: first.report.generation });
   });
 });

@@ -155,7 +155,18 @@ describe('POST /v1/types/:type/rollback', () => {
     const response = await world.app.inject({ method: 'POST', url: '/v1/types/video/rollback' });
 
     expect(response.statusCode).toBe(409);
-    expect(response.json().detail).toBe('"video" has no previous generation to roll back to');
+    expect(response.json().detail).toBe('nothing to roll back: "video" has no previous generation');
+  });
+
+  it('answers 409 "nothing to roll back" when the previous generation is the empty initial one', async () => {
+    const world = await apiWorld();
+    world.index.pointer = { type: 'video', active: 2, previous: 1, nextGeneration: 3, revision: 3, updatedAt: 0 };
+
+    const response = await world.app.inject({ method: 'POST', url: '/v1/types/video/rollback' });
+
+    expect(response.statusCode).toBe(409);
+    expect(response.json().detail).toMatch(/^nothing to roll back: /);
+    expect(world.index.pointer).toMatchObject({ active: 2, previous: 1 });
   });
 
   it('answers 404 for an undeclared type', async () => {

@@ -71,6 +71,22 @@ describe('GET /v1/types/:type', () => {
     });
   });
 
+  it('shows the clean-up after the latest build: its state, its rate and where the rate comes from, what is left', async () => {
+    const world = await apiWorld();
+    world.index.pointer = { type: 'video', active: 3, previous: 2, nextGeneration: 4, revision: 5, updatedAt: world.clock.now };
+    const cleanup = {
+      state: 'deleting' as const, deletesPerSecond: 1_000, rateFrom: 'on-demand: the floor', pending: [1], deletedGenerations: [], deleted: 4_000,
+      startedAt: 1_700_000_060_000, updatedAt: 1_700_000_064_000,
+    };
+    world.status.builds = [{ ...finished, buildId: 'b3', generation: 3, cleanup }];
+
+    const response = await world.app.inject({ method: 'GET', url: '/v1/types/video' });
+
+    expect(response.json().cleanup).toEqual({
+      ...cleanup, buildId: 'b3', startedAt: '2023-11-14T22:14:20.000Z', updatedAt: '2023-11-14T22:14:24.000Z',
+    });
+  });
+
   it('counts the live records of the active generation with count=exact', async () => {
     const world = await apiWorld();
     indexed(world, 'a', { title: 'A' });

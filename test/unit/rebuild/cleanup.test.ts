@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { initialPointer, nextPointer } from '../../../lambdas/core/pointer.ts';
-import { runRetirements, silentLog, type CleanupArgs } from '../../../lambdas/core/rebuild/index.ts';
+import { runRetirements, silentLog, type CleanupArgs, type CleanupProgress } from '../../../lambdas/core/rebuild/index.ts';
 import { toStoredRecord } from '../../../lambdas/core/records.ts';
 import { MemoryCatchUpLog, MemoryControl, MemoryIndex } from './support/memory.ts';
 import { TYPE } from './support/world.ts';
 
-async function setUp(generations: Record<number, number>) {
+/** Generations 5 (active) and 4 (previous), records per generation as given; swept unless told otherwise. */
+async function setUp(generations: Record<number, number>, options: { swept?: boolean } = {}) {
   const index = new MemoryIndex();
   const control = new MemoryControl();
   const catchUp = new MemoryCatchUpLog();
@@ -16,6 +17,7 @@ async function setUp(generations: Record<number, number>) {
   // Generation 5 is active, 4 previous.
   const pointer = nextPointer(initialPointer(TYPE, 0), { active: 5, previous: 4, nextGeneration: 6 }, 0);
   await index.swapPointer(undefined, pointer);
+  if (options.swept ?? true) await control.markSwept(TYPE, 6);
   const sleeps: number[] = [];
   let now = 1_000_000;
   const args: CleanupArgs = {
@@ -24,7 +26,7 @@ async function setUp(generations: Record<number, number>) {
       sleeps.push(ms);
       now += ms;
     },
-    graceMs: 2_000, deletesPerSecond: 100, segments: 1, waitUntilDue: true, log: silentLog,
+    graceMs: 2_000, rate: { deletesPerSecond: 100, from: 'configured' }, segments: 1, log: silentLog,
   };
   return { index, control, catchUp, args, sleeps, at: () => now };
 }
@@ -58,7 +60,7 @@ describe('clean-up of retired generations', () => {
     const result = await runRetirements({ ...args, signal: stop.signal });
 
     // Assess
-    expect(result.deleted).toBe(0);
+    expect(result).toMatchObject({ deleted: 0, interrupted: true });
     expect(index.size(TYPE, 3)).toBe(50);
     expect(await control.pending(TYPE)).toHaveLength(1);
   });
@@ -90,17 +92,47 @@ describe('clean-up of retired generations', () => {
     expect(await control.pending(TYPE)).toEqual([]);
   });
 
-  it('leaves notes not yet due for a later run when told not to wait', async () => {
-    // Prepare
-    const { index, control, args, at } = await setUp({ 3: 10, 5: 10 });
-    await control.add({ type: TYPE, generation: 3, records: true, retiredAt: at(), reason: 'just retired' });
+  it('deletes a generation an earlier run left without a note', async () => {
+    // Prepare: generation 2 was replaced long ago, but its note was never written.
+    const { index, control, args } = await setUp({ 2: 30, 4: 10, 5: 10 }, { swept: false });
 
     // Act
-    const result = await runRetirements({ ...args, waitUntilDue: false });
+    const result = await runRetirements(args);
 
     // Assess
-    expect(result.generations).toEqual([]);
-    expect(index.size(TYPE, 3)).toBe(10);
-    expect(await control.pending(TYPE)).toHaveLength(1);
+    expect(result.generations).toEqual([1, 2, 3]);
+    expect(index.size(TYPE, 2)).toBe(0);
+    expect(index.size(TYPE, 4) + index.size(TYPE, 5)).toBe(20);
+    expect(await control.sweptBelow(TYPE)).toBe(6);
+  });
+
+  it('keeps a generation noted by a build that has not opened it yet', async () => {
+    // Prepare: a build noted generation 6 (the next one) and is about to open it.
+    const { index, control, args } = await setUp({ 4: 10, 5: 10 });
+    await control.add({ type: TYPE, generation: 6, records: true, reason: 'opened by build b' });
+    await index.bulkPut(TYPE, 6, [toStoredRecord(TYPE, 6, { kind: 'upsert', id: 'early', version: 1, hash: 'h', record: {} }, 0, 60)]);
+
+    // Act
+    await runRetirements(args);
+
+    // Assess
+    expect(index.size(TYPE, 6)).toBe(1);
+    expect(await control.pending(TYPE)).toContainEqual(expect.objectContaining({ generation: 6, records: true }));
+  });
+
+  it('reports its rate, what is left and what it deleted, ending done', async () => {
+    // Prepare
+    const { control, args, at } = await setUp({ 3: 40, 4: 10, 5: 10 });
+    await control.add({ type: TYPE, generation: 3, records: true, retiredAt: at(), reason: 'test' });
+    const reports: CleanupProgress[] = [];
+
+    // Act
+    await runRetirements({ ...args, rate: { deletesPerSecond: 20, from: "half of the table's 40 provisioned write units" }, onProgress: (progress) => reports.push(progress) });
+
+    // Assess
+    expect(reports[0]).toMatchObject({ state: 'deleting', deletesPerSecond: 20, rateFrom: "half of the table's 40 provisioned write units", pending: [3], deleted: 0 });
+    expect(reports.map((report) => report.state)).toContain('waiting');
+    expect(reports.at(-1)).toMatchObject({ state: 'done', pending: [], deletedGenerations: [3], deleted: 40 });
+    expect(reports.at(-1)?.finishedAt).toBeDefined();
   });
 });

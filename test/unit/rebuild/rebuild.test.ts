@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { StoreError } from '../../../lambdas/core/errors.ts';
 import { contentHash } from '../../../lambdas/core/hash.ts';
 import { LeaseHeldError, rebuildType } from '../../../lambdas/core/rebuild/index.ts';
 import { createWorld, doc, seed, TYPE, useVirtualTime, videoType } from './support/world.ts';
@@ -132,13 +133,13 @@ describe('rebuild', () => {
     expect(await world.control.latest(TYPE)).toMatchObject({ status: 'failed', report: { reasons: report.reasons } });
   });
 
-  it('fails the build and keeps the old generation when the store fails during the load', async () => {
+  it('fails the build and keeps the old generation when the store keeps failing during the load', async () => {
     // Prepare
     const world = createWorld();
     await seed(world, ids(60).map((id) => doc(id, 1)));
     let calls = 0;
     world.index.onBulkPut = async () => {
-      if (++calls === 3) throw new Error('throttled for good');
+      if (++calls >= 3) throw new StoreError('throttled for good');
     };
 
     // Act
@@ -146,7 +147,8 @@ describe('rebuild', () => {
 
     // Assess
     expect(report.outcome).toBe('failed');
-    expect(report.reasons).toEqual(['Error: throttled for good']);
+    expect(report.reasons).toEqual(['StoreError: throttled for good']);
+    expect(report.retries).toBeGreaterThanOrEqual(9);
     expect(await world.index.readPointer(TYPE)).toMatchObject({ active: 1 });
     expect((await world.index.readPointer(TYPE))?.building).toBeUndefined();
   });
@@ -166,6 +168,44 @@ describe('rebuild', () => {
     expect(world.index.size(TYPE, 1)).toBe(0);
     expect(world.index.size(TYPE, first.report.generation as number)).toBe(30);
     expect(world.catchUp.logs.size).toBe(0);
+  });
+
+  it('records its clean-up on the build record, deleting at half the write capacity of a provisioned table', async () => {
+    // Prepare
+    const world = createWorld();
+    await seed(world, ids(30).map((id) => doc(id, 1)));
+    await rebuildType(world.deps, world.type, world.options);
+    world.deps.capacity = { writeCapacity: async () => ({ mode: 'provisioned', writesPerSecond: 400 }) };
+    const { cleanupDeletesPerSecond: _configured, ...options } = world.options;
+
+    // Act
+    const { report, cleanup } = await rebuildType(world.deps, world.type, options);
+
+    // Assess
+    expect(cleanup).toMatchObject({ generations: [1], deleted: 30, interrupted: false, rate: { deletesPerSecond: 200 } });
+    expect((await world.control.get(TYPE, report.buildId))?.cleanup).toMatchObject({
+      state: 'done', deletesPerSecond: 200, rateFrom: "half of the table's 400 provisioned write units", pending: [], deletedGenerations: [1], deleted: 30,
+    });
+  });
+
+  it('reports an interrupted build as interrupted, discards its generation and warns', async () => {
+    // Prepare
+    const world = createWorld();
+    await seed(world, ids(30).map((id) => doc(id, 1)));
+    const stop = new AbortController();
+    world.deps.onPhase = (_type, phase) => {
+      if (phase === 'loading') stop.abort(new Error('received SIGINT'));
+    };
+
+    // Act
+    const { report } = await rebuildType(world.deps, world.type, { ...world.options, signal: stop.signal });
+
+    // Assess
+    expect(report).toMatchObject({ outcome: 'interrupted', activeAfter: 1, reasons: [expect.stringMatching(/stopped: received SIGINT/)] });
+    expect(await world.index.readPointer(TYPE)).toMatchObject({ active: 1 });
+    expect((await world.index.readPointer(TYPE))?.building).toBeUndefined();
+    expect(await world.control.latest(TYPE)).toMatchObject({ status: 'interrupted' });
+    expect(world.notifier.alerts).toEqual([expect.objectContaining({ kind: 'build-interrupted', severity: 'warning' })]);
   });
 
   it('carries the tombstones of the active generation over, so a late older upsert cannot resurrect a deleted resource', async () => {

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { openGeneration, rebuildType } from '../../../lambdas/core/rebuild/index.ts';
 import { createWorld, doc, seed, TYPE } from './support/world.ts';
 
-const crashedRecord = (buildId: string, generation: number | undefined, phase: 'loading' | 'flipping', retires?: number) => ({
+const crashedRecord = (buildId: string, generation: number | undefined, phase: 'loading' | 'flipping') => ({
   type: TYPE, buildId, holder: 'dead-host', status: 'running' as const, phase, startedAt: 1, updatedAt: 1, progress: { done: 0, perSecond: 0 },
-  ...(generation === undefined ? {} : { generation }), ...(retires === undefined ? {} : { retires }),
+  ...(generation === undefined ? {} : { generation }),
 });
 
 describe('recovery of an unfinished build', () => {
@@ -35,9 +35,11 @@ describe('recovery of an unfinished build', () => {
     await seed(world, [doc('a', 1)]);
     const first = await rebuildType(world.deps, world.type, world.options);
     const second = await rebuildType(world.deps, world.type, world.options);
-    // Pretend the second build died right after its flip: its record still says "flipping", generation 1 was never deleted.
+    // Pretend the second build died right after its flip: its record still says "flipping", generation 1
+    // was never deleted and still has the note it got while it was named (the flip's own notes were never written).
     await world.index.bulkPut(TYPE, 1, [{ type: TYPE, id: 'a', generation: 1, version: 1, hash: 'h', deleted: false, writtenAt: 0, record: {} }]);
-    await world.control.save(crashedRecord(second.report.buildId, second.report.generation, 'flipping', 1));
+    await world.control.add({ type: TYPE, generation: 1, records: true, reason: 'named by the pointer when the generations were swept' });
+    await world.control.save(crashedRecord(second.report.buildId, second.report.generation, 'flipping'));
 
     // Act
     const third = await rebuildType(world.deps, world.type, world.options);

@@ -1,4 +1,5 @@
 /** The rebuild's ports on DynamoDB (dynalite or moto), with an in-memory source of truth. */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { applyChanges, type ApplyDeps } from '../../../../lambdas/core/apply.ts';
 import type { TypeConfig } from '../../../../lambdas/core/config/index.ts';
 import { PointerCache } from '../../../../lambdas/core/pointer-cache.ts';
@@ -29,11 +30,15 @@ export interface DynamoWorld extends InterleavingWorld {
   names: { indexTable: string; controlTable: string };
 }
 
-export async function createDynamoWorld(aws: AwsTestEnv, type: TypeConfig, pointerCacheMs: number): Promise<DynamoWorld> {
+/**
+ * The rebuild's ports on fresh tables. `doc` is the client every port uses (default the suite's
+ * own; the fault suite passes one with faults injected); the tables are created with the clean one.
+ */
+export async function createDynamoWorld(aws: AwsTestEnv, type: TypeConfig, pointerCacheMs: number, doc: DynamoDBDocumentClient = aws.doc): Promise<DynamoWorld> {
   const names = await freshTables(aws);
-  const store = new DynamoIndexStore({ client: aws.doc, ...names, tombstoneTtlSeconds: 3600 });
-  const control = new DynamoBuildControl(aws.doc, names.controlTable);
-  const catchUp = new DynamoCatchUpLog(aws.doc, names.controlTable);
+  const store = new DynamoIndexStore({ client: doc, ...names, tombstoneTtlSeconds: 3600 });
+  const control = new DynamoBuildControl(doc, names.controlTable);
+  const catchUp = new DynamoCatchUpLog(doc, names.controlTable);
   const source = new MemorySource();
   const notifier = new MemoryNotifier();
   const deps: RebuildDeps = {
@@ -45,7 +50,7 @@ export async function createDynamoWorld(aws: AwsTestEnv, type: TypeConfig, point
     builds: control,
     retirements: control,
     notifier,
-    counter: new DynamoGenerationCounter(aws.doc, names.indexTable, 2),
+    counter: new DynamoGenerationCounter(doc, names.indexTable, 2),
     clock: Date.now,
   };
   const options: RebuildOptions = {
@@ -61,6 +66,7 @@ export async function createDynamoWorld(aws: AwsTestEnv, type: TypeConfig, point
     progressIntervalMs: 100,
     sampleRecheck: { attempts: 5, delayMs: 20 },
     cleanupDeletesPerSecond: 50_000,
+    retry: { baseMs: 1, capMs: 20 },
   };
   return {
     type,

@@ -200,6 +200,7 @@ export class MemoryControl implements LeaseStore, BuildRecordStore, RetirementSt
   readonly builds = new Map<string, BuildRecord>();
   readonly latestBuild = new Map<string, BuildRecord>();
   readonly notes = new Map<string, Retirement>();
+  readonly swept = new Map<string, Generation>();
 
   async acquire(lease: Lease, now: number): Promise<void> {
     await tick();
@@ -228,10 +229,10 @@ export class MemoryControl implements LeaseStore, BuildRecordStore, RetirementSt
     return lease ? { ...lease } : undefined;
   }
 
-  async save(record: BuildRecord): Promise<void> {
+  async save(record: BuildRecord, options: { latest?: boolean } = {}): Promise<void> {
     await tick();
     this.builds.set(`${record.type}#${record.buildId}`, structuredClone(record));
-    this.latestBuild.set(record.type, structuredClone(record));
+    if (options.latest !== false) this.latestBuild.set(record.type, structuredClone(record));
   }
 
   async get(type: string, buildId: string): Promise<BuildRecord | undefined> {
@@ -255,12 +256,22 @@ export class MemoryControl implements LeaseStore, BuildRecordStore, RetirementSt
 
   async add(retirement: Retirement): Promise<void> {
     await tick();
-    this.notes.set(`${retirement.type}#${retirement.generation}`, { ...retirement });
+    this.notes.set(`${retirement.type}#${retirement.generation}#${retirement.records}`, { ...retirement });
   }
 
-  async remove(type: string, generation: Generation): Promise<void> {
+  async remove(type: string, generation: Generation, records: boolean): Promise<void> {
     await tick();
-    this.notes.delete(`${type}#${generation}`);
+    this.notes.delete(`${type}#${generation}#${records}`);
+  }
+
+  async sweptBelow(type: string): Promise<Generation> {
+    await tick();
+    return this.swept.get(type) ?? 1;
+  }
+
+  async markSwept(type: string, below: Generation): Promise<void> {
+    await tick();
+    this.swept.set(type, below);
   }
 
   async pending(type: string): Promise<Retirement[]> {

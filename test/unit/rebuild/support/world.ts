@@ -85,6 +85,7 @@ export function createWorld(type: TypeConfig = videoType()): World {
     progressIntervalMs: 10,
     sampleRecheck: { attempts: 5, delayMs: 5 },
     cleanupDeletesPerSecond: 100_000,
+    retry: { baseMs: 1, capMs: 20 },
   };
   return {
     type,
