@@ -109,7 +109,8 @@ export class LocalJobs implements BuildLauncher {
           if (error) this.#keep(job, `could not start: ${error.message}`);
           job.finishedAt = new Date(clock()).toISOString();
           this.#children.delete(id);
-          const how = signal ? `signal ${signal}` : `exit code ${code}`;
+          // 130: the job was stopped before it finished, and reported itself interrupted.
+          const how = signal ? `signal ${signal}` : code === 130 ? 'interrupted, exit code 130' : `exit code ${code}`;
           this.#options.log?.(`job ${id} ${job.status} (${how}): ${args.join(' ')}`);
           if (job.status === 'failed' && !this.#options.verbose) for (const line of job.output.slice(-8)) this.#options.log?.(`  | ${line}`);
           resolve();
