@@ -89,8 +89,10 @@ export async function applyChanges(deps: ApplyDeps, changes: readonly IncomingCh
     list.push(group);
     groupsByType.set(group.type, list);
   }
-  // The older changes of a resource whose newest change was rejected are applied as if they had
-  // come alone: a poisoned change must not hide a good one behind it.
+  // The older changes of a resource whose newest change carried a document that was rejected are
+  // applied as if they had come alone: a poisoned change must not hide a good one behind it. (A
+  // winner that read the source was rejected for the source's current document: every member
+  // would read the same one, so they stay superseded by it.)
   const behindRejected: IncomingChange[] = [];
   await Promise.all(
     [...groupsByType].map(async ([typeName, groups]) => {
@@ -99,7 +101,7 @@ export async function applyChanges(deps: ApplyDeps, changes: readonly IncomingCh
         const outcome = typeOutcomes.get(group.winner.key) as ChangeOutcome;
         outcomes.set(group.winner.key, outcome);
         const others = group.members.filter((member) => member !== group.winner);
-        if (outcome.status === 'rejected') behindRejected.push(...others);
+        if (outcome.status === 'rejected' && !group.readSource) behindRejected.push(...others);
         else for (const member of others) outcomes.set(member.key, loserOutcome(group, outcome));
       }
     }),
