@@ -30,6 +30,7 @@ export function retried(ports: RetriedPorts, retrier: Retrier): RetriedPorts {
       get: (id) => r('source get', () => source.get(id)),
       getMany: (ids) => r('source getMany', () => source.getMany(ids)),
       scan: (options) => source.scan(options),
+      ...(source.stableScan !== undefined ? { stableScan: source.stableScan } : {}),
       ...(source.estimateCount ? { estimateCount: () => r('source estimateCount', () => (source.estimateCount as () => Promise<number | undefined>)()) } : {}),
     },
     pointers: {
