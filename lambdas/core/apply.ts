@@ -186,10 +186,12 @@ async function applyType(deps: ApplyDeps, resolved: ResolvedType, groups: readon
 
   let targets: number[];
   let building: number | undefined;
+  let pointerLoadedAt: number;
   try {
-    const pointer = await deps.pointers.get(config.name);
+    const { pointer, loadedAt } = await deps.pointers.entry(config.name);
     targets = writeTargets(pointer);
     building = pointer.building?.generation;
+    pointerLoadedAt = loadedAt;
   } catch (error) {
     for (const { group } of planned) fail(group, error);
     return outcomes;
@@ -199,7 +201,9 @@ async function applyType(deps: ApplyDeps, resolved: ResolvedType, groups: readon
   if (building !== undefined) {
     try {
       // Logged before the writes: a crash between the two leaves an extra replay, never a lost change.
-      await deps.catchUp.record(config.name, building, ready.map(({ write }) => write.id));
+      await deps.catchUp.record(config.name, building, ready.map(({ write }) => write.id)).finally(() =>
+        withdrawLateLog(deps, config.name, building as number, pointerLoadedAt, ready.map(({ write }) => write.id)),
+      );
     } catch (error) {
       for (const { group } of ready) fail(group, error);
       return outcomes;
@@ -216,6 +220,25 @@ async function applyType(deps: ApplyDeps, resolved: ResolvedType, groups: readon
     outcomes.set(group.winner.key, { status, type: config.name, id: group.id, version: write.version, op: write.kind });
   });
   return outcomes;
+}
+
+/**
+ * A catch-up log write that outlived the pointer it was made with (slow, retried, its answer lost)
+ * may have landed after the build flipped or discarded `building` and the clean-up cleared its
+ * log (one pointer-cache lifetime plus a margin after the flip): nothing would clear it again
+ * until the generation itself is retired. So once such a write settles, the pointer is read
+ * afresh, and if `building` is no longer building, the ids are taken out of its log again (no
+ * replay reads it any more). Best effort: the log's own expiry is the backstop.
+ */
+async function withdrawLateLog(deps: ApplyDeps, type: string, building: number, loadedAt: number, ids: string[]): Promise<void> {
+  if (deps.clock() - loadedAt < deps.pointers.maxAgeMs) return;
+  try {
+    deps.pointers.invalidate(type);
+    const pointer = await deps.pointers.get(type);
+    if (pointer.building?.generation !== building) await deps.catchUp.forget(type, building, ids);
+  } catch {
+    // Left to the log's expiry.
+  }
 }
 
 /**

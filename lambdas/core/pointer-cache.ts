@@ -9,7 +9,7 @@ import type { Clock, PointerStore } from './ports.ts';
  */
 export class PointerCache {
   readonly #entries = new Map<string, { pointer: Pointer; loadedAt: number }>();
-  readonly #loading = new Map<string, Promise<Pointer>>();
+  readonly #loading = new Map<string, Promise<{ pointer: Pointer; loadedAt: number }>>();
 
   constructor(
     private readonly store: PointerStore,
@@ -19,8 +19,13 @@ export class PointerCache {
 
   /** The type's pointer, creating the initial one (generation 1 active) on first use. */
   async get(type: string): Promise<Pointer> {
+    return (await this.entry(type)).pointer;
+  }
+
+  /** The type's pointer and when it was read (stamped before the read): it may be stale from `loadedAt + maxAgeMs` on. */
+  async entry(type: string): Promise<{ pointer: Pointer; loadedAt: number }> {
     const entry = this.#entries.get(type);
-    if (entry && this.clock() - entry.loadedAt < this.maxAgeMs) return entry.pointer;
+    if (entry && this.clock() - entry.loadedAt < this.maxAgeMs) return entry;
     const pending = this.#loading.get(type) ?? this.#load(type);
     this.#loading.set(type, pending);
     try {
@@ -35,11 +40,11 @@ export class PointerCache {
     this.#entries.delete(type);
   }
 
-  async #load(type: string): Promise<Pointer> {
+  async #load(type: string): Promise<{ pointer: Pointer; loadedAt: number }> {
     const loadedAt = this.clock();
-    const pointer = await ensurePointer(this.store, type, loadedAt);
-    this.#entries.set(type, { pointer, loadedAt });
-    return pointer;
+    const entry = { pointer: await ensurePointer(this.store, type, loadedAt), loadedAt };
+    this.#entries.set(type, entry);
+    return entry;
   }
 }
 

@@ -82,6 +82,8 @@ export interface CatchUpLog {
   read(type: string, generation: Generation): AsyncIterable<string[]>;
   /** Forgets the log of a generation once it was replayed or abandoned. */
   clear(type: string, generation: Generation): Promise<void>;
+  /** Forgets these ids of a generation's log (an applier withdrawing what it logged after the log was cleared). */
+  forget(type: string, generation: Generation, ids: readonly string[]): Promise<void>;
 }
 
 /** The clock, injected so tests control time. Epoch milliseconds. */

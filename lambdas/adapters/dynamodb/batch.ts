@@ -55,7 +55,8 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 
 /**
  * Writes requests with BatchWriteItem, 25 per call, `concurrency` calls at a time, unprocessed
- * items retried (see `untilProcessed`).
+ * items retried (see `untilProcessed`). Settles only once every call has: a failure is thrown
+ * after the other calls ended, so no write of it is still in flight (and may land) afterwards.
  */
 export async function batchWriteAll(
   client: DynamoDBDocumentClient,
@@ -65,7 +66,7 @@ export async function batchWriteAll(
 ): Promise<void> {
   const limit = pLimit(options.concurrency ?? 4);
   const retry = options.retry ?? DEFAULT_UNPROCESSED_RETRY;
-  await Promise.all(
+  const settled = await Promise.allSettled(
     chunk(requests, 25).map((requestsOfCall) =>
       limit(() =>
         untilProcessed('BatchWriteItem', table, requestsOfCall, async (pending) => {
@@ -75,6 +76,8 @@ export async function batchWriteAll(
       ),
     ),
   );
+  const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /**

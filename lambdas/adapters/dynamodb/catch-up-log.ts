@@ -42,6 +42,14 @@ export class DynamoCatchUpLog implements CatchUpLog {
     }
   }
 
+  async forget(type: string, generation: Generation, ids: readonly string[]): Promise<void> {
+    await batchWriteAll(
+      this.client,
+      this.controlTable,
+      [...new Set(ids)].map((id) => ({ DeleteRequest: { Key: { pk: partition(type, generation), sk: id } } })),
+    );
+  }
+
   #pages(type: string, generation: Generation): AsyncIterable<Record<string, unknown>[]> {
     return queryPages(
       this.client,

@@ -41,6 +41,11 @@ export class RedisCatchUpLog implements CatchUpLog {
     } while (cursor !== '0');
   }
 
+  async forget(type: string, generation: Generation, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await redisCall('SREM(catch-up log)', { type, generation }, () => this.client.srem(this.keys.catchUp(type, generation), ...new Set(ids)));
+  }
+
   async clear(type: string, generation: Generation): Promise<void> {
     await redisCall('UNLINK(catch-up log)', { type, generation }, () => this.client.unlink(this.keys.catchUp(type, generation)));
   }

@@ -50,6 +50,7 @@ export function retried(ports: RetriedPorts, retrier: Retrier): RetriedPorts {
       record: (type, generation, ids) => r('log changes', () => catchUp.record(type, generation, ids)),
       read: (type, generation) => catchUp.read(type, generation),
       clear: (type, generation) => r('clear a catch-up log', () => catchUp.clear(type, generation)),
+      forget: (type, generation, ids) => r('forget logged changes', () => catchUp.forget(type, generation, ids)),
     },
     leases: {
       acquire: (lease, now) => r('take the lease', () => leases.acquire(lease, now)),

@@ -42,6 +42,14 @@ describe('Redis catch-up log', () => {
     expect(await readAll(redis.stores, 'video', 4)).toEqual(['b']);
   });
 
+  it('forgets only the ids it is given, of that generation alone', async () => {
+    await redis.stores.catchUp.record('video', 3, ['a', 'b', 'c']);
+    await redis.stores.catchUp.record('video', 4, ['a']);
+    await redis.stores.catchUp.forget('video', 3, ['a', 'c', 'never-logged']);
+    expect(await readAll(redis.stores, 'video', 3)).toEqual(['b']);
+    expect(await readAll(redis.stores, 'video', 4)).toEqual(['a']);
+  });
+
   it('lets an abandoned log expire after a week', async () => {
     await redis.stores.catchUp.record('video', 3, ['a']);
     expect(await redis.client.ttl('fi:c:{video}:3')).toBe(7 * 24 * 3600);

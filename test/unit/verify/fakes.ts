@@ -99,6 +99,10 @@ export class MemoryCatchUp implements CatchUpLog {
   async clear() {
     this.logged.length = 0;
   }
+  async forget(_type: string, _generation: number, ids: readonly string[]) {
+    const forgotten = new Set(ids);
+    this.logged.splice(0, this.logged.length, ...this.logged.filter((id) => !forgotten.has(id)));
+  }
 }
 
 export class MemoryQuarantine implements QuarantineStore {

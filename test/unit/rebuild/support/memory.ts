@@ -192,6 +192,11 @@ export class MemoryCatchUpLog implements CatchUpLog {
     await tick();
     this.logs.delete(`${type}#${generation}`);
   }
+
+  async forget(type: string, generation: Generation, ids: readonly string[]): Promise<void> {
+    await tick();
+    for (const id of ids) this.logs.get(`${type}#${generation}`)?.delete(id);
+  }
 }
 
 /** The control records of the rebuild: leases, build records, retirement notes. */
