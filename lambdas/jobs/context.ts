@@ -47,7 +47,13 @@ export interface JobOverrides {
 }
 
 /** Builds the job's context: the runtime of the composition root plus the rebuild's own adapters. */
-export function createJobContext(configInput: FreshindexConfigInput | FreshindexConfig, env: JobEnv, overrides: JobOverrides = {}): JobContext {
+export function createJobContext(
+  configInput: FreshindexConfigInput | FreshindexConfig,
+  env: JobEnv,
+  /** The process environment, handed to the sources (an HTTP source's `auth.env`), as the handlers do. */
+  processEnv: Readonly<Record<string, string | undefined>>,
+  overrides: JobOverrides = {},
+): JobContext {
   const region = env.AWS_REGION;
   const endpoint = (service: string | undefined) => service ?? env.AWS_ENDPOINT_URL;
   const dynamodb =
@@ -56,7 +62,7 @@ export function createJobContext(configInput: FreshindexConfigInput | Freshindex
   const runtime = createRuntime(
     configInput,
     { indexTable: env.FRESHINDEX_INDEX_TABLE, controlTable: env.FRESHINDEX_CONTROL_TABLE, redisUrl: env.FRESHINDEX_REDIS_URL },
-    { dynamodb, ...(overrides.clock ? { clock: overrides.clock } : {}), sourceDeps: { ...overrides.sourceDeps } },
+    { dynamodb, ...(overrides.clock ? { clock: overrides.clock } : {}), sourceDeps: { env: processEnv, ...overrides.sourceDeps } },
   );
   const notifier =
     overrides.notifier ??

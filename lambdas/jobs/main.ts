@@ -55,7 +55,7 @@ export async function runJob(
     if (!type) return fail(`unknown type "${name}"; the config declares: ${config.types.map((t) => t.name).join(', ')}`);
     types.push(type);
   }
-  const context = createJobContext(config, environment.env, overrides);
+  const context = createJobContext(config, environment.env, env, overrides);
   try {
     context.logger.info('job started', { command: parsed.command, types: types.map((t) => t.name), holder: context.holder });
     const code = await parsed.run(context, { types });

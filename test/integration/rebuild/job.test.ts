@@ -73,6 +73,21 @@ describe('the rebuild job', () => {
     expect(await alerts.drain(0, 0)).toEqual([]);
   });
 
+  it('hands the process environment to the sources, so an HTTP source with auth.env rebuilds', async () => {
+    // Prepare: the token lives in the job's environment, as docs/infrastructure.md says (jobs.environment).
+    const withAuth: FreshindexConfigInput = {
+      pointerCacheSeconds: 1,
+      types: [{ name: 'video', source: { ...cms.sourceConfig(), auth: { env: 'CMS_TOKEN' } }, transform: (doc) => ({ title: doc['title'] }), version: (doc) => doc['v'] as number }],
+    };
+
+    // Act
+    const exitCode = await runJob(withAuth, ['rebuild', '--type', 'video'], { ...env, CMS_TOKEN: 'secret' }, overrides());
+
+    // Assess
+    expect(exitCode).toBe(EXIT.ok);
+    expect(await control.latest('video')).toMatchObject({ status: 'succeeded', report: { counts: { loaded: 60 } } });
+  });
+
   it('exits 1, keeps the active generation and alerts when the gate fails', async () => {
     // Prepare
     await runJob(config(), ['rebuild', '--type', 'video'], env, overrides());
