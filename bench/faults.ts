@@ -11,7 +11,7 @@
  */
 import { startAws } from '../test/support/aws.ts';
 import { runFaultBurst, type FaultBurstFigures, type FaultBurstOptions } from '../test/support/fault-burst.ts';
-import { count, formatTable, ratio } from './support/table.ts';
+import { count, formatTable, median, positiveFromEnv, ratio } from './support/table.ts';
 
 interface Scenario {
   label: string;
@@ -27,19 +27,10 @@ const SCENARIOS: readonly Scenario[] = [
   { label: '20% above it, during a rebuild', options: { layer: 'above-retry', rate: 0.2, duringRebuild: true }, baseline: 'no faults, during a rebuild' },
 ];
 
-function positiveInteger(name: string, fallback: number): number {
-  const raw = process.env[name];
-  const value = raw === undefined ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return value;
-}
-
-const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] ?? Number.NaN;
-
 /** Runs the bursts and prints their figures. */
 export async function benchFaults(): Promise<Map<string, FaultBurstFigures[]>> {
-  const changes = positiveInteger('FRESHINDEX_FAULT_CHANGES', 20_000);
-  const runs = positiveInteger('FRESHINDEX_FAULT_RUNS', 1);
+  const changes = positiveFromEnv('FRESHINDEX_FAULT_CHANGES', 20_000, { integer: true });
+  const runs = positiveFromEnv('FRESHINDEX_FAULT_RUNS', 1, { integer: true });
   console.log(`faults: ${count(changes)} changes per burst, ${runs} round(s) of ${SCENARIOS.length} bursts, maxReceiveCount 5, 8 pollers of batch 10`);
   const aws = await startAws({});
   const results = new Map<string, FaultBurstFigures[]>(SCENARIOS.map((scenario) => [scenario.label, []]));

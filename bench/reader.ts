@@ -14,7 +14,7 @@ import { contentHash } from '../lambdas/core/hash.ts';
 import { initialPointer } from '../lambdas/core/pointer.ts';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startEmbeddedEmulators } from '../lambdas/local/emulators.ts';
 import { createReader } from '../lambdas/reader/index.ts';
-import { count, formatTable, ratio } from './support/table.ts';
+import { count, formatTable, quantile, ratio } from './support/table.ts';
 import { seededRandom } from '../test/support/random.ts';
 
 export interface ReaderBenchOptions {
@@ -154,7 +154,7 @@ class Series {
 
   row(label: string): LatencyRow {
     const sorted = [...this.#samples].sort((a, b) => a - b);
-    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+    const at = (q: number) => quantile(sorted, q) ?? 0;
     return { label, calls: sorted.length, p50Ms: at(0.5), p99Ms: at(0.99), dynamodbCallsPerOp: this.#calls / Math.max(1, sorted.length) };
   }
 }

@@ -18,7 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createApplyHandler } from '../lambdas/handlers/apply.ts';
 import { SqsEventSource, type SqsFunction } from '../lambdas/local/event-source.ts';
 import { startBenchBackend, type BenchBackend, type BenchStack } from './support/harness.ts';
-import { count, formatTable, ratio } from './support/table.ts';
+import { count, formatTable, median, positiveFromEnv, quantile, ratio } from './support/table.ts';
 import { TYPE_NAME } from './support/workload.ts';
 
 interface SoakSettings {
@@ -44,13 +44,12 @@ const MAX_RECEIVE_COUNT = 5;
 const EVENT_SOURCE_CONCURRENCY = 4;
 let seq = 0;
 
-function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): SoakSettings {
-  const read = (name: string, fallback: number) => {
-    const value = Number(env[name] ?? fallback);
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${env[name]}`);
-    return value;
+function settingsFromEnv(): SoakSettings {
+  return {
+    rate: positiveFromEnv('FRESHINDEX_SOAK_RATE', 500),
+    seconds: positiveFromEnv('FRESHINDEX_SOAK_SECONDS', 120),
+    windows: Math.round(positiveFromEnv('FRESHINDEX_SOAK_WINDOWS', 4)),
   };
-  return { rate: read('FRESHINDEX_SOAK_RATE', 500), seconds: read('FRESHINDEX_SOAK_SECONDS', 120), windows: Math.round(read('FRESHINDEX_SOAK_WINDOWS', 4)) };
 }
 
 /** A topic fanning out to a queue with its dead-letter queue, as the data stack creates them. */
@@ -134,7 +133,7 @@ async function runWindow(
   }
   await poller.stop();
   const sorted = latencies.sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+  const at = (q: number) => quantile(sorted, q) ?? Number.NaN;
   return { kind, published, settled, achievedRate: settled / (Math.max(lastSettledAt - started, settings.seconds * 1000) / 1000), backlogPeak, p50Ms: at(0.5), p99Ms: at(0.99), failedDeliveries };
 }
 
@@ -158,10 +157,6 @@ function applyHandlerOn(stack: BenchStack, backend: BenchBackend, dlqUrl: string
   });
 }
 
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
-};
 const signedMs = (value: number) => `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(0)} ms`;
 const spread = (values: readonly number[], format: (value: number) => string) => `${format(Math.min(...values))}–${format(Math.max(...values))}`;
 

@@ -28,3 +28,23 @@ export function ratio(value: number, baseline: number): string {
   const r = value / baseline;
   return `${r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2)}x`;
 }
+
+/** The median of `values` (the lower middle one of an even count); NaN when empty. */
+export function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] ?? Number.NaN;
+}
+
+/** The `q` quantile (0..1) of values already sorted ascending; undefined when there are none. */
+export function quantile(sorted: readonly number[], q: number): number | undefined {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+/** A positive number (an integer when `integer`) from the environment variable `name`, else `fallback`. */
+export function positiveFromEnv(name: string, fallback: number, options: { integer?: boolean } = {}): number {
+  const raw = process.env[name];
+  const value = raw === undefined ? fallback : Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || (options.integer && !Number.isInteger(value))) {
+    throw new Error(`${name} must be a positive ${options.integer ? 'integer' : 'number'}, got ${raw}`);
+  }
+  return value;
+}
