@@ -1,13 +1,11 @@
 import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../../core/ports.ts';
-import type { CheckCounters, DifferenceCounters, DifferenceSeen } from '../../core/verify/ports.ts';
+import { MAX_DIFFERENCE_SUMMARY, RECENT_DIFFERENCES, type CheckCounters, type DifferenceCounters, type DifferenceSeen } from '../../core/verify/ports.ts';
 import { translateDynamoError } from './errors.ts';
 
-/** How many differences a resource's counters remember (the alert lists them). */
-export const RECENT_DIFFERENCES = 10;
+export { RECENT_DIFFERENCES } from '../../core/verify/ports.ts';
 /** Counters nobody touched for this long expire (the resource was forgotten, or deleted). */
 const COUNTERS_TTL_SECONDS = 30 * 24 * 3600;
-const MAX_SUMMARY = 500;
 
 /**
  * The checker's difference counters in the control table: `pk = type#check`, `sk = id`, one item
@@ -31,7 +29,7 @@ export class DynamoDifferenceCounters implements DifferenceCounters {
   }
 
   async recordDifference(type: string, id: string, seen: DifferenceSeen, nextCheckAt: number): Promise<CheckCounters> {
-    const entry = { at: seen.at, summary: seen.summary.slice(0, MAX_SUMMARY) };
+    const entry = { at: seen.at, summary: seen.summary.slice(0, MAX_DIFFERENCE_SUMMARY) };
     const counters = await this.#update(
       type,
       id,

@@ -4,15 +4,25 @@
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { systemClock, type Clock } from '../../core/ports.ts';
+import { RedisAuditReportStore } from './audit-reports.ts';
+import { RedisBuildControl } from './builds.ts';
 import { RedisCatchUpLog } from './catch-up-log.ts';
+import { RedisDifferenceCounters } from './difference-counters.ts';
+import { RedisGenerationCounter } from './generation-counter.ts';
 import { KeyLayout } from './keys.ts';
 import { RedisIndexStore } from './index-store.ts';
 import { RedisQuarantineStore } from './quarantine-store.ts';
+import { RedisBuildReservations } from './reservations.ts';
 import { withScripts } from './scripts.ts';
 
+export { RedisAuditReportStore } from './audit-reports.ts';
+export { RedisBuildControl } from './builds.ts';
 export { RedisCatchUpLog } from './catch-up-log.ts';
+export { RedisDifferenceCounters } from './difference-counters.ts';
+export { RedisGenerationCounter } from './generation-counter.ts';
+export { RedisBuildReservations } from './reservations.ts';
 export { translateRedisError } from './errors.ts';
-export { BUCKETS, KeyLayout, bucketOf, bucketsOfSegment } from './keys.ts';
+export { BUCKETS, ControlKeys, KeyLayout, bucketOf, bucketsOfSegment } from './keys.ts';
 export { RedisIndexStore, type RedisIndexStoreOptions } from './index-store.ts';
 export { RedisQuarantineStore } from './quarantine-store.ts';
 
@@ -25,11 +35,22 @@ export type RedisStoresOptions = ({ url: string; client?: never; clientOptions?:
   clock?: Clock;
 };
 
-/** The Redis-backed stores of one deployment. */
+/**
+ * The Redis-backed stores of one deployment: the index and, so a Redis deployment needs no
+ * DynamoDB control table, the whole control plane too.
+ */
 export interface RedisStores {
   store: RedisIndexStore;
   catchUp: RedisCatchUpLog;
   quarantine: RedisQuarantineStore;
+  /** Build leases, build records and retirement notes. */
+  builds: RedisBuildControl;
+  reservations: RedisBuildReservations;
+  /** Counts a generation's live records (the rebuild's gate). */
+  counter: RedisGenerationCounter;
+  /** The checker's per-resource difference counters. */
+  differences: RedisDifferenceCounters;
+  auditReports: RedisAuditReportStore;
   /** Closes the connection when the stores opened it (a `url` was given); a no-op for an injected client. */
   close(): Promise<void>;
 }
@@ -51,7 +72,7 @@ export const DEFAULT_CLIENT_OPTIONS: RedisOptions = {
  *
  * @example
  * ```ts
- * const { store, catchUp, quarantine, close } = createRedisStores({
+ * const { store, catchUp, quarantine, builds, reservations, counter, differences, auditReports, close } = createRedisStores({
  *   url: env.FRESHINDEX_REDIS_URL, // e.g. rediss://:token@primary.my-cache.cache.amazonaws.com:6379
  *   keyPrefix: config.store.keyPrefix,
  *   tombstoneTtlSeconds: config.tombstoneTtlSeconds,
@@ -67,6 +88,11 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
     store: new RedisIndexStore({ client, keys, tombstoneTtlSeconds: options.tombstoneTtlSeconds, clock: options.clock ?? systemClock }),
     catchUp: new RedisCatchUpLog(client, keys),
     quarantine: new RedisQuarantineStore(client, keys),
+    builds: new RedisBuildControl(client, keys.control),
+    reservations: new RedisBuildReservations(client, keys.control),
+    counter: new RedisGenerationCounter(client, keys),
+    differences: new RedisDifferenceCounters(client, keys.control),
+    auditReports: new RedisAuditReportStore(client, keys.control),
     async close() {
       if (!owned) return;
       try {

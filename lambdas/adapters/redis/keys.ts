@@ -39,6 +39,9 @@ export function bucketsOfSegment(segment: number, totalSegments: number): number
  * - pointer:       `${prefix}p:{${type}}`                                (JSON string)
  * - catch-up log:  `${prefix}c:{${type}}:${generation}`                  (SET of ids)
  * - quarantine:    `${prefix}q:{${type}}`                                (HASH id → JSON entry)
+ *
+ * The control plane (control.ts) keeps every key of a type under the tag `{type}` too, so a
+ * Redis deployment needs no DynamoDB control table.
  */
 export class KeyLayout {
   constructor(readonly prefix: string) {
@@ -63,6 +66,76 @@ export class KeyLayout {
 
   quarantine(type: string): string {
     return `${this.prefix}q:{${type}}`;
+  }
+
+  /** The keys of the control plane: leases, builds, retirements, reservations, checks, audits. */
+  get control(): ControlKeys {
+    return new ControlKeys(this.prefix);
+  }
+}
+
+/** The control plane's keys, every one of a type under the hash tag `{type}`. See docs/redis.md. */
+export class ControlKeys {
+  constructor(readonly prefix: string) {}
+
+  /** HASH: buildId, holder, acquiredAt, expiresAt. */
+  lease(type: string): string {
+    return `${this.prefix}l:{${type}}`;
+  }
+
+  /** STRING: one build record (JSON), expiring 90 days after it started. */
+  build(type: string, buildId: string): string {
+    return `${this.prefix}b:{${type}}:${buildId}`;
+  }
+
+  /** STRING: the type's latest build record (JSON). */
+  latestBuild(type: string): string {
+    return `${this.prefix}bl:{${type}}`;
+  }
+
+  /** ZSET (all scores 0, ordered by build id): the type's build ids. */
+  builds(type: string): string {
+    return `${this.prefix}bi:{${type}}`;
+  }
+
+  /** HASH: `generation` or `generation#log` → retirement note (JSON). */
+  retirements(type: string): string {
+    return `${this.prefix}rt:{${type}}`;
+  }
+
+  /** STRING: the generation below which every generation has a note. */
+  swept(type: string): string {
+    return `${this.prefix}sw:{${type}}`;
+  }
+
+  /** HASH: id, reservedAt, expiresAt, requestedBy, jobId. */
+  reservation(type: string): string {
+    return `${this.prefix}rv:{${type}}`;
+  }
+
+  /** HASH: differences, cleanChecks, nextCheckAt of one resource. */
+  checks(type: string, id: string): string {
+    return `${this.prefix}d:{${type}}:${id}`;
+  }
+
+  /** LIST: the resource's last differences (JSON), oldest first. */
+  recentDifferences(type: string, id: string): string {
+    return `${this.prefix}dr:{${type}}:${id}`;
+  }
+
+  /** STRING: the type's latest audit report (JSON). */
+  latestAudit(type: string): string {
+    return `${this.prefix}al:{${type}}`;
+  }
+
+  /** STRING: one audit report (JSON), expiring 90 days after it finished. */
+  audit(type: string, finishedAt: string): string {
+    return `${this.prefix}a:{${type}}:${finishedAt}`;
+  }
+
+  /** ZSET (all scores 0, ordered by finish time): the type's audit runs. */
+  audits(type: string): string {
+    return `${this.prefix}ai:{${type}}`;
   }
 }
 

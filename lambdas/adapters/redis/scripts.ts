@@ -1,4 +1,5 @@
 import type { ChainableCommander, Redis } from 'ioredis';
+import { CONTROL_SCRIPTS, type ControlScriptCommands } from './control-scripts.ts';
 
 /**
  * The version guard of core/records.ts (`guard`), in Lua, so the read, the decision and the write
@@ -104,12 +105,13 @@ export const SCRIPTS = {
   freshindexPruneIds: { lua: PRUNE_IDS },
   freshindexQuarantineAdd: { numberOfKeys: 1, lua: QUARANTINE_ADD },
   freshindexRecordCleanCheck: { numberOfKeys: 1, lua: RECORD_CLEAN_CHECK },
+  ...CONTROL_SCRIPTS,
 } as const;
 
 type Args = (string | number)[];
 
 /** The scripts as commands of a client. Variable-key scripts take the key count first. */
-export interface ScriptCommands {
+export interface ScriptCommands extends ControlScriptCommands {
   freshindexGuardedWrite(...args: Args): Promise<string>;
   freshindexSwapPointer(...args: Args): Promise<number>;
   freshindexDeleteRecords(numberOfKeys: number, ...args: Args): Promise<number>;

@@ -5,3 +5,4 @@ export type { Expected, Difference, DifferenceKind, RepairResult, RepairDeps } f
 export { checkMessageSchema, checkMessageBody, parseVerifyMessage } from './message.ts';
 export { recheckDelayMs, MAX_QUARANTINE_RECHECK_MS } from './schedule.ts';
 export type { CheckCounters, CheckRequest, CheckScheduler, DifferenceCounters, DifferenceSeen } from './ports.ts';
+export { RECENT_DIFFERENCES, MAX_DIFFERENCE_SUMMARY } from './ports.ts';

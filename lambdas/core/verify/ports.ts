@@ -28,6 +28,11 @@ export interface CheckCounters {
   nextCheckAt?: number;
 }
 
+/** How many differences a resource's counters remember (the alert lists them); every store keeps the last ones. */
+export const RECENT_DIFFERENCES = 10;
+/** How much of a difference's summary the counters keep (characters). */
+export const MAX_DIFFERENCE_SUMMARY = 500;
+
 /**
  * Per-resource difference counters. Every update is atomic, so two checkers of one resource never
  * lose a count. A resource that never differed has no counters at all (reads cost nothing to write).
