@@ -9,7 +9,7 @@ const local = { host: '127.0.0.1:4562' };
 
 async function localOpsApi() {
   const world = await apiWorld();
-  world.index.pointer = { type: 'video', active: 3, previous: 2, nextGeneration: 4, revision: 5, updatedAt: 0 };
+  world.index.pointers.set('video', { type: 'video', active: 3, previous: 2, nextGeneration: 4, revision: 5, updatedAt: 0 });
   const app = buildOpsApp(world.ops, { loopbackOnly: true });
   await app.ready();
   return { world, app };
@@ -24,7 +24,7 @@ describe('the local ops API refuses what a web page could send', () => {
     expect(response.statusCode).toBe(403);
     expect(response.headers['content-type']).toContain('application/problem+json');
     expect(response.json()).toMatchObject({ type: 'urn:freshindex:problem:forbidden', detail: expect.stringContaining('web page') });
-    expect(world.index.pointer).toMatchObject({ active: 3, previous: 2 });
+    expect(world.index.pointers.get('video')).toMatchObject({ active: 3, previous: 2 });
   });
 
   it('refuses a request whose Host is not loopback (DNS rebinding), and submits nothing', async () => {

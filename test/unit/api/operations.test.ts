@@ -131,17 +131,17 @@ describe('POST /v1/types/:type/rebuild', () => {
 describe('POST /v1/types/:type/rollback', () => {
   it('swaps the active and previous generations', async () => {
     const world = await apiWorld();
-    world.index.pointer = { type: 'video', active: 3, previous: 2, nextGeneration: 4, revision: 5, updatedAt: 0 };
+    world.index.pointers.set('video', { type: 'video', active: 3, previous: 2, nextGeneration: 4, revision: 5, updatedAt: 0 });
 
     const response = await world.app.inject({ method: 'POST', url: '/v1/types/video/rollback' });
 
     expect(response.json()).toEqual({ type: 'video', from: 3, to: 2 });
-    expect(world.index.pointer).toMatchObject({ active: 2, previous: 3 });
+    expect(world.index.pointers.get('video')).toMatchObject({ active: 2, previous: 3 });
   });
 
   it('makes the applier see the rolled-back pointer at once', async () => {
     const world = await apiWorld();
-    world.index.pointer = { type: 'video', active: 3, previous: 2, nextGeneration: 4, revision: 5, updatedAt: 0 };
+    world.index.pointers.set('video', { type: 'video', active: 3, previous: 2, nextGeneration: 4, revision: 5, updatedAt: 0 });
     await world.ops.pointers.get('video');
 
     await world.app.inject({ method: 'POST', url: '/v1/types/video/rollback' });
@@ -160,13 +160,13 @@ describe('POST /v1/types/:type/rollback', () => {
 
   it('answers 409 "nothing to roll back" when the previous generation is the empty initial one', async () => {
     const world = await apiWorld();
-    world.index.pointer = { type: 'video', active: 2, previous: 1, nextGeneration: 3, revision: 3, updatedAt: 0 };
+    world.index.pointers.set('video', { type: 'video', active: 2, previous: 1, nextGeneration: 3, revision: 3, updatedAt: 0 });
 
     const response = await world.app.inject({ method: 'POST', url: '/v1/types/video/rollback' });
 
     expect(response.statusCode).toBe(409);
     expect(response.json().detail).toMatch(/^nothing to roll back: /);
-    expect(world.index.pointer).toMatchObject({ active: 2, previous: 1 });
+    expect(world.index.pointers.get('video')).toMatchObject({ active: 2, previous: 1 });
   });
 
   it('answers 404 for an undeclared type', async () => {

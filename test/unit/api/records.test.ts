@@ -104,35 +104,35 @@ describe('POST /v1/types/:type/records/:id/reindex', () => {
 
   it('answers 404 and writes nothing for an id neither the source nor the index knows', async () => {
     const world = await apiWorld();
-    world.index.pointer = { type: 'video', active: 2, building: { generation: 3, buildId: 'b', startedAt: 0 }, nextGeneration: 4, revision: 3, updatedAt: 0 };
+    world.index.pointers.set('video', { type: 'video', active: 2, building: { generation: 3, buildId: 'b', startedAt: 0 }, nextGeneration: 4, revision: 3, updatedAt: 0 });
 
     const response = await world.app.inject({ method: 'POST', url: '/v1/types/video/records/no-such-id/reindex' });
 
     expect(response.statusCode).toBe(404);
     expect(response.json()).toMatchObject({ title: 'Not found', detail: 'resource video/no-such-id not found' });
     expect([world.index.records.size, world.index.writes]).toEqual([0, 0]);
-    expect(world.catchUp.logged).toEqual([]);
+    expect(world.catchUp.loggedIds()).toEqual([]);
   });
 
   it('answers 404 without creating the pointer of a type never indexed', async () => {
     const world = await apiWorld();
-    world.index.pointer = undefined;
+    world.index.pointers.delete('video');
 
     const response = await world.app.inject({ method: 'POST', url: '/v1/types/video/records/no-such-id/reindex' });
 
     expect(response.statusCode).toBe(404);
-    expect(world.index.pointer).toBeUndefined();
+    expect(world.index.pointers.get('video')).toBeUndefined();
   });
 
   it('deletes a resource the source no longer has when only the building generation holds it', async () => {
     const world = await apiWorld();
-    world.index.pointer = { type: 'video', active: 2, building: { generation: 3, buildId: 'b', startedAt: 0 }, nextGeneration: 4, revision: 3, updatedAt: 0 };
+    world.index.pointers.set('video', { type: 'video', active: 2, building: { generation: 3, buildId: 'b', startedAt: 0 }, nextGeneration: 4, revision: 3, updatedAt: 0 });
     indexed(world, 'a', { title: 'Old' }, 4, 3);
 
     const response = await world.app.inject({ method: 'POST', url: '/v1/types/video/records/a/reindex' });
 
     expect(response.json()).toMatchObject({ outcome: 'applied', op: 'delete', version: 4 });
-    expect(world.index.records.get('video#a#3')?.deleted).toBe(true);
+    expect(world.index.stored('video', 'a', 3)?.deleted).toBe(true);
   });
 
   it('answers 422 with the reason when the transform rejects the document', async () => {

@@ -10,8 +10,8 @@ import type { SourceDoc } from '../../../lambdas/core/ports.ts';
 import type { Lease } from '../../../lambdas/core/rebuild/ports.ts';
 import type { BuildRecord } from '../../../lambdas/core/rebuild/report.ts';
 import { contentHash } from '../../../lambdas/core/hash.ts';
-import { MemoryReservations } from '../../support/memory-reservations.ts';
-import { memoryWorld, videoConfig, type MemoryWorld } from '../verify/fakes.ts';
+import { MemoryReservations } from '../../support/memory/index.ts';
+import { memoryWorld, videoConfig, type MemoryWorld } from '../verify/world.ts';
 
 export class RecordingLauncher implements BuildLauncher {
   readonly submitted: BuildRequest[] = [];

@@ -31,7 +31,7 @@ const audit: AuditReport = {
 describe('GET /v1/types', () => {
   it('lists the status of every declared type', async () => {
     const world = await apiWorld();
-    world.index.pointer = { type: 'video', active: 2, previous: 1, nextGeneration: 3, revision: 3, updatedAt: world.clock.now };
+    world.index.pointers.set('video', { type: 'video', active: 2, previous: 1, nextGeneration: 3, revision: 3, updatedAt: world.clock.now });
     world.status.builds = [finished];
     world.status.audit = audit;
     await world.quarantine.add({ type: 'video', id: 'q', since: 0, differences: 3, lastDifference: 'x', cleanChecks: 0 });
@@ -60,7 +60,7 @@ describe('GET /v1/types', () => {
 describe('GET /v1/types/:type', () => {
   it('shows the building generation and the progress of the running build', async () => {
     const world = await apiWorld();
-    world.index.pointer = { type: 'video', active: 1, building: { generation: 2, buildId: 'b2', startedAt: world.clock.now }, nextGeneration: 3, revision: 2, updatedAt: world.clock.now };
+    world.index.pointers.set('video', { type: 'video', active: 1, building: { generation: 2, buildId: 'b2', startedAt: world.clock.now }, nextGeneration: 3, revision: 2, updatedAt: world.clock.now });
     world.status.builds = [{ ...finished, buildId: 'b2', status: 'running', phase: 'loading', progress: { done: 40, total: 100, perSecond: 20, etaSeconds: 3 } }];
 
     const response = await world.app.inject({ method: 'GET', url: '/v1/types/video' });
@@ -73,7 +73,7 @@ describe('GET /v1/types/:type', () => {
 
   it('shows the clean-up after the latest build: its state, its rate and where the rate comes from, what is left', async () => {
     const world = await apiWorld();
-    world.index.pointer = { type: 'video', active: 3, previous: 2, nextGeneration: 4, revision: 5, updatedAt: world.clock.now };
+    world.index.pointers.set('video', { type: 'video', active: 3, previous: 2, nextGeneration: 4, revision: 5, updatedAt: world.clock.now });
     const cleanup = {
       state: 'deleting' as const, deletesPerSecond: 1_000, rateFrom: 'on-demand: the floor', pending: [1], deletedGenerations: [], deleted: 4_000,
       startedAt: 1_700_000_060_000, updatedAt: 1_700_000_064_000,
@@ -100,7 +100,7 @@ describe('GET /v1/types/:type', () => {
 
   it('says a type without a pointer is not indexed yet', async () => {
     const world = await apiWorld();
-    world.index.pointer = undefined;
+    world.index.pointers.delete('video');
 
     const response = await world.app.inject({ method: 'GET', url: '/v1/types/video' });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { initialPointer, nextPointer } from '../../../lambdas/core/pointer.ts';
 import { runRetirements, silentLog, type CleanupArgs, type CleanupProgress } from '../../../lambdas/core/rebuild/index.ts';
 import { toStoredRecord } from '../../../lambdas/core/records.ts';
-import { MemoryCatchUpLog, MemoryControl, MemoryIndex } from './support/memory.ts';
+import { MemoryCatchUpLog, MemoryControl, MemoryIndex } from '../../support/memory/index.ts';
 import { TYPE } from './support/world.ts';
 
 /** Generations 5 (active) and 4 (previous), records per generation as given; swept unless told otherwise. */

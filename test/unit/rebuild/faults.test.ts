@@ -9,7 +9,7 @@ import type { Pointer } from '../../../lambdas/core/pointer.ts';
 import { rebuildType, type RebuildDeps } from '../../../lambdas/core/rebuild/index.ts';
 import { seededRandom } from '../../support/random.ts';
 import { flaky, flakyStats } from './support/flaky.ts';
-import type { MemoryIndex } from './support/memory.ts';
+import type { MemoryIndex } from '../../support/memory/index.ts';
 import { createWorld, doc, seed, TYPE, upsertChange, type World } from './support/world.ts';
 
 const ids = (count: number) => Array.from({ length: count }, (_, i) => `v${i}`);

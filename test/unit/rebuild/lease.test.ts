@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { acquireLease, LeaseHeldError, LeaseKeeper, LeaseLostError, realSleep, silentLog } from '../../../lambdas/core/rebuild/index.ts';
-import { MemoryControl } from './support/memory.ts';
+import { MemoryControl } from '../../support/memory/index.ts';
 
 const timing = { ttlMs: 200, heartbeatMs: 20, waitMs: 400 };
 // A live holder's lease outlasts the contender's whole wait many times over, so even a starved

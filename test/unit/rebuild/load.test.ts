@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadGeneration } from '../../../lambdas/core/rebuild/load.ts';
 import { ProgressTracker } from '../../../lambdas/core/rebuild/progress.ts';
-import { MemoryIndex, MemorySource } from './support/memory.ts';
+import { MemoryIndex, MemorySource } from '../../support/memory/index.ts';
 import { doc, TYPE, videoType } from './support/world.ts';
 
 describe('bulk load', () => {

@@ -1,22 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { auditType, type AuditDeps } from '../../../lambdas/core/audit/audit.ts';
-import type { AuditReportStore } from '../../../lambdas/core/audit/ports.ts';
-import type { AuditReport } from '../../../lambdas/core/audit/report.ts';
+import { MemoryAuditReports, savedReports } from '../../support/memory/index.ts';
 import { contentHash } from '../../../lambdas/core/hash.ts';
-import { memoryWorld, videoConfig, type MemoryWorld } from './fakes.ts';
-
-class MemoryReports implements AuditReportStore {
-  readonly saved: AuditReport[] = [];
-  async save(report: AuditReport) {
-    this.saved.push(report);
-  }
-  async latest() {
-    return this.saved.at(-1);
-  }
-  async history(_type: string, limit: number) {
-    return this.saved.slice(-limit).reverse();
-  }
-}
+import { memoryWorld, videoConfig, type MemoryWorld } from './world.ts';
 
 /** 10 documents in the source, all indexed correctly; then the plants. */
 function plantedWorld(audit: Record<string, unknown> = {}) {
@@ -26,11 +12,11 @@ function plantedWorld(audit: Record<string, unknown> = {}) {
     const record = { title: doc.title };
     world.index.put({ type: 'video', id: doc.id, generation: 1, version: 1, hash: contentHash(record), deleted: false, writtenAt: 0, record });
   }
-  world.index.records.delete('video#v1#1'); // missing
-  world.index.records.delete('video#v2#1');
+  world.index.drop('video', 'v1'); // missing
+  world.index.drop('video', 'v2');
   world.index.put({ type: 'video', id: 'x1', generation: 1, version: 1, hash: 'h', deleted: false, writtenAt: 0, record: { title: 'ghost' } }); // extra
   world.index.put({ type: 'video', id: 'v3', generation: 1, version: 1, hash: 'h', deleted: false, writtenAt: 0, record: { title: 'wrong' } }); // different
-  const reports = new MemoryReports();
+  const reports = new MemoryAuditReports();
   const deps: AuditDeps = { ...world.deps, pointers: world.index, reports };
   return { world, deps, reports };
 }
@@ -91,7 +77,7 @@ describe('auditType', () => {
 
     const report = await auditOf(deps);
 
-    expect(reports.saved).toEqual([report]);
+    expect(savedReports(reports, 'video')).toEqual([report]);
     expect(world.notifier.reports).toMatchObject([{ kind: 'audit', type: 'video' }]);
   });
 
@@ -109,7 +95,7 @@ describe('auditType', () => {
     const world = memoryWorld(videoConfig(), docs);
     world.index.put({ type: 'video', id: 'ok', generation: 1, version: 1, hash: 'h', deleted: false, writtenAt: 0, record: { title: 'fine' } });
 
-    const report = await auditType({ ...world.deps, pointers: world.index, reports: new MemoryReports() }, 'video');
+    const report = await auditType({ ...world.deps, pointers: world.index, reports: new MemoryAuditReports() }, 'video');
 
     expect(report).toMatchObject({ transformErrors: 1, missing: 0, samples: { transformErrors: ['bad'] } });
   });

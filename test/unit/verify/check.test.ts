@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { contentHash } from '../../../lambdas/core/hash.ts';
 import { checkResource, mergeTriggers, releaseResource } from '../../../lambdas/core/verify/check.ts';
-import { memoryWorld, videoConfig } from './fakes.ts';
+import { memoryWorld, videoConfig } from './world.ts';
 
 const doc = { id: 'v1', title: 'Hello', version: 3 };
 const goodRecord = { title: 'Hello' };
@@ -71,11 +71,11 @@ describe('checkResource', () => {
 
   it('logs a repair for the building generation and writes both generations while a build runs', async () => {
     const world = memoryWorld(videoConfig(), [doc]);
-    world.index.pointer = { type: 'video', active: 1, nextGeneration: 3, revision: 2, updatedAt: 0, building: { generation: 2, buildId: 'b', startedAt: 0 } };
+    world.index.pointers.set('video', { type: 'video', active: 1, nextGeneration: 3, revision: 2, updatedAt: 0, building: { generation: 2, buildId: 'b', startedAt: 0 } });
 
     await checkResource(world.deps, 'video', 'v1');
 
-    expect(world.catchUp.logged).toEqual(['v1']);
+    expect(world.catchUp.loggedIds()).toEqual(['v1']);
     expect(world.index.stored('video', 'v1', 2)?.record).toEqual(goodRecord);
   });
 

@@ -7,7 +7,7 @@ import { contentHash } from '../../../lambdas/core/hash.ts';
 import { delaySeconds } from '../../../lambdas/adapters/sqs/check-scheduler.ts';
 import { createVerifyHandler } from '../../../lambdas/handlers/verify.ts';
 import { createLambdaContext } from '../../../lambdas/local/lambda-context.ts';
-import { memoryWorld, videoConfig } from './fakes.ts';
+import { memoryWorld, videoConfig } from './world.ts';
 
 const env = {
   FRESHINDEX_INDEX_TABLE: 'index',

@@ -10,7 +10,7 @@ import { DynamoCatchUpLog } from '../../../../lambdas/adapters/dynamodb/catch-up
 import { DynamoIndexStore } from '../../../../lambdas/adapters/dynamodb/index-store.ts';
 import { createTables } from '../../../../lambdas/adapters/dynamodb/tables.ts';
 import type { AwsTestEnv } from '../../../support/aws.ts';
-import { MemoryNotifier, MemorySource } from '../../../unit/rebuild/support/memory.ts';
+import { MemoryNotifier, MemorySource } from '../../../support/memory/index.ts';
 import type { InterleavingWorld } from '../../../unit/rebuild/support/interleaving.ts';
 
 let tables = 0;

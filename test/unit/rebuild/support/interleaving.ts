@@ -11,7 +11,7 @@ import { PointerCache } from '../../../../lambdas/core/pointer-cache.ts';
 import type { PointerStore, RecordStore, SourceDoc } from '../../../../lambdas/core/ports.ts';
 import { rebuildType, type BuildPhase, type BuildReport, type RebuildDeps, type RebuildOptions } from '../../../../lambdas/core/rebuild/index.ts';
 import { toUpsert } from '../../../../lambdas/core/transform.ts';
-import type { MemorySource } from './memory.ts';
+import type { MemorySource } from '../../../support/memory/index.ts';
 import { deleteChange, doc, upsertChange } from './world.ts';
 import { seededRandom } from '../../../support/random.ts';
 

@@ -8,7 +8,7 @@ import { PointerCache } from '../../../../lambdas/core/pointer-cache.ts';
 import type { SourceDoc } from '../../../../lambdas/core/ports.ts';
 import type { StoredRecord } from '../../../../lambdas/core/records.ts';
 import type { RebuildDeps, RebuildOptions } from '../../../../lambdas/core/rebuild/index.ts';
-import { MemoryCatchUpLog, MemoryControl, MemoryIndex, MemoryNotifier, MemorySource } from './memory.ts';
+import { MemoryCatchUpLog, MemoryControl, MemoryIndex, MemoryNotifier, MemorySource } from '../../../support/memory/index.ts';
 
 export const TYPE = 'video';
 

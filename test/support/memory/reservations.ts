@@ -1,6 +1,6 @@
-/** The build reservations in memory, for unit tests: the same contract as the DynamoDB store (test/integration/store/reservation-store.contract.test.ts). */
-import { ConflictError } from '../../lambdas/core/errors.ts';
-import type { BuildReservation, ReservationStore } from '../../lambdas/core/rebuild/reservation.ts';
+/** The build reservations in memory, for unit tests: the contract of test/integration/store/reservation-store.contract.test.ts, as DynamoDB and Redis. */
+import { ConflictError } from '../../../lambdas/core/errors.ts';
+import type { BuildReservation, ReservationStore } from '../../../lambdas/core/rebuild/reservation.ts';
 
 export class MemoryReservations implements ReservationStore {
   readonly byType = new Map<string, BuildReservation>();
