@@ -1,87 +1,45 @@
 /**
  * The contract every index store must keep, run against each backend (Feast's "universal"
- * online-store tests are the model). A new backend joins by adding a factory to `backends`.
+ * online-store tests are the model): DynamoDB, Redis and the in-memory index the unit tests use
+ * (see support/backends.ts).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ConflictError, PartialWriteError } from '../../../lambdas/core/errors.ts';
+import type { Redis } from 'ioredis';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ConflictError, PartialWriteError, StoreError } from '../../../lambdas/core/errors.ts';
 import { contentHash } from '../../../lambdas/core/hash.ts';
 import { initialPointer, nextPointer } from '../../../lambdas/core/pointer.ts';
 import type { PointerStore, RecordStore } from '../../../lambdas/core/ports.ts';
 import type { RecordWrite, StoredRecord } from '../../../lambdas/core/records.ts';
-import { DynamoIndexStore } from '../../../lambdas/adapters/dynamodb/index-store.ts';
-import { createTables } from '../../../lambdas/adapters/dynamodb/tables.ts';
-import { createRedisStores, KeyLayout } from '../../../lambdas/adapters/redis/index.ts';
-import { startAws, type AwsTestEnv } from '../../support/aws.ts';
-import { startRedis } from '../../support/redis.ts';
+import { KeyLayout } from '../../../lambdas/adapters/redis/index.ts';
+import type { MemoryIndex } from '../../support/memory/index.ts';
+import { eachBackend, useBackend, type StartedBackend } from './support/backends.ts';
 
-type Store = PointerStore & RecordStore;
-
-interface Backend {
-  start(): Promise<{
-    store: Store;
-    fresh(): Promise<Store>;
-    /** A write of `id` in `video` generation 1 that this backend refuses for good (arranged if need be). */
-    refusedWrite(id: string): Promise<RecordWrite>;
-    stop(): Promise<void>;
-  }>;
-}
-
-let tableSeq = 0;
-const backends: Record<string, Backend> = {
-  dynamodb: {
-    async start() {
-      const aws: AwsTestEnv = await startAws();
-      const fresh = async () => {
-        const names = { indexTable: `idx-${++tableSeq}`, controlTable: `ctl-${tableSeq}` };
-        await createTables(aws.dynamodb, names);
-        return new DynamoIndexStore({ client: aws.doc, ...names, tombstoneTtlSeconds: 3600 });
-      };
-      // DynamoDB refuses a number it cannot hold exactly (the document client will not marshal it).
-      const refusedWrite = async (id: string) => upsert(id, 2 ** 60, { huge: true });
-      return { store: await fresh(), fresh, refusedWrite, stop: () => aws.stop() };
-    },
+/** A write of `id` in `video` generation 1 that the backend refuses for good (arranged if need be). */
+const refusedWrites: Record<string, (env: StartedBackend, id: string) => Promise<RecordWrite>> = {
+  // DynamoDB refuses a number it cannot hold exactly (the document client will not marshal it).
+  dynamodb: async (_env, id) => upsert(id, 2 ** 60, { huge: true }),
+  // Redis refuses a guarded write whose key holds another type (WRONGTYPE inside the script).
+  redis: async (env, id) => {
+    const client = (env.redisClient as () => Redis)();
+    await client.hset(new KeyLayout('fi:').record('video', 1, id), 'not', 'a record');
+    await client.quit();
+    return upsert(id, 1, { fine: true });
   },
-  redis: {
-    async start() {
-      const server = await startRedis();
-      const stores = createRedisStores({ url: server.url, keyPrefix: 'fi:', tombstoneTtlSeconds: 3600 });
-      const fresh = async () => {
-        await server.flush();
-        return stores.store;
-      };
-      // Redis refuses a guarded write whose key holds another type (WRONGTYPE inside the script).
-      const refusedWrite = async (id: string) => {
-        const client = server.client();
-        await client.hset(new KeyLayout('fi:').record('video', 1, id), 'not', 'a record');
-        await client.quit();
-        return upsert(id, 1, { fine: true });
-      };
-      return {
-        store: stores.store,
-        fresh,
-        refusedWrite,
-        async stop() {
-          await stores.close();
-          await server.stop();
-        },
-      };
-    },
+  // The memory index refuses what a test tells it to.
+  memory: async (env, id) => {
+    (env.memoryIndex as () => MemoryIndex)().refuse = (write) => (write.id === id ? new StoreError('refused', { retryable: false }) : undefined);
+    return upsert(id, 1, { fine: true });
   },
 };
 
 const upsert = (id: string, version: number, record: unknown): RecordWrite => ({ kind: 'upsert', id, version, hash: contentHash(record), record });
 const remove = (id: string, version: number): RecordWrite => ({ kind: 'delete', id, version });
 
-describe.each(Object.entries(backends))('index store contract: %s', (_name, backend) => {
-  let env: Awaited<ReturnType<Backend['start']>>;
-  let store: Store;
-
-  beforeAll(async () => {
-    env = await backend.start();
-  });
-  afterAll(async () => env.stop());
-  beforeEach(async () => {
-    store = await env.fresh();
+describe.each(eachBackend)('index store contract: %s', (name, start) => {
+  const env = useBackend(start);
+  let store: PointerStore & RecordStore;
+  beforeEach(() => {
+    store = env.ports.store;
   });
 
   it('returns what was written, with its version, hash, generation and write time', async () => {
@@ -128,7 +86,7 @@ describe.each(Object.entries(backends))('index store contract: %s', (_name, back
   });
 
   it('answers each write on its own: a write the store refuses fails alone while the others land', async () => {
-    const refused = await env.refusedWrite('refused');
+    const refused = await refusedWrites[name]?.(env.backend, 'refused') as RecordWrite;
     const writes = [upsert('before', 1, { n: 1 }), refused, upsert('after', 1, { n: 2 })];
 
     const error = await store.write('video', 1, writes).then(() => undefined, (reason: unknown) => reason);
