@@ -62,6 +62,8 @@ export interface RecordStore {
    * attempt whose response was lost. Each write is tried on its own account: when some fail, the
    * others are still made and the call rejects with a `PartialWriteError` holding one outcome per
    * write (see `settleWrites`), so a caller that ignores the result can never drop a failure.
+   * The writes of one call name distinct ids (callers collapse a resource's changes first): two
+   * writes of one id in one call land in no given order (DynamoDB sends them concurrently).
    */
   write(type: string, generation: Generation, writes: readonly RecordWrite[]): Promise<WriteResult[]>;
   /** Unconditional bulk writes into a generation no reader uses yet (the rebuild's load). */

@@ -1,31 +1,64 @@
 /**
- * Concurrent checks of one resource count every difference: the counter is one atomic UpdateItem
- * ADD, never a read-modify-write.
+ * Concurrent writers of the control plane, on DynamoDB, Redis and in memory: concurrent checks of
+ * one resource count every difference (one atomic update, never a read-modify-write); concurrent
+ * builds of one type get one lease; concurrent rebuild requests get one reservation.
  *
- * Embedded backend only (vitest.config.ts excludes this file from the moto project): moto applies
- * concurrent UpdateItem ADDs to one item without isolation (moto 5.2.1 lost one of 8 in 3 runs of
- * 4), so there it would test moto, not this adapter. dynalite serialises them as DynamoDB does.
+ * Not in the moto project (vitest.config.ts excludes this file): moto applies concurrent
+ * UpdateItem ADDs to one item without isolation (moto 5.2.1 lost one of 8 in 3 runs of 4), so
+ * there it would test moto, not these adapters. dynalite serialises them as DynamoDB does.
  */
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { DynamoDifferenceCounters } from '../../../lambdas/adapters/dynamodb/checks.ts';
-import { createTables } from '../../../lambdas/adapters/dynamodb/tables.ts';
-import { startAws, type AwsTestEnv } from '../../support/aws.ts';
+import { describe, expect, it } from 'vitest';
+import { ConflictError } from '../../../lambdas/core/errors.ts';
+import { eachBackend, useBackend } from '../store/support/backends.ts';
 
-let aws: AwsTestEnv;
-let counters: DynamoDifferenceCounters;
+const NOW = Date.now();
+const CONTENDERS = 8;
 
-beforeAll(async () => {
-  aws = await startAws();
-  await createTables(aws.dynamodb, { indexTable: 'kindex', controlTable: 'kcontrol' });
-  counters = new DynamoDifferenceCounters(DynamoDBDocumentClient.from(aws.dynamodb), 'kcontrol');
-});
-afterAll(async () => {
-  await aws.stop();
-});
+describe.each(eachBackend)('concurrent control writes: %s', (_name, start) => {
+  const env = useBackend(start);
 
-it('counts concurrent differences without losing one', async () => {
-  await Promise.all(Array.from({ length: 8 }, (_, i) => counters.recordDifference('video', 'a', { at: i, summary: `d${i}` }, 100)));
+  it('counts concurrent differences without losing one', async () => {
+    const { differences } = env.ports;
 
-  expect((await counters.get('video', 'a'))?.differences).toBe(8);
+    await Promise.all(Array.from({ length: CONTENDERS }, (_, i) => differences.recordDifference('video', 'a', { at: i, summary: `d${i}` }, 100)));
+
+    const counters = await differences.get('video', 'a');
+    expect(counters?.differences).toBe(CONTENDERS);
+    expect(counters?.recent.map((seen) => seen.summary).sort()).toEqual(Array.from({ length: CONTENDERS }, (_, i) => `d${i}`).sort());
+  });
+
+  it('gives one lease to one of many builds racing for it', async () => {
+    const { builds } = env.ports;
+    const lease = (i: number) => ({ type: 'video', buildId: `b${i}`, holder: `h${i}`, acquiredAt: NOW, expiresAt: NOW + 60_000 });
+
+    const outcomes = await Promise.allSettled(Array.from({ length: CONTENDERS }, (_, i) => builds.acquire(lease(i), NOW)));
+
+    const winners = outcomes.flatMap((outcome, i) => (outcome.status === 'fulfilled' ? [`b${i}`] : []));
+    expect(winners).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome.status === 'rejected').every((outcome) => outcome.reason instanceof ConflictError)).toBe(true);
+    expect((await builds.read('video'))?.buildId).toBe(winners[0]);
+  });
+
+  it('takes an expired lease over for one of many builds racing for it', async () => {
+    const { builds } = env.ports;
+    await builds.acquire({ type: 'video', buildId: 'crashed', holder: 'h', acquiredAt: NOW - 120_000, expiresAt: NOW - 60_000 }, NOW - 120_000);
+
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: CONTENDERS }, (_, i) => builds.acquire({ type: 'video', buildId: `b${i}`, holder: `h${i}`, acquiredAt: NOW, expiresAt: NOW + 60_000 }, NOW)),
+    );
+
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+  });
+
+  it('gives one reservation to one of many rebuild requests racing for it', async () => {
+    const { reservations } = env.ports;
+
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: CONTENDERS }, (_, i) => reservations.reserve({ type: 'video', id: `r${i}`, reservedAt: NOW, expiresAt: NOW + 60_000 }, NOW)),
+    );
+
+    const winners = outcomes.flatMap((outcome, i) => (outcome.status === 'fulfilled' ? [`r${i}`] : []));
+    expect(winners).toHaveLength(1);
+    expect((await reservations.read('video'))?.id).toBe(winners[0]);
+  });
 });
