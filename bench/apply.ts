@@ -45,6 +45,7 @@ export interface ApplyBenchResult {
 
 const SCENARIOS: readonly ScenarioSpec[] = [
   { label: 'naive, 1/invocation', implementation: 'naive', batchSize: 1 },
+  { label: 'competent, batch 10', implementation: 'competent', batchSize: 10 },
   { label: 'freshindex, batch 10', implementation: 'freshindex', batchSize: 10 },
   { label: 'freshindex, batch 100', implementation: 'freshindex', batchSize: 100 },
 ];
@@ -86,11 +87,11 @@ export async function benchApply(options: ApplyBenchOptions = {}): Promise<Apply
       const [baseline] = paths as [MeasuredPath];
       const result = { shape, baseline, paths };
       shapes.push(result);
-      printShape(print, result, workload);
+      printShape(print, result, workload, prices);
     }
     const seconds = (performance.now() - began) / 1000;
     printAssumptions(print, memoryMb, prices, shapes);
-    printSummary(print, shapes, seconds);
+    printSummary(print, shapes, seconds, prices);
     return { shapes, seconds };
   } finally {
     await backend.stop();
@@ -104,7 +105,7 @@ async function warmUp(backend: BenchBackend): Promise<void> {
   backend.calls.take();
 }
 
-function printShape(print: (line: string) => void, result: ShapeResult, workload: WorkloadOptions): void {
+function printShape(print: (line: string) => void, result: ShapeResult, workload: WorkloadOptions, prices: Prices): void {
   const { baseline, paths } = result;
   const headers = ['', ...paths.map((path) => path.run.label)];
   print('');
@@ -121,6 +122,7 @@ function printShape(print: (line: string) => void, result: ShapeResult, workload
       ['mean ms per invocation', ...paths.map((path) => (path.run.handlerMs / path.run.invocations).toFixed(1))],
       ['records applied per second', ...paths.map((path) => count(Math.round(path.recordsPerSecond)))],
       ['vs baseline', ...paths.map((path) => ratio(path.recordsPerSecond, baseline.recordsPerSecond))],
+      ['vs competent', ...paths.map((path) => ratio(path.recordsPerSecond, competentOf(result).recordsPerSecond))],
     ]),
   );
 
@@ -146,6 +148,8 @@ function printShape(print: (line: string) => void, result: ShapeResult, workload
       ...COST_LINES.map(([key, label]) => [label, ...paths.map((path) => dollars(path.cost[key]))]),
       ['total', ...paths.map((path) => dollars(path.cost.total))],
       ['vs baseline', ...paths.map((path) => ratio(path.cost.total, baseline.cost.total))],
+      ['vs competent', ...paths.map((path) => ratio(path.cost.total, competentOf(result).cost.total))],
+      [`vs floor (${dollars(floorPerMillion(prices))})`, ...paths.map((path) => ratio(path.cost.total, floorPerMillion(prices)))],
     ]),
   );
 
@@ -158,6 +162,19 @@ function printShape(print: (line: string) => void, result: ShapeResult, workload
       );
     }
   }
+}
+
+/** The competent baseline's path of a shape (second scenario). */
+function competentOf(result: ShapeResult): MeasuredPath {
+  return result.paths.find((path) => path.run.implementation === 'competent') ?? result.baseline;
+}
+
+/**
+ * The floor no design beats without collapsing edits: one SNS publish and one write unit per
+ * change ($0.50 + $0.625 = $1.125 per million at the list prices).
+ */
+export function floorPerMillion(prices: Prices): number {
+  return prices.snsPublishPerMillion + prices.dynamodbWruPerMillion;
 }
 
 function units(path: MeasuredPath, unit: 'wru' | 'rru'): number {
@@ -179,14 +196,16 @@ function printAssumptions(print: (line: string) => void, memoryMb: number, price
   print(`  - Prices: ${prices.region}, ${prices.asOf}, first tier, free tiers ignored (bench/prices.ts).`);
 }
 
-function printSummary(print: (line: string) => void, shapes: ShapeResult[], seconds: number): void {
+function printSummary(print: (line: string) => void, shapes: ShapeResult[], seconds: number, prices: Prices): void {
   print('');
-  print('Summary (ratios against the naive baseline measured in this run)');
-  for (const { shape, baseline, paths } of shapes) {
-    for (const path of paths.slice(1)) {
+  print('Summary (ratios against the naive and the competent baselines measured in this run, and against the floor)');
+  for (const result of shapes) {
+    const { shape, baseline, paths } = result;
+    const competent = competentOf(result);
+    for (const path of paths.filter((one) => one.run.implementation === 'freshindex')) {
       const calls = (p: MeasuredPath) => [...p.callsPer1000.values()].reduce((sum, tally) => sum + tally.calls, 0);
       print(
-        `  ${shape.padEnd(6)} ${path.run.label.padEnd(22)} throughput ${ratio(path.recordsPerSecond, baseline.recordsPerSecond).padStart(6)}   AWS calls ${ratio(calls(path), calls(baseline)).padStart(6)}   cost ${ratio(path.cost.total, baseline.cost.total).padStart(6)}`,
+        `  ${shape.padEnd(6)} ${path.run.label.padEnd(22)} throughput ${ratio(path.recordsPerSecond, baseline.recordsPerSecond).padStart(6)} (competent ${ratio(path.recordsPerSecond, competent.recordsPerSecond)})   AWS calls ${ratio(calls(path), calls(baseline)).padStart(6)} (competent ${ratio(calls(path), calls(competent))})   cost ${ratio(path.cost.total, baseline.cost.total).padStart(6)} (competent ${ratio(path.cost.total, competent.cost.total)}, floor ${ratio(path.cost.total, floorPerMillion(prices))})`,
       );
     }
   }

@@ -32,13 +32,13 @@ import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startEmbeddedEmulators } from '.
 const CLI = resolve(fileURLToPath(import.meta.url), '../../lambdas/jobs/cli.ts');
 
 /** A generated document: deterministic from its number. */
-function generated(n: number): Record<string, unknown> {
+export function generated(n: number): Record<string, unknown> {
   return { id: `g${n}`, v: 1, title: `title of item ${n}`, tags: ['news', `tag${n % 50}`], score: n % 1000, body: 'x'.repeat(200) };
 }
 
 const transform = (doc: Record<string, unknown>) => ({ title: doc['title'], tags: doc['tags'], score: doc['score'] });
 
-const CONFIG_MODULE = `
+export const CONFIG_MODULE = `
 export const config = {
   pointerCacheSeconds: 1,
   types: [{
@@ -53,7 +53,7 @@ export const config = {
 `;
 
 /** Serves `size` generated documents: item, batch and segmented pages. */
-async function startGeneratedCms(size: number): Promise<{ server: Server; source: Record<string, unknown> }> {
+export async function startGeneratedCms(size: number): Promise<{ server: Server; source: Record<string, unknown> }> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://bench');
     const number = (id: string) => Number(id.slice(1));
@@ -95,7 +95,7 @@ async function startGeneratedCms(size: number): Promise<{ server: Server; source
   };
 }
 
-interface JobRun {
+export interface JobRun {
   exitCode: number | null;
   peakRssMb: number;
   seconds: number;
@@ -103,7 +103,7 @@ interface JobRun {
 }
 
 /** Runs the rebuild job as a child process, sampling its RSS high-water mark. */
-async function runJobChild(env: Record<string, string>): Promise<JobRun> {
+export async function runJobChild(env: Record<string, string>): Promise<JobRun> {
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'rebuild', '--type', 'item'], {
     env: { ...process.env, ...env, POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_DISABLED: 'true' },

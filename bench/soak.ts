@@ -28,7 +28,7 @@ interface SoakSettings {
 }
 
 /** What one window measured. */
-interface WindowResult {
+export interface WindowResult {
   kind: 'freshindex' | 'baseline';
   published: number;
   settled: number;
@@ -41,7 +41,8 @@ interface WindowResult {
 }
 
 const MAX_RECEIVE_COUNT = 5;
-const EVENT_SOURCE_CONCURRENCY = 4;
+/** Pollers of the event source, in the soak and the freshness benchmark. */
+export const EVENT_SOURCE_CONCURRENCY = 4;
 let seq = 0;
 
 function settingsFromEnv(): SoakSettings {
@@ -53,7 +54,7 @@ function settingsFromEnv(): SoakSettings {
 }
 
 /** A topic fanning out to a queue with its dead-letter queue, as the data stack creates them. */
-async function createTopology(backend: BenchBackend, label: string) {
+export async function createTopology(backend: BenchBackend, label: string) {
   seq += 1;
   const { TopicArn } = await backend.sns.send(new CreateTopicCommand({ Name: `soak-${label}-${seq}` }));
   const { QueueUrl: dlqUrl } = await backend.sqs.send(new CreateQueueCommand({ QueueName: `soak-${label}-dlq-${seq}` }));
@@ -70,7 +71,7 @@ async function createTopology(backend: BenchBackend, label: string) {
 }
 
 /** Change events with whole documents (no source read), one fresh resource version each. */
-function makeChange(n: number, publishedAt: number): string {
+export function makeChange(n: number, publishedAt: number): string {
   const id = `v${String(n % 5_000).padStart(5, '0')}`;
   const version = n + 1;
   const doc = { id, version, title: `Video ${n}`, tags: ['soak', `t${n % 17}`], description: 'x'.repeat(400), duration: n % 3_600, publishedAt };
@@ -78,7 +79,7 @@ function makeChange(n: number, publishedAt: number): string {
 }
 
 /** Runs one window: publishes at `rate` for `seconds`, then waits for the backlog to drain. */
-async function runWindow(
+export async function runWindow(
   backend: BenchBackend,
   kind: WindowResult['kind'],
   target: { topicArn: string; handler: SqsFunction; queueUrl: string },
@@ -142,7 +143,7 @@ async function countMessages(backend: BenchBackend, queueUrl: string): Promise<n
   return Number(Attributes?.['ApproximateNumberOfMessages'] ?? 0) + Number(Attributes?.['ApproximateNumberOfMessagesNotVisible'] ?? 0);
 }
 
-function applyHandlerOn(stack: BenchStack, backend: BenchBackend, dlqUrl: string): SqsFunction {
+export function applyHandlerOn(stack: BenchStack, backend: BenchBackend, dlqUrl: string): SqsFunction {
   return createApplyHandler(stack.config, {
     env: {
       FRESHINDEX_INDEX_TABLE: stack.runtime.settings.indexTable,

@@ -17,10 +17,11 @@ import { createLambdaContext } from '../../lambdas/local/lambda-context.ts';
 import { toSqsEvent } from '../../lambdas/local/sqs-event.ts';
 import { mergeTallies, type Tallies } from './api-calls.ts';
 import type { BenchBackend, BenchStack } from './harness.ts';
+import { createCompetentHandler } from './competent-handler.ts';
 import { createNaiveHandler } from './naive-handler.ts';
 import { transformVideo, TYPE_NAME, type Edit } from './workload.ts';
 
-export type Implementation = 'freshindex' | 'naive';
+export type Implementation = 'freshindex' | 'naive' | 'competent';
 
 export interface ScenarioSpec {
   label: string;
@@ -55,6 +56,7 @@ const ORIGIN = { queueArn: 'arn:aws:sqs:us-east-1:000000000000:freshindex-apply'
 /** Builds the handler under test on `stack`. */
 export function buildHandler(backend: BenchBackend, stack: BenchStack, implementation: Implementation): Handler {
   if (implementation === 'naive') return createNaiveHandler(stack.runtime);
+  if (implementation === 'competent') return createCompetentHandler(stack.runtime);
   const handler = createApplyHandler(stack.config, {
     env: {
       FRESHINDEX_INDEX_TABLE: stack.runtime.settings.indexTable,

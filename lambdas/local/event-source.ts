@@ -140,14 +140,24 @@ export class SqsEventSource {
     return this.abort.signal.aborted;
   }
 
+  /**
+   * Fills a batch, then fills the next one while the function runs it, as Lambda's pollers do:
+   * a record arriving during an invocation waits for that invocation to end, not for it and a
+   * receive after it.
+   */
   private async poll(): Promise<void> {
     let consecutiveErrors = 0;
-    while (!this.stopping) {
+    let next: Promise<Message[]> | undefined;
+    while (!this.stopping || next) {
       try {
-        const batch = await this.fillBatch();
+        const batch = await (next ?? this.fillBatch());
+        next = undefined;
         consecutiveErrors = 0;
-        if (batch.length > 0) await this.invoke(batch);
+        if (batch.length === 0) continue;
+        if (!this.stopping) next = this.prefill();
+        await this.invoke(batch);
       } catch (error) {
+        next = undefined;
         if (this.stopping) break;
         this.counters.pollErrors += 1;
         consecutiveErrors += 1;
@@ -155,6 +165,13 @@ export class SqsEventSource {
         await this.pause(Math.min(5_000, 100 * 2 ** consecutiveErrors));
       }
     }
+  }
+
+  /** The next batch, filled in the background; its failure surfaces when the poller takes it. */
+  private prefill(): Promise<Message[]> {
+    const filling = this.fillBatch();
+    filling.catch(() => {});
+    return filling;
   }
 
   /** Receives until the batch is full, its window has passed, its payload is large, or we stop. */

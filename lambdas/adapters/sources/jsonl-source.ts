@@ -1,13 +1,19 @@
 /**
  * A JSON-lines file (one document per line) as a `Source`, for local runs and fixtures.
  */
+import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describeError, SourceError } from '../../core/errors.ts';
 import type { JsonlSourceConfig } from '../../core/config/schema.ts';
 import type { ScanOptions, Source, SourceDoc } from '../../core/ports.ts';
 import { identify } from './documents.ts';
-import { checkSegment, segmentOf } from './segments.ts';
+import { buildIndex, IndexReader, type IndexFooter } from './jsonl-index.ts';
+import { linesOf } from './jsonl-lines.ts';
+import { ScanSessions } from './jsonl-sessions.ts';
+import { blocksOfSegment, checkSegment } from './segments.ts';
 
 /** What a JSON-lines source takes from outside. */
 export interface JsonlSourceOptions {
@@ -16,55 +22,63 @@ export interface JsonlSourceOptions {
    * @default String(doc.id)
    */
   idOf?: ((doc: SourceDoc) => string) | undefined;
-}
-
-/** Where a line sits in the file. */
-interface LineRef {
-  offset: number;
-  length: number;
-}
-
-/** The id → line index of one version of the file. */
-interface FileIndex {
-  /** Device, inode, size and modification time of the version it indexes. */
-  version: string;
-  size: number;
-  lines: Map<string, LineRef>;
+  /**
+   * Where the offset indexes of the file's versions are kept (one file each, reused by every
+   * process that reads the same version).
+   * @default join(os.tmpdir(), 'freshindex-jsonl')
+   */
+  indexDir?: string | undefined;
+  /**
+   * Bytes per scan block: segment `s` of `n` reads the blocks `s`, `s + n`, `s + 2n`...
+   * @default 1 MiB
+   */
+  blockBytes?: number | undefined;
 }
 
 /** One version of the file, held open: reads through `handle` see that version even if the path is replaced. */
-interface Snapshot {
+export interface Snapshot {
   handle: FileHandle;
   stats: Stats;
-  index: FileIndex;
+  indexPath: string;
+  footer: IndexFooter;
 }
 
-const NEWLINE = 0x0a;
 const DEFAULT_PAGE_SIZE = 100;
+const DEFAULT_BLOCK_BYTES = 1024 * 1024;
 
 /**
- * Reads documents from a JSON-lines file. The file is streamed, never loaded whole: lookups use
- * an index of ids to byte offsets (built on first use and rebuilt when the file changes), and a
- * scan streams the file, keeping the documents of one page only. When an id appears on several
- * lines the last one wins, so appending an edited document to the file updates it. Blank lines
- * are ignored; scan segments are a stable hash of the id (see `segmentOf`).
- *
- * A scan reads the file as it was when the scan started (one open handle, up to the size it had
- * then), so it is stable: a file renamed over it or lines appended meanwhile change nothing for
- * that scan. A file rewritten in place while a scan reads it fails the scan with a retryable
- * `SourceError`; the scan never skips a document silently.
+ * Reads documents from a JSON-lines file, in memory bounded by the page and block sizes
+ * whatever the size of the file (docs/sources.md#json-lines-source):
+ * - the first read of a version of the file builds its offset index on disk in one streaming
+ *   pass (`jsonl-index.ts`); lookups binary-search it, and a scan skips the lines it marks as
+ *   replaced by a later line of the same id (the last line of an id wins);
+ * - a scan segment reads only its own blocks of the file, so the segments of a scan read the
+ *   file once between them;
+ * - the segments of one scan read one version of the file (`jsonl-sessions.ts`): lines appended
+ *   meanwhile are seen by none of them (their change events reach the rebuild's catch-up log);
+ * - a file rewritten in place while a scan reads it fails the scan with a retryable
+ *   `SourceError` (every block read is checked against the checksum the index holds).
  */
 export class JsonlSource implements Source {
   /** A scan reads one version of the file: every document of that version, whatever changes meanwhile. */
   readonly stableScan = true;
   private readonly idOf: (doc: SourceDoc) => string;
-  private index: Promise<FileIndex> | undefined;
+  private readonly indexDir: string;
+  private readonly blockBytes: number;
+  private latest: Promise<{ version: string; indexPath: string; footer: IndexFooter }> | undefined;
+  private readonly sessions = new ScanSessions<Snapshot>(
+    () => this.snapshot(),
+    (snapshot) => snapshot.handle.close(),
+  );
 
   constructor(
     private readonly config: JsonlSourceConfig,
     options: JsonlSourceOptions = {},
   ) {
     this.idOf = options.idOf ?? ((doc) => String(doc['id']));
+    this.indexDir = options.indexDir ?? join(tmpdir(), 'freshindex-jsonl');
+    this.blockBytes = options.blockBytes ?? DEFAULT_BLOCK_BYTES;
+    if (!Number.isInteger(this.blockBytes) || this.blockBytes < 1) throw new RangeError(`blockBytes must be a positive integer, got ${this.blockBytes}`);
   }
 
   async get(id: string): Promise<SourceDoc | undefined> {
@@ -72,56 +86,81 @@ export class JsonlSource implements Source {
   }
 
   async getMany(ids: readonly string[]): Promise<Map<string, SourceDoc>> {
-    return this.withSnapshot(async ({ handle, index }) => {
-      const found = new Map<string, SourceDoc>();
-      for (const id of new Set(ids)) {
-        const ref = index.lines.get(id);
-        if (ref === undefined) continue;
-        const buffer = Buffer.alloc(ref.length);
-        await this.io(() => handle.read(buffer, 0, ref.length, ref.offset));
-        found.set(id, this.parse(buffer, ref.offset));
+    return this.withSnapshot(async ({ handle, indexPath, footer }) => {
+      const index = await this.io(() => IndexReader.at(indexPath, footer));
+      try {
+        const found = new Map<string, SourceDoc>();
+        for (const id of new Set(ids)) {
+          for (const ref of await this.io(() => index.candidates(id))) {
+            const bytes = Buffer.alloc(ref.length);
+            await this.io(() => handle.read(bytes, 0, ref.length, ref.offset));
+            const doc = this.parse(bytes, ref.offset);
+            if (identify(this.idOf, doc, `file ${this.config.path}`) === id) found.set(id, doc);
+          }
+        }
+        return found;
+      } finally {
+        await index.close();
       }
-      return found;
     });
   }
 
   async *scan(options: ScanOptions): AsyncIterable<SourceDoc[]> {
     checkSegment(options);
-    const snapshot = await this.snapshot();
+    const session = await this.sessions.join(options.segment, options.totalSegments);
+    let completed = false;
     try {
-      yield* this.scanSnapshot(snapshot, options);
+      yield* this.scanSnapshot(session.snapshot, options);
+      completed = true;
     } finally {
-      await snapshot.handle.close();
+      this.sessions.leave(session, options.segment, completed);
     }
   }
 
   async estimateCount(): Promise<number | undefined> {
-    return this.withSnapshot(async ({ index }) => index.lines.size);
+    return this.withSnapshot(async ({ footer }) => footer.distinct);
   }
 
-  /** The documents of one segment of `snapshot`, checked to be all of them. */
-  private async *scanSnapshot({ handle, stats, index }: Snapshot, options: ScanOptions): AsyncGenerator<SourceDoc[]> {
+  /** The documents of one segment of `snapshot`: the last line of each id starting in its blocks. */
+  private async *scanSnapshot(snapshot: Snapshot, options: ScanOptions): AsyncGenerator<SourceDoc[]> {
     const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
-    const inSegment = (id: string) => segmentOf(id, options.totalSegments) === options.segment;
-    let page: SourceDoc[] = [];
-    let returned = 0;
-    for await (const { bytes, offset } of this.lines(handle, index.size, options.signal)) {
-      const doc = await this.parseOrChanged(handle, stats, bytes, offset);
-      const id = identify(this.idOf, doc, `file ${this.config.path}`);
-      const indexed = index.lines.get(id)?.offset;
-      // A line after the one the index holds for its id, or of an id it does not know: not the version indexed.
-      if (indexed === undefined || offset > indexed) throw this.changedError();
-      // Earlier lines of the same id are outdated: only the one the index holds counts.
-      if (offset < indexed || !inSegment(id)) continue;
-      returned++;
-      page.push(doc);
-      if (page.length >= pageSize) {
-        yield page;
-        page = [];
+    const index = await this.io(() => IndexReader.at(snapshot.indexPath, snapshot.footer));
+    try {
+      let page: SourceDoc[] = [];
+      for (const block of blocksOfSegment(options.segment, options.totalSegments, snapshot.stats.size, this.blockBytes)) {
+        for await (const doc of this.blockDocs(snapshot, index, block, options.signal)) {
+          page.push(doc);
+          if (page.length >= pageSize) {
+            yield page;
+            page = [];
+          }
+        }
       }
+      if (page.length > 0) yield page;
+    } finally {
+      await index.close();
     }
-    if (returned !== [...index.lines.keys()].filter(inSegment).length) throw this.changedError();
-    if (page.length > 0) yield page;
+  }
+
+  /** The current documents of one block, checked against the block's checksum once it is read. */
+  private async *blockDocs(snapshot: Snapshot, index: IndexReader, block: number, signal: AbortSignal | undefined): AsyncGenerator<SourceDoc> {
+    const from = block * this.blockBytes;
+    const to = from + this.blockBytes;
+    const replaced = await this.io(() => index.superseded(from, to));
+    let checksum: number | undefined;
+    const lines = linesOf(snapshot.handle, { from, to, limit: snapshot.stats.size, signal, onChecksum: (crc) => (checksum = crc) });
+    try {
+      for await (const line of lines) {
+        // A line whose leading blanks cross the block's end has its content offset past it.
+        const superseded = line.offset < to ? replaced.has(line.offset) : (await index.superseded(line.offset, line.offset + 1)).size > 0;
+        if (superseded) continue;
+        yield await this.parseOrChanged(snapshot, line.bytes, line.offset);
+      }
+    } catch (error) {
+      signal?.throwIfAborted();
+      throw this.ioError(error);
+    }
+    if (checksum !== snapshot.footer.blockChecksums[block]) throw this.changedError();
   }
 
   /** Runs `read` on a snapshot of the file, closing it after. */
@@ -134,32 +173,44 @@ export class JsonlSource implements Source {
     }
   }
 
-  /** Opens the file and indexes the version it holds (the cached index when it is that version). */
+  /** Opens the file with the index of the version it holds (found on disk, or built). */
   private async snapshot(): Promise<Snapshot> {
     const handle = await this.io(() => open(this.config.path, 'r'));
     try {
       const stats = await this.io(() => handle.stat());
       const version = `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}`;
-      const cached = this.index && (await this.index.catch(() => undefined));
-      if (cached?.version === version) return { handle, stats, index: cached };
-      this.index = this.buildIndex(handle, version, stats.size);
-      return { handle, stats, index: await this.index };
+      const cached = this.latest && (await this.latest.catch(() => undefined));
+      if (cached?.version === version) return { handle, stats, indexPath: cached.indexPath, footer: cached.footer };
+      this.latest = this.indexOf(handle, version, stats.size);
+      const { indexPath, footer } = await this.latest;
+      if (cached && cached.indexPath !== indexPath) await rm(cached.indexPath, { force: true });
+      return { handle, stats, indexPath, footer };
     } catch (error) {
       await handle.close();
       throw error;
     }
   }
 
-  private async buildIndex(handle: FileHandle, version: string, size: number): Promise<FileIndex> {
-    const lines = new Map<string, LineRef>();
-    for await (const { bytes, offset } of this.lines(handle, size)) {
-      lines.set(identify(this.idOf, this.parse(bytes, offset), `file ${this.config.path}`), { offset, length: bytes.length });
+  private async indexOf(handle: FileHandle, version: string, size: number): Promise<{ version: string; indexPath: string; footer: IndexFooter }> {
+    await this.io(() => mkdir(this.indexDir, { recursive: true }));
+    const name = createHash('sha256').update(`${resolve(this.config.path)}\0${version}`).digest('hex').slice(0, 32);
+    const indexPath = join(this.indexDir, `${name}.idx`);
+    const existing = await IndexReader.open(indexPath, version, this.blockBytes);
+    if (existing) {
+      await existing.close();
+      return { version, indexPath, footer: existing.footer };
     }
-    return { version, size, lines };
+    const idOfLine = (bytes: Buffer, offset: number) => identify(this.idOf, this.parse(bytes, offset), `file ${this.config.path}`);
+    try {
+      const footer = await buildIndex(indexPath, { handle, size, version, blockBytes: this.blockBytes, idOfLine });
+      return { version, indexPath, footer };
+    } catch (error) {
+      throw this.ioError(error);
+    }
   }
 
   /** A line parsed; a line that does not parse because the file was rewritten meanwhile is reported as that. */
-  private async parseOrChanged(handle: FileHandle, stats: Stats, bytes: Buffer, offset: number): Promise<SourceDoc> {
+  private async parseOrChanged({ handle, stats }: Snapshot, bytes: Buffer, offset: number): Promise<SourceDoc> {
     try {
       return this.parse(bytes, offset);
     } catch (error) {
@@ -174,32 +225,6 @@ export class JsonlSource implements Source {
       retryable: true,
       context: { path: this.config.path },
     });
-  }
-
-  /** The non-blank lines of the first `size` bytes of the file with their byte offsets, streamed. */
-  private async *lines(handle: FileHandle, size: number, signal?: AbortSignal): AsyncGenerator<{ bytes: Buffer; offset: number }> {
-    if (size === 0) return;
-    let carry: Buffer = Buffer.alloc(0);
-    let carryOffset = 0;
-    const stream = handle.createReadStream({ start: 0, end: size - 1, autoClose: false, ...(signal ? { signal } : {}) });
-    try {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        const data: Buffer = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
-        let start = 0;
-        for (let end = data.indexOf(NEWLINE); end !== -1; end = data.indexOf(NEWLINE, start)) {
-          const [from, to] = trimmed(data, start, end);
-          if (to > from) yield { bytes: data.subarray(from, to), offset: carryOffset + from };
-          start = end + 1;
-        }
-        carry = data.subarray(start);
-        carryOffset += start;
-      }
-    } catch (error) {
-      signal?.throwIfAborted();
-      throw this.ioError(error);
-    }
-    const [from, to] = trimmed(carry, 0, carry.length);
-    if (to > from) yield { bytes: carry.subarray(from, to), offset: carryOffset + from };
   }
 
   private parse(bytes: Buffer, offset: number): SourceDoc {
@@ -232,15 +257,4 @@ export class JsonlSource implements Source {
       context: { path: this.config.path },
     });
   }
-}
-
-/** The bounds of `data[start, end)` without surrounding blanks (and a CRLF file's `\r`). */
-function trimmed(data: Buffer, start: number, end: number): [number, number] {
-  while (start < end && isBlank(data[start] as number)) start++;
-  while (end > start && isBlank(data[end - 1] as number)) end--;
-  return [start, end];
-}
-
-function isBlank(byte: number): boolean {
-  return byte === 0x20 || byte === 0x09 || byte === 0x0d;
 }

@@ -21,3 +21,15 @@ export function segmentOf(id: string, totalSegments: number): number {
   }
   return hash % totalSegments;
 }
+
+/**
+ * The blocks of segment `segment` of `totalSegments` in a file of `size` bytes cut in blocks of
+ * `blockBytes`: `segment`, `segment + totalSegments`, ... A line belongs to the block holding its
+ * first byte, so the split does not depend on the file's size: lines appended later never move
+ * the lines already there to another segment.
+ */
+export function blocksOfSegment(segment: number, totalSegments: number, size: number, blockBytes: number): number[] {
+  const blocks: number[] = [];
+  for (let block = segment; block * blockBytes < size; block += totalSegments) blocks.push(block);
+  return blocks;
+}

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSBatchResponse } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SqsEventSource, type SqsEventSourceOptions } from '../../../lambdas/local/event-source.ts';
@@ -141,6 +142,33 @@ describe('SqsEventSource', () => {
     expect(batches.map((event) => event.Records.map((record) => record.body))).toEqual([['reappearing']]);
     expect(Number(batches[0]?.Records[0]?.attributes.ApproximateReceiveCount)).toBeGreaterThan(1);
     expect(await countMessages(aws.sqs, queue.url)).toBe(0);
+  });
+
+  it('receives the next batch while the function still runs the current one, as Lambda\'s pollers do', async () => {
+    // Prepare
+    const queue = await createQueuePair(aws.sqs, { visibilityTimeoutSeconds: 30 });
+    await sendAll(aws.sqs, queue.url, ['first', 'second']);
+    const visible = async () =>
+      Number((await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes?.['ApproximateNumberOfMessages']);
+    const seenDuringFirst: string[] = [];
+    const bodies: string[] = [];
+    // Act
+    await start({
+      queueUrl: queue.url,
+      batchSize: 1,
+      handler: async (event) => {
+        bodies.push(...event.Records.map((record) => record.body));
+        if (bodies.length > 1) return;
+        // The first invocation holds until no message is left to receive: only a poller filling the next batch meanwhile lets it go.
+        await waitUntil(async () => (await visible()) === 0, 'the second message received', 5_000)
+          .then(() => seenDuringFirst.push('received'))
+          .catch(() => seenDuringFirst.push('not received'));
+      },
+    });
+    await waitUntil(() => bodies.length === 2, 'both invocations');
+    // Assess
+    expect(seenDuringFirst).toEqual(['received']);
+    expect(bodies.sort()).toEqual(['first', 'second']);
   });
 
   it('finishes and settles the batch in flight before stop resolves', async () => {

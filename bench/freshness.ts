@@ -1,0 +1,106 @@
+/**
+ * The freshness benchmark (issue #10): how long a change takes from publish to visible in the
+ * index, p50 and p99, at 200 and 500 changes/s, through SNS → SQS → the local event source → the
+ * real apply handler → DynamoDB, against a bare SendMessage → ReceiveMessage → DeleteMessageBatch
+ * loop on the same emulator. The difference is printed as added milliseconds.
+ *
+ * Windows alternate bare / freshindex (then freshindex / bare) so a busy neighbour slows both.
+ * Settings (environment): FRESHINDEX_FRESHNESS_RATES (default 200,500), FRESHINDEX_FRESHNESS_SECONDS
+ * per window (default 8), FRESHINDEX_FRESHNESS_WINDOWS per path and rate (default 2).
+ */
+import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { applyHandlerOn, createTopology, EVENT_SOURCE_CONCURRENCY, makeChange, runWindow } from './soak.ts';
+import { startBenchBackend, type BenchBackend } from './support/harness.ts';
+import { formatTable, median, positiveFromEnv, quantile } from './support/table.ts';
+
+interface Latencies {
+  p50Ms: number;
+  p99Ms: number;
+  settled: number;
+  published: number;
+}
+
+/** Publishes `rate` messages/s for `seconds` with SendMessageBatch, received by `EVENT_SOURCE_CONCURRENCY` plain receive loops. */
+async function bareLoop(backend: BenchBackend, queueUrl: string, rate: number, seconds: number, firstChange: number): Promise<Latencies> {
+  const latencies: number[] = [];
+  let published = 0;
+  let stopping = false;
+  const receiver = async () => {
+    while (!stopping || latencies.length < published) {
+      const { Messages = [] } = await backend.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      const now = Date.now();
+      for (const message of Messages) latencies.push(now - (JSON.parse(message.Body ?? '{}') as { doc: { publishedAt: number } }).doc.publishedAt);
+      if (Messages.length > 0) {
+        await backend.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: Messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })) }));
+      }
+      if (stopping && Messages.length === 0) break;
+    }
+  };
+  const receivers = Array.from({ length: EVENT_SOURCE_CONCURRENCY }, receiver);
+  const tickMs = 100;
+  const started = Date.now();
+  const sends: Array<Promise<unknown>> = [];
+  while (Date.now() - started < seconds * 1000) {
+    const due = Math.floor(((Date.now() - started + tickMs) / 1000) * rate) - published;
+    for (let sent = 0; sent < due; sent += 10) {
+      const size = Math.min(10, due - sent);
+      const now = Date.now();
+      const entries = Array.from({ length: size }, (_, j) => ({ Id: String(j), MessageBody: makeChange(firstChange + published + j, now) }));
+      published += size;
+      sends.push(backend.sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries })));
+    }
+    await sleep(tickMs);
+  }
+  await Promise.all(sends);
+  const deadline = Date.now() + 30_000;
+  while (latencies.length < published && Date.now() < deadline) await sleep(50);
+  stopping = true;
+  await Promise.all(receivers);
+  const sorted = latencies.sort((a, b) => a - b);
+  return { p50Ms: quantile(sorted, 0.5) ?? Number.NaN, p99Ms: quantile(sorted, 0.99) ?? Number.NaN, settled: latencies.length, published };
+}
+
+/** Runs the freshness benchmark and prints its table. */
+export async function benchFreshness(print: (line: string) => void = console.log): Promise<void> {
+  const rates = (process.env['FRESHINDEX_FRESHNESS_RATES'] ?? '200,500').split(',').map(Number);
+  const seconds = positiveFromEnv('FRESHINDEX_FRESHNESS_SECONDS', 8);
+  const windows = positiveFromEnv('FRESHINDEX_FRESHNESS_WINDOWS', 2, { integer: true });
+  const backend = await startBenchBackend();
+  try {
+    const stack = await backend.freshStack('freshness');
+    const fresh = await createTopology(backend, 'freshness');
+    const handler = applyHandlerOn(stack, backend, fresh.dlqUrl);
+    const { QueueUrl: bareUrl } = await backend.sqs.send(new CreateQueueCommand({ QueueName: `freshness-bare-${Date.now()}`, Attributes: { VisibilityTimeout: '30' } }));
+    print(`freshness: ${windows} windows of ${seconds} s per path and rate; both paths receive with ${EVENT_SOURCE_CONCURRENCY} pollers, batch 10`);
+    const rows: string[][] = [];
+    let firstChange = 0;
+    for (const rate of rates) {
+      const bare: Latencies[] = [];
+      const ours: Latencies[] = [];
+      for (let window = 0; window < windows; window++) {
+        const runBare = async () => bare.push(await bareLoop(backend, bareUrl as string, rate, seconds, firstChange));
+        const runOurs = async () => ours.push(await runWindow(backend, 'freshindex', { topicArn: fresh.topicArn, queueUrl: fresh.queueUrl, handler }, { rate, seconds, firstChange }));
+        for (const run of window % 2 === 0 ? [runBare, runOurs] : [runOurs, runBare]) {
+          await run();
+          firstChange += rate * seconds;
+        }
+      }
+      const mid = (list: Latencies[], field: 'p50Ms' | 'p99Ms') => median(list.map((one) => one[field]));
+      const added = (field: 'p50Ms' | 'p99Ms') => median(ours.map((one, index) => one[field] - (bare[index] as Latencies)[field]));
+      const lost = ours.reduce((sum, one) => sum + one.published - one.settled, 0);
+      rows.push([
+        `${rate}/s`,
+        `${mid(bare, 'p50Ms').toFixed(0)} / ${mid(bare, 'p99Ms').toFixed(0)}`,
+        `${mid(ours, 'p50Ms').toFixed(0)} / ${mid(ours, 'p99Ms').toFixed(0)}`,
+        `${signed(added('p50Ms'))} / ${signed(added('p99Ms'))}`,
+        String(lost),
+      ]);
+    }
+    print(formatTable(['rate', 'bare SQS loop p50 / p99 ms', 'freshindex p50 / p99 ms', 'added p50 / p99 (median of window pairs)', 'not settled'], rows));
+  } finally {
+    await backend.stop();
+  }
+}
+
+const signed = (value: number) => `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(0)} ms`;
