@@ -2,7 +2,7 @@
  * `npm run bench`: every benchmark of the project, one after the other. Benchmarks are never run
  * as tests. A benchmark whose file is not there yet is reported as "not available".
  *
- * Usage: npm run bench [-- apply rebuild verify reader soak faults]   (default: all)
+ * Usage: npm run bench [-- apply rebuild verify reader soak faults cli-start]   (default: all)
  */
 import { pathToFileURL } from 'node:url';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,7 @@ const BENCHMARKS: readonly BenchEntry[] = [
   { name: 'reader', file: 'reader.ts', exportName: 'benchReader' },
   { name: 'soak', file: 'soak.ts', exportName: 'benchSoak' },
   { name: 'faults', file: 'faults.ts', exportName: 'benchFaults' },
+  { name: 'cli-start', file: 'cli-start.ts', exportName: 'benchCliStart' },
 ];
 
 // Powertools metrics print one EMF line per invocation to stdout: they would bury the report.

@@ -13,8 +13,7 @@ import { quarantineCommands } from './commands/quarantine.ts';
 import { recordCommands } from './commands/records.ts';
 import { typeCommands } from './commands/types.ts';
 import type { CliIo } from './context.ts';
-import { CliError, EXIT } from './exit-codes.ts';
-import { oneLine } from './http.ts';
+import { CliError, EXIT, oneLine } from './exit-codes.ts';
 
 export type { CliIo } from './context.ts';
 export type { Synthesize } from './commands/dev.ts';

@@ -5,7 +5,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { StackTemplate } from '../../local/cloud-assembly.ts';
-import { stateFilePath } from '../../local/dev/state.ts';
 import { DEFAULT_PORT_BASE } from '../../local/dev/ports.ts';
 import type { DevRuntime } from '../../local/dev/runtime.ts';
 import type { CliIo } from '../context.ts';
@@ -49,7 +48,8 @@ export function devCommand(program: Command, io: CliIo, synthesize: Synthesize |
     )
     .action(async (options: DevCommandOptions, command: Command) => {
       const globals = command.optsWithGlobals<{ state?: string }>();
-      const { startDevRuntime } = await import('../../local/dev/runtime.ts');
+      const { stateFilePath } = await import('../../local/dev/state.ts');
+      const { startDevRuntime } = await import('../../local/dev/runtime.ts').catch(missingLocalPackages);
       const { readCloudAssembly } = await import('../../local/cloud-assembly.ts');
       const { isDemoConfig } = await import('../../local/dev/demo-cms.ts');
       const { resolveConfigFile } = await import('../../adapters/config-file/index.ts');
@@ -153,6 +153,15 @@ function port(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65_530) throw new CliError(`--port-base must be 0..65530, got "${value}"`, EXIT.usage);
   return parsed;
+}
+
+/** The local runtime's emulators and the CDK are optional peer dependencies: say which to install. */
+function missingLocalPackages(error: unknown): never {
+  const missing = /Cannot find (?:package|module) '([^']+)'/.exec(String((error as Error)?.message ?? error))?.[1];
+  if ((error as { code?: string })?.code === 'ERR_MODULE_NOT_FOUND' && missing) {
+    throw new CliError(`freshindex dev needs ${missing}: npm install --save-dev fauxqs dynalite aws-cdk-lib constructs (freshindex init lists them)`, EXIT.failure, { cause: error });
+  }
+  throw error;
 }
 
 const missingSynth: Synthesize = async () => {
