@@ -8,6 +8,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { describeError } from '../core/errors.ts';
 import { devCommand, type Synthesize } from './commands/dev.ts';
+import { initCommand } from './commands/init.ts';
 import { publishCommand } from './commands/publish.ts';
 import { quarantineCommands } from './commands/quarantine.ts';
 import { recordCommands } from './commands/records.ts';
@@ -61,6 +62,7 @@ export function buildProgram(io: CliIo, deps: CliDeps = {}): Command {
         'Docs: docs/cli.md',
       ].join('\n'),
     );
+  initCommand(program, io);
   devCommand(program, io, deps.synthesize);
   publishCommand(program, io);
   typeCommands(program, io);
