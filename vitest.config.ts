@@ -6,6 +6,7 @@ import { defineConfig } from 'vitest/config';
  * - unit: no network;
  * - infra: CDK assertions and cdk-nag on the synthesized stacks;
  * - integration: real AWS SDK against embedded fauxqs + dynalite (and a real redis-server);
+ * - package: the built and packed package, installed into fresh projects (no loader, no Docker);
  * - integration-moto: the same integration suite against moto_server, a second, independent
  *   emulator. It runs whenever moto_server is installed or MOTO_ENDPOINT is given; CI sets
  *   FRESHINDEX_REQUIRE_MOTO=1 so its absence fails the run instead of passing quietly.
@@ -28,6 +29,8 @@ export default defineConfig({
       { test: { name: 'integration', ...integration } },
       // `npm start` as a user runs it: a child process, driven through the demo CMS and the CLI, stopped with Ctrl-C.
       { test: { name: 'smoke', include: ['test/smoke/**/*.test.ts'], testTimeout: 150_000, hookTimeout: 150_000, fileParallelism: false } },
+      // The package as a user installs it: build, pack once, install into fresh projects (test/package).
+      { test: { name: 'package', include: ['test/package/**/*.test.ts'], testTimeout: 240_000, hookTimeout: 240_000 } },
       ...(motoAvailable
         ? [
             {

@@ -37,7 +37,7 @@ export interface FreshindexComputeProps {
   /**
    * The Batch jobs (rebuild, audit).
    *
-   * @default - a new VPC, 16 vCPUs at most, 1 vCPU and 2 GiB per job, image built from the Dockerfile
+   * @default - a new VPC, 16 vCPUs at most, 1 vCPU and 2 GiB per job, image bundled from the config (lib/job-image.ts)
    */
   readonly jobs?: IndexJobsOptions;
   /**

@@ -1,4 +1,5 @@
 import { dirname, join } from 'node:path';
+import { findLockFile } from '../lambdas/adapters/config-file/index.ts';
 import type { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -6,7 +7,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { PropChecks } from './checks.ts';
-import { PACKAGE_ROOT, writeHandlerEntry, type HandlerName } from './entries.ts';
+import { generatedDir, isInside, RUNTIME_ROOT, writeHandlerEntry, type HandlerName } from './entries.ts';
 import { acknowledge } from './nag.ts';
 
 /** The Lambda runtime of every freshindex function. */
@@ -15,7 +16,7 @@ export const FRESHINDEX_RUNTIME: lambda.Runtime =
   new lambda.Runtime('nodejs24.x', lambda.RuntimeFamily.NODEJS, { supportsInlineCode: true });
 
 /** Makes `import.meta.url`-less CommonJS dependencies work inside the ESM bundle. */
-const CREATE_REQUIRE_BANNER = "import { createRequire as __freshindexCreateRequire } from 'node:module'; const require = __freshindexCreateRequire(import.meta.url);";
+export const CREATE_REQUIRE_BANNER = "import { createRequire as __freshindexCreateRequire } from 'node:module'; const require = __freshindexCreateRequire(import.meta.url);";
 
 /** Settings shared by every freshindex function. */
 export interface FreshindexFunctionOptions {
@@ -40,13 +41,13 @@ export interface FreshindexFunctionOptions {
   /**
    * The folder holding `lambdas/handlers/` (the freshindex runtime code).
    *
-   * @default - the freshindex package root
+   * @default - the installed freshindex package's compiled runtime (its sources in a checkout)
    */
   readonly runtimeRoot?: string;
   /**
    * Where the generated entry files go.
    *
-   * @default - `.freshindex/entries` next to the config file
+   * @default - `.freshindex/entries` in the project holding the config file (the nearest folder with a package.json)
    */
   readonly entriesDir?: string;
 }
@@ -95,9 +96,11 @@ export class FreshindexFunction extends Construct {
     this.entry = writeHandlerEntry({
       handler: props.handler,
       configFile: props.configFile,
-      runtimeRoot: props.runtimeRoot ?? PACKAGE_ROOT,
-      entriesDir: props.entriesDir ?? join(dirname(props.configFile), '.freshindex', 'entries'),
+      runtimeRoot: props.runtimeRoot ?? RUNTIME_ROOT,
+      entriesDir: props.entriesDir ?? join(generatedDir(props.configFile), 'entries'),
     });
+    // esbuild runs from the project's root, the folder of its lock file, which must hold the entry.
+    const lockFile = findLockFile(dirname(this.entry));
     this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -116,6 +119,7 @@ export class FreshindexFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      ...(lockFile && isInside(dirname(lockFile), this.entry) ? { depsLockFilePath: lockFile, projectRoot: dirname(lockFile) } : {}),
       bundling: {
         format: nodejs.OutputFormat.ESM,
         target: 'node24',

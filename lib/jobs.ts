@@ -1,8 +1,6 @@
-import { relative, sep } from 'node:path';
 import { Duration, Size } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -10,28 +8,12 @@ import { Construct } from 'constructs';
 import { PropChecks } from './checks.ts';
 import type { FreshindexConfigFile } from './config.ts';
 import type { FreshindexDataResources } from './data.ts';
-import { isInside, PACKAGE_ROOT, writeJobEntry } from './entries.ts';
+import { jobImageFromConfig, JOB_BUNDLE } from './job-image.ts';
 import { acknowledge, KMS_PUBLISH_ACTIONS } from './nag.ts';
 import { grantSourceRead } from './source-access.ts';
 
 /** The command prefix of the job container; the job's arguments follow it (`rebuild --type video`). */
-export const JOB_COMMAND: readonly string[] = ['node', 'dist/job.mjs'];
-
-/**
- * What never enters the image's build context: the asset hash and the staged copy in cdk.out
- * stay small and synth stays fast. `.dockerignore` says the same for plain `docker build`.
- */
-export const IMAGE_EXCLUDES: readonly string[] = [
-  '**/node_modules', 'cdk.out', 'cdk.out.*', '.git', 'dist', 'coverage', 'test', 'bench', 'docs', 'examples', '*.log',
-  '.freshindex/entries',
-];
-
-/** Whether the image build leaves `file` out of its context (see {@link IMAGE_EXCLUDES}). */
-export function isExcludedFromImage(file: string, contextDir = PACKAGE_ROOT): boolean {
-  const segments = relative(contextDir, file).split(sep);
-  const topLevel = IMAGE_EXCLUDES.filter((pattern) => /^[\w.-]+$/.test(pattern));
-  return segments.includes('node_modules') || topLevel.includes(segments[0] ?? '') || segments[0] === '.freshindex';
-}
+export const JOB_COMMAND: readonly string[] = ['node', JOB_BUNDLE];
 
 /** Settings of the Batch jobs (rebuild and audit). */
 export interface IndexJobsOptions {
@@ -86,7 +68,7 @@ export interface IndexJobsOptions {
   /**
    * The job image.
    *
-   * @default - built at deploy time from the package's Dockerfile for linux/arm64 (synth needs no Docker)
+   * @default - the job bundled by esbuild at synth from your config, on the public Node.js image, built by `cdk deploy` for linux/arm64 (lib/job-image.ts; synth needs no Docker)
    */
   readonly image?: ecs.ContainerImage;
   /**
@@ -128,14 +110,6 @@ export class IndexJobs extends Construct {
   constructor(scope: Construct, id: string, props: IndexJobsProps) {
     super(scope, id);
     new PropChecks(this.node.path)
-      .require(
-        props.image !== undefined || isInside(PACKAGE_ROOT, props.config.path),
-        `the config file ${props.config.path} lies outside the Docker build context ${PACKAGE_ROOT}: move it there or pass your own image`,
-      )
-      .require(
-        props.image !== undefined || !isExcludedFromImage(props.config.path),
-        `the config file ${props.config.path} lies in a folder the image build excludes (.dockerignore): move it or pass your own image`,
-      )
       .require(!(props.vpc === undefined && props.vpcSubnets !== undefined), 'vpcSubnets needs vpc')
       .inRange('maxvCpus', props.maxvCpus, 1, 10_000)
       .inRange('retryAttempts', props.retryAttempts, 1, 10)
@@ -165,7 +139,7 @@ export class IndexJobs extends Construct {
     const { indexTable, controlTable, alertsTopic, notificationsTopic } = props.data;
     this.jobDefinition = new batch.EcsJobDefinition(this, 'JobDefinition', {
       container: new batch.EcsFargateContainerDefinition(this, 'Container', {
-        image: props.image ?? this.buildImage(props.config.path),
+        image: props.image ?? jobImageFromConfig(this, { configFile: props.config.path }),
         cpu: props.cpu ?? 1,
         memory: props.memory ?? Size.gibibytes(2),
         command: [...JOB_COMMAND, 'rebuild'],
@@ -201,16 +175,6 @@ export class IndexJobs extends Construct {
       'AwsSolutions-IAM5[Resource::*]': 'ecr:GetAuthorizationToken (pulling the job image) supports no resource-level permission; this role only pulls the image and writes the logs.',
     });
     acknowledge(this.jobRole, KMS_PUBLISH_ACTIONS);
-  }
-
-  /** The job image, built at deploy time from the Dockerfile; synth only hashes and stages the context. */
-  private buildImage(configFile: string): ecs.ContainerImage {
-    writeJobEntry(configFile, PACKAGE_ROOT);
-    return ecs.ContainerImage.fromAsset(PACKAGE_ROOT, {
-      file: 'Dockerfile',
-      platform: Platform.LINUX_ARM64,
-      exclude: [...IMAGE_EXCLUDES],
-    });
   }
 
   private createVpc(retention: logs.RetentionDays | undefined): ec2.Vpc {

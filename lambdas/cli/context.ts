@@ -3,7 +3,7 @@
  * lazily, so `--help` and usage errors never need a runtime).
  */
 import type { Command } from 'commander';
-import { resolveTarget, type GlobalOptions, type Target } from './target.ts';
+import type { GlobalOptions, Target } from './target.ts';
 
 /** Where the CLI writes, and the environment it reads. Tests pass their own. */
 export interface CliIo {
@@ -33,7 +33,8 @@ export function contextOf(command: Command, io: CliIo): CommandContext {
   return {
     io,
     globals,
-    target: () => (target ??= resolveTarget(globals, io.env)),
+    // Loaded on first use: the target pulls in the AWS SDK's signing and the state file's schema.
+    target: () => (target ??= import('./target.ts').then(({ resolveTarget }) => resolveTarget(globals, io.env))),
     print(value, human) {
       io.out(globals.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
     },

@@ -34,3 +34,8 @@ export function exitCodeForStatus(status: number): ExitCode {
   if (status === 400 || status === 405 || status === 413 || status === 415) return EXIT.usage;
   return EXIT.failure;
 }
+
+/** Collapses whitespace so a message stays on one line. */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}

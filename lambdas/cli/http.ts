@@ -6,7 +6,9 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { CliError, EXIT, exitCodeForStatus } from './exit-codes.ts';
+import { CliError, EXIT, exitCodeForStatus, oneLine } from './exit-codes.ts';
+
+export { oneLine } from './exit-codes.ts';
 
 /** An HTTP answer, its body parsed when it is JSON. */
 export interface HttpAnswer {
@@ -132,9 +134,4 @@ export function problemError(status: number, body: unknown): CliError {
   const text = problem.detail || problem.title || problem.message || (typeof body === 'string' && body.trim() !== '' ? body.trim().slice(0, 200) : `HTTP ${status}`);
   const hint = status === 403 ? ' (check the AWS credentials and that they may call execute-api:Invoke on this API)' : '';
   return new CliError(`${oneLine(text)} (HTTP ${status})${hint}`, exitCodeForStatus(status));
-}
-
-/** Collapses whitespace so a message stays on one line. */
-export function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
 }

@@ -8,13 +8,13 @@
 import { Command, CommanderError, Option } from 'commander';
 import { describeError } from '../core/errors.ts';
 import { devCommand, type Synthesize } from './commands/dev.ts';
+import { initCommand } from './commands/init.ts';
 import { publishCommand } from './commands/publish.ts';
 import { quarantineCommands } from './commands/quarantine.ts';
 import { recordCommands } from './commands/records.ts';
 import { typeCommands } from './commands/types.ts';
 import type { CliIo } from './context.ts';
-import { CliError, EXIT } from './exit-codes.ts';
-import { oneLine } from './http.ts';
+import { CliError, EXIT, oneLine } from './exit-codes.ts';
 
 export type { CliIo } from './context.ts';
 export type { Synthesize } from './commands/dev.ts';
@@ -62,6 +62,7 @@ export function buildProgram(io: CliIo, deps: CliDeps = {}): Command {
         'Docs: docs/cli.md',
       ].join('\n'),
     );
+  initCommand(program, io);
   devCommand(program, io, deps.synthesize);
   publishCommand(program, io);
   typeCommands(program, io);

@@ -3,7 +3,7 @@
  * ends, drawing a progress bar (items, rate, ETA) on a terminal and one line per phase elsewhere.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
 import type { CliIo } from './context.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import type { HttpClient } from './http.ts';
@@ -37,7 +37,7 @@ export interface FollowOptions {
 export async function followBuild(options: FollowOptions): Promise<BuildView> {
   const { api, type, jobId, io } = options;
   const deadline = Date.now() + options.timeoutMs;
-  const bar = !options.quiet && io.progressStream?.isTTY ? createBar(io.progressStream) : undefined;
+  const bar = !options.quiet && io.progressStream?.isTTY ? await createBar(io.progressStream) : undefined;
   let lastPhase = '';
   let endedPolls = 0;
   try {
@@ -83,14 +83,17 @@ export function describeProgress(progress: BuildView['progress']): string {
 }
 
 /** One frame of the bar: the bar itself only once there is a total to measure against. */
-function barFrame(options: cliProgress.Options, params: cliProgress.Params, payload: { phase: string; progress: BuildView['progress'] }): string {
+function barFrame(bars: typeof cliProgress, options: cliProgress.Options, params: cliProgress.Params, payload: { phase: string; progress: BuildView['progress'] }): string {
   const text = describeProgress(payload.progress);
   if (payload.progress.total === undefined) return `${payload.phase} | ${text}`;
-  return `${payload.phase} [${cliProgress.Format.BarFormat(params.progress, options)}] ${text}`;
+  return `${payload.phase} [${bars.Format.BarFormat(params.progress, options)}] ${text}`;
 }
 
-function createBar(stream: NodeJS.WriteStream): cliProgress.SingleBar {
-  const bar = new cliProgress.SingleBar({ format: barFrame, stream, hideCursor: true, clearOnComplete: false }, cliProgress.Presets.shades_classic);
+/** The bar, its library loaded only when a terminal shows one (`--help` and scripts never load it). */
+async function createBar(stream: NodeJS.WriteStream): Promise<cliProgress.SingleBar> {
+  const { default: bars } = await import('cli-progress');
+  const format = (options: cliProgress.Options, params: cliProgress.Params, payload: { phase: string; progress: BuildView['progress'] }) => barFrame(bars, options, params, payload);
+  const bar = new bars.SingleBar({ format, stream, hideCursor: true, clearOnComplete: false }, bars.Presets.shades_classic);
   bar.start(1, 0, { phase: 'starting', progress: { done: 0, perSecond: 0 } });
   return bar;
 }

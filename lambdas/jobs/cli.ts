@@ -6,20 +6,15 @@
  *
  *   FRESHINDEX_INDEX_TABLE=... FRESHINDEX_CONTROL_TABLE=... npx tsx lambdas/jobs/cli.ts rebuild --type video
  */
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { loadConfigFile, resolveConfigFile } from '../adapters/config-file/index.ts';
+import { describeError } from '../core/errors.ts';
 import { EXIT, runJob } from './main.ts';
 
-const configPath = resolve(process.cwd(), process.env['FRESHINDEX_CONFIG'] ?? './freshindex.config.ts');
 let config: unknown;
 try {
-  config = ((await import(pathToFileURL(configPath).href)) as { config?: unknown }).config;
+  config = (await loadConfigFile(resolveConfigFile())).config;
 } catch (error) {
-  process.stderr.write(`freshindex job: cannot load the config ${configPath}: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(EXIT.usage);
-}
-if (config === undefined) {
-  process.stderr.write(`freshindex job: ${configPath} exports no \`config\`\n`);
+  process.stderr.write(`freshindex job: ${describeError(error)}\n`);
   process.exit(EXIT.usage);
 }
 

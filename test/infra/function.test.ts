@@ -14,13 +14,13 @@ describe('the generated handler entry', () => {
   it('imports the config file and hands it to the handler factory', () => {
     const entriesDir = mkdtempSync(join(tmpdir(), 'freshindex-entries-'));
 
-    const entry = writeHandlerEntry({ handler: 'verify', configFile: '/project/freshindex.config.ts', runtimeRoot: '/pkg', entriesDir });
+    const entry = writeHandlerEntry({ handler: 'verify', configFile: '/project/freshindex.config.ts', runtimeRoot: FIXTURE_RUNTIME, entriesDir });
 
     expect(entry).toBe(join(entriesDir, 'verify.ts'));
     expect(readFileSync(entry, 'utf8')).toContain(
       [
         'import { config } from "/project/freshindex.config.ts";',
-        'import { createVerifyHandler } from "/pkg/lambdas/handlers/verify.ts";',
+        `import { createVerifyHandler } from ${JSON.stringify(join(FIXTURE_RUNTIME, 'lambdas/handlers/verify.ts'))};`,
         '',
         'export const handler = createVerifyHandler(config);',
       ].join('\n'),

@@ -1,9 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { promisify } from 'node:util';
+import { App, Stack } from 'aws-cdk-lib';
+import { afterEach, describe, expect, it } from 'vitest';
 import { loadFreshindexConfig } from '../../lib/index.ts';
-import { PACKAGE_ROOT } from '../../lib/entries.ts';
-import { buildFreshindex } from './support.ts';
+import { JOB_BASE_IMAGE, jobImageFromConfig } from '../../lib/job-image.ts';
+import { buildFreshindex, tempProject } from './support.ts';
+
+const run = promisify(execFile);
 
 interface DockerImageSource {
   directory: string;
@@ -12,36 +17,41 @@ interface DockerImageSource {
 }
 
 describe('the job image', () => {
-  it('is built at deploy time from the Dockerfile for linux/arm64, from a context without node_modules, tests or git', async () => {
-    const config = await loadFreshindexConfig(join(PACKAGE_ROOT, 'freshindex.config.ts'));
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
+  });
+
+  it("bundles the user's config and the job runner at synth into a context that plain node runs", async () => {
+    const project = await tempProject({ configPath: 'config/freshindex.config.ts' });
+    cleanups.push(project.remove);
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': ['**'] } });
+
+    jobImageFromConfig(new Stack(app, 'Jobs'), { configFile: project.configFile });
+
+    const context = join(project.dir, '.freshindex', 'job', 'image');
+    expect(readdirSync(context).sort()).toEqual(['Dockerfile', 'job.mjs', 'job.mjs.map']);
+    expect(readFileSync(join(context, 'Dockerfile'), 'utf8')).toContain(`FROM ${JOB_BASE_IMAGE}\n`);
+    const help = await run(process.execPath, [join(context, 'job.mjs'), '--help'], { cwd: context });
+    expect(help.stdout + help.stderr).toMatch(/rebuild/);
+  });
+
+  it('is built by cdk deploy for linux/arm64 from that context, which holds no project files', async () => {
+    const project = await tempProject();
+    cleanups.push(project.remove);
+    const config = await loadFreshindexConfig(project.configFile);
     const { app } = await buildFreshindex({ config, buildImage: true });
 
     const assembly = app.synth();
+
     const manifest = JSON.parse(readFileSync(join(assembly.directory, 'Compute.assets.json'), 'utf8')) as {
       dockerImages: Record<string, { source: DockerImageSource }>;
     };
     const images = Object.values(manifest.dockerImages).map((image) => image.source);
-    const context = join(assembly.directory, images[0]?.directory ?? 'missing');
-
     expect(images).toEqual([expect.objectContaining({ dockerFile: 'Dockerfile', platform: 'linux/arm64' })]);
-    expect(['Dockerfile', 'package.json', 'package-lock.json', 'lambdas', '.freshindex/job/entry.ts'].filter((path) => !existsSync(join(context, path)))).toEqual([]);
-    expect(['node_modules', 'test', '.git', 'cdk.out', '.freshindex/entries'].filter((path) => existsSync(join(context, path)))).toEqual([]);
-  });
-
-  it('runs an entry that imports the config and the job runner by paths inside the build context', async () => {
-    const config = await loadFreshindexConfig(join(PACKAGE_ROOT, 'freshindex.config.ts'));
-    await buildFreshindex({ config, buildImage: true });
-
-    const entry = readFileSync(join(PACKAGE_ROOT, '.freshindex/job/entry.ts'), 'utf8');
-
-    expect(entry).toContain('import { config } from "../../freshindex.config.ts";');
-    expect(entry).toContain('import { runJob } from "../../lambdas/jobs/main.ts";');
-    expect(entry).toContain('await runJob(config, process.argv.slice(2), process.env, { signal: stop.signal });');
-  });
-
-  it('refuses a config file the image build would leave out of its context', async () => {
-    const build = buildFreshindex({ buildImage: true });
-
-    await expect(build).rejects.toThrow(/lies in a folder the image build excludes/);
+    const staged = readdirSync(join(assembly.directory, images[0]?.directory ?? 'missing'));
+    expect(staged).toContain('Dockerfile');
+    expect(staged.filter((name) => ['node_modules', 'package.json', 'freshindex.config.ts', 'entry.ts'].includes(name))).toEqual([]);
+    expect(existsSync(join(project.dir, '.freshindex', 'job', 'entry.ts'))).toBe(true);
   });
 });

@@ -1,11 +1,14 @@
 /**
  * Synthesizes the freshindex stacks for the infra tests, without bundling (context
- * `aws:cdk:bundling-stacks: []`) and, unless asked, without staging the job image's build context.
+ * `aws:cdk:bundling-stacks: []`) and, unless asked, without the job image built from the config.
  */
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FreshindexComputeStack, FreshindexDataStack, loadFreshindexConfig, type FreshindexComputeProps, type FreshindexConfigFile, type FreshindexDataProps } from '../../lib/index.ts';
 
@@ -22,8 +25,10 @@ export interface SynthOptions {
   config?: FreshindexConfigFile;
   data?: Partial<FreshindexDataProps>;
   compute?: Partial<FreshindexComputeProps>;
-  /** Build the job image from the Dockerfile (the default) instead of `REGISTRY_IMAGE`. */
+  /** Build the job image from the config (the default) instead of `REGISTRY_IMAGE`. */
   buildImage?: boolean;
+  /** Bundle the compute stack's code at synth (esbuild), as `cdk synth` and `cdk deploy` do. */
+  bundle?: boolean;
 }
 
 export interface Synthesized {
@@ -37,7 +42,7 @@ export interface Synthesized {
 /** A fresh app holding the data stack and the compute stack, not synthesized yet. */
 export async function buildFreshindex(options: SynthOptions = {}): Promise<Omit<Synthesized, 'dataTemplate' | 'computeTemplate'>> {
   const config = options.config ?? (await loadFreshindexConfig(FIXTURE_CONFIG));
-  const app = new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': options.bundle ? ['Compute'] : [] } });
   const data = new FreshindexDataStack(app, 'Data', { config, ...options.data });
   const jobs = options.buildImage ? options.compute?.jobs : { image: REGISTRY_IMAGE, ...options.compute?.jobs };
   const compute = new FreshindexComputeStack(app, 'Compute', { config, data: data.resources, ...options.compute, jobs });
@@ -70,4 +75,30 @@ export function roleOfFunctionWithEnv(template: Template, variable: string): str
 /** The actions a list of statements allows, flattened and sorted. */
 export function actionsOf(statements: Array<Record<string, unknown>>): string[] {
   return [...new Set(statements.flatMap((statement) => [statement['Action']].flat() as string[]))].sort();
+}
+
+/** The repository's config module, imported by absolute path from configs outside the repository. */
+const CONFIG_MODULE = fileURLToPath(new URL('../../lambdas/core/config/index.ts', import.meta.url));
+
+/**
+ * A user's project in a fresh temporary folder: a package.json and a lock file (unless `bare`),
+ * and a config at `configPath` with one JSON-lines type. Resolves with the folder and the config's path.
+ */
+export async function tempProject(options: { configPath?: string; bare?: boolean } = {}): Promise<{ dir: string; configFile: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'freshindex-project-'));
+  if (!options.bare) {
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'catalogs', private: true, type: 'module' }));
+    await writeFile(join(dir, 'package-lock.json'), JSON.stringify({ name: 'catalogs', lockfileVersion: 3, requires: true, packages: {} }));
+  }
+  const configFile = join(dir, options.configPath ?? 'freshindex.config.ts');
+  await mkdir(dirname(configFile), { recursive: true });
+  await writeFile(
+    configFile,
+    [
+      `import { defineConfig } from ${JSON.stringify(CONFIG_MODULE)};`,
+      "export const config = defineConfig({ types: [{ name: 'book', source: { type: 'jsonl', path: './books.jsonl' }, transform: (doc) => ({ title: String(doc['title']) }), version: (doc) => Number(doc['version']) }] });",
+      '',
+    ].join('\n'),
+  );
+  return { dir, configFile, remove: () => rm(dir, { recursive: true, force: true }) };
 }

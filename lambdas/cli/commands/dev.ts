@@ -1,10 +1,10 @@
 /**
  * `freshindex dev` (what `npm start` runs): the local runtime in the foreground until Ctrl-C.
  */
-import { relative, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { StackTemplate } from '../../local/cloud-assembly.ts';
-import { stateFilePath } from '../../local/dev/state.ts';
 import { DEFAULT_PORT_BASE } from '../../local/dev/ports.ts';
 import type { DevRuntime } from '../../local/dev/runtime.ts';
 import type { CliIo } from '../context.ts';
@@ -13,16 +13,13 @@ import { CliError, EXIT } from '../exit-codes.ts';
 /** A second Ctrl-C this long after the first exits at once. */
 const FORCE_AFTER_MS = 2_000;
 
-/** The demo config `npm start` runs when no --config is given. */
-export const DEMO_CONFIG = 'examples/movies/freshindex.config.ts';
-
 /** Synthesizes the CDK app for a config; bin/freshindex.ts provides it (lambdas/ never imports the CDK). */
 export type Synthesize = (configPath: string) => Promise<StackTemplate[]>;
 
 interface DevCommandOptions {
-  config: string;
+  config?: string;
   portBase: number;
-  demoCms: boolean;
+  demoCms?: boolean;
   initialBuild: boolean;
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   verbose?: boolean;
@@ -33,8 +30,9 @@ export function devCommand(program: Command, io: CliIo, synthesize: Synthesize |
   program
     .command('dev')
     .description('Run the whole pipeline locally (emulators, handlers, ops API, schedules, jobs, demo CMS) until Ctrl-C')
-    .addOption(new Option('--config <path>', 'the config module (exports `config`)').default(DEMO_CONFIG))
+    .option('--config <path>', 'the config module, exporting `config` (default $FRESHINDEX_CONFIG, then ./freshindex.config.ts)')
     .addOption(new Option('--port-base <port>', 'first of six ports: SNS+SQS, DynamoDB, ops API, control API, demo CMS, Redis (0: free ports)').default(DEFAULT_PORT_BASE).argParser(port))
+    .option('--demo-cms', "start the demo movie CMS (the default with the repository's demo config only)")
     .option('--no-demo-cms', 'do not start the demo movie CMS')
     .option('--no-initial-build', 'do not rebuild the types that have no index yet')
     .addOption(new Option('--log-level <level>', 'log level of the in-process handlers').choices(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'))
@@ -50,9 +48,12 @@ export function devCommand(program: Command, io: CliIo, synthesize: Synthesize |
     )
     .action(async (options: DevCommandOptions, command: Command) => {
       const globals = command.optsWithGlobals<{ state?: string }>();
-      const { startDevRuntime } = await import('../../local/dev/runtime.ts');
+      const { stateFilePath } = await import('../../local/dev/state.ts');
+      const { startDevRuntime } = await import('../../local/dev/runtime.ts').catch(missingLocalPackages);
       const { readCloudAssembly } = await import('../../local/cloud-assembly.ts');
-      const configPath = resolve(io.cwd, options.config);
+      const { isDemoConfig } = await import('../../local/dev/demo-cms.ts');
+      const { resolveConfigFile } = await import('../../adapters/config-file/index.ts');
+      const configPath = resolveConfigFile(options.config, io.env, io.cwd);
       const stateFile = stateFilePath(globals.state, io.env, io.cwd);
       const synth: Synthesize = options.assembly ? () => readCloudAssembly(resolve(io.cwd, options.assembly as string)) : (synthesize ?? missingSynth);
 
@@ -81,7 +82,7 @@ export function devCommand(program: Command, io: CliIo, synthesize: Synthesize |
             synthesize: synth,
             portBase: options.portBase,
             stateFile,
-            demoCms: options.demoCms,
+            demoCms: options.demoCms ?? isDemoConfig(configPath),
             initialBuild: options.initialBuild,
             logLevel: options.logLevel,
             verbose: Boolean(options.verbose),
@@ -105,6 +106,7 @@ export function devCommand(program: Command, io: CliIo, synthesize: Synthesize |
 
 async function banner(runtime: DevRuntime, stateFile: string, cwd: string): Promise<string> {
   const { state } = runtime;
+  const cli = cliCommand(cwd);
   let sampleId = '<id>';
   if (state.cmsUrl) {
     try {
@@ -121,14 +123,14 @@ async function banner(runtime: DevRuntime, stateFile: string, cwd: string): Prom
     ...(state.cmsUrl ? [`  demo CMS:                      ${state.cmsUrl}/movies`] : []),
     `  state file:                    ${relative(cwd, stateFile) || stateFile}`,
     ...runtime.plan.schedules.map((schedule) => `  schedule ${schedule.logicalId}: ${schedule.expression} -> ${schedule.args.join(' ')}`),
-    ...runtime.initialJobs.map((id) => `  initial build running (job ${id}): it indexes the catalog; \`npm run freshindex -- status\` shows it`),
+    ...runtime.initialJobs.map((id) => `  initial build running (job ${id}): it indexes the catalog; \`${cli} status\` shows it`),
     '',
     'Try:',
-    '  npm run freshindex -- status',
+    `  ${cli} status`,
     state.cmsUrl
-      ? `  curl -X PATCH ${state.cmsUrl}/movies/${sampleId} -H 'content-type: application/json' -d '{"IMDB Rating": 9.9}' && npm run freshindex -- get ${type} ${sampleId}`
-      : `  npm run freshindex -- get ${type} ${sampleId}`,
-    `  npm run freshindex -- rebuild ${type}`,
+      ? `  curl -X PATCH ${state.cmsUrl}/movies/${sampleId} -H 'content-type: application/json' -d '{"IMDB Rating": 9.9}' && ${cli} get ${type} ${sampleId}`
+      : `  ${cli} get ${type} ${sampleId}`,
+    `  ${cli} rebuild ${type}`,
     '',
     'Ctrl-C stops everything.',
     '',
@@ -136,10 +138,30 @@ async function banner(runtime: DevRuntime, stateFile: string, cwd: string): Prom
   return `${lines.join('\n')}\n`;
 }
 
+/** How a user runs the CLI here: `npm run freshindex --` in the freshindex repository, `npx freshindex` in a project that installed it. */
+function cliCommand(cwd: string): string {
+  const manifest = join(cwd, 'package.json');
+  if (!existsSync(manifest)) return 'npx freshindex';
+  try {
+    return (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'freshindex' ? 'npm run freshindex --' : 'npx freshindex';
+  } catch {
+    return 'npx freshindex';
+  }
+}
+
 function port(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65_530) throw new CliError(`--port-base must be 0..65530, got "${value}"`, EXIT.usage);
   return parsed;
+}
+
+/** The local runtime's emulators and the CDK are optional peer dependencies: say which to install. */
+function missingLocalPackages(error: unknown): never {
+  const missing = /Cannot find (?:package|module) '([^']+)'/.exec(String((error as Error)?.message ?? error))?.[1];
+  if ((error as { code?: string })?.code === 'ERR_MODULE_NOT_FOUND' && missing) {
+    throw new CliError(`freshindex dev needs ${missing}: npm install --save-dev fauxqs dynalite aws-cdk-lib constructs (freshindex init lists them)`, EXIT.failure, { cause: error });
+  }
+  throw error;
 }
 
 const missingSynth: Synthesize = async () => {

@@ -4,11 +4,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { Option, type Command } from 'commander';
 import { describeError, InvalidChangeError } from '../../core/errors.ts';
-import { parseChangeEvent, type ChangeEvent } from '../../core/events.ts';
-import { ChangePublisher } from '../../publisher/index.ts';
+import type { ChangeEvent } from '../../core/events.ts';
 import { contextOf, type CliIo } from '../context.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 
@@ -46,6 +45,8 @@ export function publishCommand(program: Command, io: CliIo): void {
     )
     .action(async (type: string | undefined, id: string | undefined, options: PublishOptions, command: Command) => {
       const context = contextOf(command, io);
+      // The SDK and the event schema load when a command runs, not for `--help`.
+      const [{ SNSClient }, { ChangePublisher }] = await Promise.all([import('@aws-sdk/client-sns'), import('../../publisher/index.ts')]);
       const events = await eventsFrom(type, id, options, io.cwd);
       const deployedTopic = options.topicArn ?? (context.globals.endpoint ? io.env['FRESHINDEX_CHANGE_TOPIC_ARN'] : undefined);
       if (context.globals.endpoint && !deployedTopic) {
@@ -110,6 +111,7 @@ async function eventsFrom(type: string | undefined, id: string | undefined, opti
     const version = options.version === undefined ? undefined : /^\d+(\.\d+)?$/.test(options.version) ? Number(options.version) : options.version;
     candidates = [{ type, id, op: options.op, ...(version !== undefined ? { version } : {}), ...(doc !== undefined ? { doc } : {}), occurredAt: new Date().toISOString() }];
   }
+  const { parseChangeEvent } = await import('../../core/events.ts');
   return candidates.map((candidate, index) => {
     try {
       return parseChangeEvent(candidate);

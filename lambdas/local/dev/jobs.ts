@@ -1,15 +1,16 @@
 /**
- * The local stand-in of AWS Batch: each job runs `lambdas/jobs/cli.ts` as a child process with
+ * The local stand-in of AWS Batch: each job runs `lambdas/jobs/cli` as a child process with
  * the environment the job definition gives it on AWS (resolved to the local names), exactly the
  * command line the schedules and the ops API submit. It is also the ops API's `BuildLauncher`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { extname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BuildLauncher, BuildRequest, SubmittedBuild } from '../../api/ports.ts';
 
-/** The job container's entry point, run locally with tsx. */
-export const JOBS_CLI = fileURLToPath(new URL('../../jobs/cli.ts', import.meta.url));
+/** The job container's entry point: its source in a checkout (run with tsx), the compiled file when installed. */
+export const JOBS_CLI = fileURLToPath(new URL(`../../jobs/cli${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
 export type LocalJobStatus = 'running' | 'succeeded' | 'failed';
 
@@ -48,7 +49,8 @@ export interface LocalJobsOptions {
   clock?: () => number;
 }
 
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+/** Node's flags for the job: a TypeScript job entry needs tsx; the compiled one loads the config itself. */
+const NODE_FLAGS = JOBS_CLI.endsWith('.ts') ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : [];
 
 /** Runs and tracks the local jobs. */
 export class LocalJobs implements BuildLauncher {
@@ -79,7 +81,7 @@ export class LocalJobs implements BuildLauncher {
     const id = `local-${++this.#sequence}-${clock().toString(36)}`;
     const name = ['freshindex', command, type, String(clock())].filter(Boolean).join('-');
     const job: LocalJob = { id, name, command, args: [...args], trigger, status: 'running', startedAt: new Date(clock()).toISOString(), output: [] };
-    const child = spawn(process.execPath, ['--import', TSX_LOADER, JOBS_CLI, ...args], {
+    const child = spawn(process.execPath, [...NODE_FLAGS, JOBS_CLI, ...args], {
       cwd: this.#options.cwd ?? process.cwd(),
       env: { ...this.#options.env, FRESHINDEX_CONFIG: this.#options.configPath, AWS_BATCH_JOB_ID: id, PATH: process.env['PATH'] ?? '' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,18 +4,18 @@
  * API on localhost; the schedules on croner; the rebuild and audit jobs as child processes; the
  * demo movie CMS. `stop()` takes it all down again, leaving no process and no bound port.
  */
-import { pathToFileURL } from 'node:url';
 import { createDynamoClient } from '../../adapters/compose.ts';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { startApiServer, type ApiServer } from '../../handlers/api.ts';
 import { jobCommands } from '../../jobs/main.ts';
-import { validateConfig, type FreshindexConfig } from '../../core/config/index.ts';
+import type { FreshindexConfig } from '../../core/config/index.ts';
+import { loadConfigFile } from '../../adapters/config-file/index.ts';
 import { describeError } from '../../core/errors.ts';
-import { startMovieCms, type MovieCms } from '../../../examples/movies/cms-server.ts';
 import { createResourcesFromTemplates, type LocalStacks, type StackTemplate } from '../cloud-assembly.ts';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startEmbeddedEmulators, type EmbeddedEmulators } from '../emulators.ts';
 import { startControlServer, type ControlServer } from './control-server.ts';
+import { startDemoCms, type DemoCms } from './demo-cms.ts';
 import { runtimeFor, startConsumers, type LogLevel, type RunningConsumers } from './functions.ts';
 import { LocalJobs } from './jobs.ts';
 import { planPorts, portFree, type DevPorts } from './ports.ts';
@@ -106,9 +106,9 @@ export async function startDevRuntime(options: DevOptions): Promise<DevRuntime> 
         `stand-ins: ${local.notCreated.filter((item) => item.disposition === 'stand-in').length}`,
     );
 
-    let cms: MovieCms | undefined;
+    let cms: DemoCms | undefined;
     if (options.demoCms !== false) {
-      cms = await startMovieCms({ port: ports.cms, sns: clients.sns, topicArn: plan.changeTopicArn, onError: (error) => log(`demo CMS: ${describeError(error)}`) });
+      cms = await startDemoCms({ port: ports.cms, sns: clients.sns, topicArn: plan.changeTopicArn, onError: (error) => log(`demo CMS: ${describeError(error)}`) });
       stack.push({ name: 'the demo CMS', stop: () => cms?.close() });
       log(`freshindex dev: demo CMS with ${cms.catalog.size} movies at ${cms.url}/movies`);
     }
@@ -227,14 +227,11 @@ async function requireFreePorts(ports: DevPorts, withCms: boolean): Promise<void
 }
 
 async function importConfig(path: string): Promise<FreshindexConfig> {
-  let module: { config?: unknown };
   try {
-    module = (await import(pathToFileURL(path).href)) as { config?: unknown };
+    return (await loadConfigFile(path)).config;
   } catch (error) {
-    throw new DevStartError(`cannot load the config ${path}: ${describeError(error)}`, { cause: error });
+    throw new DevStartError(describeError(error), { cause: error });
   }
-  if (module.config === undefined) throw new DevStartError(`${path} exports no \`config\` (export const config = defineConfig({ ... }))`);
-  return validateConfig(module.config);
 }
 
 async function maybeStartRedis(config: FreshindexConfig, port: number, log: (line: string) => void): Promise<LocalRedis | undefined> {
