@@ -1,12 +1,12 @@
 import { Construct } from 'constructs';
 import type { FreshindexConfigFile } from './config.ts';
 import type { FreshindexDataResources } from './data.ts';
-import { QueueConsumer, type QueueConsumerOptions } from './queue-consumer.ts';
+import { QueueFunction, type QueueFunctionOptions } from './queue-function.ts';
 import { acknowledge, KMS_SEND_ACTIONS } from './nag.ts';
 import { grantSourceRead } from './source-access.ts';
 
 /** Props of {@link IncrementalApply}. */
-export interface IncrementalApplyProps extends QueueConsumerOptions {
+export interface IncrementalApplyProps extends QueueFunctionOptions {
   /** The user's config file, loaded and validated. */
   readonly config: FreshindexConfigFile;
   /** The tables and the apply queue. */
@@ -20,12 +20,12 @@ export interface IncrementalApplyProps extends QueueConsumerOptions {
  */
 export class IncrementalApply extends Construct {
   /** The apply function and its event source. */
-  public readonly consumer: QueueConsumer;
+  public readonly consumer: QueueFunction;
 
   constructor(scope: Construct, id: string, props: IncrementalApplyProps) {
     super(scope, id);
     const { indexTable, controlTable, applyQueue } = props.data;
-    this.consumer = new QueueConsumer(this, 'Consumer', {
+    this.consumer = new QueueFunction(this, 'Consumer', {
       ...props,
       handler: 'apply',
       configFile: props.config.path,

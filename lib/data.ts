@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import type { FreshindexConfig } from '../lambdas/core/config/index.ts';
 import { PropChecks } from './checks.ts';
 import type { FreshindexConfigFile } from './config.ts';
-import { ConsumerQueue, type ConsumerQueueOptions, type ConsumerQueueRef } from './consumer-queue.ts';
+import { ChangeQueue, type ChangeQueueOptions, type ChangeQueueRef } from './change-queue.ts';
 import { IndexTables, type IndexTableSet } from './tables.ts';
 import { OperatorTopics, secureTopic } from './topics.ts';
 
@@ -26,9 +26,9 @@ export interface FreshindexDataResources extends IndexTableSet {
   /** Where the CMS publishes change events. */
   readonly changeTopic: sns.ITopic;
   /** Change events for the apply function. */
-  readonly applyQueue: ConsumerQueueRef;
+  readonly applyQueue: ChangeQueueRef;
   /** Change events for the verify function, delayed by the settle delay. */
-  readonly verifyQueue: ConsumerQueueRef;
+  readonly verifyQueue: ChangeQueueRef;
   /** Alerts for operators. */
   readonly alertsTopic: sns.ITopic;
   /** Build and audit reports. */
@@ -57,13 +57,13 @@ export interface FreshindexDataProps {
    *
    * @default - 5 receives, 30 s function timeout (180 s visibility timeout)
    */
-  readonly applyQueue?: ConsumerQueueOptions;
+  readonly applyQueue?: ChangeQueueOptions;
   /**
    * The verify queue: its dead-letter redrive and the verify function's timeout.
    *
    * @default - 5 receives, 30 s function timeout (180 s visibility timeout)
    */
-  readonly verifyQueue?: ConsumerQueueOptions;
+  readonly verifyQueue?: ChangeQueueOptions;
   /**
    * How long SQS holds each change before the verify function sees it. The handler puts back
    * changes of types whose settle delay is longer, so this is the shortest one.
@@ -131,8 +131,8 @@ export class FreshindexData extends Construct implements FreshindexDataResources
   public readonly indexTable: dynamodb.ITable;
   public readonly controlTable: dynamodb.ITable;
   public readonly changeTopic: sns.Topic;
-  public readonly applyQueue: ConsumerQueue;
-  public readonly verifyQueue: ConsumerQueue;
+  public readonly applyQueue: ChangeQueue;
+  public readonly verifyQueue: ChangeQueue;
   public readonly alertsTopic: sns.Topic;
   public readonly notificationsTopic: sns.Topic;
   /** The verify queue's delivery delay. */
@@ -158,12 +158,12 @@ export class FreshindexData extends Construct implements FreshindexDataResources
 
     this.changeTopic = secureTopic(this, 'ChangeTopic', this.topicKey, 'freshindex change events');
     for (const publisher of props.changePublishers ?? []) this.changeTopic.grantPublish(publisher);
-    this.applyQueue = new ConsumerQueue(this, 'ApplyQueue', {
+    this.applyQueue = new ChangeQueue(this, 'ApplyQueue', {
       ...props.applyQueue,
       topic: this.changeTopic,
       encryptionKey: this.queueKey,
     });
-    this.verifyQueue = new ConsumerQueue(this, 'VerifyQueue', {
+    this.verifyQueue = new ChangeQueue(this, 'VerifyQueue', {
       ...props.verifyQueue,
       topic: this.changeTopic,
       encryptionKey: this.queueKey,

@@ -1,12 +1,12 @@
 import { Construct } from 'constructs';
 import type { FreshindexConfigFile } from './config.ts';
 import type { FreshindexDataResources } from './data.ts';
-import { QueueConsumer, type QueueConsumerOptions } from './queue-consumer.ts';
+import { QueueFunction, type QueueFunctionOptions } from './queue-function.ts';
 import { acknowledge, KMS_SEND_ACTIONS } from './nag.ts';
 import { grantSourceRead } from './source-access.ts';
 
 /** Props of {@link ConsistencyChecker}. */
-export interface ConsistencyCheckerProps extends QueueConsumerOptions {
+export interface ConsistencyCheckerProps extends QueueFunctionOptions {
   /** The user's config file, loaded and validated. */
   readonly config: FreshindexConfigFile;
   /** The tables, the verify queue and the alerts topic. */
@@ -21,12 +21,12 @@ export interface ConsistencyCheckerProps extends QueueConsumerOptions {
  */
 export class ConsistencyChecker extends Construct {
   /** The verify function and its event source. */
-  public readonly consumer: QueueConsumer;
+  public readonly consumer: QueueFunction;
 
   constructor(scope: Construct, id: string, props: ConsistencyCheckerProps) {
     super(scope, id);
     const { indexTable, controlTable, verifyQueue, alertsTopic } = props.data;
-    this.consumer = new QueueConsumer(this, 'Consumer', {
+    this.consumer = new QueueFunction(this, 'Consumer', {
       ...props,
       handler: 'verify',
       configFile: props.config.path,
