@@ -1,5 +1,4 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -8,7 +7,9 @@ import type { FreshindexConfig } from '../lambdas/core/config/index.ts';
 import { PropChecks } from './checks.ts';
 import type { FreshindexConfigFile } from './config.ts';
 import { ChangeQueue, type ChangeQueueOptions, type ChangeQueueRef } from './change-queue.ts';
-import { IndexTables, type IndexTableSet } from './tables.ts';
+import { ValkeyCache, type ValkeyCacheOptions } from './cache.ts';
+import type { IndexStoreResources } from './store.ts';
+import { IndexTables } from './tables.ts';
 import { OperatorTopics, secureTopic } from './topics.ts';
 
 /** The SQS maximum delivery delay, in seconds. */
@@ -18,7 +19,9 @@ export const MAX_DELIVERY_DELAY_SECONDS = 900;
  * Everything stateful freshindex keeps: what the compute side needs, as typed references.
  * `FreshindexData` (and `FreshindexDataStack`) provide it; `FreshindexCompute` consumes it.
  */
-export interface FreshindexDataResources extends IndexTableSet {
+export interface FreshindexDataResources {
+  /** The index and control state: the DynamoDB tables, or the Valkey cache (per the config's `store`). */
+  readonly store: IndexStoreResources;
   /** The key encrypting the topics (publishers need `kms:GenerateDataKey*` and `kms:Decrypt` on it). */
   readonly topicKey: kms.IKey;
   /** The key encrypting the queues. */
@@ -97,6 +100,12 @@ export interface FreshindexDataProps {
    */
   readonly notificationEmails?: readonly string[];
   /**
+   * The Valkey cache, when the config selects `store: { type: 'redis' }` (ignored otherwise).
+   *
+   * @default - a new VPC and a replication group of two cache.t4g.small nodes (see {@link ValkeyCacheOptions})
+   */
+  readonly cache?: ValkeyCacheOptions;
+  /**
    * What happens to the tables when they leave the stack.
    *
    * @default RemovalPolicy.RETAIN
@@ -117,7 +126,8 @@ export interface FreshindexDataProps {
 }
 
 /**
- * The stateful half of freshindex: the index and control tables, the change topic, the apply
+ * The stateful half of freshindex: the index and control tables (or, with `store: redis`, the
+ * Valkey cache and its VPC), the change topic, the apply
  * and verify queues (each with its dead-letter queue) subscribed to it, and the alerts and
  * notifications topics. Redeploying compute never touches it.
  *
@@ -128,8 +138,11 @@ export interface FreshindexDataProps {
 export class FreshindexData extends Construct implements FreshindexDataResources {
   public readonly topicKey: kms.IKey;
   public readonly queueKey: kms.IKey;
-  public readonly indexTable: dynamodb.ITable;
-  public readonly controlTable: dynamodb.ITable;
+  public readonly store: IndexStoreResources;
+  /** The tables (`store: dynamodb` only). */
+  public readonly tables?: IndexTables;
+  /** The cache (`store: redis` only). */
+  public readonly cache?: ValkeyCache;
   public readonly changeTopic: sns.Topic;
   public readonly applyQueue: ChangeQueue;
   public readonly verifyQueue: ChangeQueue;
@@ -148,13 +161,17 @@ export class FreshindexData extends Construct implements FreshindexDataResources
 
     this.topicKey = props.topicKey ?? new kms.Key(this, 'TopicKey', { enableKeyRotation: true, description: 'freshindex: change, alerts and reports topics' });
     this.queueKey = props.queueKey ?? new kms.Key(this, 'QueueKey', { enableKeyRotation: true, description: 'freshindex: apply and verify queues' });
-    const tables = new IndexTables(this, 'Tables', {
-      removalPolicy: props.tableRemovalPolicy,
-      deletionProtection: props.tableDeletionProtection,
-      encryptionKey: props.tableEncryptionKey,
-    });
-    this.indexTable = tables.indexTable;
-    this.controlTable = tables.controlTable;
+    if (props.config.config.store.type === 'redis') {
+      this.cache = new ValkeyCache(this, 'Cache', props.cache);
+      this.store = { type: 'redis', cache: this.cache };
+    } else {
+      this.tables = new IndexTables(this, 'Tables', {
+        removalPolicy: props.tableRemovalPolicy,
+        deletionProtection: props.tableDeletionProtection,
+        encryptionKey: props.tableEncryptionKey,
+      });
+      this.store = { type: 'dynamodb', indexTable: this.tables.indexTable, controlTable: this.tables.controlTable };
+    }
 
     this.changeTopic = secureTopic(this, 'ChangeTopic', this.topicKey, 'freshindex change events');
     for (const publisher of props.changePublishers ?? []) this.changeTopic.grantPublish(publisher);

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { PropChecks } from './checks.ts';
 import type { ChangeQueueRef } from './change-queue.ts';
 import { FreshindexFunction, type FreshindexFunctionOptions } from './function.ts';
+import type { CacheNetwork } from './network.ts';
 
 /** How a function reads its queue. */
 export interface QueueFunctionOptions extends FreshindexFunctionOptions {
@@ -41,6 +42,12 @@ export interface QueueFunctionProps extends QueueFunctionOptions {
   readonly configFile: string;
   /** The queue, its dead-letter queue and the function timeout the queue was sized for. */
   readonly queue: ChangeQueueRef;
+  /**
+   * The VPC placement, when the function must reach the cache.
+   *
+   * @default - outside any VPC
+   */
+  readonly network?: CacheNetwork;
 }
 
 /**
