@@ -136,7 +136,15 @@ export class ValkeyCache extends Construct implements IndexCacheRef {
 
     if (props.existing) {
       const { existing } = props;
-      existing.securityGroup.addIngressRule(clientSecurityGroup, ec2.Port.tcp(existing.port), 'freshindex functions and jobs');
+      // A rule of this construct, whatever stack imported the group: it leaves with freshindex.
+      new ec2.CfnSecurityGroupIngress(this, 'ClientIngress', {
+        groupId: existing.securityGroup.securityGroupId,
+        sourceSecurityGroupId: clientSecurityGroup.securityGroupId,
+        ipProtocol: 'tcp',
+        fromPort: existing.port,
+        toPort: existing.port,
+        description: 'freshindex functions and jobs',
+      });
       this.authSecret = existing.authSecret;
       this.url = cacheUrl(existing.primaryEndpoint, String(existing.port));
       return;
