@@ -12,6 +12,7 @@ import type { FreshindexConfigFile } from './config.ts';
 import type { FreshindexDataResources } from './data.ts';
 import { FreshindexFunction, type FreshindexFunctionOptions } from './function.ts';
 import { grantSourceRead } from './source-access.ts';
+import { grantStore, storeEnvironment, storeNetwork } from './store.ts';
 
 /**
  * The index table actions of the API: record reads (`BatchGetItem`, `GetItem` after a refused
@@ -53,8 +54,8 @@ export interface OpsApiOptions extends FreshindexFunctionOptions {
 export interface OpsApiProps extends OpsApiOptions {
   /** The user's config file, loaded and validated. */
   readonly config: FreshindexConfigFile;
-  /** The tables. */
-  readonly data: Pick<FreshindexDataResources, 'indexTable' | 'controlTable'>;
+  /** The store. */
+  readonly data: Pick<FreshindexDataResources, 'store'>;
   /** Where "rebuild one type" submits the job. */
   readonly jobQueue: batch.IJobQueue;
   readonly jobDefinition: batch.IJobDefinition;
@@ -86,25 +87,27 @@ export class OpsApi extends Construct {
       .inRange('burstLimit', props.burstLimit, 1, 5_000)
       .throwIfAny();
 
-    const { indexTable, controlTable } = props.data;
+    const { store } = props.data;
     this.handler = new FreshindexFunction(this, 'Handler', {
       ...props,
       handler: 'api',
       configFile: props.config.path,
       timeout,
+      network: storeNetwork(store),
       environment: {
         ...props.environment,
-        FRESHINDEX_INDEX_TABLE: indexTable.tableName,
-        FRESHINDEX_CONTROL_TABLE: controlTable.tableName,
+        ...storeEnvironment(store),
         FRESHINDEX_JOB_QUEUE: props.jobQueue.jobQueueArn,
         FRESHINDEX_JOB_DEFINITION: props.jobDefinition.jobDefinitionArn,
       },
     });
     const fn = this.handler.function;
     // Exactly what the API calls (lambdas/adapters/dynamodb): no streams, no schema reads, no deletes in the index.
-    indexTable.grant(fn, ...API_INDEX_ACTIONS);
-    controlTable.grant(fn, ...API_CONTROL_ACTIONS);
-    for (const key of new Set([indexTable.encryptionKey, controlTable.encryptionKey])) key?.grantEncryptDecrypt(fn);
+    grantStore(fn, store, ({ indexTable, controlTable }) => {
+      indexTable.grant(fn, ...API_INDEX_ACTIONS);
+      controlTable.grant(fn, ...API_CONTROL_ACTIONS);
+      for (const key of new Set([indexTable.encryptionKey, controlTable.encryptionKey])) key?.grantEncryptDecrypt(fn);
+    });
     fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['batch:SubmitJob'], resources: [props.jobQueue.jobQueueArn, props.jobDefinition.jobDefinitionArn] }),
     );

@@ -1,46 +1,46 @@
 import { Construct } from 'constructs';
 import type { FreshindexConfigFile } from './config.ts';
 import type { FreshindexDataResources } from './data.ts';
-import { QueueConsumer, type QueueConsumerOptions } from './queue-consumer.ts';
+import { QueueFunction, type QueueFunctionOptions } from './queue-function.ts';
 import { acknowledge, KMS_SEND_ACTIONS } from './nag.ts';
 import { grantSourceRead } from './source-access.ts';
+import { grantStore, storeEnvironment, storeNetwork } from './store.ts';
 
 /** Props of {@link IncrementalApply}. */
-export interface IncrementalApplyProps extends QueueConsumerOptions {
+export interface IncrementalApplyProps extends QueueFunctionOptions {
   /** The user's config file, loaded and validated. */
   readonly config: FreshindexConfigFile;
-  /** The tables and the apply queue. */
-  readonly data: Pick<FreshindexDataResources, 'indexTable' | 'controlTable' | 'applyQueue'>;
+  /** The store and the apply queue. */
+  readonly data: Pick<FreshindexDataResources, 'store' | 'applyQueue'>;
 }
 
 /**
  * The incremental path: the apply function reading the apply queue, allowed to read and write
- * both tables, to send poison messages (with their reason) to its dead-letter queue, and to
+ * the store (both tables, or the cache from inside its VPC), to send poison messages (with their reason) to its dead-letter queue, and to
  * read the config's sources.
  */
 export class IncrementalApply extends Construct {
   /** The apply function and its event source. */
-  public readonly consumer: QueueConsumer;
+  public readonly consumer: QueueFunction;
 
   constructor(scope: Construct, id: string, props: IncrementalApplyProps) {
     super(scope, id);
-    const { indexTable, controlTable, applyQueue } = props.data;
-    this.consumer = new QueueConsumer(this, 'Consumer', {
+    const { store, applyQueue } = props.data;
+    this.consumer = new QueueFunction(this, 'Consumer', {
       ...props,
       handler: 'apply',
       configFile: props.config.path,
       queue: applyQueue,
+      network: storeNetwork(store),
       environment: {
         ...props.environment,
-        FRESHINDEX_INDEX_TABLE: indexTable.tableName,
-        FRESHINDEX_CONTROL_TABLE: controlTable.tableName,
+        ...storeEnvironment(store),
         FRESHINDEX_APPLY_DLQ_URL: applyQueue.deadLetterQueue.queueUrl,
         FRESHINDEX_MAX_RECEIVE_COUNT: String(applyQueue.maxReceiveCount),
       },
     });
     const fn = this.consumer.function;
-    indexTable.grantReadWriteData(fn);
-    controlTable.grantReadWriteData(fn);
+    grantStore(fn, store);
     applyQueue.deadLetterQueue.grantSendMessages(fn);
     grantSourceRead(fn, this, props.config.config.types);
     // On the role only: its policies hold the dead-letter queue's key grant and nothing else of the kind.

@@ -5,7 +5,7 @@ import type { FreshindexConfigFile } from './config.ts';
 import type { FreshindexDataResources } from './data.ts';
 import type { FreshindexFunctionOptions } from './function.ts';
 import { IndexJobs, type IndexJobsOptions } from './jobs.ts';
-import type { QueueConsumerOptions } from './queue-consumer.ts';
+import type { QueueFunctionOptions } from './queue-function.ts';
 import { JobSchedules, type JobSchedulesOptions } from './schedules.ts';
 import { annotateSources } from './source-access.ts';
 import { ConsistencyChecker } from './verify.ts';
@@ -21,13 +21,13 @@ export interface FreshindexComputeProps {
    *
    * @default - batches of 10, no batching window, 1024 MiB
    */
-  readonly apply?: QueueConsumerOptions;
+  readonly apply?: QueueFunctionOptions;
   /**
    * The verify function and how it reads its queue.
    *
    * @default - batches of 10, no batching window, 1024 MiB
    */
-  readonly verify?: QueueConsumerOptions;
+  readonly verify?: QueueFunctionOptions;
   /**
    * The ops API and its function.
    *

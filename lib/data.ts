@@ -1,5 +1,4 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -7,8 +6,10 @@ import { Construct } from 'constructs';
 import type { FreshindexConfig } from '../lambdas/core/config/index.ts';
 import { PropChecks } from './checks.ts';
 import type { FreshindexConfigFile } from './config.ts';
-import { ConsumerQueue, type ConsumerQueueOptions, type ConsumerQueueRef } from './consumer-queue.ts';
-import { IndexTables, type IndexTableSet } from './tables.ts';
+import { ChangeQueue, type ChangeQueueOptions, type ChangeQueueRef } from './change-queue.ts';
+import { ValkeyCache, type ValkeyCacheOptions } from './cache.ts';
+import type { IndexStoreResources } from './store.ts';
+import { IndexTables } from './tables.ts';
 import { OperatorTopics, secureTopic } from './topics.ts';
 
 /** The SQS maximum delivery delay, in seconds. */
@@ -18,7 +19,9 @@ export const MAX_DELIVERY_DELAY_SECONDS = 900;
  * Everything stateful freshindex keeps: what the compute side needs, as typed references.
  * `FreshindexData` (and `FreshindexDataStack`) provide it; `FreshindexCompute` consumes it.
  */
-export interface FreshindexDataResources extends IndexTableSet {
+export interface FreshindexDataResources {
+  /** The index and control state: the DynamoDB tables, or the Valkey cache (per the config's `store`). */
+  readonly store: IndexStoreResources;
   /** The key encrypting the topics (publishers need `kms:GenerateDataKey*` and `kms:Decrypt` on it). */
   readonly topicKey: kms.IKey;
   /** The key encrypting the queues. */
@@ -26,9 +29,9 @@ export interface FreshindexDataResources extends IndexTableSet {
   /** Where the CMS publishes change events. */
   readonly changeTopic: sns.ITopic;
   /** Change events for the apply function. */
-  readonly applyQueue: ConsumerQueueRef;
+  readonly applyQueue: ChangeQueueRef;
   /** Change events for the verify function, delayed by the settle delay. */
-  readonly verifyQueue: ConsumerQueueRef;
+  readonly verifyQueue: ChangeQueueRef;
   /** Alerts for operators. */
   readonly alertsTopic: sns.ITopic;
   /** Build and audit reports. */
@@ -57,13 +60,13 @@ export interface FreshindexDataProps {
    *
    * @default - 5 receives, 30 s function timeout (180 s visibility timeout)
    */
-  readonly applyQueue?: ConsumerQueueOptions;
+  readonly applyQueue?: ChangeQueueOptions;
   /**
    * The verify queue: its dead-letter redrive and the verify function's timeout.
    *
    * @default - 5 receives, 30 s function timeout (180 s visibility timeout)
    */
-  readonly verifyQueue?: ConsumerQueueOptions;
+  readonly verifyQueue?: ChangeQueueOptions;
   /**
    * How long SQS holds each change before the verify function sees it. The handler puts back
    * changes of types whose settle delay is longer, so this is the shortest one.
@@ -97,6 +100,12 @@ export interface FreshindexDataProps {
    */
   readonly notificationEmails?: readonly string[];
   /**
+   * The Valkey cache, when the config selects `store: { type: 'redis' }` (ignored otherwise).
+   *
+   * @default - a new VPC and a replication group of two cache.t4g.small nodes (see {@link ValkeyCacheOptions})
+   */
+  readonly cache?: ValkeyCacheOptions;
+  /**
    * What happens to the tables when they leave the stack.
    *
    * @default RemovalPolicy.RETAIN
@@ -117,7 +126,8 @@ export interface FreshindexDataProps {
 }
 
 /**
- * The stateful half of freshindex: the index and control tables, the change topic, the apply
+ * The stateful half of freshindex: the index and control tables (or, with `store: redis`, the
+ * Valkey cache and its VPC), the change topic, the apply
  * and verify queues (each with its dead-letter queue) subscribed to it, and the alerts and
  * notifications topics. Redeploying compute never touches it.
  *
@@ -128,11 +138,14 @@ export interface FreshindexDataProps {
 export class FreshindexData extends Construct implements FreshindexDataResources {
   public readonly topicKey: kms.IKey;
   public readonly queueKey: kms.IKey;
-  public readonly indexTable: dynamodb.ITable;
-  public readonly controlTable: dynamodb.ITable;
+  public readonly store: IndexStoreResources;
+  /** The tables (`store: dynamodb` only). */
+  public readonly tables?: IndexTables;
+  /** The cache (`store: redis` only). */
+  public readonly cache?: ValkeyCache;
   public readonly changeTopic: sns.Topic;
-  public readonly applyQueue: ConsumerQueue;
-  public readonly verifyQueue: ConsumerQueue;
+  public readonly applyQueue: ChangeQueue;
+  public readonly verifyQueue: ChangeQueue;
   public readonly alertsTopic: sns.Topic;
   public readonly notificationsTopic: sns.Topic;
   /** The verify queue's delivery delay. */
@@ -148,22 +161,26 @@ export class FreshindexData extends Construct implements FreshindexDataResources
 
     this.topicKey = props.topicKey ?? new kms.Key(this, 'TopicKey', { enableKeyRotation: true, description: 'freshindex: change, alerts and reports topics' });
     this.queueKey = props.queueKey ?? new kms.Key(this, 'QueueKey', { enableKeyRotation: true, description: 'freshindex: apply and verify queues' });
-    const tables = new IndexTables(this, 'Tables', {
-      removalPolicy: props.tableRemovalPolicy,
-      deletionProtection: props.tableDeletionProtection,
-      encryptionKey: props.tableEncryptionKey,
-    });
-    this.indexTable = tables.indexTable;
-    this.controlTable = tables.controlTable;
+    if (props.config.config.store.type === 'redis') {
+      this.cache = new ValkeyCache(this, 'Cache', props.cache);
+      this.store = { type: 'redis', cache: this.cache };
+    } else {
+      this.tables = new IndexTables(this, 'Tables', {
+        removalPolicy: props.tableRemovalPolicy,
+        deletionProtection: props.tableDeletionProtection,
+        encryptionKey: props.tableEncryptionKey,
+      });
+      this.store = { type: 'dynamodb', indexTable: this.tables.indexTable, controlTable: this.tables.controlTable };
+    }
 
     this.changeTopic = secureTopic(this, 'ChangeTopic', this.topicKey, 'freshindex change events');
     for (const publisher of props.changePublishers ?? []) this.changeTopic.grantPublish(publisher);
-    this.applyQueue = new ConsumerQueue(this, 'ApplyQueue', {
+    this.applyQueue = new ChangeQueue(this, 'ApplyQueue', {
       ...props.applyQueue,
       topic: this.changeTopic,
       encryptionKey: this.queueKey,
     });
-    this.verifyQueue = new ConsumerQueue(this, 'VerifyQueue', {
+    this.verifyQueue = new ChangeQueue(this, 'VerifyQueue', {
       ...props.verifyQueue,
       topic: this.changeTopic,
       encryptionKey: this.queueKey,

@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { PropChecks } from './checks.ts';
 import { generatedDir, isInside, RUNTIME_ROOT, writeHandlerEntry, type HandlerName } from './entries.ts';
 import { acknowledge } from './nag.ts';
+import type { CacheNetwork } from './network.ts';
 
 /** The Lambda runtime of every freshindex function. */
 export const FRESHINDEX_RUNTIME: lambda.Runtime =
@@ -66,6 +67,12 @@ export interface FreshindexFunctionProps extends FreshindexFunctionOptions {
    * @default - "freshindex <handler>"
    */
   readonly description?: string;
+  /**
+   * The VPC placement, when the function must reach the cache: its subnets and client security group.
+   *
+   * @default - outside any VPC
+   */
+  readonly network?: CacheNetwork;
 }
 
 /**
@@ -120,6 +127,9 @@ export class FreshindexFunction extends Construct {
       logGroup: this.logGroup,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       ...(lockFile && isInside(dirname(lockFile), this.entry) ? { depsLockFilePath: lockFile, projectRoot: dirname(lockFile) } : {}),
+      ...(props.network
+        ? { vpc: props.network.vpc, vpcSubnets: props.network.subnets, securityGroups: [props.network.clientSecurityGroup] }
+        : {}),
       bundling: {
         format: nodejs.OutputFormat.ESM,
         target: 'node24',
@@ -136,6 +146,33 @@ export class FreshindexFunction extends Construct {
     });
 
     this.enableTracing();
+    if (props.network) this.allowVpcAccess();
+  }
+
+  /**
+   * The network-interface permissions a function in a VPC needs (what the AWS-managed
+   * AWSLambdaVPCAccessExecutionRole holds), in a policy of their own for the same reason as
+   * tracing: EC2's Describe calls support no resource-level permission.
+   */
+  private allowVpcAccess(): void {
+    const policy = new iam.Policy(this, 'VpcAccess', {
+      roles: [this.role],
+      statements: [
+        new iam.PolicyStatement({
+          actions: [
+            'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
+      ],
+    });
+    // Lambda checks the role's network permissions when it creates the function.
+    (this.function.node.defaultChild as lambda.CfnFunction).addDependency(policy.node.defaultChild as iam.CfnPolicy);
+    acknowledge(policy, {
+      'AwsSolutions-IAM5[Resource::*]':
+        'Lambda creates and removes the function\'s network interfaces with these EC2 actions (the set of AWSLambdaVPCAccessExecutionRole); the Describe calls support no resource-level permission.',
+    });
   }
 
   /**

@@ -10,11 +10,14 @@ export { loadFreshindexConfig, resolveConfigFile, DEFAULT_CONFIG_FILE, type Fres
 export { FreshindexDataStack, FreshindexComputeStack, type FreshindexDataStackProps, type FreshindexComputeStackProps } from './stacks.ts';
 export { FreshindexData, shortestSettleDelay, type FreshindexDataProps, type FreshindexDataResources } from './data.ts';
 export { FreshindexCompute, type FreshindexComputeProps } from './compute.ts';
+export { ValkeyCache, CACHE_MAXMEMORY_POLICY, type ValkeyCacheOptions, type ExistingCache, type IndexCacheRef } from './cache.ts';
+export { createFreshindexVpc, type CacheNetwork, type FreshindexVpcOptions } from './network.ts';
+export { storeEnvironment, storeNetwork, grantStore, type IndexStoreResources } from './store.ts';
 export { IndexTables, TTL_ATTRIBUTE, type IndexTablesProps, type IndexTableSet } from './tables.ts';
-export { ConsumerQueue, type ConsumerQueueProps, type ConsumerQueueOptions, type ConsumerQueueRef } from './consumer-queue.ts';
+export { ChangeQueue, type ChangeQueueProps, type ChangeQueueOptions, type ChangeQueueRef } from './change-queue.ts';
 export { OperatorTopics, secureTopic, type OperatorTopicsProps } from './topics.ts';
 export { FreshindexFunction, FRESHINDEX_RUNTIME, type FreshindexFunctionProps, type FreshindexFunctionOptions } from './function.ts';
-export { QueueConsumer, type QueueConsumerProps, type QueueConsumerOptions } from './queue-consumer.ts';
+export { QueueFunction, type QueueFunctionProps, type QueueFunctionOptions } from './queue-function.ts';
 export { IncrementalApply, type IncrementalApplyProps } from './apply.ts';
 export { ConsistencyChecker, type ConsistencyCheckerProps } from './verify.ts';
 export { IndexJobs, JOB_COMMAND, type IndexJobsProps, type IndexJobsOptions } from './jobs.ts';

@@ -10,7 +10,9 @@ import type { FreshindexConfigFile } from './config.ts';
 import type { FreshindexDataResources } from './data.ts';
 import { jobImageFromConfig, JOB_BUNDLE } from './job-image.ts';
 import { acknowledge, KMS_PUBLISH_ACTIONS } from './nag.ts';
+import { createFreshindexVpc } from './network.ts';
 import { grantSourceRead } from './source-access.ts';
+import { grantStore, storeEnvironment, storeNetwork } from './store.ts';
 
 /** The command prefix of the job container; the job's arguments follow it (`rebuild --type video`). */
 export const JOB_COMMAND: readonly string[] = ['node', JOB_BUNDLE];
@@ -18,9 +20,9 @@ export const JOB_COMMAND: readonly string[] = ['node', JOB_BUNDLE];
 /** Settings of the Batch jobs (rebuild and audit). */
 export interface IndexJobsOptions {
   /**
-   * The VPC the Fargate jobs run in.
+   * The VPC the Fargate jobs run in (with `store: redis`, the cache's VPC: set it on the data side's `cache.vpc`).
    *
-   * @default - a new VPC: two AZs, private subnets with one NAT gateway, rejected-traffic flow logs
+   * @default - the cache's VPC with `store: redis`; else a new VPC: two AZs, private subnets with one NAT gateway, rejected-traffic flow logs
    */
   readonly vpc?: ec2.IVpc;
   /**
@@ -89,14 +91,14 @@ export interface IndexJobsOptions {
 export interface IndexJobsProps extends IndexJobsOptions {
   /** The user's config file, loaded and validated. */
   readonly config: FreshindexConfigFile;
-  /** The tables and the alerts and notifications topics. */
-  readonly data: Pick<FreshindexDataResources, 'indexTable' | 'controlTable' | 'alertsTopic' | 'notificationsTopic'>;
+  /** The store and the alerts and notifications topics. */
+  readonly data: Pick<FreshindexDataResources, 'store' | 'alertsTopic' | 'notificationsTopic'>;
 }
 
 /**
  * AWS Batch on Fargate (arm64) for the long jobs: the nightly rebuild and the audit, one
- * container (`node dist/job.mjs rebuild|audit --type T`). The job role may read and write both
- * tables, publish alerts and reports, and read the config's sources.
+ * container (`node dist/job.mjs rebuild|audit --type T`). The job role may read and write the
+ * store (both tables, or the cache from inside its VPC), publish alerts and reports, and read the config's sources.
  */
 export class IndexJobs extends Construct {
   public readonly vpc: ec2.IVpc;
@@ -111,15 +113,21 @@ export class IndexJobs extends Construct {
     super(scope, id);
     new PropChecks(this.node.path)
       .require(!(props.vpc === undefined && props.vpcSubnets !== undefined), 'vpcSubnets needs vpc')
+      .require(
+        storeNetwork(props.data.store) === undefined || (props.vpc === undefined && props.vpcSubnets === undefined),
+        'with store: redis the jobs run in the cache\'s VPC: set the data side\'s cache.vpc and cache.vpcSubnets instead of jobs.vpc',
+      )
       .inRange('maxvCpus', props.maxvCpus, 1, 10_000)
       .inRange('retryAttempts', props.retryAttempts, 1, 10)
       .durationInRange('timeout', props.timeout, 60, 14 * 24 * 3600)
       .throwIfAny();
 
-    this.vpc = props.vpc ?? this.createVpc(props.logRetention);
+    const network = storeNetwork(props.data.store);
+    this.vpc = props.vpc ?? network?.vpc ?? createFreshindexVpc(this, { flowLogRetention: props.logRetention });
     this.computeEnvironment = new batch.FargateComputeEnvironment(this, 'ComputeEnvironment', {
       vpc: this.vpc,
-      vpcSubnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      vpcSubnets: props.vpcSubnets ?? network?.subnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      ...(network ? { securityGroups: [network.clientSecurityGroup] } : {}),
       maxvCpus: props.maxvCpus ?? 16,
       spot: props.spot ?? false,
     });
@@ -136,7 +144,7 @@ export class IndexJobs extends Construct {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: 'freshindex jobs: pull the image, write the logs',
     });
-    const { indexTable, controlTable, alertsTopic, notificationsTopic } = props.data;
+    const { store, alertsTopic, notificationsTopic } = props.data;
     this.jobDefinition = new batch.EcsJobDefinition(this, 'JobDefinition', {
       container: new batch.EcsFargateContainerDefinition(this, 'Container', {
         image: props.image ?? jobImageFromConfig(this, { configFile: props.config.path }),
@@ -145,8 +153,7 @@ export class IndexJobs extends Construct {
         command: [...JOB_COMMAND, 'rebuild'],
         environment: {
           ...props.environment,
-          FRESHINDEX_INDEX_TABLE: indexTable.tableName,
-          FRESHINDEX_CONTROL_TABLE: controlTable.tableName,
+          ...storeEnvironment(store),
           FRESHINDEX_ALERTS_TOPIC_ARN: alertsTopic.topicArn,
           FRESHINDEX_NOTIFICATIONS_TOPIC_ARN: notificationsTopic.topicArn,
         },
@@ -164,8 +171,7 @@ export class IndexJobs extends Construct {
       propagateTags: true,
     });
 
-    indexTable.grantReadWriteData(this.jobRole);
-    controlTable.grantReadWriteData(this.jobRole);
+    grantStore(this.jobRole, store);
     alertsTopic.grantPublish(this.jobRole);
     notificationsTopic.grantPublish(this.jobRole);
     grantSourceRead(this.jobRole, this, props.config.config.types);
@@ -175,20 +181,5 @@ export class IndexJobs extends Construct {
       'AwsSolutions-IAM5[Resource::*]': 'ecr:GetAuthorizationToken (pulling the job image) supports no resource-level permission; this role only pulls the image and writes the logs.',
     });
     acknowledge(this.jobRole, KMS_PUBLISH_ACTIONS);
-  }
-
-  private createVpc(retention: logs.RetentionDays | undefined): ec2.Vpc {
-    const flowLogs = new logs.LogGroup(this, 'FlowLogs', { retention: retention ?? logs.RetentionDays.ONE_MONTH });
-    return new ec2.Vpc(this, 'Vpc', {
-      maxAzs: 2,
-      natGateways: 1,
-      subnetConfiguration: [
-        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
-        { name: 'jobs', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
-      ],
-      flowLogs: {
-        rejected: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: ec2.FlowLogTrafficType.REJECT },
-      },
-    });
   }
 }

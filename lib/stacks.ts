@@ -7,7 +7,7 @@ import { FreshindexData, type FreshindexDataProps, type FreshindexDataResources 
 export interface FreshindexDataStackProps extends StackProps, FreshindexDataProps {}
 
 /**
- * The stateful stack: tables, topics and queues (see {@link FreshindexData}). Deploy it once;
+ * The stateful stack: tables (or the Valkey cache and its VPC), topics and queues (see {@link FreshindexData}). Deploy it once;
  * compute redeploys never touch it.
  */
 export class FreshindexDataStack extends Stack {
@@ -18,8 +18,13 @@ export class FreshindexDataStack extends Stack {
     super(scope, id, props);
     this.resources = new FreshindexData(this, 'Data', props);
     const data: FreshindexDataResources = this.resources;
-    new CfnOutput(this, 'IndexTableName', { value: data.indexTable.tableName, description: 'The index table (readers need it)' });
-    new CfnOutput(this, 'ControlTableName', { value: data.controlTable.tableName, description: 'The control table (readers need it)' });
+    if (data.store.type === 'dynamodb') {
+      new CfnOutput(this, 'IndexTableName', { value: data.store.indexTable.tableName, description: 'The index table (readers need it)' });
+      new CfnOutput(this, 'ControlTableName', { value: data.store.controlTable.tableName, description: 'The control table (readers need it)' });
+    } else {
+      new CfnOutput(this, 'RedisUrl', { value: data.store.cache.url, description: 'The index cache, TLS (readers need it)' });
+      new CfnOutput(this, 'RedisAuthSecretArn', { value: data.store.cache.authSecret.secretArn, description: 'The secret holding its AUTH token (readers need secretsmanager:GetSecretValue)' });
+    }
     new CfnOutput(this, 'ChangeTopicArn', { value: data.changeTopic.topicArn, description: 'Where the CMS publishes change events' });
     new CfnOutput(this, 'TopicKeyArn', { value: data.topicKey.keyArn, description: 'Publishers need kms:GenerateDataKey* and kms:Decrypt on it' });
     new CfnOutput(this, 'AlertsTopicArn', { value: data.alertsTopic.topicArn });

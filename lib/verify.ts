@@ -1,40 +1,41 @@
 import { Construct } from 'constructs';
 import type { FreshindexConfigFile } from './config.ts';
 import type { FreshindexDataResources } from './data.ts';
-import { QueueConsumer, type QueueConsumerOptions } from './queue-consumer.ts';
+import { QueueFunction, type QueueFunctionOptions } from './queue-function.ts';
 import { acknowledge, KMS_SEND_ACTIONS } from './nag.ts';
 import { grantSourceRead } from './source-access.ts';
+import { grantStore, storeEnvironment, storeNetwork } from './store.ts';
 
 /** Props of {@link ConsistencyChecker}. */
-export interface ConsistencyCheckerProps extends QueueConsumerOptions {
+export interface ConsistencyCheckerProps extends QueueFunctionOptions {
   /** The user's config file, loaded and validated. */
   readonly config: FreshindexConfigFile;
-  /** The tables, the verify queue and the alerts topic. */
-  readonly data: Pick<FreshindexDataResources, 'indexTable' | 'controlTable' | 'verifyQueue' | 'alertsTopic'>;
+  /** The store, the verify queue and the alerts topic. */
+  readonly data: Pick<FreshindexDataResources, 'store' | 'verifyQueue' | 'alertsTopic'>;
 }
 
 /**
  * The delayed checker: the verify function reading the verify queue, allowed to read and write
- * both tables (repairs, difference counters, quarantine), to put changes back on its own queue
+ * the store (repairs, difference counters, quarantine), to put changes back on its own queue
  * (early messages, re-checks), to send poison messages to its dead-letter queue, to publish
  * alerts, and to read the config's sources.
  */
 export class ConsistencyChecker extends Construct {
   /** The verify function and its event source. */
-  public readonly consumer: QueueConsumer;
+  public readonly consumer: QueueFunction;
 
   constructor(scope: Construct, id: string, props: ConsistencyCheckerProps) {
     super(scope, id);
-    const { indexTable, controlTable, verifyQueue, alertsTopic } = props.data;
-    this.consumer = new QueueConsumer(this, 'Consumer', {
+    const { store, verifyQueue, alertsTopic } = props.data;
+    this.consumer = new QueueFunction(this, 'Consumer', {
       ...props,
       handler: 'verify',
       configFile: props.config.path,
       queue: verifyQueue,
+      network: storeNetwork(store),
       environment: {
         ...props.environment,
-        FRESHINDEX_INDEX_TABLE: indexTable.tableName,
-        FRESHINDEX_CONTROL_TABLE: controlTable.tableName,
+        ...storeEnvironment(store),
         FRESHINDEX_VERIFY_QUEUE_URL: verifyQueue.queue.queueUrl,
         FRESHINDEX_VERIFY_DLQ_URL: verifyQueue.deadLetterQueue.queueUrl,
         FRESHINDEX_MAX_RECEIVE_COUNT: String(verifyQueue.maxReceiveCount),
@@ -42,8 +43,7 @@ export class ConsistencyChecker extends Construct {
       },
     });
     const fn = this.consumer.function;
-    indexTable.grantReadWriteData(fn);
-    controlTable.grantReadWriteData(fn);
+    grantStore(fn, store);
     verifyQueue.queue.grantSendMessages(fn);
     verifyQueue.deadLetterQueue.grantSendMessages(fn);
     alertsTopic.grantPublish(fn);

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Synthesizes the CDK app into a temporary directory and runs cfn-lint on every template.
+# Synthesizes the CDK app twice into a temporary directory, as the config selects and with its
+# store switched to Redis (ElastiCache for Valkey, a VPC, functions in it), and runs cfn-lint on
+# every template.
 # Fails on cfn-lint errors (and on a failed synth); warnings and informational findings are
-# printed but do not fail. Extra arguments go to `cdk synth` (for example `-c config=path`).
+# printed but do not fail. Extra arguments go to `cdk synth`; the Redis variant is built from
+# $FRESHINDEX_CONFIG (else freshindex.config.ts).
 # Needs cfn-lint (pip install cfn-lint); needs neither Docker nor AWS credentials.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,14 +20,20 @@ if ! command -v cfn-lint >/dev/null 2>&1; then
 fi
 
 out="$(mktemp -d "${TMPDIR:-/tmp}/freshindex-cfn-lint.XXXXXX")"
-trap 'rm -rf "$out"' EXIT
+# The Redis variant of the config sits at the package root (the job image's build context) while it is synthesized.
+redis_config=".cfn-lint-redis.config.ts"
+trap 'rm -rf "$out" "$redis_config"' EXIT
+base_config="${FRESHINDEX_CONFIG:-freshindex.config.ts}"
+printf "import { config as base } from './%s';\nexport const config = { ...base, store: { type: 'redis' as const } };\n" "${base_config#./}" > "$redis_config"
 
-npx --no-install cdk synth --quiet --output "$out" "$@"
+# Redis first: the default synth last leaves the generated job entry pointing at the user's config.
+npx --no-install cdk synth --quiet --output "$out/redis" -c config="$redis_config" "$@"
+npx --no-install cdk synth --quiet --output "$out/default" "$@"
 
 shopt -s nullglob
-templates=("$out"/*.template.json)
-if (( ${#templates[@]} == 0 )); then
-  echo "cdk synth wrote no template into $out" >&2
+templates=("$out"/default/*.template.json "$out"/redis/*.template.json)
+if (( ${#templates[@]} < 4 )); then
+  echo "cdk synth wrote ${#templates[@]} templates into $out (expected two per store)" >&2
   exit 1
 fi
 
@@ -35,4 +44,4 @@ if (( status & 3 )); then
   echo "cfn-lint found errors in ${#templates[@]} template(s)" >&2
   exit 1
 fi
-echo "cfn-lint: ${#templates[@]} template(s), no errors$( (( status & 4 )) && echo ' (warnings above)')"
+echo "cfn-lint: ${#templates[@]} template(s) (DynamoDB and Redis stores), no errors$( (( status & 4 )) && echo ' (warnings above)')"

@@ -22,6 +22,8 @@ export interface RuntimeSettings {
   controlTable: string;
   /** The Redis/Valkey URL, when the config selects `store: { type: 'redis' }` (FRESHINDEX_REDIS_URL). */
   redisUrl?: string | undefined;
+  /** The secret holding the Redis AUTH token (FRESHINDEX_REDIS_AUTH_SECRET_ARN), read before connecting. */
+  redisAuthSecretArn?: string | undefined;
 }
 
 /**
@@ -120,6 +122,6 @@ const storeFactories: Record<FreshindexConfig['store']['type'], (context: StoreC
   redis: ({ config, settings, clock }) => {
     if (!settings.redisUrl) throw new ConfigError(['store.type is "redis" but FRESHINDEX_REDIS_URL is not set']);
     const keyPrefix = config.store.type === 'redis' ? config.store.keyPrefix : 'fi:';
-    return createRedisStores({ url: settings.redisUrl, keyPrefix, tombstoneTtlSeconds: config.tombstoneTtlSeconds, clock });
+    return createRedisStores({ url: settings.redisUrl, authSecretArn: settings.redisAuthSecretArn, keyPrefix, tombstoneTtlSeconds: config.tombstoneTtlSeconds, clock });
   },
 };

@@ -19,11 +19,13 @@ export const tableEnv = {
   FRESHINDEX_CONTROL_TABLE: z.string().min(3),
   /** Only when the config selects the Redis store. */
   FRESHINDEX_REDIS_URL: z.string().url().optional(),
+  /** The secret holding the Redis AUTH token (never the token itself). */
+  FRESHINDEX_REDIS_AUTH_SECRET_ARN: z.string().min(1).optional(),
 };
 
 /** The runtime settings named by `tableEnv` variables. */
-export function runtimeSettings(env: { FRESHINDEX_INDEX_TABLE: string; FRESHINDEX_CONTROL_TABLE: string; FRESHINDEX_REDIS_URL?: string | undefined }) {
-  return { indexTable: env.FRESHINDEX_INDEX_TABLE, controlTable: env.FRESHINDEX_CONTROL_TABLE, redisUrl: env.FRESHINDEX_REDIS_URL };
+export function runtimeSettings(env: { FRESHINDEX_INDEX_TABLE: string; FRESHINDEX_CONTROL_TABLE: string; FRESHINDEX_REDIS_URL?: string | undefined; FRESHINDEX_REDIS_AUTH_SECRET_ARN?: string | undefined }) {
+  return { indexTable: env.FRESHINDEX_INDEX_TABLE, controlTable: env.FRESHINDEX_CONTROL_TABLE, redisUrl: env.FRESHINDEX_REDIS_URL, redisAuthSecretArn: env.FRESHINDEX_REDIS_AUTH_SECRET_ARN };
 }
 
 /**
@@ -32,7 +34,7 @@ export function runtimeSettings(env: { FRESHINDEX_INDEX_TABLE: string; FRESHINDE
  */
 export function runtimeFromEnv(
   configInput: FreshindexConfigInput,
-  env: { FRESHINDEX_INDEX_TABLE: string; FRESHINDEX_CONTROL_TABLE: string; FRESHINDEX_REDIS_URL?: string | undefined },
+  env: { FRESHINDEX_INDEX_TABLE: string; FRESHINDEX_CONTROL_TABLE: string; FRESHINDEX_REDIS_URL?: string | undefined; FRESHINDEX_REDIS_AUTH_SECRET_ARN?: string | undefined },
   processEnv: NodeJS.ProcessEnv,
   overrides: RuntimeOverrides,
 ): Runtime {

@@ -61,7 +61,7 @@ export function createJobContext(
     createDynamoClient({ ...(region ? { region } : {}), ...(endpoint(env.AWS_ENDPOINT_URL_DYNAMODB) ? { endpoint: endpoint(env.AWS_ENDPOINT_URL_DYNAMODB) } : {}) });
   const runtime = createRuntime(
     configInput,
-    { indexTable: env.FRESHINDEX_INDEX_TABLE, controlTable: env.FRESHINDEX_CONTROL_TABLE, redisUrl: env.FRESHINDEX_REDIS_URL },
+    { indexTable: env.FRESHINDEX_INDEX_TABLE, controlTable: env.FRESHINDEX_CONTROL_TABLE, redisUrl: env.FRESHINDEX_REDIS_URL, redisAuthSecretArn: env.FRESHINDEX_REDIS_AUTH_SECRET_ARN },
     { dynamodb, ...(overrides.clock ? { clock: overrides.clock } : {}), sourceDeps: { env: processEnv, ...overrides.sourceDeps } },
   );
   const notifier =

@@ -13,6 +13,8 @@ export const jobEnvSchema = z.object({
   FRESHINDEX_ALERTS_TOPIC_ARN: z.string().min(1).optional(),
   /** The Redis/Valkey URL when the config's store is `redis`. */
   FRESHINDEX_REDIS_URL: z.string().min(1).optional(),
+  /** The secret holding its AUTH token, read before connecting. */
+  FRESHINDEX_REDIS_AUTH_SECRET_ARN: z.string().min(1).optional(),
   /** Lease lifetime without a heartbeat: how soon the next run may take over from a crashed one. */
   FRESHINDEX_REBUILD_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   /** Added to the pointer-cache wait, for clock-rate differences between machines. */

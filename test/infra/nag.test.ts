@@ -3,7 +3,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { buildFreshindex } from './support.ts';
+import { loadFreshindexConfig } from '../../lib/index.ts';
+import { buildFreshindex, REDIS_FIXTURE_CONFIG } from './support.ts';
 
 function violations(scope: IConstruct): string[] {
   return new AwsSolutionsChecks(scope)
@@ -22,6 +23,12 @@ function acknowledgments(scope: IConstruct): Array<{ path: string; id: string; r
 describe('cdk-nag AwsSolutions checks', () => {
   it('finds nothing unacknowledged in the data stack and the compute stack', async () => {
     const { data, compute } = await buildFreshindex({ data: { alertEmails: ['oncall@example.com'] } });
+
+    expect([...violations(data), ...violations(compute)]).toEqual([]);
+  });
+
+  it('finds nothing unacknowledged with store: redis (cache, VPC, functions in the VPC)', async () => {
+    const { data, compute } = await buildFreshindex({ config: await loadFreshindexConfig(REDIS_FIXTURE_CONFIG) });
 
     expect([...violations(data), ...violations(compute)]).toEqual([]);
   });
@@ -55,6 +62,13 @@ describe('cdk-nag AwsSolutions checks', () => {
     expect(violations(compute)).toEqual([expect.stringMatching(/AwsSolutions-IAM5\[Resource::\*\] at .*Apply\/Consumer\/Handler\/Role\/DefaultPolicy/)]);
   });
 
+  it('still reports a wildcard resource added to a function role in the VPC: only its network-interface policy is acknowledged', async () => {
+    const { compute } = await buildFreshindex({ config: await loadFreshindexConfig(REDIS_FIXTURE_CONFIG) });
+    compute.compute.verify.consumer.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeVpcs'], resources: ['*'] }));
+
+    expect(violations(compute)).toEqual([expect.stringMatching(/AwsSolutions-IAM5\[Resource::\*\] at .*Verify\/Consumer\/Handler\/Role\/DefaultPolicy/)]);
+  });
+
   it('still reports a wildcard resource added to the job role: only the execution role pulls images', async () => {
     const { compute } = await buildFreshindex();
     compute.compute.jobs.jobRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
@@ -63,10 +77,10 @@ describe('cdk-nag AwsSolutions checks', () => {
   });
 
   it('acknowledges each wildcard on the policy or role that holds it, never on a whole construct', async () => {
-    const { app } = await buildFreshindex();
+    const { app } = await buildFreshindex({ config: await loadFreshindexConfig(REDIS_FIXTURE_CONFIG) });
     const iam5 = acknowledgments(app).filter((ack) => ack.id.includes('AwsSolutions-IAM5'));
 
     expect(iam5.length).toBeGreaterThan(0);
-    expect(iam5.filter((ack) => !/\/(Tracing|Role|JobRole|ExecutionRole)$/.test(ack.path))).toEqual([]);
+    expect(iam5.filter((ack) => !/\/(Tracing|VpcAccess|Role|JobRole|ExecutionRole)$/.test(ack.path))).toEqual([]);
   });
 });

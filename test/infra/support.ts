@@ -15,6 +15,9 @@ import { FreshindexComputeStack, FreshindexDataStack, loadFreshindexConfig, type
 /** Two types: an HTTP source with a secret (settle 45 s), a DynamoDB source (settle 120 s, own schedules). */
 export const FIXTURE_CONFIG = fileURLToPath(new URL('./fixtures/freshindex.config.ts', import.meta.url));
 
+/** The same two types with `store: { type: 'redis' }`. */
+export const REDIS_FIXTURE_CONFIG = fileURLToPath(new URL('./fixtures/redis.config.ts', import.meta.url));
+
 /** The feature flags of cdk.json, so the tests synthesize what `cdk synth` does. */
 const CDK_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
 

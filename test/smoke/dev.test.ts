@@ -1,7 +1,8 @@
 /**
  * The smoke test of issue 5: `npm start` as a child process on free ports; edit a demo movie in
  * the demo CMS, see it through the CLI, rebuild (the generation flips and the edit survives),
- * roll back, and stop with SIGINT leaving no process and no bound port behind.
+ * roll back, and stop with SIGINT leaving no process and no bound port behind. Once with the
+ * DynamoDB store, once with the Redis store (needs redis-server on PATH).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -23,7 +24,13 @@ interface Status {
   lastBuild: { status: string } | null;
 }
 
-describe('npm start', () => {
+/** The demo config as `npm start` runs it, and the same with its index in Redis (a local redis-server). */
+const STORES = [
+  { store: 'DynamoDB', args: [] as string[] },
+  { store: 'Redis', args: ['--config', 'examples/movies/freshindex.redis.config.ts'] },
+];
+
+describe.each(STORES)('npm start with the $store store', ({ args }) => {
   let directory: string;
   let stateFile: string;
   let child: ChildProcess;
@@ -57,7 +64,7 @@ describe('npm start', () => {
     directory = await mkdtemp(join(tmpdir(), 'freshindex-smoke-'));
     stateFile = join(directory, 'dev.json');
     // Its own process group, so that SIGINT reaches it as Ctrl-C in a terminal does: npm, tsx and node alike.
-    child = spawn('npm', ['start', '--', '--port-base', '0', '--state', stateFile, '--log-level', 'WARN'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    child = spawn('npm', ['start', '--', ...args, '--port-base', '0', '--state', stateFile, '--log-level', 'WARN'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     exited = new Promise((done) => child.once('exit', (code, signal) => done(code ?? signal)));
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -18,17 +18,29 @@ export interface RedisTestServer {
   stop(): Promise<void>;
 }
 
+/** How a test server is reached: a password (`requirepass`, as an ElastiCache AUTH token), TLS only. */
+export interface RedisServerOptions {
+  password?: string;
+  /** PEM files: the server then listens on TLS only, and `url` is `rediss://`. */
+  tls?: { certFile: string; keyFile: string; ca: string };
+}
+
 /** Starts a redis-server. Call in `beforeAll`, stop in `afterAll`. */
-export async function startRedis(): Promise<RedisTestServer> {
+export async function startRedis(options: RedisServerOptions = {}): Promise<RedisTestServer> {
   if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
     throw new Error('redis-server is required by the integration suite but not installed: apt-get install redis-server (CI installs it)');
   }
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+  const listen = options.tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', options.tls.certFile, '--tls-key-file', options.tls.keyFile, '--tls-auth-clients', 'no']
+    : ['--port', String(port)];
+  const auth = options.password ? ['--requirepass', options.password] : [];
+  const child = spawn('redis-server', [...listen, ...auth, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  const url = `redis://127.0.0.1:${port}`;
-  const admin = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const url = `${options.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`;
+  const access = { ...(options.password ? { password: options.password } : {}), ...(options.tls ? { tls: { ca: options.tls.ca } } : {}) };
+  const admin = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...access });
   // Failures surface through the commands; the connection's own error events are noise here.
   admin.on('error', () => undefined);
   await waitForPing(admin, child);
@@ -36,7 +48,7 @@ export async function startRedis(): Promise<RedisTestServer> {
     url,
     port,
     client() {
-      const client = new Redis(url, { maxRetriesPerRequest: 1 });
+      const client = new Redis(url, { maxRetriesPerRequest: 1, ...access });
       client.on('error', () => undefined);
       return client;
     },

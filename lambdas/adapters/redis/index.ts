@@ -2,13 +2,14 @@
  * The Redis / Valkey (ElastiCache) backend of the index: the same ports as the DynamoDB adapter,
  * checked by the same contract suite. See docs/redis.md.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { systemClock, type Clock } from '../../core/ports.ts';
 import { RedisAuditReportStore } from './audit-reports.ts';
 import { RedisBuildControl } from './builds.ts';
 import { RedisCatchUpLog } from './catch-up-log.ts';
 import { RedisDifferenceCounters } from './difference-counters.ts';
 import { RedisGenerationCounter } from './generation-counter.ts';
+import { createRedisConnection, type RedisConnectionDeps } from './connection.ts';
 import { KeyLayout } from './keys.ts';
 import { RedisIndexStore } from './index-store.ts';
 import { RedisQuarantineStore } from './quarantine-store.ts';
@@ -21,13 +22,20 @@ export { RedisCatchUpLog } from './catch-up-log.ts';
 export { RedisDifferenceCounters } from './difference-counters.ts';
 export { RedisGenerationCounter } from './generation-counter.ts';
 export { RedisBuildReservations } from './reservations.ts';
+export { createRedisConnection, REDIS_CLIENT_OPTIONS, type RedisConnectionDeps, type RedisConnectionSettings } from './connection.ts';
 export { translateRedisError } from './errors.ts';
 export { BUCKETS, ControlKeys, KeyLayout, bucketOf, bucketsOfSegment } from './keys.ts';
 export { RedisIndexStore, type RedisIndexStoreOptions } from './index-store.ts';
 export { RedisQuarantineStore } from './quarantine-store.ts';
 
-/** Options of `createRedisStores`: a URL (the stores own the client) or a client (the caller owns it). */
-export type RedisStoresOptions = ({ url: string; client?: never; clientOptions?: RedisOptions } | { client: Redis; url?: never }) & {
+/**
+ * Options of `createRedisStores`: a URL and the secret of its AUTH token (the stores own the
+ * client, see `createRedisConnection`) or a client (the caller owns it).
+ */
+export type RedisStoresOptions = (
+  | { url: string; authSecretArn?: string | undefined; connection?: RedisConnectionDeps; client?: never }
+  | { client: Redis; url?: never }
+) & {
   /** Prefix of every key. @default 'fi:' */
   keyPrefix?: string;
   /** How long tombstones are kept (seconds): the config's `tombstoneTtlSeconds`. */
@@ -56,24 +64,13 @@ export interface RedisStores {
 }
 
 /**
- * Client settings for Lambda and Batch: fail a command after one reconnection attempt instead of
- * queueing it for minutes, so a store outage surfaces as a retryable `StoreError` while the
- * message can still be redelivered.
- */
-export const DEFAULT_CLIENT_OPTIONS: RedisOptions = {
-  maxRetriesPerRequest: 1,
-  connectTimeout: 2_000,
-  commandTimeout: 10_000,
-  retryStrategy: (times) => Math.min(times * 100, 1_000),
-};
-
-/**
  * Builds the Redis stores.
  *
  * @example
  * ```ts
  * const { store, catchUp, quarantine, builds, reservations, counter, differences, auditReports, close } = createRedisStores({
- *   url: env.FRESHINDEX_REDIS_URL, // e.g. rediss://:token@primary.my-cache.cache.amazonaws.com:6379
+ *   url: env.FRESHINDEX_REDIS_URL, // e.g. rediss://primary.my-cache.cache.amazonaws.com:6380
+ *   authSecretArn: env.FRESHINDEX_REDIS_AUTH_SECRET_ARN, // the AUTH token, read before connecting
  *   keyPrefix: config.store.keyPrefix,
  *   tombstoneTtlSeconds: config.tombstoneTtlSeconds,
  * });
@@ -82,7 +79,7 @@ export const DEFAULT_CLIENT_OPTIONS: RedisOptions = {
 export function createRedisStores(options: RedisStoresOptions): RedisStores {
   const keys = new KeyLayout(options.keyPrefix ?? 'fi:');
   const owned = options.client === undefined;
-  const raw = options.client ?? ownedClient(options.url as string, options.clientOptions);
+  const raw = options.client ?? createRedisConnection({ url: options.url as string, authSecretArn: options.authSecretArn }, options.connection);
   const client = withScripts(raw);
   return {
     store: new RedisIndexStore({ client, keys, tombstoneTtlSeconds: options.tombstoneTtlSeconds, clock: options.clock ?? systemClock }),
@@ -102,12 +99,4 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
       }
     },
   };
-}
-
-function ownedClient(url: string, clientOptions: RedisOptions | undefined): Redis {
-  const client = new Redis(url, { ...DEFAULT_CLIENT_OPTIONS, ...clientOptions });
-  // Without a listener ioredis prints every failed reconnection; the commands that fail because
-  // of it reject with a translated StoreError, which is what callers act on.
-  client.on('error', () => undefined);
-  return client;
 }

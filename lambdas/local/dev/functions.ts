@@ -13,6 +13,7 @@ import type { FreshindexConfig } from '../../core/config/index.ts';
 import { createApplyHandler, type SqsHandler } from '../../handlers/apply.ts';
 import { createVerifyDeps, createVerifyHandler } from '../../handlers/verify.ts';
 import { SqsEventSource, type EventSourceStage } from '../event-source.ts';
+import { withLocalRedis } from './redis.ts';
 import type { PlannedFunction } from './template-plan.ts';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
@@ -38,7 +39,7 @@ const MAX_LOCAL_POLLERS = 4;
 export function runtimeFor(config: FreshindexConfig, env: Record<string, string>, dynamodb: DynamoDBClient, redisUrl?: string): Runtime {
   return createRuntime(
     config,
-    { indexTable: env['FRESHINDEX_INDEX_TABLE'] ?? '', controlTable: env['FRESHINDEX_CONTROL_TABLE'] ?? '', redisUrl: redisUrl ?? env['FRESHINDEX_REDIS_URL'] },
+    { indexTable: env['FRESHINDEX_INDEX_TABLE'] ?? '', controlTable: env['FRESHINDEX_CONTROL_TABLE'] ?? '', redisUrl: redisUrl ?? env['FRESHINDEX_REDIS_URL'], redisAuthSecretArn: env['FRESHINDEX_REDIS_AUTH_SECRET_ARN'] },
     { dynamodb, sourceDeps: { env: { ...process.env, ...env } } },
   );
 }
@@ -56,7 +57,7 @@ export async function startConsumers(
     for (const planned of functions) {
       if (planned.role === 'api' || !planned.mapping?.queueUrl) continue;
       const { fn, mapping } = planned;
-      const env: Record<string, string> = { ...fn.environment, ...(options.redisUrl ? { FRESHINDEX_REDIS_URL: options.redisUrl } : {}) };
+      const env = withLocalRedis(fn.environment, options.redisUrl);
       const runtime = runtimeFor(config, env, clients.dynamodb, options.redisUrl);
       runtimes.push(runtime);
       const logger = new Logger({ serviceName: `freshindex-${planned.role}`, logLevel: options.logLevel });

@@ -57,3 +57,13 @@ export async function startLocalRedis(binary: string, port: number, timeoutMs = 
     },
   };
 }
+
+/**
+ * A function's or job's environment from the template, pointed at the local redis-server: its
+ * URL instead of the cache's, and no AUTH secret (the local server has no password).
+ */
+export function withLocalRedis(env: Readonly<Record<string, string>>, redisUrl: string | undefined): Record<string, string> {
+  if (!redisUrl) return { ...env };
+  const { FRESHINDEX_REDIS_AUTH_SECRET_ARN: _secret, ...rest } = env;
+  return { ...rest, FRESHINDEX_REDIS_URL: redisUrl };
+}

@@ -19,7 +19,7 @@ import { startDemoCms, type DemoCms } from './demo-cms.ts';
 import { runtimeFor, startConsumers, type LogLevel, type RunningConsumers } from './functions.ts';
 import { LocalJobs } from './jobs.ts';
 import { planPorts, portFree, type DevPorts } from './ports.ts';
-import { findRedisServer, startLocalRedis, type LocalRedis } from './redis.ts';
+import { findRedisServer, startLocalRedis, withLocalRedis, type LocalRedis } from './redis.ts';
 import { LocalScheduler } from './scheduler.ts';
 import { removeDevState, writeDevState, type DevState } from './state.ts';
 import { planFromTemplates, type DevPlan } from './template-plan.ts';
@@ -123,7 +123,7 @@ export async function startDevRuntime(options: DevOptions): Promise<DevRuntime> 
       verbose: options.verbose ?? false,
       log: (line) => log(`freshindex dev: ${line}`),
       env: {
-        ...plan.jobEnvironment,
+        ...withLocalRedis(plan.jobEnvironment, redis?.url),
         AWS_REGION: EMULATOR_REGION,
         AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
@@ -133,17 +133,15 @@ export async function startDevRuntime(options: DevOptions): Promise<DevRuntime> 
         POWERTOOLS_METRICS_DISABLED: process.env['POWERTOOLS_METRICS_DISABLED'] ?? 'true',
         ...(process.env['POWERTOOLS_LOG_LEVEL'] ? { POWERTOOLS_LOG_LEVEL: process.env['POWERTOOLS_LOG_LEVEL'] } : {}),
         ...(options.demoCms !== false ? { FRESHINDEX_DEMO_CMS_URL: cmsUrl } : {}),
-        ...(redis ? { FRESHINDEX_REDIS_URL: redis.url } : {}),
       },
     });
     stack.push({ name: 'the jobs', stop: () => jobs.stop() });
 
     const apiFunction = plan.functions.find((planned) => planned.role === 'api');
     const apiEnv = {
-      ...apiFunction?.fn.environment,
+      ...withLocalRedis(apiFunction?.fn.environment ?? {}, redis?.url),
       // A local job starts in seconds: a request whose job died before taking the lease holds the type for 2 minutes, not 15.
       FRESHINDEX_REBUILD_RESERVATION_SECONDS: '120',
-      ...(redis ? { FRESHINDEX_REDIS_URL: redis.url } : {}),
     };
     const apiRuntime = runtimeFor(config, apiEnv, clients.dynamodb, redis?.url);
     stack.push({ name: 'the API runtime', stop: () => apiRuntime.close() });

@@ -3,11 +3,12 @@ import * as eventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { PropChecks } from './checks.ts';
-import type { ConsumerQueueRef } from './consumer-queue.ts';
+import type { ChangeQueueRef } from './change-queue.ts';
 import { FreshindexFunction, type FreshindexFunctionOptions } from './function.ts';
+import type { CacheNetwork } from './network.ts';
 
 /** How a function reads its queue. */
-export interface QueueConsumerOptions extends FreshindexFunctionOptions {
+export interface QueueFunctionOptions extends FreshindexFunctionOptions {
   /**
    * Messages per invocation (above 10 needs a `maxBatchingWindow`).
    *
@@ -33,28 +34,34 @@ export interface QueueConsumerOptions extends FreshindexFunctionOptions {
 /** The event sources' concurrency caps when none is given. */
 export const DEFAULT_MAX_CONCURRENCY: Readonly<Record<'apply' | 'verify', number>> = { apply: 50, verify: 20 };
 
-/** Props of {@link QueueConsumer}. */
-export interface QueueConsumerProps extends QueueConsumerOptions {
+/** Props of {@link QueueFunction}. */
+export interface QueueFunctionProps extends QueueFunctionOptions {
   /** The handler the function runs. */
   readonly handler: 'apply' | 'verify';
   /** Absolute path of the user's config module. */
   readonly configFile: string;
   /** The queue, its dead-letter queue and the function timeout the queue was sized for. */
-  readonly queue: ConsumerQueueRef;
+  readonly queue: ChangeQueueRef;
+  /**
+   * The VPC placement, when the function must reach the cache.
+   *
+   * @default - outside any VPC
+   */
+  readonly network?: CacheNetwork;
 }
 
 /**
- * A house function fed by an SQS event source that reports partial batch failures, so one bad
+ * A queue function (the compute side): a house function fed by an SQS event source that reports partial batch failures, so one bad
  * message never sends its neighbours back to the queue. Its timeout is the one the queue's
  * visibility timeout was sized for (one sixth of it).
  */
-export class QueueConsumer extends Construct {
+export class QueueFunction extends Construct {
   /** The function and its role and log group. */
   public readonly handler: FreshindexFunction;
   /** The Lambda function. */
   public readonly function: nodejs.NodejsFunction;
 
-  constructor(scope: Construct, id: string, props: QueueConsumerProps) {
+  constructor(scope: Construct, id: string, props: QueueFunctionProps) {
     super(scope, id);
     const batchSize = props.batchSize ?? 10;
     const windowSeconds = props.maxBatchingWindow?.toSeconds() ?? 0;

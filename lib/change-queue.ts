@@ -18,7 +18,7 @@ export const VISIBILITY_PER_TIMEOUT = 6;
  * A queue a freshindex function consumes, with what the function's side needs to know about
  * it. The data stack hands it to the compute stack.
  */
-export interface ConsumerQueueRef {
+export interface ChangeQueueRef {
   /** The queue the function's event source reads. */
   readonly queue: sqs.IQueue;
   /** Where messages go after `maxReceiveCount` receives, and where the handler sends poison messages. */
@@ -30,7 +30,7 @@ export interface ConsumerQueueRef {
 }
 
 /** Settings of a consumer queue. */
-export interface ConsumerQueueOptions {
+export interface ChangeQueueOptions {
   /**
    * Receives before SQS moves a message to the dead-letter queue.
    *
@@ -52,8 +52,8 @@ export interface ConsumerQueueOptions {
   readonly retentionPeriod?: Duration;
 }
 
-/** Props of {@link ConsumerQueue}. */
-export interface ConsumerQueueProps extends ConsumerQueueOptions {
+/** Props of {@link ChangeQueue}. */
+export interface ChangeQueueProps extends ChangeQueueOptions {
   /** The topic the queue subscribes to. */
   readonly topic: sns.ITopic;
   /** The key both queues are encrypted with. */
@@ -67,13 +67,13 @@ export interface ConsumerQueueProps extends ConsumerQueueOptions {
 }
 
 /**
- * A queue subscribed to a topic with raw message delivery (the body is the change event itself,
+ * A change queue (the stateful side): a queue subscribed to the change topic with raw message delivery (the body is the change event itself,
  * the `type` message attribute carried over), plus its dead-letter queue (kept 14 days) and
  * redrive policy. The queue takes messages up to 256 KiB (what SNS delivers), its dead-letter
  * queue up to 1 MiB, so a dead letter always keeps its whole body next to its reason. Both
  * queues are KMS-encrypted and refuse non-TLS requests.
  */
-export class ConsumerQueue extends Construct implements ConsumerQueueRef {
+export class ChangeQueue extends Construct implements ChangeQueueRef {
   public readonly queue: sqs.Queue;
   public readonly deadLetterQueue: sqs.Queue;
   public readonly maxReceiveCount: number;
@@ -81,7 +81,7 @@ export class ConsumerQueue extends Construct implements ConsumerQueueRef {
   /** Six times `consumerTimeout`. */
   public readonly visibilityTimeout: Duration;
 
-  constructor(scope: Construct, id: string, props: ConsumerQueueProps) {
+  constructor(scope: Construct, id: string, props: ChangeQueueProps) {
     super(scope, id);
     this.maxReceiveCount = props.maxReceiveCount ?? 5;
     this.consumerTimeout = props.consumerTimeout ?? Duration.seconds(30);
