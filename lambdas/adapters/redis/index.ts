@@ -7,6 +7,7 @@ import { systemClock, type Clock } from '../../core/ports.ts';
 import { RedisCatchUpLog } from './catch-up-log.ts';
 import { KeyLayout } from './keys.ts';
 import { RedisIndexStore } from './index-store.ts';
+import { RedisLiveReads } from './live-reads.ts';
 import { RedisQuarantineStore } from './quarantine-store.ts';
 import { withScripts } from './scripts.ts';
 
@@ -14,6 +15,7 @@ export { RedisCatchUpLog } from './catch-up-log.ts';
 export { translateRedisError } from './errors.ts';
 export { BUCKETS, KeyLayout, bucketOf, bucketsOfSegment } from './keys.ts';
 export { RedisIndexStore, type RedisIndexStoreOptions } from './index-store.ts';
+export { RedisLiveReads } from './live-reads.ts';
 export { RedisQuarantineStore } from './quarantine-store.ts';
 
 /** Options of `createRedisStores`: a URL (the stores own the client) or a client (the caller owns it). */
@@ -30,6 +32,8 @@ export interface RedisStores {
   store: RedisIndexStore;
   catchUp: RedisCatchUpLog;
   quarantine: RedisQuarantineStore;
+  /** The reader's record reads (freshindex/reader). */
+  liveReads: RedisLiveReads;
   /** Closes the connection when the stores opened it (a `url` was given); a no-op for an injected client. */
   close(): Promise<void>;
 }
@@ -67,6 +71,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
     store: new RedisIndexStore({ client, keys, tombstoneTtlSeconds: options.tombstoneTtlSeconds, clock: options.clock ?? systemClock }),
     catchUp: new RedisCatchUpLog(client, keys),
     quarantine: new RedisQuarantineStore(client, keys),
+    liveReads: new RedisLiveReads(client, keys),
     async close() {
       if (!owned) return;
       try {
