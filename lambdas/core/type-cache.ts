@@ -42,10 +42,16 @@ export class TypeCache<V> {
     return (await this.entry(type)).value;
   }
 
+  /** The type's entry if it is loaded and younger than `maxAgeMs`, without waiting (the hot path). */
+  fresh(type: string): CacheEntry<V> | undefined {
+    const entry = this.#entries.get(type);
+    return entry && this.clock() - entry.loadedAt < this.maxAgeMs ? entry : undefined;
+  }
+
   /** The type's value and when it was loaded. */
   async entry(type: string): Promise<CacheEntry<V>> {
-    const entry = this.#entries.get(type);
-    if (entry && this.clock() - entry.loadedAt < this.maxAgeMs) return entry;
+    const entry = this.fresh(type);
+    if (entry) return entry;
     const pending = this.#loading.get(type) ?? this.#load(type);
     this.#loading.set(type, pending);
     try {

@@ -75,9 +75,17 @@ class PolicyReader<Records extends Record<string, unknown>> implements Reader<Re
 
   async #read(type: string, ids: readonly string[]): Promise<ReadResult[]> {
     if (ids.length === 0) return [];
-    const [pointer, quarantined] = await Promise.all([this.#pointers.get(type), this.#quarantine.get(type)]);
+    const [pointer, quarantined] = await this.#pointerAndQuarantine(type);
     const answers = pointer ? await this.#readLive(type, pointer.active, [...new Set(ids)], quarantined) : await this.#readWithoutIndex(type, [...new Set(ids)], quarantined);
     return ids.map((id) => resultOf(id, answers));
+  }
+
+  /** Both from the caches without waiting when they are fresh (nearly every read), else loaded together. */
+  #pointerAndQuarantine(type: string): [Pointer | undefined, ReadonlySet<string>] | Promise<[Pointer | undefined, ReadonlySet<string>]> {
+    const pointer = this.#pointers.fresh(type);
+    const quarantined = this.#quarantine.fresh(type);
+    if (pointer && quarantined) return [pointer.value, quarantined.value];
+    return Promise.all([this.#pointers.get(type), this.#quarantine.get(type)]);
   }
 
   /** The live generation for trusted ids, the fallback for quarantined ones (the index again if it fails). */

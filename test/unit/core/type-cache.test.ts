@@ -87,6 +87,20 @@ describe('TypeCache', () => {
     expect([video?.active, movieBefore?.active, movieAfter?.active]).toEqual([2, 1, 2]);
   });
 
+  it('hands out a fresh entry without loading, and nothing once it is stale', async () => {
+    const store = pointerStore(pointer(1));
+    let now = 0;
+    const cache = readOnly(store, 1_000, () => now);
+    const before = cache.fresh('video');
+    await cache.get('video');
+
+    const loaded = cache.fresh('video');
+    now = 1_000;
+    const stale = cache.fresh('video');
+
+    expect([before, loaded?.value?.active, stale, store.reads]).toEqual([undefined, 1, undefined, 1]);
+  });
+
   it('stamps an entry with the clock reading taken before its load', async () => {
     let now = 5;
     const cache = new TypeCache(1_000, () => now, async (_type, loadedAt) => {
