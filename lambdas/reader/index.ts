@@ -9,6 +9,5 @@
  *
  * @packageDocumentation
  */
-export { createReader, sourceFallback, type ReaderOptions } from '../adapters/compose/reader.ts';
+export { createReader, sourceFallback, type ReaderOptions, type UnprocessedRetry } from '../adapters/compose/reader.ts';
 export type { Reader, ReaderFallback, ReadResult, ReadSource } from '../core/reader/index.ts';
-export type { UnprocessedRetry } from '../adapters/dynamodb/batch.ts';

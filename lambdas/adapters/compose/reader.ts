@@ -16,8 +16,10 @@ import type { UnprocessedRetry } from '../dynamodb/batch.ts';
 import { DynamoIndexStore } from '../dynamodb/index-store.ts';
 import { DynamoLiveReads } from '../dynamodb/live-reads.ts';
 import { DynamoQuarantineStore } from '../dynamodb/quarantine-store.ts';
-import { createRedisStores, DEFAULT_CLIENT_OPTIONS } from '../redis/index.ts';
+import { createRedisStores } from '../redis/index.ts';
 import { createSource, type SourceDeps } from '../sources/index.ts';
+
+export type { UnprocessedRetry };
 
 /** Options of {@link createReader}: the store's (DynamoDB or Redis) and the policy's. */
 export interface ReaderOptions {
@@ -138,7 +140,7 @@ function redisPorts(options: ReaderOptions, keyPrefix: string): StorePorts {
   const common = { keyPrefix, tombstoneTtlSeconds: 0 }; // the reader never writes
   const stores =
     typeof redis === 'string'
-      ? createRedisStores({ ...common, url: redis, clientOptions: { ...DEFAULT_CLIENT_OPTIONS, ...options.redisOptions } })
+      ? createRedisStores({ ...common, url: redis, ...(options.redisOptions ? { clientOptions: options.redisOptions } : {}) })
       : createRedisStores({ ...common, client: redis });
   return { ports: { pointers: stores.store, quarantine: stores.quarantine, records: stores.liveReads }, close: () => stores.close() };
 }
