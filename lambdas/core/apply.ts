@@ -188,7 +188,7 @@ async function applyType(deps: ApplyDeps, resolved: ResolvedType, groups: readon
   let building: number | undefined;
   let pointerLoadedAt: number;
   try {
-    const { pointer, loadedAt } = await deps.pointers.entry(config.name);
+    const { value: pointer, loadedAt } = await deps.pointers.entry(config.name);
     targets = writeTargets(pointer);
     building = pointer.building?.generation;
     pointerLoadedAt = loadedAt;

@@ -1,5 +1,6 @@
 /**
- * `freshindex/reader`: the library the online recommender reads the index with.
+ * `freshindex/reader`: the library the online recommender reads the index with, on DynamoDB or
+ * Redis / Valkey (the config's `store`). See docs/reader.md.
  *
  * @example
  * import { createReader, sourceFallback } from 'freshindex/reader';
@@ -8,6 +9,5 @@
  *
  * @packageDocumentation
  */
-export { createReader, type Reader, type ReaderFallback, type ReaderOptions, type ReadResult, type ReadSource } from './reader.ts';
-export { sourceFallback } from './fallback.ts';
-export type { UnprocessedRetry } from '../adapters/dynamodb/batch.ts';
+export { createReader, sourceFallback, type ReaderOptions, type UnprocessedRetry } from '../adapters/compose/reader.ts';
+export type { Reader, ReaderFallback, ReadResult, ReadSource } from '../core/reader/index.ts';

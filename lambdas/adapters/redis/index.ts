@@ -12,6 +12,7 @@ import { RedisGenerationCounter } from './generation-counter.ts';
 import { createRedisConnection, type RedisConnectionDeps } from './connection.ts';
 import { KeyLayout } from './keys.ts';
 import { RedisIndexStore } from './index-store.ts';
+import { RedisLiveReads } from './live-reads.ts';
 import { RedisQuarantineStore } from './quarantine-store.ts';
 import { RedisBuildReservations } from './reservations.ts';
 import { withScripts } from './scripts.ts';
@@ -26,6 +27,7 @@ export { createRedisConnection, REDIS_CLIENT_OPTIONS, type RedisConnectionDeps, 
 export { translateRedisError } from './errors.ts';
 export { BUCKETS, ControlKeys, KeyLayout, bucketOf, bucketsOfSegment } from './keys.ts';
 export { RedisIndexStore, type RedisIndexStoreOptions } from './index-store.ts';
+export { RedisLiveReads } from './live-reads.ts';
 export { RedisQuarantineStore } from './quarantine-store.ts';
 
 /**
@@ -59,6 +61,8 @@ export interface RedisStores {
   /** The checker's per-resource difference counters. */
   differences: RedisDifferenceCounters;
   auditReports: RedisAuditReportStore;
+  /** The reader's record reads (freshindex/reader). */
+  liveReads: RedisLiveReads;
   /** Closes the connection when the stores opened it (a `url` was given); a no-op for an injected client. */
   close(): Promise<void>;
 }
@@ -90,6 +94,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
     counter: new RedisGenerationCounter(client, keys),
     differences: new RedisDifferenceCounters(client, keys.control),
     auditReports: new RedisAuditReportStore(client, keys.control),
+    liveReads: new RedisLiveReads(client, keys),
     async close() {
       if (!owned) return;
       try {

@@ -1,66 +1,49 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoIndexStore } from '../../../lambdas/adapters/dynamodb/index-store.ts';
-import { DynamoQuarantineStore } from '../../../lambdas/adapters/dynamodb/quarantine-store.ts';
-import { createTables } from '../../../lambdas/adapters/dynamodb/tables.ts';
-import { StoreError } from '../../../lambdas/core/errors.ts';
+import { describe, expect, it } from 'vitest';
 import { contentHash } from '../../../lambdas/core/hash.ts';
 import { initialPointer, nextPointer, type Pointer } from '../../../lambdas/core/pointer.ts';
 import type { RecordWrite } from '../../../lambdas/core/records.ts';
-import { createReader, sourceFallback, type ReaderOptions } from '../../../lambdas/reader/index.ts';
-import { startAws, type AwsTestEnv } from '../../support/aws.ts';
-import { cmsSource, startCmsServer, type CmsServer } from '../../support/cms-server.ts';
-
-const tables = { indexTable: 'reader-index', controlTable: 'reader-control' };
-const fastRetry = { retries: 3, minTimeoutMs: 1, maxTimeoutMs: 5 };
-
-let aws: AwsTestEnv;
-let store: DynamoIndexStore;
-let quarantine: DynamoQuarantineStore;
-let typeSeq = 0;
-
-beforeAll(async () => {
-  aws = await startAws();
-  await createTables(aws.dynamodb, tables);
-  store = new DynamoIndexStore({ client: aws.doc, ...tables, tombstoneTtlSeconds: 3600 });
-  quarantine = new DynamoQuarantineStore(aws.doc, tables.controlTable);
-});
-
-afterAll(async () => {
-  await aws.stop();
-});
+import { readerBackends, type ReaderWorld } from './support/backends.ts';
 
 const upsert = (id: string, version: number, record: unknown): RecordWrite => ({ kind: 'upsert', id, version, hash: contentHash(record), record });
 
-/** A fresh type whose active generation 1 holds `records`. */
-async function indexedType(records: Record<string, unknown>): Promise<{ type: string; pointer: Pointer }> {
-  const type = `t${++typeSeq}`;
-  const pointer = initialPointer(type, Date.now());
-  await store.swapPointer(undefined, pointer);
-  await store.write(type, 1, Object.entries(records).map(([id, record]) => upsert(id, 1, record)));
-  return { type, pointer };
+/** A fallback answering `{ v: 'source' }` for every id but `unknown`, remembering what it was asked. */
+function recordingFallback() {
+  const asked: string[][] = [];
+  const fallback = async (_type: string, ids: readonly string[]) => {
+    asked.push([...ids]);
+    return new Map(ids.filter((id) => id !== 'unknown').map((id) => [id, { v: 'source' }]));
+  };
+  return { asked, fallback };
 }
 
-function reader(options: Partial<ReaderOptions> = {}) {
-  return createReader({ dynamodb: aws.dynamodb, ...tables, pointerCacheMs: 1_000, unprocessedRetry: fastRetry, ...options });
-}
+let typeSeq = 0;
+const freshType = () => `t${++typeSeq}`;
 
-async function quarantineIds(type: string, ...ids: string[]): Promise<void> {
-  for (const id of ids) {
-    await quarantine.add({ type, id, since: Date.now(), differences: 3, lastDifference: 'content differs', cleanChecks: 0 });
+describe.each(readerBackends)('reader on $name', ({ use }) => {
+  const world: ReaderWorld = use();
+
+  /** A fresh type whose active generation 1 holds `records`. */
+  async function indexedType(records: Record<string, unknown>): Promise<{ type: string; pointer: Pointer }> {
+    const type = freshType();
+    const pointer = initialPointer(type, Date.now());
+    await world.index.swapPointer(undefined, pointer);
+    await world.index.write(type, 1, Object.entries(records).map(([id, record]) => upsert(id, 1, record)));
+    return { type, pointer };
   }
-}
 
-describe('reader', () => {
-  it('returns one result per requested id, in request order, across several BatchGetItem calls', async () => {
+  async function quarantineIds(type: string, ...ids: string[]): Promise<void> {
+    for (const id of ids) await world.quarantine.add({ type, id, since: Date.now(), differences: 3, lastDifference: 'content differs', cleanChecks: 0 });
+  }
+
+  it('returns one result per requested id, in request order, repeats and unknown ids included', async () => {
     const records = Object.fromEntries(Array.from({ length: 230 }, (_, i) => [`r${i}`, { n: i }]));
     const { type } = await indexedType(records);
     const ids = [...Object.keys(records).reverse(), 'nope', 'r5', 'r5'];
 
-    const results = await reader().getMany(type, ids);
+    const results = await world.reader().getMany(type, ids);
 
     expect(results.map((result) => result.id)).toEqual(ids);
-    expect(results.slice(0, 3).map((result) => result.record)).toEqual([{ n: 229 }, { n: 228 }, { n: 227 }]);
+    expect(results.slice(0, 230).map((result) => result.record)).toEqual(Object.values(records).reverse());
     expect(results.at(-3)).toMatchObject({ id: 'nope', from: 'missing', record: undefined });
     expect(results.slice(-2).map((result) => [result.from, result.record])).toEqual([['index', { n: 5 }], ['index', { n: 5 }]]);
   });
@@ -68,136 +51,124 @@ describe('reader', () => {
   it('reads one resource with its version and generation', async () => {
     const { type } = await indexedType({ a: { title: 'A' } });
 
-    const result = await reader().get(type, 'a');
+    const result = await world.reader().get(type, 'a');
 
     expect(result).toEqual({ id: 'a', record: { title: 'A' }, from: 'index', quarantined: false, version: 1, generation: 1 });
   });
 
-  it('reads a tombstone as missing', async () => {
+  it('reads a tombstone as missing, alone and in a batch', async () => {
     const { type } = await indexedType({ a: { title: 'A' }, b: { title: 'B' } });
-    await store.write(type, 1, [{ kind: 'delete', id: 'a', version: 2 }]);
+    await world.index.write(type, 1, [{ kind: 'delete', id: 'a', version: 2 }]);
+    const reader = world.reader();
 
-    const results = await reader().getMany(type, ['a', 'b']);
+    const one = await reader.get(type, 'a');
+    const many = await reader.getMany(type, ['a', 'b']);
 
-    expect(results.map((result) => result.from)).toEqual(['missing', 'index']);
+    expect(one).toMatchObject({ from: 'missing', record: undefined });
+    expect(many.map((result) => result.from)).toEqual(['missing', 'index']);
   });
 
   it('answers missing for a type that was never indexed, without creating its pointer', async () => {
-    const type = `t${++typeSeq}`;
+    const type = freshType();
 
-    const result = await reader().get(type, 'a');
+    const result = await world.reader().get(type, 'a');
 
-    expect(result.from).toBe('missing');
-    expect(await store.readPointer(type)).toBeUndefined();
+    expect(result).toEqual({ id: 'a', record: undefined, from: 'missing', quarantined: false });
+    expect(await world.index.readPointer(type)).toBeUndefined();
   });
 
-  it('retries the keys BatchGetItem leaves unprocessed', async () => {
-    const records = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`r${i}`, { n: i }]));
-    const { type } = await indexedType(records);
-    const client = new DynamoDBClient(aws.clientConfig('dynamodb'));
-    let batchCalls = 0;
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName !== 'BatchGetItemCommand') return next(args);
-        batchCalls += 1;
-        const result = await next(args);
-        if (batchCalls === 1) leaveUnprocessed(args.input as BatchInput, result.output as BatchOutput, tables.indexTable, 25);
-        return result;
-      },
-      { step: 'initialize', name: 'leaveUnprocessedKeys' },
-    );
+  it('reads every id of a type without a pointer from the fallback', async () => {
+    const type = freshType();
+    const { asked, fallback } = recordingFallback();
 
-    const results = await reader({ dynamodb: client }).getMany(type, Object.keys(records));
+    const results = await world.reader({ fallback }).getMany(type, ['a', 'unknown', 'a']);
 
-    expect(batchCalls).toBe(2);
-    expect(results.map((result) => result.record)).toEqual(Object.values(records));
-    client.destroy();
+    expect(results).toEqual([
+      { id: 'a', record: { v: 'source' }, from: 'fallback', quarantined: false },
+      { id: 'unknown', record: undefined, from: 'missing', quarantined: false },
+      { id: 'a', record: { v: 'source' }, from: 'fallback', quarantined: false },
+    ]);
+    expect(asked).toEqual([['a', 'unknown']]);
+    expect(await world.index.readPointer(type)).toBeUndefined();
   });
 
-  it('fails with a retryable StoreError when keys stay unprocessed after every retry', async () => {
-    const { type } = await indexedType({ a: { n: 1 }, b: { n: 2 } });
-    const client = new DynamoDBClient(aws.clientConfig('dynamodb'));
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const result = await next(args);
-        if (context.commandName === 'BatchGetItemCommand') leaveUnprocessed(args.input as BatchInput, result.output as BatchOutput, tables.indexTable, 0);
-        return result;
-      },
-      { step: 'initialize', name: 'leaveEveryKeyUnprocessed' },
-    );
+  it('never reads the building generation, in a batch or alone', async () => {
+    const { type, pointer } = await indexedType({ a: { gen: 1 } });
+    await world.index.swapPointer(pointer, nextPointer(pointer, { building: { generation: 2, buildId: 'b1', startedAt: Date.now() }, nextGeneration: 3 }, Date.now()));
+    await world.index.write(type, 2, [upsert('a', 2, { gen: 2 }), upsert('new', 1, { gen: 2 })]);
+    const reader = world.reader();
 
-    const failure = reader({ dynamodb: client }).getMany(type, ['a', 'b']);
+    const many = await reader.getMany(type, ['a', 'new']);
+    const one = await reader.get(type, 'new');
 
-    await expect(failure).rejects.toBeInstanceOf(StoreError);
-    await expect(failure).rejects.toMatchObject({ retryable: true });
-    client.destroy();
+    expect(many.map((result) => [result.from, result.record, result.generation])).toEqual([['index', { gen: 1 }, 1], ['missing', undefined, 1]]);
+    expect(one.from).toBe('missing');
   });
 
   it('sees a pointer flip once its cached pointer has expired, and not before', async () => {
     const { type, pointer } = await indexedType({ a: { gen: 1 } });
-    await store.write(type, 2, [upsert('a', 2, { gen: 2 })]);
+    await world.index.write(type, 2, [upsert('a', 2, { gen: 2 })]);
     let now = 1_000_000;
-    const cached = reader({ pointerCacheMs: 5_000, clock: () => now });
-    await cached.get(type, 'a');
+    const reader = world.reader({ pointerCacheMs: 5_000, clock: () => now });
+    await reader.get(type, 'a');
 
-    await store.swapPointer(pointer, nextPointer(pointer, { active: 2, previous: 1, nextGeneration: 3 }, Date.now()));
-    const beforeExpiry = await cached.get(type, 'a');
+    await world.index.swapPointer(pointer, nextPointer(pointer, { active: 2, previous: 1, nextGeneration: 3 }, Date.now()));
+    const beforeExpiry = await reader.get(type, 'a');
     now += 5_000;
-    const afterExpiry = await cached.get(type, 'a');
+    const afterExpiry = await reader.get(type, 'a');
 
     expect([beforeExpiry.record, beforeExpiry.generation]).toEqual([{ gen: 1 }, 1]);
     expect([afterExpiry.record, afterExpiry.generation]).toEqual([{ gen: 2 }, 2]);
   });
 
-  it('never reads the building generation', async () => {
-    const { type, pointer } = await indexedType({ a: { gen: 1 } });
-    await store.swapPointer(pointer, nextPointer(pointer, { building: { generation: 2, buildId: 'b1', startedAt: Date.now() }, nextGeneration: 3 }, Date.now()));
-    await store.write(type, 2, [upsert('a', 2, { gen: 2 }), upsert('new', 1, { gen: 2 })]);
-
-    const results = await reader().getMany(type, ['a', 'new']);
-
-    expect(results.map((result) => [result.from, result.record])).toEqual([['index', { gen: 1 }], ['missing', undefined]]);
-  });
-
-  it('serves quarantined ids from the fallback and says so', async () => {
+  it('serves quarantined ids from the fallback, asking it for those only, and says so', async () => {
     const { type } = await indexedType({ a: { v: 'index' }, b: { v: 'index' } });
     await quarantineIds(type, 'b');
-    const asked: string[][] = [];
-    const fallback = async (_type: string, ids: readonly string[]) => {
-      asked.push([...ids]);
-      return new Map(ids.map((id) => [id, { v: 'source' }]));
-    };
+    const { asked, fallback } = recordingFallback();
 
-    const results = await reader({ fallback }).getMany(type, ['a', 'b']);
+    const results = await world.reader({ fallback }).getMany(type, ['a', 'b']);
 
-    expect(results).toMatchObject([
-      { id: 'a', from: 'index', quarantined: false, record: { v: 'index' } },
-      { id: 'b', from: 'fallback', quarantined: true, record: { v: 'source' } },
+    expect(results).toEqual([
+      { id: 'a', record: { v: 'index' }, from: 'index', quarantined: false, version: 1, generation: 1 },
+      { id: 'b', record: { v: 'source' }, from: 'fallback', quarantined: true, generation: 1 },
     ]);
     expect(asked).toEqual([['b']]);
   });
 
-  it('serves the index record, flagged quarantined, when the fallback fails', async () => {
-    const { type } = await indexedType({ a: { v: 'index' } });
-    await quarantineIds(type, 'a');
-    const errors: unknown[] = [];
+  it('reads a quarantined id the fallback does not know as missing, not from the untrusted index', async () => {
+    const { type } = await indexedType({ unknown: { v: 'index' } });
+    await quarantineIds(type, 'unknown');
 
-    const result = await reader({
+    const result = await world.reader({ fallback: recordingFallback().fallback }).get(type, 'unknown');
+
+    expect(result).toMatchObject({ from: 'missing', quarantined: true, record: undefined });
+  });
+
+  it('serves the index record, flagged quarantined, when the fallback fails', async () => {
+    const { type } = await indexedType({ a: { v: 'index' }, b: { v: 'index' } });
+    await quarantineIds(type, 'a');
+    const errors: Array<{ ids: readonly string[] }> = [];
+    const reader = world.reader({
       fallback: async () => {
         throw new Error('source down');
       },
-      onFallbackError: (error) => errors.push(error),
-    }).get(type, 'a');
+      onFallbackError: (_error, context) => errors.push(context),
+    });
 
-    expect(result).toMatchObject({ from: 'index', quarantined: true, record: { v: 'index' } });
-    expect(errors).toHaveLength(1);
+    const results = await reader.getMany(type, ['a', 'b']);
+
+    expect(results).toMatchObject([
+      { from: 'index', quarantined: true, record: { v: 'index' } },
+      { from: 'index', quarantined: false, record: { v: 'index' } },
+    ]);
+    expect(errors.map((context) => context.ids)).toEqual([['a']]);
   });
 
   it('reads quarantined ids from the index, flagged, when no fallback is configured', async () => {
     const { type } = await indexedType({ a: { v: 'index' } });
     await quarantineIds(type, 'a');
 
-    const result = await reader().get(type, 'a');
+    const result = await world.reader().get(type, 'a');
 
     expect(result).toMatchObject({ from: 'index', quarantined: true, record: { v: 'index' } });
   });
@@ -206,62 +177,20 @@ describe('reader', () => {
     const { type } = await indexedType({ a: { v: 'index' } });
     await quarantineIds(type, 'a');
     let now = 0;
-    const fallback = async (_type: string, ids: readonly string[]) => new Map(ids.map((id) => [id, { v: 'source' }]));
-    const cached = reader({ fallback, quarantineCacheMs: 2_000, clock: () => now });
-    await cached.get(type, 'a');
+    const reader = world.reader({ fallback: recordingFallback().fallback, quarantineCacheMs: 2_000, clock: () => now });
+    await reader.get(type, 'a');
 
-    await quarantine.release(type, 'a');
-    const beforeExpiry = await cached.get(type, 'a');
+    await world.quarantine.release(type, 'a');
+    const beforeExpiry = await reader.get(type, 'a');
     now += 2_000;
-    const afterExpiry = await cached.get(type, 'a');
+    const afterExpiry = await reader.get(type, 'a');
 
     expect([beforeExpiry.from, afterExpiry.from]).toEqual(['fallback', 'index']);
   });
-});
 
-describe('sourceFallback', () => {
-  let cms: CmsServer;
-  beforeAll(async () => {
-    cms = await startCmsServer();
-  });
-  afterAll(async () => {
-    await cms.stop();
-  });
+  it('answers an empty batch with no results', async () => {
+    const { type } = await indexedType({ a: { v: 'index' } });
 
-  it('reads a quarantined resource from the source through the type\'s transform', async () => {
-    const { type } = await indexedType({ v1: { title: 'drifted' } });
-    await quarantineIds(type, 'v1', 'gone');
-    cms.docs.set('v1', { id: 'v1', title: 'Right', updatedAt: 7 });
-    const config = {
-      types: [{ name: type, source: cmsSource(cms), transform: (doc: Record<string, unknown>) => ({ title: doc['title'] }), version: (doc: Record<string, unknown>) => doc['updatedAt'] as number }],
-    };
-
-    const results = await reader({ fallback: sourceFallback(config) }).getMany(type, ['v1', 'gone']);
-
-    expect(results).toMatchObject([
-      { id: 'v1', from: 'fallback', quarantined: true, record: { title: 'Right' } },
-      { id: 'gone', from: 'missing', quarantined: true },
-    ]);
+    expect(await world.reader().getMany(type, [])).toEqual([]);
   });
 });
-
-type WireKey = Record<string, { S?: string; N?: string }>;
-type BatchInput = { RequestItems: Record<string, { Keys: WireKey[] }> };
-type BatchOutput = { Responses?: Record<string, WireKey[]>; UnprocessedKeys?: Record<string, { Keys: WireKey[] }> };
-
-/** Makes a BatchGetItem answer look as if DynamoDB processed only the first `processed` keys. */
-function leaveUnprocessed(input: BatchInput, output: BatchOutput, table: string, processed: number): void {
-  const request = input.RequestItems[table];
-  if (!request) return;
-  const left = request.Keys.slice(processed);
-  const leftPks = new Set(left.map((key) => key['pk']?.S));
-  const responses = output.Responses?.[table] ?? [];
-  output.Responses = { [table]: responses.filter((item) => !leftPks.has(pkOf(request.Keys, item))) };
-  if (left.length > 0) output.UnprocessedKeys = { [table]: { ...request, Keys: left } };
-}
-
-/** The pk of the requested key whose id the (projected) item carries. */
-function pkOf(keys: WireKey[], item: WireKey): string {
-  const id = item['id']?.S;
-  return keys.map((key) => key['pk']?.S ?? '').find((pk) => pk.endsWith(`#${id}`)) ?? '';
-}
