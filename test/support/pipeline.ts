@@ -9,7 +9,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { FreshindexConfigInput } from '../../lambdas/core/config/index.ts';
 import type { ChangeEvent } from '../../lambdas/core/events.ts';
 import type { StoredRecord } from '../../lambdas/core/records.ts';
-import { createRuntime, type Runtime } from '../../lambdas/adapters/compose.ts';
+import { createRuntime, type Runtime } from '../../lambdas/adapters/compose/index.ts';
 import { createTables } from '../../lambdas/adapters/dynamodb/tables.ts';
 import { createApplyHandler, type SqsHandler } from '../../lambdas/handlers/apply.ts';
 import { SqsEventSource } from '../../lambdas/local/event-source.ts';
@@ -141,9 +141,9 @@ export async function startPipeline(aws: AwsTestEnv, config: FreshindexConfigInp
       }
     },
     async read(type, id) {
-      const pointer = await runtime.store.readPointer(type);
+      const pointer = await runtime.pointerStore.readPointer(type);
       if (!pointer) return undefined;
-      return (await runtime.store.getRecords(type, pointer.active, [id])).get(id);
+      return (await runtime.records.getRecords(type, pointer.active, [id])).get(id);
     },
     async until(check, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;

@@ -5,10 +5,10 @@
  * demo movie CMS. `stop()` takes it all down again, leaving no process and no bound port.
  */
 import { pathToFileURL } from 'node:url';
-import { createDynamoClient } from '../../adapters/compose.ts';
+import { createDynamoClient } from '../../adapters/compose/index.ts';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { startApiServer, type ApiServer } from '../../handlers/api.ts';
+import { startApiServer, type ApiServer } from '../api-server.ts';
 import { jobCommands } from '../../jobs/main.ts';
 import { validateConfig, type FreshindexConfig } from '../../core/config/index.ts';
 import { describeError } from '../../core/errors.ts';
@@ -145,7 +145,7 @@ export async function startDevRuntime(options: DevOptions): Promise<DevRuntime> 
       FRESHINDEX_REBUILD_RESERVATION_SECONDS: '120',
       ...(redis ? { FRESHINDEX_REDIS_URL: redis.url } : {}),
     };
-    const apiRuntime = runtimeFor(config, apiEnv, clients.dynamodb, redis?.url);
+    const apiRuntime = runtimeFor('api', config, apiEnv, clients);
     stack.push({ name: 'the API runtime', stop: () => apiRuntime.close() });
     const api: ApiServer = await startApiServer({
       config,
@@ -200,7 +200,7 @@ export async function startDevRuntime(options: DevOptions): Promise<DevRuntime> 
     const initialJobs: string[] = [];
     if (options.initialBuild !== false) {
       for (const type of config.types) {
-        if (!(await apiRuntime.store.readPointer(type.name))) initialJobs.push(jobs.run(['rebuild', '--type', type.name], 'startup').id);
+        if (!(await apiRuntime.pointerStore.readPointer(type.name))) initialJobs.push(jobs.run(['rebuild', '--type', type.name], 'startup').id);
       }
     }
 
