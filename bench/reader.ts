@@ -9,7 +9,7 @@ import { BatchGetCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/li
 import { performance } from 'node:perf_hooks';
 import { DynamoIndexStore } from '../lambdas/adapters/dynamodb/index-store.ts';
 import { DynamoQuarantineStore } from '../lambdas/adapters/dynamodb/quarantine-store.ts';
-import { createTables } from '../lambdas/adapters/dynamodb/tables.ts';
+import { createTables } from '../test/support/tables.ts';
 import { contentHash } from '../lambdas/core/hash.ts';
 import { initialPointer } from '../lambdas/core/pointer.ts';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startEmbeddedEmulators } from '../lambdas/local/emulators.ts';

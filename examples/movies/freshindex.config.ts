@@ -6,7 +6,7 @@
  * started the CMS on); point it at your own CMS the same way.
  */
 import { defineConfig, type FreshindexConfigInput } from '../../lambdas/core/config/index.ts';
-import { toMovieRecord } from './movie-record.ts';
+import { toMovieRecord } from '../../lambdas/local/demo/movie-record.ts';
 
 /** The demo config for a movie CMS at `baseUrl` (documents under `/movies`). */
 export function movieConfig(baseUrl: string): FreshindexConfigInput {

@@ -10,7 +10,7 @@ import type { FreshindexConfigInput } from '../../lambdas/core/config/index.ts';
 import type { ChangeEvent } from '../../lambdas/core/events.ts';
 import type { StoredRecord } from '../../lambdas/core/records.ts';
 import { createRuntime, type Runtime } from '../../lambdas/adapters/compose/index.ts';
-import { createTables } from '../../lambdas/adapters/dynamodb/tables.ts';
+import { createTables } from './tables.ts';
 import { createApplyHandler, type SqsHandler } from '../../lambdas/handlers/apply.ts';
 import { SqsEventSource } from '../../lambdas/local/event-source.ts';
 import { Logger } from '@aws-lambda-powertools/logger';

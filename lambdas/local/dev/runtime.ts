@@ -12,7 +12,7 @@ import { startApiServer, type ApiServer } from '../api-server.ts';
 import { jobCommands } from '../../jobs/main.ts';
 import { validateConfig, type FreshindexConfig } from '../../core/config/index.ts';
 import { describeError } from '../../core/errors.ts';
-import { startMovieCms, type MovieCms } from '../../../examples/movies/cms-server.ts';
+import { startMovieCms, type MovieCms } from '../demo/movie-cms.ts';
 import { createResourcesFromTemplates, type LocalStacks, type StackTemplate } from '../cloud-assembly.ts';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startEmbeddedEmulators, type EmbeddedEmulators } from '../emulators.ts';
 import { startControlServer, type ControlServer } from './control-server.ts';

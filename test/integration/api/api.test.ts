@@ -5,7 +5,7 @@ import { DynamoAuditReportStore } from '../../../lambdas/adapters/dynamodb/audit
 import { DynamoBuildControl } from '../../../lambdas/adapters/dynamodb/builds.ts';
 import { DynamoDifferenceCounters } from '../../../lambdas/adapters/dynamodb/checks.ts';
 import { DynamoBuildReservations } from '../../../lambdas/adapters/dynamodb/reservations.ts';
-import { createTables } from '../../../lambdas/adapters/dynamodb/tables.ts';
+import { createTables } from '../../support/tables.ts';
 import { createApiHandler } from '../../../lambdas/handlers/api.ts';
 import { startApiServer, type ApiServer } from '../../../lambdas/local/api-server.ts';
 import { createRuntime, type Runtime } from '../../../lambdas/adapters/compose/index.ts';

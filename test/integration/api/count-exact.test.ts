@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOpsApp } from '../../../lambdas/api/app.ts';
-import { createTables } from '../../../lambdas/adapters/dynamodb/tables.ts';
+import { createTables } from '../../support/tables.ts';
 import { createRedisStores } from '../../../lambdas/adapters/redis/index.ts';
 import { contentHash } from '../../../lambdas/core/hash.ts';
 import { ensurePointer } from '../../../lambdas/core/pointer-cache.ts';

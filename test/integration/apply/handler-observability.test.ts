@@ -4,7 +4,7 @@ import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { defineConfig } from '../../../lambdas/core/config/index.ts';
-import { createTables } from '../../../lambdas/adapters/dynamodb/tables.ts';
+import { createTables } from '../../support/tables.ts';
 import { createApplyHandler } from '../../../lambdas/handlers/apply.ts';
 import { createLambdaContext } from '../../../lambdas/local/lambda-context.ts';
 import { startAws, type AwsTestEnv } from '../../support/aws.ts';

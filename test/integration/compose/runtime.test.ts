@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, type Runtime } from '../../../lambdas/adapters/compose/index.ts';
-import { createTables } from '../../../lambdas/adapters/dynamodb/tables.ts';
+import { createTables } from '../../support/tables.ts';
 import { contentHash } from '../../../lambdas/core/hash.ts';
 import { startAws, type AwsTestEnv } from '../../support/aws.ts';
 import { useRedis } from '../../support/redis.ts';

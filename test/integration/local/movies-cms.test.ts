@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMovieCms, type MovieChangeEvent, type MovieCms } from '../../../examples/movies/cms-server.ts';
+import { startMovieCms, type MovieChangeEvent, type MovieCms } from '../../../lambdas/local/demo/movie-cms.ts';
 import { startAws, type AwsTestEnv } from '../../support/aws.ts';
 import { createQueuePair, type QueuePair } from './sqs-helpers.ts';
 

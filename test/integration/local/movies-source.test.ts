@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSource } from '../../../lambdas/adapters/sources/index.ts';
 import { validateConfig } from '../../../lambdas/core/config/index.ts';
 import type { Source } from '../../../lambdas/core/ports.ts';
-import { startMovieCms, type MovieCms } from '../../../examples/movies/cms-server.ts';
+import { startMovieCms, type MovieCms } from '../../../lambdas/local/demo/movie-cms.ts';
 import { movieConfig } from '../../../examples/movies/freshindex.config.ts';
 
 /** The demo CMS honours the HTTP source contract: the real HttpSource reads it. */

@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoIndexStore } from '../../../lambdas/adapters/dynamodb/index-store.ts';
 import { DynamoQuarantineStore } from '../../../lambdas/adapters/dynamodb/quarantine-store.ts';
-import { createTables } from '../../../lambdas/adapters/dynamodb/tables.ts';
+import { createTables } from '../../support/tables.ts';
 import { StoreError } from '../../../lambdas/core/errors.ts';
 import { contentHash } from '../../../lambdas/core/hash.ts';
 import { initialPointer, nextPointer, type Pointer } from '../../../lambdas/core/pointer.ts';

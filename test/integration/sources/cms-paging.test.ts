@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { httpSourceSchema } from '../../../lambdas/core/config/schema.ts';
 import { HttpSource } from '../../../lambdas/adapters/sources/index.ts';
-import { startMovieCms } from '../../../examples/movies/cms-server.ts';
+import { startMovieCms } from '../../../lambdas/local/demo/movie-cms.ts';
 import { startDocumentCms } from '../rebuild/support/cms.ts';
 import { cmsSource, startCmsServer } from '../../support/cms-server.ts';
 
@@ -34,7 +34,7 @@ const servers: Record<string, () => Promise<PagedCms>> = {
     };
   },
   "the rebuild tests' CMS (test/integration/rebuild/support/cms.ts)": async () => documentCms('keyset'),
-  'the demo CMS (examples/movies/cms-server.ts)': async () => {
+  'the demo CMS (lambdas/local/demo/movie-cms.ts)': async () => {
     const cms = await startMovieCms({ movies: initialIds.map((id) => ({ Title: id })) });
     return {
       source: new HttpSource(httpSourceSchema.parse({ type: 'http', itemUrl: `${cms.url}/movies/{id}`, pageUrl: `${cms.url}/movies?cursor={cursor}&segment={segment}&segments={segments}&limit={limit}` })),

@@ -9,7 +9,7 @@ import { initialPointer, nextPointer } from '../../../lambdas/core/pointer.ts';
 import type { PointerStore, RecordStore } from '../../../lambdas/core/ports.ts';
 import type { RecordWrite, StoredRecord } from '../../../lambdas/core/records.ts';
 import { DynamoIndexStore } from '../../../lambdas/adapters/dynamodb/index-store.ts';
-import { createTables } from '../../../lambdas/adapters/dynamodb/tables.ts';
+import { createTables } from '../../support/tables.ts';
 import { createRedisStores, KeyLayout } from '../../../lambdas/adapters/redis/index.ts';
 import { startAws, type AwsTestEnv } from '../../support/aws.ts';
 import { startRedis } from '../../support/redis.ts';

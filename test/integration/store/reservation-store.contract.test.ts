@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoBuildReservations } from '../../../lambdas/adapters/dynamodb/reservations.ts';
-import { createTables } from '../../../lambdas/adapters/dynamodb/tables.ts';
+import { createTables } from '../../support/tables.ts';
 import { ConflictError } from '../../../lambdas/core/errors.ts';
 import type { BuildReservation, ReservationStore } from '../../../lambdas/core/rebuild/reservation.ts';
 import { startAws, type AwsTestEnv } from '../../support/aws.ts';

@@ -9,7 +9,7 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DynamoDifferenceCounters } from '../../../lambdas/adapters/dynamodb/checks.ts';
-import { createTables } from '../../../lambdas/adapters/dynamodb/tables.ts';
+import { createTables } from '../../support/tables.ts';
 import { startAws, type AwsTestEnv } from '../../support/aws.ts';
 
 let aws: AwsTestEnv;

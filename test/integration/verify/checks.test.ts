@@ -5,7 +5,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAuditReportStore } from '../../../lambdas/adapters/dynamodb/audit-reports.ts';
 import { DynamoDifferenceCounters, RECENT_DIFFERENCES } from '../../../lambdas/adapters/dynamodb/checks.ts';
-import { createTables } from '../../../lambdas/adapters/dynamodb/tables.ts';
+import { createTables } from '../../support/tables.ts';
 import type { AuditReport } from '../../../lambdas/core/audit/report.ts';
 import { startAws, type AwsTestEnv } from '../../support/aws.ts';
 

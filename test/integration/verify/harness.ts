@@ -13,7 +13,7 @@ import type { Message } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { createRuntime, type Runtime } from '../../../lambdas/adapters/compose/index.ts';
 import type { DifferenceCounters } from '../../../lambdas/core/verify/ports.ts';
-import { createTables } from '../../../lambdas/adapters/dynamodb/tables.ts';
+import { createTables } from '../../support/tables.ts';
 import type { FreshindexConfigInput } from '../../../lambdas/core/config/index.ts';
 import type { ChangeEvent } from '../../../lambdas/core/events.ts';
 import type { Alert } from '../../../lambdas/core/ports.ts';

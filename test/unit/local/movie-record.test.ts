@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../../lambdas/core/config/index.ts';
 import { toUpsertFromDoc } from '../../../lambdas/core/transform.ts';
-import { MovieCatalog, loadRawMovies, movieId } from '../../../examples/movies/catalog.ts';
+import { MovieCatalog, loadRawMovies, movieId } from '../../../lambdas/local/demo/catalog.ts';
 import { config } from '../../../examples/movies/freshindex.config.ts';
-import { toMovieRecord } from '../../../examples/movies/movie-record.ts';
+import { toMovieRecord } from '../../../lambdas/local/demo/movie-record.ts';
 
 const raw = loadRawMovies();
 const row = (title: unknown, year?: string) => {

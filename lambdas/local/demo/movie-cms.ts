@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { segmentOf } from '../../lambdas/adapters/sources/segments.ts';
+import { segmentOf } from '../../adapters/sources/segments.ts';
 import { MovieCatalog, loadRawMovies, type CatalogChange, type MovieDoc } from './catalog.ts';
 
 export interface MovieCmsOptions {

@@ -3,7 +3,7 @@
  * mis-decoded accents, "Jun 12 1998" dates with a two-digit-year rollover, numbers that an edit
  * may send as strings) becomes a clean index record.
  */
-import type { SourceDoc } from '../../lambdas/core/ports.ts';
+import type { SourceDoc } from '../../core/ports.ts';
 
 /** The index record of a movie. Absent or unusable values are `null`, never `undefined`, `NaN` or `""`. */
 export interface MovieRecord {
