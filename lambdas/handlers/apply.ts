@@ -21,7 +21,7 @@ import { failureFate } from './redelivery.ts';
 export interface ApplyHandlerOverrides extends RuntimeOverrides {
   /** @default process.env */
   env?: Environment;
-  /** The bundle to run on. @default the composition root's, from `env` */
+  /** The bundle to run on (its `deadLetters` is this function's dead-letter queue). @default the composition root's, from `env` */
   runtime?: Runtime;
   logger?: Logger;
   metrics?: Metrics;

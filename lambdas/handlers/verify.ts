@@ -22,7 +22,7 @@ import { failureFate } from './redelivery.ts';
 export interface VerifyHandlerOverrides extends RuntimeOverrides {
   /** @default process.env */
   env?: Environment;
-  /** The bundle to run on. @default the composition root's, from `env` */
+  /** The bundle to run on (its `deadLetters` is this function's dead-letter queue). @default the composition root's, from `env` */
   runtime?: Runtime;
   /** Replaces what the checker runs on (unit tests); the queues still come from the runtime. */
   verify?: VerifyDeps;

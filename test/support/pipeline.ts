@@ -94,11 +94,14 @@ export async function startPipeline(aws: AwsTestEnv, config: FreshindexConfigInp
     FRESHINDEX_APPLY_DLQ_URL: dlqUrl,
     FRESHINDEX_MAX_RECEIVE_COUNT: String(maxReceiveCount),
   };
-  const runtime = createRuntime(config, { ...tables, redisUrl: options.redisUrl }, { dynamodb: options.dynamodb ?? aws.dynamodb, sourceDeps: { backoff: { baseMs: 20, capMs: 100 } } });
+  const runtime = createRuntime(
+    config,
+    { ...tables, redisUrl: options.redisUrl, deadLetterQueueUrl: dlqUrl },
+    { dynamodb: options.dynamodb ?? aws.dynamodb, sqs: aws.sqs, sourceDeps: { backoff: { baseMs: 20, capMs: 100 } } },
+  );
   const handler = createApplyHandler(config, {
     env,
     runtime,
-    sqs: aws.sqs,
     logger: new Logger({ serviceName: 'test-apply', logLevel: 'SILENT' }),
     metrics: new Metrics({ namespace: 'test', serviceName: 'test-apply' }),
   });
