@@ -1,4 +1,8 @@
 /** Dependency rules checked by `npm test` (npm run lint:deps). */
+
+/** Where the product starts: the CLI and CDK app, the job program, the Lambda handlers, the package exports. */
+const ENTRY_POINTS = '^(bin/[^/]+\\.ts|lambdas/jobs/cli\\.ts|lambdas/handlers/(apply|verify|api)\\.ts|lambdas/(reader|publisher)/index\\.ts|lambdas/core/config/index\\.ts|lib/index\\.ts)$';
+
 module.exports = {
   forbidden: [
     {
@@ -28,6 +32,42 @@ module.exports = {
       severity: 'error',
       from: { path: '^lambdas/' },
       to: { path: ['^lib/', 'node_modules/(aws-cdk-lib|constructs|cdk-nag)'] },
+    },
+    {
+      name: 'no-adapter-to-entry-layers',
+      comment: 'Adapters translate outside systems to the core\'s ports; they never import the API, the handlers, the jobs, the CLI or the local runtime.',
+      severity: 'error',
+      from: { path: '^lambdas/adapters' },
+      to: { path: '^lambdas/(api|handlers|jobs|local|cli)/' },
+    },
+    {
+      name: 'only-the-composition-root-builds-adapters',
+      comment: 'Handlers, jobs, the API, the CLI and the local runtime take their ports from the bundle of lambdas/adapters/compose/; only it (and the adapters themselves) imports a concrete adapter.',
+      severity: 'error',
+      from: { path: '^lambdas/(api|handlers|jobs|local|cli)/' },
+      // config-file/ finds and loads the user's freshindex.config.ts: no port adapter, and needed before any bundle exists.
+      to: { path: '^lambdas/adapters/', pathNot: ['^lambdas/adapters/compose/', '^lambdas/adapters/config-file/'] },
+    },
+    {
+      name: 'no-vendor-clients-in-entry-points',
+      comment: 'Handlers, jobs and the API hold no SDK or Redis client: the composition root owns them. (The local runtime plays AWS itself, so it may.)',
+      severity: 'error',
+      from: { path: '^lambdas/(api|handlers|jobs)/' },
+      to: { path: 'node_modules/(@aws-sdk|@smithy|ioredis)' },
+    },
+    {
+      name: 'no-test-or-examples-in-product',
+      comment: 'What ships (lambdas/, bin/, lib/) never imports test/ or examples/.',
+      severity: 'error',
+      from: { path: '^(lambdas|bin|lib)/' },
+      to: { path: '^(test|examples)/' },
+    },
+    {
+      name: 'no-orphans',
+      comment: 'Every module is reachable from an entry point (bin/, the job program, the Lambda handlers, the package exports): what is not is dead code.',
+      severity: 'error',
+      from: { path: ENTRY_POINTS },
+      to: { path: '^(lambdas|lib)/', pathNot: ENTRY_POINTS, reachable: false },
     },
     {
       name: 'no-circular',

@@ -13,7 +13,7 @@ import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createTables } from '../lambdas/adapters/dynamodb/tables.ts';
+import { createTables } from '../test/support/tables.ts';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startEmbeddedEmulators } from '../lambdas/local/emulators.ts';
 import { CONFIG_MODULE, generated, runJobChild, startGeneratedCms, type JobRun } from './rebuild.ts';
 import { formatTable } from './support/table.ts';

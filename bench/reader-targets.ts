@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoIndexStore } from '../lambdas/adapters/dynamodb/index-store.ts';
 import { DynamoQuarantineStore } from '../lambdas/adapters/dynamodb/quarantine-store.ts';
-import { createTables } from '../lambdas/adapters/dynamodb/tables.ts';
+import { createTables } from '../test/support/tables.ts';
 import { createRedisStores, KeyLayout } from '../lambdas/adapters/redis/index.ts';
 import { groupByBucket } from '../lambdas/adapters/redis/keys.ts';
 import { contentHash } from '../lambdas/core/hash.ts';

@@ -24,7 +24,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { recordToItem } from '../lambdas/adapters/dynamodb/index-store.ts';
-import { createTables } from '../lambdas/adapters/dynamodb/tables.ts';
+import { createTables } from '../test/support/tables.ts';
 import { contentHash } from '../lambdas/core/hash.ts';
 import { toStoredRecord } from '../lambdas/core/records.ts';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startEmbeddedEmulators } from '../lambdas/local/emulators.ts';

@@ -6,11 +6,12 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { performance } from 'node:perf_hooks';
+import { SqsCheckScheduler } from '../lambdas/adapters/sqs/check-scheduler.ts';
 import { contentHash } from '../lambdas/core/hash.ts';
-import { createVerifyDeps, createVerifyHandler } from '../lambdas/handlers/verify.ts';
+import { createVerifyHandler, verifyDeps } from '../lambdas/handlers/verify.ts';
 import { createLambdaContext } from '../lambdas/local/lambda-context.ts';
 import { startBenchBackend, type BenchBackend, type BenchStack } from './support/harness.ts';
 import { count, formatTable, ratio } from './support/table.ts';
@@ -72,7 +73,7 @@ async function scenario(backend: BenchBackend, label: string, resources: number,
       FRESHINDEX_VERIFY_DLQ_URL: await queue('bench-verify-dlq'),
     },
     // The stack's runtime: the same adapters the handler composes, with the source's requests counted.
-    verify: createVerifyDeps(runtime, { verifyQueueUrl, sqs: backend.sqs, sns: backend.sns }),
+    verify: { ...verifyDeps(runtime), scheduler: new SqsCheckScheduler(backend.sqs, verifyQueueUrl, runtime.clock) },
     sqs: backend.sqs,
     logger: new Logger({ serviceName: 'bench-verify', logLevel: 'SILENT' }),
   });
@@ -93,7 +94,7 @@ async function scenario(backend: BenchBackend, label: string, resources: number,
   for (let i = 0; i < ids.length; i += batchSize) {
     await Promise.all(
       ids.slice(i, i + batchSize).map((id) =>
-        runtime.documentClient.send(new GetCommand({ TableName: runtime.settings.indexTable, Key: { pk: `${TYPE_NAME}#${id}`, sk: 1 }, ConsistentRead: true })),
+        DynamoDBDocumentClient.from(backend.dynamodb).send(new GetCommand({ TableName: runtime.settings.indexTable, Key: { pk: `${TYPE_NAME}#${id}`, sk: 1 }, ConsistentRead: true })),
       ),
     );
   }
@@ -114,7 +115,7 @@ async function seed(backend: BenchBackend, stack: BenchStack, resources: number,
   await runtime.records.write(TYPE_NAME, generation, writes);
   const drifted = Math.round(resources * driftShare);
   for (const id of ids.slice(0, drifted)) {
-    await runtime.documentClient.send(
+    await DynamoDBDocumentClient.from(backend.dynamodb).send(
       new PutCommand({
         TableName: runtime.settings.indexTable,
         Item: { pk: `${TYPE_NAME}#${id}`, sk: generation, type: TYPE_NAME, id, generation, version: 1, hash: 'drifted', deleted: false, writtenAt: 0, record: '{"title":"drifted"}' },

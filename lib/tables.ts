@@ -2,10 +2,15 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { TABLE_KEYS, TTL_ATTRIBUTE, type KeyAttribute } from '../lambdas/adapters/dynamodb/schema.ts';
 import { acknowledge } from './nag.ts';
 
-/** The attribute DynamoDB's TTL reads on both tables (epoch seconds). */
-export const TTL_ATTRIBUTE = 'expiresAt';
+export { TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb/schema.ts';
+
+/** A key attribute of the shared schema as the CDK takes it. */
+function cdkKey(key: KeyAttribute): dynamodb.Attribute {
+  return { name: key.name, type: key.type === 'S' ? dynamodb.AttributeType.STRING : dynamodb.AttributeType.NUMBER };
+}
 
 /** The two tables every freshindex component reads or writes. */
 export interface IndexTableSet {
@@ -55,8 +60,7 @@ export class IndexTables extends Construct implements IndexTableSet {
 
   constructor(scope: Construct, id: string, props: IndexTablesProps = {}) {
     super(scope, id);
-    const common: Omit<dynamodb.TableProps, 'sortKey'> = {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+    const common: Omit<dynamodb.TableProps, 'partitionKey' | 'sortKey'> = {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       encryption: props.encryptionKey ? dynamodb.TableEncryption.CUSTOMER_MANAGED : dynamodb.TableEncryption.AWS_MANAGED,
       encryptionKey: props.encryptionKey,
@@ -67,11 +71,13 @@ export class IndexTables extends Construct implements IndexTableSet {
     };
     this.indexTable = new dynamodb.Table(this, 'IndexTable', {
       ...common,
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.NUMBER },
+      partitionKey: cdkKey(TABLE_KEYS.index.partitionKey),
+      sortKey: cdkKey(TABLE_KEYS.index.sortKey),
     });
     this.controlTable = new dynamodb.Table(this, 'ControlTable', {
       ...common,
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      partitionKey: cdkKey(TABLE_KEYS.control.partitionKey),
+      sortKey: cdkKey(TABLE_KEYS.control.sortKey),
     });
     if (props.pointInTimeRecovery === false) {
       acknowledge(this, { 'AwsSolutions-DDB3': 'Point-in-time recovery was turned off explicitly by the pointInTimeRecovery prop.' });

@@ -6,7 +6,7 @@
  * batch, no batched source reads, no catch-up log, no verify queue.
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { Runtime } from '../../lambdas/adapters/compose.ts';
+import type { Runtime } from '../../lambdas/adapters/compose/index.ts';
 import { parseChangeMessage } from '../../lambdas/core/events.ts';
 import type { RecordWrite } from '../../lambdas/core/records.ts';
 import { toUpsert } from '../../lambdas/core/transform.ts';
@@ -26,7 +26,7 @@ export function createCompetentHandler(runtime: Runtime): (event: SQSEvent) => P
           const write: RecordWrite | undefined = doc ? toUpsert(type.config, change.id, doc) : deleteAt(change.id, change.version);
           // A delete without a version cannot be guarded: a competent engineer reads it again later; here it is a failure.
           if (!write) throw new Error(`delete of ${change.id} without a version`);
-          await runtime.store.write(change.type, active, [write]);
+          await runtime.records.write(change.type, active, [write]);
           return undefined;
         } catch {
           return { itemIdentifier: record.messageId };

@@ -5,8 +5,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createRuntime, type Runtime } from '../../lambdas/adapters/compose.ts';
-import { createTables } from '../../lambdas/adapters/dynamodb/tables.ts';
+import { createRuntime, type Runtime } from '../../lambdas/adapters/compose/index.ts';
+import { createTables } from '../../test/support/tables.ts';
 import { defineConfig, type FreshindexConfigInput } from '../../lambdas/core/config/index.ts';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startEmbeddedEmulators, type EmbeddedEmulators } from '../../lambdas/local/emulators.ts';
 import { cmsSource, startCmsServer, type CmsServer } from '../../test/support/cms-server.ts';

@@ -5,9 +5,10 @@
  * code, then write it with an unconditional PutItem. No collapsing, no batching, no conditional
  * write (so it is also racy: two concurrent invocations can let an older version win).
  */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { Runtime } from '../../lambdas/adapters/compose.ts';
+import type { Runtime } from '../../lambdas/adapters/compose/index.ts';
 import { recordFromItem, recordToItem } from '../../lambdas/adapters/dynamodb/index-store.ts';
 import { parseChangeMessage } from '../../lambdas/core/events.ts';
 import { guard, toStoredRecord, type RecordWrite } from '../../lambdas/core/records.ts';
@@ -15,8 +16,9 @@ import { toUpsert } from '../../lambdas/core/transform.ts';
 import { normalizeVersion } from '../../lambdas/core/version.ts';
 
 /** The naive handler on `runtime`'s tables, source and pointer cache (the same ones the real handler uses). */
-export function createNaiveHandler(runtime: Runtime): (event: SQSEvent) => Promise<SQSBatchResponse> {
-  const { documentClient, settings } = runtime;
+export function createNaiveHandler(runtime: Runtime, dynamodb: DynamoDBClient): (event: SQSEvent) => Promise<SQSBatchResponse> {
+  const { settings } = runtime;
+  const documentClient = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
   return async (event) => {
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of event.Records) {

@@ -11,7 +11,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Message } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { Runtime } from '../../lambdas/adapters/compose.ts';
+import type { Runtime } from '../../lambdas/adapters/compose/index.ts';
 import { createApplyHandler } from '../../lambdas/handlers/apply.ts';
 import { createLambdaContext } from '../../lambdas/local/lambda-context.ts';
 import { toSqsEvent } from '../../lambdas/local/sqs-event.ts';
@@ -55,7 +55,7 @@ const ORIGIN = { queueArn: 'arn:aws:sqs:us-east-1:000000000000:freshindex-apply'
 
 /** Builds the handler under test on `stack`. */
 export function buildHandler(backend: BenchBackend, stack: BenchStack, implementation: Implementation): Handler {
-  if (implementation === 'naive') return createNaiveHandler(stack.runtime);
+  if (implementation === 'naive') return createNaiveHandler(stack.runtime, backend.dynamodb);
   if (implementation === 'competent') return createCompetentHandler(stack.runtime);
   const handler = createApplyHandler(stack.config, {
     env: {
@@ -166,7 +166,7 @@ function toMessage(edit: Edit, sequence: number): Message {
 async function verifyIndex(runtime: Runtime, edits: readonly Edit[], label: string): Promise<number> {
   const last = new Map(edits.map((edit) => [edit.id, edit]));
   const pointer = await runtime.pointers.get(TYPE_NAME);
-  const stored = await runtime.store.getRecords(TYPE_NAME, pointer.active, [...last.keys()]);
+  const stored = await runtime.records.getRecords(TYPE_NAME, pointer.active, [...last.keys()]);
   const wrong: string[] = [];
   let lowTombstones = 0;
   for (const [id, edit] of last) {

@@ -1,7 +1,7 @@
 /**
  * The ops API: one Fastify application, JSON Schema on every route, versioned paths, errors as
  * problem details, and the OpenAPI document generated from the route schemas. It runs behind
- * API Gateway (lambdas/handlers/api.ts) and locally (`startApiServer`).
+ * API Gateway (lambdas/handlers/api.ts) and locally (`startApiServer`, lambdas/local/api-server.ts).
  */
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';

@@ -1,8 +1,9 @@
 /**
- * What the ops API runs on. The handler (lambdas/handlers/api.ts) wires these to DynamoDB,
- * AWS Batch and the source adapters; tests wire fakes or emulators.
+ * What the ops API runs on. The handler (lambdas/handlers/api.ts) takes them from the composition
+ * root's bundle (lambdas/adapters/compose/); tests wire fakes or emulators.
  */
 import type { ResolvedType } from '../core/apply.ts';
+import type { BuildLauncher } from '../core/build-launcher.ts';
 import type { AuditReport } from '../core/audit/report.ts';
 import type { PointerCache } from '../core/pointer-cache.ts';
 import type { CatchUpLog, Clock, PointerStore, QuarantineStore, RecordStore } from '../core/ports.ts';
@@ -11,29 +12,7 @@ import type { BuildRecord } from '../core/rebuild/report.ts';
 import type { ReservationStore } from '../core/rebuild/reservation.ts';
 import type { DifferenceCounters } from '../core/verify/ports.ts';
 
-/** A rebuild job to start. */
-export interface BuildRequest {
-  type: string;
-  /** Why the operator asked for it (shown in the job's name and logs). */
-  reason?: string;
-  /** Who asked (the caller's IAM ARN behind API Gateway), when known. */
-  requestedBy?: string;
-}
-
-/** A submitted rebuild job. */
-export interface SubmittedBuild {
-  /** The job's id (AWS Batch job id, or the local process id). */
-  jobId: string;
-  jobName: string;
-}
-
-/**
- * Starts a rebuild of one type outside the API's process: AWS Batch SubmitJob on AWS (see
- * lambdas/adapters/batch/build-launcher.ts), a child process locally.
- */
-export interface BuildLauncher {
-  submit(request: BuildRequest): Promise<SubmittedBuild>;
-}
+export type { BuildLauncher, BuildRequest, SubmittedBuild } from '../core/build-launcher.ts';
 
 /** Where build and audit reports are read from (the control table on AWS). */
 export interface StatusReader {
@@ -44,13 +23,6 @@ export interface StatusReader {
   latestAudit(type: string): Promise<AuditReport | undefined>;
 }
 
-/** A status reader for deployments that have no build or audit records yet. */
-export const emptyStatusReader: StatusReader = {
-  latestBuild: async () => undefined,
-  recentBuilds: async () => [],
-  latestAudit: async () => undefined,
-};
-
 /** The structured log of the API (Powertools' Logger fits it). */
 export interface ApiLog {
   info(message: string, attributes?: Record<string, unknown>): void;
@@ -60,7 +32,10 @@ export interface ApiLog {
 /** Everything the routes use. */
 export interface OpsDeps {
   types: ReadonlyMap<string, ResolvedType>;
-  store: PointerStore & RecordStore;
+  /** The index's records (reindex writes them; inspect reads them). */
+  records: RecordStore;
+  /** The pointer store itself, uncached: status and rollback read and flip the pointer there. */
+  pointerStore: PointerStore;
   /** The applier's pointer cache (reindex writes through it; a rollback invalidates it). */
   pointers: PointerCache;
   catchUp: CatchUpLog;
@@ -78,7 +53,7 @@ export interface OpsDeps {
   reservations: ReservationStore;
   /** How long a reservation holds when its job never starts. @default 15 minutes */
   reservationTtlMs?: number;
-  /** Counts a generation's live records for `?count=exact`. @default a scan of the record store */
+  /** Counts a generation's live records for `?count=exact` (DynamoDB's `Select: COUNT`). @default a scan of `records` */
   counter?: GenerationCounter;
   clock: Clock;
   log: ApiLog;

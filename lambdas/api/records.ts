@@ -39,11 +39,11 @@ export interface RecordInspection {
 export async function inspectRecord(deps: OpsDeps, type: string, id: string): Promise<RecordInspection> {
   const resolved = resolveType(deps, type);
   const [pointer, doc, quarantined] = await Promise.all([
-    deps.store.readPointer(type),
+    deps.pointerStore.readPointer(type),
     resolved.source.get(id),
     deps.quarantine.get(type, id),
   ]);
-  const stored = pointer ? (await deps.store.getRecords(type, pointer.active, [id])).get(id) : undefined;
+  const stored = pointer ? (await deps.records.getRecords(type, pointer.active, [id])).get(id) : undefined;
   if (stored === undefined && doc === undefined) throw new NotFoundError(`resource ${type}/${id}`, { type, id });
 
   let expected: Expected | undefined;
@@ -99,10 +99,10 @@ export async function reindexRecord(deps: OpsDeps, type: string, id: string): Pr
   const resolved = resolveType(deps, type);
   const doc = await resolved.source.get(id);
   if (doc === undefined && !(await indexKnows(deps, type, id))) throw new NotFoundError(`resource ${type}/${id}`, { type, id });
-  const { types, pointers, store, catchUp, clock } = deps;
+  const { types, pointers, records, catchUp, clock } = deps;
   // The document just read goes in with the change, so the source is read once.
   const change = { type, id, op: 'upsert' as const, ...(doc !== undefined ? { doc } : {}) };
-  const outcomes = await applyChanges({ types, pointers, records: store, catchUp, clock }, [{ key: 'reindex', change }]);
+  const outcomes = await applyChanges({ types, pointers, records, catchUp, clock }, [{ key: 'reindex', change }]);
   const outcome = outcomes.get('reindex');
   if (!outcome) throw new Error(`applyChanges gave no outcome for ${type}/${id}`);
   switch (outcome.status) {
@@ -122,9 +122,9 @@ export async function reindexRecord(deps: OpsDeps, type: string, id: string): Pr
 
 /** Whether a generation the applier writes (active, building) holds a record or tombstone of the id. Reads only. */
 async function indexKnows(deps: OpsDeps, type: string, id: string): Promise<boolean> {
-  const pointer = await deps.store.readPointer(type);
+  const pointer = await deps.pointerStore.readPointer(type);
   if (!pointer) return false;
-  const found = await Promise.all(writeTargets(pointer).map((generation) => deps.store.getRecords(type, generation, [id])));
+  const found = await Promise.all(writeTargets(pointer).map((generation) => deps.records.getRecords(type, generation, [id])));
   return found.some((records) => records.has(id));
 }
 

@@ -58,7 +58,7 @@ export function resolveType(deps: Pick<OpsDeps, 'types'>, type: string): Resolve
 export async function typeStatus(deps: OpsDeps, type: string, options: { exact?: boolean } = {}): Promise<TypeStatus> {
   resolveType(deps, type);
   const [pointer, latestBuild, recentBuilds, lastAudit, quarantined] = await Promise.all([
-    deps.store.readPointer(type),
+    deps.pointerStore.readPointer(type),
     deps.status.latestBuild(type),
     deps.status.recentBuilds(type, BUILDS_SEARCHED),
     deps.status.latestAudit(type),
@@ -69,7 +69,7 @@ export async function typeStatus(deps: OpsDeps, type: string, options: { exact?:
   const countOf = async (generation: Generation | undefined): Promise<RecordCount | null> => {
     if (generation === undefined) return null;
     if (options.exact) {
-      return { count: await (deps.counter ?? scanCounter(deps.store, COUNT_SEGMENTS)).countLive(type, generation), countedBy: 'scan', countedAt: iso(deps.clock()) };
+      return { count: await (deps.counter ?? scanCounter(deps.records, COUNT_SEGMENTS)).countLive(type, generation), countedBy: 'scan', countedAt: iso(deps.clock()) };
     }
     return reportedCount(generation, builds, lastAudit);
   };

@@ -1,108 +1,63 @@
 /**
- * The ops API's entry points: the Lambda handler behind API Gateway (HTTP API, IAM
- * authorization) through @fastify/aws-lambda, and a local server on localhost.
+ * The ops API's Lambda handler behind API Gateway (HTTP API, IAM authorization), through
+ * @fastify/aws-lambda. The local server on localhost is lambdas/local/api-server.ts.
  */
-import type { AddressInfo } from 'node:net';
 import awsLambdaFastify from '@fastify/aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { BatchClient } from '@aws-sdk/client-batch';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import { buildOpsApp } from '../api/app.ts';
-import { isLoopbackHost } from '../api/loopback.ts';
 import type { ApiLog, BuildLauncher, OpsDeps, StatusReader } from '../api/ports.ts';
-import type { Runtime, RuntimeOverrides } from '../adapters/compose.ts';
-import { BatchBuildLauncher } from '../adapters/batch/build-launcher.ts';
-import { DynamoAuditReportStore } from '../adapters/dynamodb/audit-reports.ts';
-import { DynamoGenerationCounter } from '../adapters/dynamodb/build-counter.ts';
-import { DynamoBuildControl } from '../adapters/dynamodb/builds.ts';
-import { DynamoDifferenceCounters } from '../adapters/dynamodb/checks.ts';
-import { DynamoBuildReservations } from '../adapters/dynamodb/reservations.ts';
+import type { Runtime, RuntimeOverrides } from '../adapters/compose/index.ts';
+import { parseEnv, runtimeFromEnv, type Environment } from '../adapters/compose/env.ts';
 import type { FreshindexConfigInput } from '../core/config/index.ts';
-import { FreshindexError } from '../core/errors.ts';
-import { parseEnv, runtimeFromEnv, tableEnv } from './env.ts';
 
-const apiEnv = {
-  ...tableEnv,
-  /** Where rebuilds are submitted. Without both, POST .../rebuild answers 501 (unless a launcher is injected). */
-  FRESHINDEX_JOB_QUEUE: z.string().min(1).optional(),
-  FRESHINDEX_JOB_DEFINITION: z.string().min(1).optional(),
-  /** How long a rebuild request holds the type when its job never starts (then a new request is accepted). */
-  FRESHINDEX_REBUILD_RESERVATION_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
-};
+export { RebuildUnavailableError } from '../adapters/compose/index.ts';
 
 /** Clients and parts a caller may replace (tests, the local runtime). */
 export interface ApiOverrides extends RuntimeOverrides {
-  env?: NodeJS.ProcessEnv;
+  /** @default process.env */
+  env?: Environment;
+  /** The bundle to run on. @default the composition root's, from `env` */
   runtime?: Runtime;
-  /** Starts rebuilds (the local runtime plugs in a child process). @default AWS Batch from the environment */
+  /** Starts rebuilds (the local runtime plugs in a child process). @default the runtime's (AWS Batch from the environment) */
   launcher?: BuildLauncher;
-  /** @default build and audit records from the control table */
+  /** @default build and audit records of the runtime's control stores */
   status?: StatusReader;
-  batch?: BatchClient;
   log?: ApiLog;
   /** Replaces every dependency (unit tests). */
   deps?: OpsDeps;
 }
 
-/** Rebuilds cannot be submitted: this deployment has no job queue. */
-export class RebuildUnavailableError extends FreshindexError {
-  override readonly status = 501;
-  constructor() {
-    super('rebuilds cannot be submitted from here: FRESHINDEX_JOB_QUEUE and FRESHINDEX_JOB_DEFINITION are not set and no launcher was given');
-    this.name = 'RebuildUnavailableError';
-  }
-}
-
-const unavailableLauncher: BuildLauncher = {
-  submit: async () => {
-    throw new RebuildUnavailableError();
-  },
-};
-
 /**
- * The ops API's dependencies from a config and the environment: the runtime's stores, the
- * control table's build, audit and checker records, and the Batch launcher.
+ * The ops API's dependencies from a config and the environment: the bundle of the composition
+ * root (index, build control, reservations, counters, the launcher) and the API's own settings.
  */
 export function createOpsDeps(configInput: FreshindexConfigInput, overrides: ApiOverrides = {}): OpsDeps {
   if (overrides.deps) return overrides.deps;
   const processEnv = overrides.env ?? process.env;
-  const env = parseEnv(apiEnv, processEnv);
-  const runtime =
-    overrides.runtime ??
-    runtimeFromEnv(configInput, env, processEnv, overrides);
-  const { documentClient: client } = runtime;
-  const controlTable = runtime.settings.controlTable;
-  const builds = new DynamoBuildControl(client, controlTable);
-  const audits = new DynamoAuditReportStore(client, controlTable);
-  const launcher =
-    overrides.launcher ??
-    (env.FRESHINDEX_JOB_QUEUE && env.FRESHINDEX_JOB_DEFINITION
-      ? new BatchBuildLauncher({
-          jobQueue: env.FRESHINDEX_JOB_QUEUE,
-          jobDefinition: env.FRESHINDEX_JOB_DEFINITION,
-          ...(overrides.batch ? { client: overrides.batch } : {}),
-          clock: runtime.clock,
-        })
-      : unavailableLauncher);
+  const { env, runtime } = overrides.runtime
+    ? { env: parseEnv('api', processEnv), runtime: overrides.runtime }
+    : runtimeFromEnv('api', configInput, processEnv, overrides);
+  const { builds, auditReports } = runtime;
   return {
     types: runtime.types,
-    store: runtime.store,
+    records: runtime.records,
+    pointerStore: runtime.pointerStore,
     pointers: runtime.pointers,
     catchUp: runtime.catchUp,
     quarantine: runtime.quarantine,
-    counters: new DynamoDifferenceCounters(client, controlTable, runtime.clock),
+    counters: runtime.differences,
     status: overrides.status ?? {
       latestBuild: (type) => builds.latest(type),
       recentBuilds: (type, limit) => builds.list(type, limit),
-      latestAudit: (type) => audits.latest(type),
+      latestAudit: (type) => auditReports.latest(type),
     },
-    launcher,
+    launcher: overrides.launcher ?? runtime.buildLauncher,
     leases: builds,
-    reservations: new DynamoBuildReservations(client, controlTable),
+    reservations: runtime.reservations,
     reservationTtlMs: env.FRESHINDEX_REBUILD_RESERVATION_SECONDS * 1000,
-    counter: new DynamoGenerationCounter(client, runtime.settings.indexTable),
+    // Undefined on stores without a cheaper count: `?count=exact` then scans the configured store's records.
+    ...(runtime.counter ? { counter: runtime.counter } : {}),
     clock: runtime.clock,
     log: overrides.log ?? powertoolsLog(new Logger({ serviceName: 'freshindex-api' })),
   };
@@ -134,38 +89,4 @@ export function createApiHandler(configInput: FreshindexConfigInput, overrides: 
     await ready;
     return proxy(event, context);
   };
-}
-
-/** Options of {@link startApiServer}. */
-export interface ApiServerOptions extends ApiOverrides {
-  config: FreshindexConfigInput;
-  /** @default 0 (a free port) */
-  port?: number;
-  /** A loopback address: locally the API has no authentication. @default '127.0.0.1' */
-  host?: string;
-}
-
-/** A running local API. */
-export interface ApiServer {
-  url: string;
-  app: FastifyInstance;
-  close(): Promise<void>;
-}
-
-/**
- * Serves the ops API on localhost (the local runtime, tests). No authentication: it listens on a
- * loopback address only (any other host is refused) and refuses requests a web page or a rebound
- * host name could send (foreign `Origin`, non-loopback `Host`: 403).
- *
- * @example
- * const server = await startApiServer({ config, port: 4000 });
- * // curl http://127.0.0.1:4000/v1/types
- */
-export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
-  const { config, port = 0, host = '127.0.0.1', ...overrides } = options;
-  if (!isLoopbackHost(host)) throw new Error(`the local ops API has no authentication: it listens on loopback only, not on ${host}`);
-  const app = buildOpsApp(createOpsDeps(config, overrides), { loopbackOnly: true });
-  await app.listen({ port, host });
-  const address = app.server.address() as AddressInfo;
-  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`, app, close: () => app.close() };
 }

@@ -8,28 +8,21 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
 import { applyChanges, type ChangeOutcome, type IncomingChange } from '../core/apply.ts';
 import type { FreshindexConfigInput } from '../core/config/index.ts';
 import { describeError, InvalidChangeError, isWidespread } from '../core/errors.ts';
 import { parseChangeMessage } from '../core/events.ts';
-import type { Runtime, RuntimeOverrides } from '../adapters/compose.ts';
-import { DeadLetterQueue } from '../adapters/sqs/dead-letter.ts';
-import { parseEnv, runtimeFromEnv, tableEnv } from './env.ts';
-
-const applyEnv = {
-  ...tableEnv,
-  FRESHINDEX_APPLY_DLQ_URL: z.string().min(1),
-  /** The queue's maxReceiveCount: the last delivery dead-letters a failing change itself, with its reason. */
-  FRESHINDEX_MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).default(5),
-};
+import type { Runtime, RuntimeOverrides } from '../adapters/compose/index.ts';
+import { parseEnv, runtimeFromEnv, type Environment } from '../adapters/compose/env.ts';
+import { TypeMetrics } from './metrics.ts';
+import { failureFate } from './redelivery.ts';
 
 export interface ApplyHandlerOverrides extends RuntimeOverrides {
-  env?: NodeJS.ProcessEnv;
+  /** @default process.env */
+  env?: Environment;
+  /** The bundle to run on (its `deadLetters` is this function's dead-letter queue). @default the composition root's, from `env` */
   runtime?: Runtime;
-  sqs?: SQSClient;
   logger?: Logger;
   metrics?: Metrics;
 }
@@ -47,13 +40,12 @@ export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatch
  */
 export function createApplyHandler(configInput: FreshindexConfigInput, overrides: ApplyHandlerOverrides = {}): SqsHandler {
   const processEnv = overrides.env ?? process.env;
-  const env = parseEnv(applyEnv, processEnv);
-  const runtime =
-    overrides.runtime ??
-    runtimeFromEnv(configInput, env, processEnv, overrides);
-  const deadLetters = new DeadLetterQueue(overrides.sqs ?? new SQSClient({}), env.FRESHINDEX_APPLY_DLQ_URL);
+  const { env, runtime } = overrides.runtime
+    ? { env: parseEnv('apply', processEnv), runtime: overrides.runtime }
+    : runtimeFromEnv('apply', configInput, processEnv, overrides);
+  const { deadLetters } = runtime;
   const logger = overrides.logger ?? new Logger({ serviceName: 'freshindex-apply' });
-  const metrics = overrides.metrics ?? new Metrics({ namespace: 'freshindex', serviceName: 'freshindex-apply' });
+  const metrics = new TypeMetrics(overrides.metrics ?? new Metrics({ namespace: 'freshindex', serviceName: 'freshindex-apply' }), 'Apply');
 
   return async (event, context) => {
     const parseErrors = new Map<string, InvalidChangeError>();
@@ -82,36 +74,37 @@ export function createApplyHandler(configInput: FreshindexConfigInput, overrides
         case 'rejected':
           await deadLetters.send(record.body, { reason: outcome.reason, messageId: record.messageId, ...definedKeys(keys), receiveCount });
           logger.warn('change rejected: sent to the dead-letter queue', { ...keys, reason: outcome.reason });
-          metrics.addMetric('rejected', MetricUnit.Count, 1);
+          metrics.count(keys.type, 'Rejected');
           return;
         case 'failed': {
-          const reason = describeError(outcome.error);
-          metrics.addMetric('failed', MetricUnit.Count, 1);
+          metrics.count(keys.type, 'Failed');
           if (isWidespread(outcome.error)) {
             // Not this change's fault: the source or the store refuses every call (credentials, permissions).
-            metrics.addMetric('widespreadFailures', MetricUnit.Count, 1);
-            logger.error('the source or the index refuses every call of this type: check its credentials and permissions', { ...keys, reason, receiveCount });
+            metrics.count(keys.type, 'WidespreadFailures');
+            logger.error('the source or the index refuses every call of this type: check its credentials and permissions', { ...keys, reason: describeError(outcome.error), receiveCount });
           }
-          if (receiveCount >= env.FRESHINDEX_MAX_RECEIVE_COUNT) {
-            await deadLetters.send(record.body, { reason: `gave up after ${receiveCount} deliveries: ${reason}`, messageId: record.messageId, ...definedKeys(keys), receiveCount });
-            logger.error('change failed on its last delivery: sent to the dead-letter queue', { ...keys, reason, receiveCount });
+          const fate = failureFate(record, outcome.error, env.FRESHINDEX_MAX_RECEIVE_COUNT, true);
+          if (fate.action === 'dead-letter') {
+            await deadLetters.send(record.body, { reason: fate.reason, messageId: record.messageId, ...definedKeys(keys), receiveCount });
+            logger.error('change failed on its last delivery: sent to the dead-letter queue', { ...keys, reason: fate.reason, receiveCount });
+            metrics.count(keys.type, 'DeadLettered');
             return;
           }
-          logger.warn('change failed: SQS will redeliver it', { ...keys, reason, receiveCount });
+          logger.warn('change failed: SQS will redeliver it', { ...keys, reason: fate.reason, receiveCount });
           throw outcome.error;
         }
         case 'stale':
         case 'unchanged':
         case 'superseded':
           logger.debug(`change skipped (${outcome.status})`, keys);
-          metrics.addMetric(outcome.status === 'unchanged' ? 'skippedUnchanged' : 'skippedStale', MetricUnit.Count, 1);
+          metrics.count(keys.type, outcome.status === 'unchanged' ? 'SkippedUnchanged' : 'SkippedStale');
           return;
         case 'applied': {
           logger.info('change applied', { ...keys, op: outcome.op, version: outcome.version });
-          metrics.addMetric('applied', MetricUnit.Count, 1);
+          metrics.count(keys.type, 'Applied');
           const occurredAt = change?.occurredAt ? Date.parse(change.occurredAt) : Number.NaN;
           if (Number.isFinite(occurredAt)) {
-            metrics.addMetric('freshnessLag', MetricUnit.Milliseconds, Math.max(0, runtime.clock() - occurredAt));
+            metrics.add(keys.type, 'FreshnessLag', MetricUnit.Milliseconds, Math.max(0, runtime.clock() - occurredAt));
           }
           return;
         }
@@ -121,7 +114,7 @@ export function createApplyHandler(configInput: FreshindexConfigInput, overrides
     try {
       return await processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), { context, throwOnFullBatchFailure: false });
     } finally {
-      metrics.publishStoredMetrics();
+      metrics.publish();
     }
   };
 }

@@ -5,41 +5,27 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
 import type { FreshindexConfigInput } from '../core/config/index.ts';
-import { describeError, isRetryable } from '../core/errors.ts';
+import { describeError } from '../core/errors.ts';
 import { checkResource, mergeTriggers, type CheckOutcome, type CheckTrigger, type VerifyDeps } from '../core/verify/check.ts';
 import { describeRepair, repaired } from '../core/verify/compare.ts';
 import { parseVerifyMessage } from '../core/verify/message.ts';
 import type { CheckRequest } from '../core/verify/ports.ts';
-import type { Runtime, RuntimeOverrides } from '../adapters/compose.ts';
-import { DynamoDifferenceCounters } from '../adapters/dynamodb/checks.ts';
-import { SnsNotifier } from '../adapters/sns/notifier.ts';
-import { SqsCheckScheduler } from '../adapters/sqs/check-scheduler.ts';
-import { DeadLetterQueue } from '../adapters/sqs/dead-letter.ts';
+import type { Runtime, RuntimeOverrides } from '../adapters/compose/index.ts';
+import { parseEnv, runtimeFromEnv, type Environment } from '../adapters/compose/env.ts';
 import type { SqsHandler } from './apply.ts';
-import { parseEnv, runtimeFromEnv, tableEnv } from './env.ts';
-
-const verifyEnv = {
-  ...tableEnv,
-  FRESHINDEX_VERIFY_QUEUE_URL: z.string().min(1),
-  FRESHINDEX_VERIFY_DLQ_URL: z.string().min(1),
-  /** Alerts go nowhere when unset (local runs without alerting). */
-  FRESHINDEX_ALERTS_TOPIC_ARN: z.string().min(1).optional(),
-  /** The queue's maxReceiveCount: the last delivery dead-letters a failing check itself, with its reason. */
-  FRESHINDEX_MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).default(5),
-};
+import { TypeMetrics } from './metrics.ts';
+import { failureFate } from './redelivery.ts';
 
 export interface VerifyHandlerOverrides extends RuntimeOverrides {
-  env?: NodeJS.ProcessEnv;
-  /** Replaces everything the checker runs on (unit tests). */
+  /** @default process.env */
+  env?: Environment;
+  /** The bundle to run on (its `deadLetters` is this function's dead-letter queue). @default the composition root's, from `env` */
+  runtime?: Runtime;
+  /** Replaces what the checker runs on (unit tests); the queues still come from the runtime. */
   verify?: VerifyDeps;
-  sqs?: SQSClient;
-  sns?: SNSClient;
   logger?: Logger;
   metrics?: Metrics;
 }
@@ -63,28 +49,30 @@ type Read = { record: SQSRecord; request: CheckRequest } | { record: SQSRecord; 
  * export const handler = createVerifyHandler(config);
  */
 export function createVerifyHandler(configInput: FreshindexConfigInput, overrides: VerifyHandlerOverrides = {}): SqsHandler {
-  const env = parseEnv(verifyEnv, overrides.env);
-  const sqs = overrides.sqs ?? new SQSClient({});
-  const deps = overrides.verify ?? composeVerify(configInput, env, sqs, overrides);
+  const processEnv = overrides.env ?? process.env;
+  const clock = overrides.clock ?? overrides.verify?.clock;
+  const { env, runtime } = overrides.runtime
+    ? { env: parseEnv('verify', processEnv), runtime: overrides.runtime }
+    : runtimeFromEnv('verify', configInput, processEnv, { ...overrides, ...(clock ? { clock } : {}) });
+  const deps = overrides.verify ?? verifyDeps(runtime);
   const settleDelaySeconds = (type: string) => deps.types.get(type)?.config.settleDelaySeconds;
-  const requeue = new SqsCheckScheduler(sqs, env.FRESHINDEX_VERIFY_QUEUE_URL, deps.clock);
-  const deadLetters = new DeadLetterQueue(sqs, env.FRESHINDEX_VERIFY_DLQ_URL);
+  const { checkScheduler: requeue, deadLetters } = runtime;
   const logger = overrides.logger ?? new Logger({ serviceName: 'freshindex-verify' });
-  const metrics = overrides.metrics ?? new Metrics({ namespace: 'freshindex', serviceName: 'freshindex-verify' });
-  const count = (name: string) => metrics.addMetric(name, MetricUnit.Count, 1);
+  const metrics = new TypeMetrics(overrides.metrics ?? new Metrics({ namespace: 'freshindex', serviceName: 'freshindex-verify' }), 'Verify');
 
   const runCheck = async (request: CheckRequest, trigger: CheckTrigger): Promise<CheckOutcome> => {
+    const count = (name: string) => metrics.count(request.type, name);
     const outcome = await checkResource(deps, request.type, request.id, trigger);
     if (outcome.status === 'superseded') {
-      count('superseded');
+      count('Superseded');
       return outcome;
     }
-    count('checked');
-    count(outcome.status === 'equal' ? 'equal' : 'different');
-    if (repaired(outcome.repair)) count('repaired');
-    else if (outcome.status === 'different') count('repairRefused');
-    if (outcome.quarantine === 'added') count('quarantined');
-    if (outcome.quarantine === 'released') count('released');
+    count('Checked');
+    count(outcome.status === 'equal' ? 'Equal' : 'Different');
+    if (repaired(outcome.repair)) count('Repaired');
+    else if (outcome.status === 'different') count('RepairRefused');
+    if (outcome.quarantine === 'added') count('Quarantined');
+    if (outcome.quarantine === 'released') count('Released');
     return outcome;
   };
 
@@ -126,7 +114,7 @@ export function createVerifyHandler(configInput: FreshindexConfigInput, override
         const reason = describeError(read.error);
         await deadLetters.send(record.body, { reason, messageId });
         logger.warn('verify message rejected: sent to the dead-letter queue', { messageId, reason });
-        count('deadLettered');
+        metrics.count(undefined, 'DeadLettered');
         return;
       }
       const { request } = read;
@@ -134,24 +122,23 @@ export function createVerifyHandler(configInput: FreshindexConfigInput, override
       if (request.checkAfter > now) {
         await requeue.schedule(request);
         logger.debug('check not due yet: put back', { ...keys, dueInMs: request.checkAfter - now });
-        count('putBack');
+        metrics.count(request.type, 'PutBack');
         return;
       }
       try {
         const outcome = await checkOf(request);
         logOutcome(logger, keys, outcome);
       } catch (error) {
-        const reason = describeError(error);
-        const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
-        if (!isRetryable(error) || receiveCount >= env.FRESHINDEX_MAX_RECEIVE_COUNT) {
-          const why = isRetryable(error) ? `gave up after ${receiveCount} attempts: ${reason}` : reason;
-          await deadLetters.send(record.body, { reason: why, messageId, type: request.type, id: request.id, receiveCount });
-          logger.error('check failed for good: sent to the dead-letter queue', { ...keys, reason: why });
-          count('deadLettered');
+        const fate = failureFate(record, error, env.FRESHINDEX_MAX_RECEIVE_COUNT);
+        const { reason, receiveCount } = fate;
+        if (fate.action === 'dead-letter') {
+          await deadLetters.send(record.body, { reason, messageId, type: request.type, id: request.id, receiveCount });
+          logger.error('check failed for good: sent to the dead-letter queue', { ...keys, reason });
+          metrics.count(request.type, 'DeadLettered');
           return;
         }
         logger.warn('check failed: SQS will redeliver it', { ...keys, reason, receiveCount });
-        count('failed');
+        metrics.count(request.type, 'Failed');
         throw error;
       }
     };
@@ -159,37 +146,14 @@ export function createVerifyHandler(configInput: FreshindexConfigInput, override
     try {
       return await processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), { context, throwOnFullBatchFailure: false });
     } finally {
-      metrics.publishStoredMetrics();
+      metrics.publish();
     }
   };
 }
 
-function composeVerify(
-  configInput: FreshindexConfigInput,
-  env: z.output<z.ZodObject<typeof verifyEnv>>,
-  sqs: SQSClient,
-  overrides: VerifyHandlerOverrides,
-): VerifyDeps {
-  const runtime = runtimeFromEnv(configInput, env, overrides.env ?? process.env, overrides);
-  return createVerifyDeps(runtime, {
-    verifyQueueUrl: env.FRESHINDEX_VERIFY_QUEUE_URL,
-    ...(env.FRESHINDEX_ALERTS_TOPIC_ARN ? { alertsTopicArn: env.FRESHINDEX_ALERTS_TOPIC_ARN } : {}),
-    sqs,
-    sns: overrides.sns ?? new SNSClient({}),
-  });
-}
-
-/** The checker's dependencies on a composed runtime: its counters, its scheduler, its alerts. */
-export function createVerifyDeps(
-  runtime: Runtime,
-  settings: { verifyQueueUrl: string; alertsTopicArn?: string; sqs: SQSClient; sns: SNSClient },
-): VerifyDeps {
-  return {
-    ...runtime,
-    counters: new DynamoDifferenceCounters(runtime.documentClient, runtime.settings.controlTable, runtime.clock),
-    scheduler: new SqsCheckScheduler(settings.sqs, settings.verifyQueueUrl, runtime.clock),
-    notifier: new SnsNotifier(settings.sns, settings.alertsTopicArn ? { alertsTopicArn: settings.alertsTopicArn } : {}),
-  };
+/** The checker's dependencies in a composed runtime: its counters, its scheduler, its alerts. */
+export function verifyDeps(runtime: Runtime): VerifyDeps {
+  return { ...runtime, counters: runtime.differences, scheduler: runtime.checkScheduler };
 }
 
 function resourceKey(request: { type: string; id: string }): string {

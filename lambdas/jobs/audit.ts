@@ -5,7 +5,6 @@
 import { auditType } from '../core/audit/audit.ts';
 import { auditSummary, differencesOf, type AuditReport } from '../core/audit/report.ts';
 import { describeError } from '../core/errors.ts';
-import { DynamoAuditReportStore } from '../adapters/dynamodb/audit-reports.ts';
 import type { JobContext } from './context.ts';
 import { EXIT, type JobArgs, type JobCommand } from './exit.ts';
 
@@ -38,12 +37,7 @@ export async function auditOne(context: JobContext, type: string): Promise<Audit
   const { runtime, logger } = context;
   logger.info('audit started', { type });
   const report = await auditType(
-    {
-      ...runtime,
-      pointers: runtime.store,
-      notifier: context.notifier,
-      reports: new DynamoAuditReportStore(runtime.documentClient, context.env.FRESHINDEX_CONTROL_TABLE),
-    },
+    { ...runtime, pointers: runtime.pointerStore, reports: runtime.auditReports },
     type,
     { signal: context.signal },
   );

@@ -1,32 +1,15 @@
 import { hostname } from 'node:os';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { createDynamoClient, createRuntime, type Runtime } from '../adapters/compose.ts';
-import { DynamoGenerationCounter } from '../adapters/dynamodb/build-counter.ts';
-import { DynamoBuildControl } from '../adapters/dynamodb/builds.ts';
-import { DynamoBuildReservations } from '../adapters/dynamodb/reservations.ts';
-import { DynamoTableCapacity } from '../adapters/dynamodb/capacity.ts';
-import type { SourceDeps } from '../adapters/sources/index.ts';
-import { SnsNotifier } from '../adapters/sns/notifier.ts';
+import type { Runtime, RuntimeOverrides } from '../adapters/compose/index.ts';
+import { runtimeFromEnv, type Environment, type JobEnv } from '../adapters/compose/env.ts';
 import type { FreshindexConfig, FreshindexConfigInput } from '../core/config/index.ts';
-import type { Clock, Notifier } from '../core/ports.ts';
-import type { CapacityProbe, GenerationCounter } from '../core/rebuild/index.ts';
-import type { JobEnv } from './env.ts';
 
 /** What every job command gets. */
 export interface JobContext {
+  /** The composition root's bundle: index, build control, reservations, counters, notifier. */
   runtime: Runtime;
   env: JobEnv;
-  control: DynamoBuildControl;
-  /** The ops API's build reservations, settled by the rebuild once it takes the lease. */
-  reservations: DynamoBuildReservations;
-  /** Counts a generation with `Select: COUNT` on DynamoDB; undefined on other stores (the rebuild then scans). */
-  counter: GenerationCounter | undefined;
-  /** The index table's capacity mode on DynamoDB (sets the clean-up rate); undefined on other stores. */
-  capacity: CapacityProbe | undefined;
-  notifier: Notifier;
   logger: Logger;
   metrics: Metrics;
   /** Who runs the job: the Batch job id, else host and pid. */
@@ -36,54 +19,25 @@ export interface JobContext {
 }
 
 /** Clients and hooks tests inject instead of the defaults. */
-export interface JobOverrides {
-  dynamodb?: DynamoDBClient;
-  sns?: SNSClient;
-  notifier?: Notifier;
-  sourceDeps?: Partial<SourceDeps>;
-  clock?: Clock;
+export interface JobOverrides extends RuntimeOverrides {
   logger?: Logger;
   signal?: AbortSignal;
 }
 
-/** Builds the job's context: the runtime of the composition root plus the rebuild's own adapters. */
-export function createJobContext(
-  configInput: FreshindexConfigInput | FreshindexConfig,
-  env: JobEnv,
-  /** The process environment, handed to the sources (an HTTP source's `auth.env`), as the handlers do. */
-  processEnv: Readonly<Record<string, string | undefined>>,
-  overrides: JobOverrides = {},
-): JobContext {
-  const region = env.AWS_REGION;
-  const endpoint = (service: string | undefined) => service ?? env.AWS_ENDPOINT_URL;
-  const dynamodb =
-    overrides.dynamodb ??
-    createDynamoClient({ ...(region ? { region } : {}), ...(endpoint(env.AWS_ENDPOINT_URL_DYNAMODB) ? { endpoint: endpoint(env.AWS_ENDPOINT_URL_DYNAMODB) } : {}) });
-  const runtime = createRuntime(
-    configInput,
-    { indexTable: env.FRESHINDEX_INDEX_TABLE, controlTable: env.FRESHINDEX_CONTROL_TABLE, redisUrl: env.FRESHINDEX_REDIS_URL, redisAuthSecretArn: env.FRESHINDEX_REDIS_AUTH_SECRET_ARN },
-    { dynamodb, ...(overrides.clock ? { clock: overrides.clock } : {}), sourceDeps: { env: processEnv, ...overrides.sourceDeps } },
-  );
-  const notifier =
-    overrides.notifier ??
-    new SnsNotifier(
-      overrides.sns ?? new SNSClient({ ...(region ? { region } : {}), ...(endpoint(env.AWS_ENDPOINT_URL_SNS) ? { endpoint: endpoint(env.AWS_ENDPOINT_URL_SNS) } : {}) }),
-      {
-        ...(env.FRESHINDEX_ALERTS_TOPIC_ARN ? { alertsTopicArn: env.FRESHINDEX_ALERTS_TOPIC_ARN } : {}),
-        ...(env.FRESHINDEX_NOTIFICATIONS_TOPIC_ARN ? { notificationsTopicArn: env.FRESHINDEX_NOTIFICATIONS_TOPIC_ARN } : {}),
-      },
-    );
+/**
+ * Builds the job's context from its environment (parsed by the one environment module, which
+ * throws a `ConfigError` naming every bad variable) and the composition root's bundle. The
+ * process environment goes to the sources (an HTTP source's `auth.env`), as in the handlers.
+ */
+export function createJobContext(configInput: FreshindexConfigInput | FreshindexConfig, processEnv: Environment, overrides: JobOverrides = {}): JobContext {
+  const { logger, signal, ...runtimeOverrides } = overrides;
+  const { env, runtime } = runtimeFromEnv('job', configInput, processEnv, runtimeOverrides);
   return {
     runtime,
     env,
-    control: new DynamoBuildControl(runtime.documentClient, env.FRESHINDEX_CONTROL_TABLE),
-    reservations: new DynamoBuildReservations(runtime.documentClient, env.FRESHINDEX_CONTROL_TABLE),
-    counter: runtime.config.store.type === 'dynamodb' ? new DynamoGenerationCounter(runtime.documentClient, env.FRESHINDEX_INDEX_TABLE) : undefined,
-    capacity: runtime.config.store.type === 'dynamodb' ? new DynamoTableCapacity(dynamodb, env.FRESHINDEX_INDEX_TABLE) : undefined,
-    notifier,
-    logger: overrides.logger ?? new Logger({ serviceName: 'freshindex-jobs' }),
+    logger: logger ?? new Logger({ serviceName: 'freshindex-jobs' }),
     metrics: new Metrics({ namespace: 'freshindex', serviceName: 'freshindex-jobs' }),
     holder: env.AWS_BATCH_JOB_ID ? `batch:${env.AWS_BATCH_JOB_ID}` : `${hostname()}:${process.pid}`,
-    signal: overrides.signal ?? new AbortController().signal,
+    signal: signal ?? new AbortController().signal,
   };
 }

@@ -4,9 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 import { validateConfig, findType, type FreshindexConfig, type FreshindexConfigInput, type TypeConfig } from '../core/config/index.ts';
-import { describeError } from '../core/errors.ts';
-import { createJobContext, type JobOverrides } from './context.ts';
-import { parseJobEnv } from './env.ts';
+import { ConfigError, describeError } from '../core/errors.ts';
+import { createJobContext, type JobContext, type JobOverrides } from './context.ts';
 import { EXIT, type JobCommand } from './exit.ts';
 import { rebuildCommand } from './rebuild.ts';
 import { auditCommand } from './audit.ts';
@@ -41,8 +40,6 @@ export async function runJob(
     process.stdout.write(usage());
     return parsed.help ? EXIT.ok : EXIT.usage;
   }
-  const environment = parseJobEnv(env);
-  if (!environment.ok) return fail(`invalid environment:\n  - ${environment.problems.join('\n  - ')}`);
   let config: FreshindexConfig;
   try {
     config = validateConfig(configInput);
@@ -55,7 +52,13 @@ export async function runJob(
     if (!type) return fail(`unknown type "${name}"; the config declares: ${config.types.map((t) => t.name).join(', ')}`);
     types.push(type);
   }
-  const context = createJobContext(config, environment.env, env, overrides);
+  let context: JobContext;
+  try {
+    context = createJobContext(config, env, overrides);
+  } catch (error) {
+    if (error instanceof ConfigError) return fail(`invalid environment:\n  - ${error.problems.join('\n  - ')}`);
+    return fail(describeError(error));
+  }
   try {
     context.logger.info('job started', { command: parsed.command, types: types.map((t) => t.name), holder: context.holder });
     const code = await parsed.run(context, { types });
@@ -67,7 +70,6 @@ export async function runJob(
     return EXIT.error;
   } finally {
     await context.runtime.close().catch(() => undefined);
-    context.runtime.documentClient.destroy();
   }
 }
 

@@ -45,7 +45,7 @@ async function rebuildOne(context: JobContext, type: TypeConfig): Promise<number
     if (error instanceof LeaseHeldError) {
       logger.warn('another build of this type is running; not starting a second one', { type: type.name, error: describeError(error) });
       // This job gives its reservation up: the ops API accepts the next request at once.
-      await context.reservations.settle(type.name, context.env.AWS_BATCH_JOB_ID).catch(() => undefined);
+      await context.runtime.reservations.settle(type.name, context.env.AWS_BATCH_JOB_ID).catch(() => undefined);
       return EXIT.busy;
     }
     logger.error('rebuild could not run', { type: type.name, error: describeError(error) });
@@ -59,18 +59,18 @@ function rebuildDeps(context: JobContext, type: TypeConfig): RebuildDeps {
   if (!resolved) throw new Error(`type "${type.name}" has no source`);
   return {
     source: resolved.source,
-    pointers: runtime.store,
-    records: runtime.store,
+    pointers: runtime.pointerStore,
+    records: runtime.records,
     catchUp: runtime.catchUp,
     // Taking the lease settles the ops API's reservation of this job (core/rebuild/reservation.ts).
-    leases: settlingReservation(context.control, context.reservations, context.env.AWS_BATCH_JOB_ID, (error) =>
+    leases: settlingReservation(runtime.builds, runtime.reservations, context.env.AWS_BATCH_JOB_ID, (error) =>
       context.logger.warn('could not settle the rebuild reservation; it expires by itself', { type: type.name, error: describeError(error) }),
     ),
-    builds: context.control,
-    retirements: context.control,
-    ...(context.counter ? { counter: context.counter } : {}),
-    ...(context.capacity ? { capacity: context.capacity } : {}),
-    notifier: context.notifier,
+    builds: runtime.builds,
+    retirements: runtime.builds,
+    ...(runtime.counter ? { counter: runtime.counter } : {}),
+    ...(runtime.capacity ? { capacity: runtime.capacity } : {}),
+    notifier: runtime.notifier,
     clock: runtime.clock,
     log: {
       info: (message, attributes) => context.logger.info(message, { ...attributes }),

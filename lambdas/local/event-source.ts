@@ -304,10 +304,3 @@ function isSuccess(outcome: BatchOutcome, messageId: string): boolean {
   if (outcome.kind === 'all-failed') return false;
   return !outcome.failed.has(messageId);
 }
-
-/** Creates and starts an `SqsEventSource` (see there). */
-export async function startSqsEventSource(options: SqsEventSourceOptions): Promise<SqsEventSource> {
-  const source = new SqsEventSource(options);
-  await source.start();
-  return source;
-}

@@ -16,7 +16,7 @@ import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoIndexStore } from '../../lambdas/adapters/dynamodb/index-store.ts';
-import { createTables } from '../../lambdas/adapters/dynamodb/tables.ts';
+import { createTables } from '../support/tables.ts';
 import { contentHash } from '../../lambdas/core/hash.ts';
 import { initialPointer } from '../../lambdas/core/pointer.ts';
 import { readDevState } from '../../lambdas/local/dev/state.ts';

@@ -8,7 +8,7 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import pLimit from 'p-limit';
 import { isDeepStrictEqual } from 'node:util';
-import { createDynamoClient } from '../../lambdas/adapters/compose.ts';
+import { createDynamoClient } from '../../lambdas/adapters/compose/index.ts';
 import { defineConfig } from '../../lambdas/core/config/index.ts';
 import type { ChangeEvent } from '../../lambdas/core/events.ts';
 import { initialPointer, nextPointer } from '../../lambdas/core/pointer.ts';
@@ -117,7 +117,7 @@ export async function runFaultBurst(aws: AwsTestEnv, options: FaultBurstOptions)
   });
   if (options.duringRebuild ?? true) {
     const now = Date.now();
-    await pipeline.runtime.store.swapPointer(undefined, nextPointer(initialPointer(TYPE_NAME, now), { building: { generation: 2, buildId: 'burst', startedAt: now }, nextGeneration: 3 }, now));
+    await pipeline.runtime.pointerStore.swapPointer(undefined, nextPointer(initialPointer(TYPE_NAME, now), { building: { generation: 2, buildId: 'burst', startedAt: now }, nextGeneration: 3 }, now));
   }
   const faults = injectDynamoFaults(dynamodb, {
     rate: options.rate ?? 0.2,
@@ -169,8 +169,8 @@ async function queueDepth(aws: AwsTestEnv, queueUrl: string): Promise<number> {
 /** Compares every resource with its last edit (what the CMS holds), forgiving only dead-lettered ones. */
 async function judge(pipeline: Pipeline, edits: readonly Edit[], deadLetters: readonly DeadLetter[]): Promise<Pick<FaultBurstFigures, 'lost' | 'resurrected'>> {
   const last = new Map(edits.map((edit) => [edit.id, edit]));
-  const pointer = await pipeline.runtime.store.readPointer(TYPE_NAME);
-  const stored = pointer ? await pipeline.runtime.store.getRecords(TYPE_NAME, pointer.active, [...last.keys()]) : new Map();
+  const pointer = await pipeline.runtime.pointerStore.readPointer(TYPE_NAME);
+  const stored = pointer ? await pipeline.runtime.records.getRecords(TYPE_NAME, pointer.active, [...last.keys()]) : new Map();
   const excused = new Set(deadLetters.map((letter) => String((JSON.parse(letter.body) as { id?: unknown }).id)));
   const lost: string[] = [];
   const resurrected: string[] = [];

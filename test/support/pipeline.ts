@@ -9,8 +9,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { FreshindexConfigInput } from '../../lambdas/core/config/index.ts';
 import type { ChangeEvent } from '../../lambdas/core/events.ts';
 import type { StoredRecord } from '../../lambdas/core/records.ts';
-import { createRuntime, type Runtime } from '../../lambdas/adapters/compose.ts';
-import { createTables } from '../../lambdas/adapters/dynamodb/tables.ts';
+import { createRuntime, type Runtime } from '../../lambdas/adapters/compose/index.ts';
+import { createTables } from './tables.ts';
 import { createApplyHandler, type SqsHandler } from '../../lambdas/handlers/apply.ts';
 import { SqsEventSource } from '../../lambdas/local/event-source.ts';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -94,11 +94,14 @@ export async function startPipeline(aws: AwsTestEnv, config: FreshindexConfigInp
     FRESHINDEX_APPLY_DLQ_URL: dlqUrl,
     FRESHINDEX_MAX_RECEIVE_COUNT: String(maxReceiveCount),
   };
-  const runtime = createRuntime(config, { ...tables, redisUrl: options.redisUrl }, { dynamodb: options.dynamodb ?? aws.dynamodb, sourceDeps: { backoff: { baseMs: 20, capMs: 100 } } });
+  const runtime = createRuntime(
+    config,
+    { ...tables, redisUrl: options.redisUrl, deadLetterQueueUrl: dlqUrl },
+    { dynamodb: options.dynamodb ?? aws.dynamodb, sqs: aws.sqs, sourceDeps: { backoff: { baseMs: 20, capMs: 100 } } },
+  );
   const handler = createApplyHandler(config, {
     env,
     runtime,
-    sqs: aws.sqs,
     logger: new Logger({ serviceName: 'test-apply', logLevel: 'SILENT' }),
     metrics: new Metrics({ namespace: 'test', serviceName: 'test-apply' }),
   });
@@ -141,9 +144,9 @@ export async function startPipeline(aws: AwsTestEnv, config: FreshindexConfigInp
       }
     },
     async read(type, id) {
-      const pointer = await runtime.store.readPointer(type);
+      const pointer = await runtime.pointerStore.readPointer(type);
       if (!pointer) return undefined;
-      return (await runtime.store.getRecords(type, pointer.active, [id])).get(id);
+      return (await runtime.records.getRecords(type, pointer.active, [id])).get(id);
     },
     async until(check, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;

@@ -4,7 +4,7 @@
  */
 import { BatchClient, SubmitJobCommand } from '@aws-sdk/client-batch';
 import { describeError, FreshindexError } from '../../core/errors.ts';
-import type { BuildLauncher, BuildRequest, SubmittedBuild } from '../../api/ports.ts';
+import type { BuildLauncher, BuildRequest, SubmittedBuild } from '../../core/build-launcher.ts';
 
 /**
  * The job container's command prefix; the job's arguments follow it. Mirrors `JOB_COMMAND` in

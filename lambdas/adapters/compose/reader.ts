@@ -11,7 +11,7 @@ import { storeSchema } from '../../core/config/schema.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { systemClock, type Clock } from '../../core/ports.ts';
 import { readerOver, transformingFallback, type Reader, type ReaderFallback, type ReaderPorts } from '../../core/reader/index.ts';
-import { createDynamoClient } from '../compose.ts';
+import { createDynamoClient } from './clients.ts';
 import type { UnprocessedRetry } from '../dynamodb/batch.ts';
 import { DynamoIndexStore } from '../dynamodb/index-store.ts';
 import { DynamoLiveReads } from '../dynamodb/live-reads.ts';

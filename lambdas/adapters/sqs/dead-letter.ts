@@ -32,6 +32,11 @@ export interface DeadLetterBody {
   body: string;
 }
 
+/** Where a message that cannot be processed goes, with its reason (a dead-letter queue). */
+export interface DeadLetterSink {
+  send(body: string, why: DeadLetterReason): Promise<DeadLetterSent>;
+}
+
 /** The smallest MaximumMessageSize SQS allows: assumed when the queue's own cannot be read. */
 const SMALLEST_QUEUE_LIMIT = 1_024;
 /** Room kept for what the size estimate might miss. */
@@ -49,7 +54,7 @@ const ATTRIBUTE_MAX_CHARS = 1_024;
  * size and SHA-256, and as much of it as fits, JSON-escaped (whole, when only characters were the
  * problem). Other failures (throttling, access) are thrown: SQS redelivers the message.
  */
-export class DeadLetterQueue {
+export class DeadLetterQueue implements DeadLetterSink {
   #queueLimit: Promise<number | undefined> | undefined;
 
   constructor(

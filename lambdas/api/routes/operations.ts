@@ -78,7 +78,7 @@ export function operationRoutes(app: FastifyInstance, deps: OpsDeps): void {
     async (request) => {
       const { type } = request.params;
       resolveType(deps, type);
-      const result = await rollback(deps.store, type, deps.clock);
+      const result = await rollback(deps.pointerStore, type, deps.clock);
       deps.pointers.invalidate(type);
       deps.log.info('type rolled back', { type, from: result.from, to: result.to, requestedBy: callerOf(request) });
       return { type, from: result.from, to: result.to };

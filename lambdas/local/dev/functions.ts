@@ -8,10 +8,11 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { createRuntime, type Runtime } from '../../adapters/compose.ts';
+import type { Runtime } from '../../adapters/compose/index.ts';
+import { runtimeFromEnv } from '../../adapters/compose/env.ts';
 import type { FreshindexConfig } from '../../core/config/index.ts';
 import { createApplyHandler, type SqsHandler } from '../../handlers/apply.ts';
-import { createVerifyDeps, createVerifyHandler } from '../../handlers/verify.ts';
+import { createVerifyHandler } from '../../handlers/verify.ts';
 import { SqsEventSource, type EventSourceStage } from '../event-source.ts';
 import { withLocalRedis } from './redis.ts';
 import type { PlannedFunction } from './template-plan.ts';
@@ -35,13 +36,17 @@ const DEFAULT_POLLERS = 2;
 /** A laptop needs no more: MaximumConcurrency is a ceiling Lambda scales towards, not a start. */
 const MAX_LOCAL_POLLERS = 4;
 
-/** A runtime over a function's environment, as its Lambda would build it at cold start. */
-export function runtimeFor(config: FreshindexConfig, env: Record<string, string>, dynamodb: DynamoDBClient, redisUrl?: string): Runtime {
-  return createRuntime(
-    config,
-    { indexTable: env['FRESHINDEX_INDEX_TABLE'] ?? '', controlTable: env['FRESHINDEX_CONTROL_TABLE'] ?? '', redisUrl: redisUrl ?? env['FRESHINDEX_REDIS_URL'], redisAuthSecretArn: env['FRESHINDEX_REDIS_AUTH_SECRET_ARN'] },
-    { dynamodb, sourceDeps: { env: { ...process.env, ...env } } },
-  );
+/**
+ * A function's runtime over its environment from the template, as its Lambda builds it at cold
+ * start: the same environment module and composition root, with the local clients.
+ */
+export function runtimeFor(
+  entry: 'apply' | 'verify' | 'api',
+  config: FreshindexConfig,
+  env: Record<string, string>,
+  clients: Partial<FunctionClients>,
+): Runtime {
+  return runtimeFromEnv(entry, config, { ...process.env, ...env }, clients).runtime;
 }
 
 /** Starts the apply and verify consumers of the plan. */
@@ -58,26 +63,12 @@ export async function startConsumers(
       if (planned.role === 'api' || !planned.mapping?.queueUrl) continue;
       const { fn, mapping } = planned;
       const env = withLocalRedis(fn.environment, options.redisUrl);
-      const runtime = runtimeFor(config, env, clients.dynamodb, options.redisUrl);
+      const role = planned.role === 'apply' ? 'apply' : 'verify';
+      const runtime = runtimeFor(role, config, env, clients);
       runtimes.push(runtime);
       const logger = new Logger({ serviceName: `freshindex-${planned.role}`, logLevel: options.logLevel });
       const metrics = new Metrics({ namespace: 'freshindex', serviceName: `freshindex-${planned.role}` });
-      const handler: SqsHandler =
-        planned.role === 'apply'
-          ? createApplyHandler(config, { env, runtime, sqs: clients.sqs, logger, metrics })
-          : createVerifyHandler(config, {
-              env,
-              sqs: clients.sqs,
-              sns: clients.sns,
-              logger,
-              metrics,
-              verify: createVerifyDeps(runtime, {
-                verifyQueueUrl: env['FRESHINDEX_VERIFY_QUEUE_URL'] ?? '',
-                ...(env['FRESHINDEX_ALERTS_TOPIC_ARN'] ? { alertsTopicArn: env['FRESHINDEX_ALERTS_TOPIC_ARN'] } : {}),
-                sqs: clients.sqs,
-                sns: clients.sns,
-              }),
-            });
+      const handler: SqsHandler = (role === 'apply' ? createApplyHandler : createVerifyHandler)(config, { env, runtime, logger, metrics });
       const poller = new SqsEventSource({
         sqs: clients.sqs,
         queueUrl: mapping.queueUrl as string,

@@ -4,10 +4,10 @@
  * API on localhost; the schedules on croner; the rebuild and audit jobs as child processes; the
  * demo movie CMS. `stop()` takes it all down again, leaving no process and no bound port.
  */
-import { createDynamoClient } from '../../adapters/compose.ts';
+import { createDynamoClient } from '../../adapters/compose/index.ts';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { startApiServer, type ApiServer } from '../../handlers/api.ts';
+import { startApiServer, type ApiServer } from '../api-server.ts';
 import { jobCommands } from '../../jobs/main.ts';
 import type { FreshindexConfig } from '../../core/config/index.ts';
 import { loadConfigFile } from '../../adapters/config-file/index.ts';
@@ -143,7 +143,7 @@ export async function startDevRuntime(options: DevOptions): Promise<DevRuntime> 
       // A local job starts in seconds: a request whose job died before taking the lease holds the type for 2 minutes, not 15.
       FRESHINDEX_REBUILD_RESERVATION_SECONDS: '120',
     };
-    const apiRuntime = runtimeFor(config, apiEnv, clients.dynamodb, redis?.url);
+    const apiRuntime = runtimeFor('api', config, apiEnv, clients);
     stack.push({ name: 'the API runtime', stop: () => apiRuntime.close() });
     const api: ApiServer = await startApiServer({
       config,
@@ -198,7 +198,7 @@ export async function startDevRuntime(options: DevOptions): Promise<DevRuntime> 
     const initialJobs: string[] = [];
     if (options.initialBuild !== false) {
       for (const type of config.types) {
-        if (!(await apiRuntime.store.readPointer(type.name))) initialJobs.push(jobs.run(['rebuild', '--type', type.name], 'startup').id);
+        if (!(await apiRuntime.pointerStore.readPointer(type.name))) initialJobs.push(jobs.run(['rebuild', '--type', type.name], 'startup').id);
       }
     }
 

@@ -4,7 +4,7 @@
  * mapping polls, the environment AWS Batch gives the jobs, and the schedules. Everything comes
  * from the synthesized template, resolved to the local names; nothing here is a second list.
  */
-import { JOB_COMMAND } from '../../adapters/batch/build-launcher.ts';
+import { JOB_COMMAND } from '../../adapters/compose/index.ts';
 import type { LocalStacks, StackTemplate } from '../cloud-assembly.ts';
 import type { LocalEventSourceMapping, LocalFunction } from '../resources-from-template.ts';
 import { resolveValue, type ResolveContext, type ResolvedAttributes } from '../template-intrinsics.ts';

@@ -5,9 +5,10 @@ import { DynamoAuditReportStore } from '../../../lambdas/adapters/dynamodb/audit
 import { DynamoBuildControl } from '../../../lambdas/adapters/dynamodb/builds.ts';
 import { DynamoDifferenceCounters } from '../../../lambdas/adapters/dynamodb/checks.ts';
 import { DynamoBuildReservations } from '../../../lambdas/adapters/dynamodb/reservations.ts';
-import { createTables } from '../../../lambdas/adapters/dynamodb/tables.ts';
-import { createApiHandler, startApiServer, type ApiServer } from '../../../lambdas/handlers/api.ts';
-import { createRuntime, type Runtime } from '../../../lambdas/adapters/compose.ts';
+import { createTables } from '../../support/tables.ts';
+import { createApiHandler } from '../../../lambdas/handlers/api.ts';
+import { startApiServer, type ApiServer } from '../../../lambdas/local/api-server.ts';
+import { createRuntime, type Runtime } from '../../../lambdas/adapters/compose/index.ts';
 import { contentHash } from '../../../lambdas/core/hash.ts';
 import { nextPointer } from '../../../lambdas/core/pointer.ts';
 import { ensurePointer } from '../../../lambdas/core/pointer-cache.ts';
@@ -89,8 +90,8 @@ describe('ops API on DynamoDB, over HTTP', () => {
 
   it('shows a record corrupted in the index as different from its source', async () => {
     cms.docs.set('v2', { id: 'v2', title: 'Right', version: 1 });
-    const pointer = await ensurePointer(runtime.store, 'video', Date.now());
-    await runtime.store.bulkPut('video', pointer.active, [
+    const pointer = await ensurePointer(runtime.pointerStore, 'video', Date.now());
+    await runtime.records.bulkPut('video', pointer.active, [
       { type: 'video', id: 'v2', generation: pointer.active, version: 1, hash: contentHash({ title: 'Right' }), deleted: false, writtenAt: Date.now(), record: { title: 'Wrong' } },
     ]);
 
@@ -100,7 +101,7 @@ describe('ops API on DynamoDB, over HTTP', () => {
   });
 
   it('shows the status of every type with its generations and quarantined count', async () => {
-    await ensurePointer(runtime.store, 'video', Date.now());
+    await ensurePointer(runtime.pointerStore, 'video', Date.now());
 
     const status = await call('GET', '/v1/types');
 
@@ -119,16 +120,16 @@ describe('ops API on DynamoDB, over HTTP', () => {
 
   it('rolls a type back to its previous generation', async () => {
     // Two builds flipped: generation n+1 serves, n (a complete build) is previous.
-    const initial = await ensurePointer(runtime.store, 'video', Date.now());
+    const initial = await ensurePointer(runtime.pointerStore, 'video', Date.now());
     const n = initial.nextGeneration;
     const before = nextPointer(initial, { active: n, previous: initial.active, nextGeneration: n + 1 }, Date.now());
-    await runtime.store.swapPointer(initial, before);
-    await runtime.store.swapPointer(before, nextPointer(before, { active: n + 1, previous: n, nextGeneration: n + 2 }, Date.now()));
+    await runtime.pointerStore.swapPointer(initial, before);
+    await runtime.pointerStore.swapPointer(before, nextPointer(before, { active: n + 1, previous: n, nextGeneration: n + 2 }, Date.now()));
 
     const rollback = await call('POST', '/v1/types/video/rollback');
 
     expect(rollback.json).toEqual({ type: 'video', from: n + 1, to: n });
-    expect((await runtime.store.readPointer('video'))?.active).toBe(n);
+    expect((await runtime.pointerStore.readPointer('video'))?.active).toBe(n);
   });
 
   it('submits a rebuild and answers 202', async () => {
@@ -268,7 +269,7 @@ describe('Lambda handler (API Gateway HTTP API, payload 2.0)', () => {
 describe('status from the control table', () => {
   it('shows the latest build and audit reports and the counts they recorded', async () => {
     const type = 'video';
-    const pointer = await ensurePointer(runtime.store, type, Date.now());
+    const pointer = await ensurePointer(runtime.pointerStore, type, Date.now());
     const now = Date.now();
     await new DynamoBuildControl(aws.doc, tables.controlTable).save({
       type, buildId: 'b-1', holder: 'test', status: 'succeeded', phase: 'done', generation: pointer.active,

@@ -4,7 +4,7 @@ import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { defineConfig } from '../../../lambdas/core/config/index.ts';
-import { createTables } from '../../../lambdas/adapters/dynamodb/tables.ts';
+import { createTables } from '../../support/tables.ts';
 import { createApplyHandler } from '../../../lambdas/handlers/apply.ts';
 import { createLambdaContext } from '../../../lambdas/local/lambda-context.ts';
 import { startAws, type AwsTestEnv } from '../../support/aws.ts';
@@ -62,8 +62,9 @@ describe('apply handler observability', () => {
   });
   afterAll(async () => aws.stop());
 
-  it('logs the message id, type and id on every line and counts applied, stale, rejected and freshness lag', async () => {
+  it('logs the message id, type and id on every line and counts applied, stale, rejected and freshness lag per type', async () => {
     const added = vi.spyOn(metrics, 'addMetric');
+    const dimensions = vi.spyOn(metrics, 'addDimension');
     const occurredAt = new Date(Date.now() - 1_500).toISOString();
     const event = {
       Records: [
@@ -81,8 +82,9 @@ describe('apply handler observability', () => {
       expect(line).toMatchObject({ messageId: expect.stringMatching(/^m[123]$/), type: expect.any(String), id: expect.any(String) });
     }
     const counted = added.mock.calls.map(([name, , value]) => [name, value]);
-    expect(counted).toEqual(expect.arrayContaining([['applied', 1], ['skippedStale', 1], ['rejected', 1]]));
-    const lag = added.mock.calls.find(([name]) => name === 'freshnessLag')?.[2] as number;
+    expect(counted).toEqual(expect.arrayContaining([['ApplyApplied', 1], ['ApplySkippedStale', 1], ['ApplyRejected', 1]]));
+    expect(dimensions.mock.calls).toEqual(expect.arrayContaining([['type', 'video'], ['type', 'film']]));
+    const lag = added.mock.calls.find(([name]) => name === 'ApplyFreshnessLag')?.[2] as number;
     expect(lag).toBeGreaterThanOrEqual(1_500);
   });
 

@@ -6,7 +6,7 @@
 import type { Message } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoClient } from '../../../lambdas/adapters/compose.ts';
+import { createDynamoClient } from '../../../lambdas/adapters/compose/index.ts';
 import { applyChanges } from '../../../lambdas/core/apply.ts';
 import { defineConfig } from '../../../lambdas/core/config/index.ts';
 import type { ChangeEvent } from '../../../lambdas/core/events.ts';

@@ -187,7 +187,7 @@ describe('incremental updates, end to end', () => {
     await pipeline.publish(...events);
     await pipeline.until(() => pipeline!.poller.stats().succeeded >= 2_000, 90_000);
 
-    const records = await pipeline.runtime.store.getRecords('video', 1, [...versions.keys()]);
+    const records = await pipeline.runtime.records.getRecords('video', 1, [...versions.keys()]);
     const mismatches = [...versions.keys()].filter((id) => {
       const doc = cms.docs.get(id);
       const stored = records.get(id);

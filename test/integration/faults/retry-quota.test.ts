@@ -5,10 +5,10 @@
  * cost. The clients freshindex makes (createDynamoClient) are refunded by answers too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoClient } from '../../../lambdas/adapters/compose.ts';
+import { createDynamoClient } from '../../../lambdas/adapters/compose/index.ts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoIndexStore } from '../../../lambdas/adapters/dynamodb/index-store.ts';
-import { createTables } from '../../../lambdas/adapters/dynamodb/tables.ts';
+import { createTables } from '../../support/tables.ts';
 import { contentHash } from '../../../lambdas/core/hash.ts';
 import { startAws, type AwsTestEnv } from '../../support/aws.ts';
 import { injectDynamoFaults } from '../../support/faults.ts';

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoIndexStore } from '../../../lambdas/adapters/dynamodb/index-store.ts';
-import { createTables } from '../../../lambdas/adapters/dynamodb/tables.ts';
+import { createTables } from '../../support/tables.ts';
 import { StoreError } from '../../../lambdas/core/errors.ts';
 import { contentHash } from '../../../lambdas/core/hash.ts';
 import { initialPointer } from '../../../lambdas/core/pointer.ts';

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, it, onTestFinished } from 'vitest';
-import { createRuntime, type Runtime } from '../../../lambdas/adapters/compose.ts';
+import { createRuntime, type Runtime } from '../../../lambdas/adapters/compose/index.ts';
 import { DynamoBuildControl } from '../../../lambdas/adapters/dynamodb/builds.ts';
 import type { FreshindexConfigInput } from '../../../lambdas/core/config/index.ts';
 import { contentHash } from '../../../lambdas/core/hash.ts';
@@ -103,7 +103,7 @@ describe('the rebuild job killed at random points', () => {
     expect(killed).toBe(true);
     expect(readableAfterCrash).toEqual([]);
     expect(exitCode).toBe(EXIT.ok);
-    const pointer = await runtime.store.readPointer('video');
+    const pointer = await runtime.pointerStore.readPointer('video');
     expect(pointer?.building).toBeUndefined();
     expect(await activeIsComplete(runtime)).toEqual([]);
     expect(await generationsHolding(aws, names.indexTable)).toEqual([...new Set([pointer?.previous, pointer?.active].filter((g) => g !== undefined))].sort());
@@ -163,10 +163,10 @@ async function applyDocs(runtime: Runtime, docs: SourceDoc[]): Promise<void> {
 
 /** What is wrong with the active generation: every document must be there, whole, at some version it had. */
 async function activeIsComplete(runtime: Runtime): Promise<string[]> {
-  const pointer = await runtime.store.readPointer('video');
+  const pointer = await runtime.pointerStore.readPointer('video');
   if (!pointer) return ['no pointer'];
   const ids = Array.from({ length: DOCS }, (_, i) => `v${i}`);
-  const records = await runtime.store.getRecords('video', pointer.active, ids);
+  const records = await runtime.records.getRecords('video', pointer.active, ids);
   return ids.flatMap((id) => {
     const record = records.get(id);
     if (!record || record.deleted) return [`${id} missing from generation ${pointer.active}`];

@@ -7,9 +7,8 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } 
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime } from '../../../lambdas/adapters/compose.ts';
-import { DynamoAuditReportStore } from '../../../lambdas/adapters/dynamodb/audit-reports.ts';
-import { createTables } from '../../../lambdas/adapters/dynamodb/tables.ts';
+import { createRuntime } from '../../../lambdas/adapters/compose/index.ts';
+import { createTables } from '../../support/tables.ts';
 import { defineConfig } from '../../../lambdas/core/config/index.ts';
 import { contentHash } from '../../../lambdas/core/hash.ts';
 import { runJob } from '../../../lambdas/jobs/main.ts';
@@ -47,13 +46,13 @@ describe('the audit job', () => {
       await runtime.records.write('video', generation, [{ kind: 'upsert', id: doc.id, version: 1, hash: contentHash({ title: doc.title }), record: { title: doc.title } }]);
     }
     const raw = (id: string, record: unknown) => ({ pk: `video#${id}`, sk: generation, type: 'video', id, generation, version: 1, hash: 'planted', deleted: false, writtenAt: 0, record: JSON.stringify(record) });
-    await runtime.documentClient.send(new DeleteCommand({ TableName: tables.indexTable, Key: { pk: 'video#v03', sk: generation } }));
-    await runtime.documentClient.send(new DeleteCommand({ TableName: tables.indexTable, Key: { pk: 'video#v17', sk: generation } }));
-    await runtime.documentClient.send(new PutCommand({ TableName: tables.indexTable, Item: raw('ghost', { title: 'nobody' }) }));
-    await runtime.documentClient.send(new PutCommand({ TableName: tables.indexTable, Item: raw('v08', { title: 'tampered' }) }));
+    await aws.doc.send(new DeleteCommand({ TableName: tables.indexTable, Key: { pk: 'video#v03', sk: generation } }));
+    await aws.doc.send(new DeleteCommand({ TableName: tables.indexTable, Key: { pk: 'video#v17', sk: generation } }));
+    await aws.doc.send(new PutCommand({ TableName: tables.indexTable, Item: raw('ghost', { title: 'nobody' }) }));
+    await aws.doc.send(new PutCommand({ TableName: tables.indexTable, Item: raw('v08', { title: 'tampered' }) }));
     const env = { FRESHINDEX_INDEX_TABLE: tables.indexTable, FRESHINDEX_CONTROL_TABLE: tables.controlTable, FRESHINDEX_NOTIFICATIONS_TOPIC_ARN: TopicArn };
     const overrides = { dynamodb: aws.dynamodb, sns: aws.sns, logger: new Logger({ serviceName: 'test-audit', logLevel: 'SILENT' }) };
-    const reports = new DynamoAuditReportStore(runtime.documentClient, tables.controlTable);
+    const reports = runtime.auditReports;
 
     const exitCode = await runJob(config, ['audit', '--type', 'video'], env, overrides);
 

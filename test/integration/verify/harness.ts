@@ -11,9 +11,9 @@ import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesComman
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Message } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
-import { createRuntime, type Runtime } from '../../../lambdas/adapters/compose.ts';
-import { DynamoDifferenceCounters } from '../../../lambdas/adapters/dynamodb/checks.ts';
-import { createTables } from '../../../lambdas/adapters/dynamodb/tables.ts';
+import { createRuntime, type Runtime } from '../../../lambdas/adapters/compose/index.ts';
+import type { DifferenceCounters } from '../../../lambdas/core/verify/ports.ts';
+import { createTables } from '../../support/tables.ts';
 import type { FreshindexConfigInput } from '../../../lambdas/core/config/index.ts';
 import type { ChangeEvent } from '../../../lambdas/core/events.ts';
 import type { Alert } from '../../../lambdas/core/ports.ts';
@@ -26,7 +26,7 @@ import type { AwsTestEnv } from '../../support/aws.ts';
 
 export interface VerifyWorld {
   runtime: Runtime;
-  counters: DynamoDifferenceCounters;
+  counters: DifferenceCounters;
   handler: SqsHandler;
   tables: { indexTable: string; controlTable: string };
   verifyQueueUrl: string;
@@ -68,7 +68,7 @@ export async function startVerifyWorld(aws: AwsTestEnv, config: FreshindexConfig
   await aws.sns.send(new SubscribeCommand({ TopicArn: alertsTopicArn, Protocol: 'sqs', Endpoint: alertsQueue.arn }));
 
   const runtime = createRuntime(config, tables, { dynamodb: aws.dynamodb, sourceDeps: { backoff: { baseMs: 20, capMs: 100 } } });
-  const counters = new DynamoDifferenceCounters(runtime.documentClient, tables.controlTable, runtime.clock);
+  const counters = runtime.differences;
   const handler = createVerifyHandler(config, {
     env: {
       FRESHINDEX_INDEX_TABLE: tables.indexTable,
@@ -126,7 +126,7 @@ export async function startVerifyWorld(aws: AwsTestEnv, config: FreshindexConfig
     },
     async putRaw(type, id, fields) {
       const generation = (await runtime.pointers.get(type)).active;
-      await runtime.documentClient.send(
+      await aws.doc.send(
         new PutCommand({
           TableName: tables.indexTable,
           Item: { pk: `${type}#${id}`, sk: generation, type, id, generation, version: fields.version, hash: fields.hash, deleted: false, writtenAt: Date.now(), record: JSON.stringify(fields.record) },

@@ -63,7 +63,8 @@ export async function apiWorld(docs: SourceDoc[] = [], configOverrides: Record<s
   const reservations = new MemoryReservations();
   const ops: OpsDeps = {
     types: world.deps.types,
-    store: world.index,
+    records: world.index,
+    pointerStore: world.index,
     pointers: world.deps.pointers,
     catchUp: world.catchUp,
     quarantine: world.quarantine,

@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { DynamoIndexStore } from '../../../../lambdas/adapters/dynamodb/index-store.ts';
 import { DynamoQuarantineStore } from '../../../../lambdas/adapters/dynamodb/quarantine-store.ts';
-import { createTables } from '../../../../lambdas/adapters/dynamodb/tables.ts';
+import { createTables } from '../../../support/tables.ts';
 import type { PointerStore, QuarantineStore, RecordStore } from '../../../../lambdas/core/ports.ts';
 import { createReader, type Reader, type ReaderOptions } from '../../../../lambdas/reader/index.ts';
 import { startAws, type AwsTestEnv } from '../../../support/aws.ts';

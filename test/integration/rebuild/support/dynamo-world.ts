@@ -8,7 +8,7 @@ import { DynamoGenerationCounter } from '../../../../lambdas/adapters/dynamodb/b
 import { DynamoBuildControl } from '../../../../lambdas/adapters/dynamodb/builds.ts';
 import { DynamoCatchUpLog } from '../../../../lambdas/adapters/dynamodb/catch-up-log.ts';
 import { DynamoIndexStore } from '../../../../lambdas/adapters/dynamodb/index-store.ts';
-import { createTables } from '../../../../lambdas/adapters/dynamodb/tables.ts';
+import { createTables } from '../../../support/tables.ts';
 import type { AwsTestEnv } from '../../../support/aws.ts';
 import { MemoryNotifier, MemorySource } from '../../../support/memory/index.ts';
 import type { InterleavingWorld } from '../../../unit/rebuild/support/interleaving.ts';

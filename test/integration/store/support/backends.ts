@@ -17,7 +17,7 @@ import { DynamoDifferenceCounters } from '../../../../lambdas/adapters/dynamodb/
 import { DynamoIndexStore } from '../../../../lambdas/adapters/dynamodb/index-store.ts';
 import { DynamoQuarantineStore } from '../../../../lambdas/adapters/dynamodb/quarantine-store.ts';
 import { DynamoBuildReservations } from '../../../../lambdas/adapters/dynamodb/reservations.ts';
-import { createTables } from '../../../../lambdas/adapters/dynamodb/tables.ts';
+import { createTables } from '../../../support/tables.ts';
 import { createRedisStores } from '../../../../lambdas/adapters/redis/index.ts';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startAws } from '../../../support/aws.ts';

@@ -5,6 +5,7 @@ import {
   type CreateTableCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambdas/adapters/dynamodb/schema.ts';
 
 /** Names of freshindex's two tables. */
 export interface TableNames {
@@ -12,37 +13,28 @@ export interface TableNames {
   controlTable: string;
 }
 
-function tableDefinition(name: string, sortKeyType: 'S' | 'N'): CreateTableCommandInput {
+/** A table of the shared key schema (lambdas/adapters/dynamodb/schema.ts, the one lib/tables.ts deploys), on demand. */
+function tableDefinition(name: string, keys: (typeof TABLE_KEYS)[keyof typeof TABLE_KEYS]): CreateTableCommandInput {
   return {
     TableName: name,
     BillingMode: 'PAY_PER_REQUEST',
     KeySchema: [
-      { AttributeName: 'pk', KeyType: 'HASH' },
-      { AttributeName: 'sk', KeyType: 'RANGE' },
+      { AttributeName: keys.partitionKey.name, KeyType: 'HASH' },
+      { AttributeName: keys.sortKey.name, KeyType: 'RANGE' },
     ],
     AttributeDefinitions: [
-      { AttributeName: 'pk', AttributeType: 'S' },
-      { AttributeName: 'sk', AttributeType: sortKeyType },
+      { AttributeName: keys.partitionKey.name, AttributeType: keys.partitionKey.type },
+      { AttributeName: keys.sortKey.name, AttributeType: keys.sortKey.type },
     ],
   };
 }
 
-/** The index table: `pk` (S) = `type#id`, `sk` (N) = generation; TTL on `expiresAt`. Mirrors lib/. */
-export function indexTableDefinition(name: string): CreateTableCommandInput {
-  return tableDefinition(name, 'N');
-}
-
-/** The control table: `pk` (S), `sk` (S); TTL on `expiresAt`. Mirrors lib/. */
-export function controlTableDefinition(name: string): CreateTableCommandInput {
-  return tableDefinition(name, 'S');
-}
-
 /**
- * Creates both tables (tests and the local runtime; on AWS the CDK does), waits until they are
+ * Creates both tables (tests and benchmarks; on AWS and in the local runtime the CDK's template does), waits until they are
  * active and turns TTL on where the service supports it (dynalite has no TTL API).
  */
 export async function createTables(client: DynamoDBClient, names: TableNames): Promise<void> {
-  for (const definition of [indexTableDefinition(names.indexTable), controlTableDefinition(names.controlTable)]) {
+  for (const definition of [tableDefinition(names.indexTable, TABLE_KEYS.index), tableDefinition(names.controlTable, TABLE_KEYS.control)]) {
     try {
       await client.send(new CreateTableCommand(definition));
     } catch (error) {
@@ -55,7 +47,7 @@ export async function createTables(client: DynamoDBClient, names: TableNames): P
     }
     try {
       await client.send(
-        new UpdateTimeToLiveCommand({ TableName: definition.TableName, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }),
+        new UpdateTimeToLiveCommand({ TableName: definition.TableName, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }),
       );
     } catch {
       // Emulators without a TTL API: tombstones then simply stay, which only costs space.

@@ -1,0 +1,142 @@
+/**
+ * The environment of every entry point (apply, verify, the ops API, the jobs), parsed the same
+ * way: one zod schema per entry point over shared variables, every problem named at once, and the
+ * process environment always handed to the sources (an HTTP source's `auth.env`).
+ */
+import { z } from 'zod';
+import { validateConfig, type FreshindexConfig, type FreshindexConfigInput } from '../../core/config/index.ts';
+import { ConfigError } from '../../core/errors.ts';
+import { createRuntime, type Runtime, type RuntimeOverrides, type RuntimeSettings } from './index.ts';
+
+/** An environment as Node hands it over (`process.env`). */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+const optionalUrl = z.url().optional();
+const optionalName = z.string().min(1).optional();
+
+/** The variables every entry point reads. */
+const shared = {
+  /** The DynamoDB tables: required when the config selects the DynamoDB store (see `storeVariables`). */
+  FRESHINDEX_INDEX_TABLE: z.string().min(3, 'must name the index table').optional(),
+  FRESHINDEX_CONTROL_TABLE: z.string().min(3, 'must name the control table').optional(),
+  /** Required when the config selects the Redis store: everything lives in Valkey then. */
+  FRESHINDEX_REDIS_URL: optionalUrl,
+  /** The Secrets Manager secret holding the Redis AUTH token (docs/redis.md). */
+  FRESHINDEX_REDIS_AUTH_SECRET_ARN: optionalName,
+  /** Alerts go nowhere when unset (local runs without alerting). */
+  FRESHINDEX_ALERTS_TOPIC_ARN: optionalName,
+  FRESHINDEX_NOTIFICATIONS_TOPIC_ARN: optionalName,
+  AWS_REGION: optionalName,
+  AWS_ENDPOINT_URL: optionalUrl,
+  AWS_ENDPOINT_URL_DYNAMODB: optionalUrl,
+  AWS_ENDPOINT_URL_SQS: optionalUrl,
+  AWS_ENDPOINT_URL_SNS: optionalUrl,
+  AWS_ENDPOINT_URL_BATCH: optionalUrl,
+};
+
+/** The queue's maxReceiveCount: the last delivery dead-letters a failing message itself, with its reason. */
+const maxReceiveCount = z.coerce.number().int().min(1).default(5);
+
+/** Each entry point's variables. */
+export const entryEnv = {
+  apply: z.object({ ...shared, FRESHINDEX_APPLY_DLQ_URL: z.string().min(1), FRESHINDEX_MAX_RECEIVE_COUNT: maxReceiveCount }),
+  verify: z.object({
+    ...shared,
+    FRESHINDEX_VERIFY_QUEUE_URL: z.string().min(1),
+    FRESHINDEX_VERIFY_DLQ_URL: z.string().min(1),
+    FRESHINDEX_MAX_RECEIVE_COUNT: maxReceiveCount,
+  }),
+  api: z.object({
+    ...shared,
+    /** Where rebuilds are submitted. Without both, POST .../rebuild answers 501 (unless a launcher is injected). */
+    FRESHINDEX_JOB_QUEUE: optionalName,
+    FRESHINDEX_JOB_DEFINITION: optionalName,
+    /** How long a rebuild request holds the type when its job never starts (then a new request is accepted). */
+    FRESHINDEX_REBUILD_RESERVATION_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
+  }),
+  job: z.object({
+    ...shared,
+    /** Lease lifetime without a heartbeat: how soon the next run may take over from a crashed one. */
+    FRESHINDEX_REBUILD_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+    /** Added to the pointer-cache wait, for clock-rate differences between machines. */
+    FRESHINDEX_REBUILD_SETTLE_MARGIN_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
+    /** Deletes per second when removing retired generations; unset: derived from the index table's capacity mode (docs/rebuild.md). */
+    FRESHINDEX_CLEANUP_DELETES_PER_SECOND: z.coerce.number().int().min(1).max(100_000).optional(),
+    /** Set by AWS Batch: names the lease holder. */
+    AWS_BATCH_JOB_ID: optionalName,
+  }),
+};
+
+/** An entry point that reads its environment here. */
+export type Entry = keyof typeof entryEnv;
+/** The parsed environment of an entry point. */
+export type EntryEnv<E extends Entry> = z.output<(typeof entryEnv)[E]>;
+/** The job container's environment. */
+export type JobEnv = EntryEnv<'job'>;
+
+/**
+ * Parses an entry point's environment once, throwing a `ConfigError` that names every missing or
+ * malformed variable.
+ */
+export function parseEnv<E extends Entry>(entry: E, env: Environment, store?: StoreType): EntryEnv<E> {
+  const result = entryEnv[entry].safeParse(env);
+  const problems = result.success ? [] : result.error.issues.map((issue) => `environment variable ${issue.path.join('.')}: ${issue.message}`);
+  if (store) {
+    for (const [name, what] of Object.entries(storeVariables[store])) {
+      if (!env[name]) problems.push(`environment variable ${name}: required with store.type "${store}": ${what}`);
+    }
+  }
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  return result.data as EntryEnv<E>;
+}
+
+type StoreType = FreshindexConfig['store']['type'];
+
+/** The variables each store needs: a DynamoDB deployment names its tables, a Redis one its Valkey. */
+const storeVariables: Record<StoreType, Record<string, string>> = {
+  dynamodb: { FRESHINDEX_INDEX_TABLE: 'the name of the index table', FRESHINDEX_CONTROL_TABLE: 'the name of the control table' },
+  redis: { FRESHINDEX_REDIS_URL: 'the redis:// or rediss:// URL of the Valkey / Redis primary' },
+};
+
+/** The runtime settings an entry point's parsed environment names. */
+export function settingsOf<E extends Entry>(entry: E, env: EntryEnv<E>): RuntimeSettings {
+  const vars: Record<string, unknown> = env;
+  const text = (name: string): string | undefined => (typeof vars[name] === 'string' ? vars[name] : undefined);
+  const endpoint = (service: string) => text(`AWS_ENDPOINT_URL_${service}`) ?? text('AWS_ENDPOINT_URL');
+  return {
+    indexTable: env.FRESHINDEX_INDEX_TABLE ?? '',
+    controlTable: env.FRESHINDEX_CONTROL_TABLE ?? '',
+    redisUrl: text('FRESHINDEX_REDIS_URL'),
+    redisAuthSecretArn: text('FRESHINDEX_REDIS_AUTH_SECRET_ARN'),
+    alertsTopicArn: text('FRESHINDEX_ALERTS_TOPIC_ARN'),
+    notificationsTopicArn: text('FRESHINDEX_NOTIFICATIONS_TOPIC_ARN'),
+    region: text('AWS_REGION'),
+    endpoints: { dynamodb: endpoint('DYNAMODB'), sqs: endpoint('SQS'), sns: endpoint('SNS'), batch: endpoint('BATCH') },
+    verifyQueueUrl: text('FRESHINDEX_VERIFY_QUEUE_URL'),
+    deadLetterQueueUrl: text(deadLetterVariable[entry] ?? ''),
+    jobQueue: text('FRESHINDEX_JOB_QUEUE'),
+    jobDefinition: text('FRESHINDEX_JOB_DEFINITION'),
+  };
+}
+
+/** The variable naming each entry point's own dead-letter queue. */
+const deadLetterVariable: Partial<Record<Entry, string>> = { apply: 'FRESHINDEX_APPLY_DLQ_URL', verify: 'FRESHINDEX_VERIFY_DLQ_URL' };
+
+/**
+ * An entry point's parsed environment and its runtime: the settings its variables name, and the
+ * process environment handed to the sources (adapters never read it themselves).
+ *
+ * @example
+ * const { env, runtime } = runtimeFromEnv('apply', config, process.env);
+ */
+export function runtimeFromEnv<E extends Entry>(
+  entry: E,
+  configInput: FreshindexConfigInput | FreshindexConfig,
+  processEnv: Environment,
+  overrides: RuntimeOverrides = {},
+): { env: EntryEnv<E>; runtime: Runtime } {
+  const config = validateConfig(configInput);
+  const env = parseEnv(entry, processEnv, config.store.type);
+  const runtime = createRuntime(config, settingsOf(entry, env), { ...overrides, sourceDeps: { env: { ...processEnv }, ...overrides.sourceDeps } });
+  return { env, runtime };
+}

@@ -1,0 +1,140 @@
+/**
+ * The composition root: turns a validated config and a deployment's settings into the bundle of
+ * ports every entry point runs on (handlers, jobs, the ops API, the local runtime). The one place
+ * that maps a config's `type` discriminators to implementations and holds SDK clients.
+ */
+import type { ApplyDeps, ResolvedType } from '../../core/apply.ts';
+import type { AuditReportStore } from '../../core/audit/ports.ts';
+import type { BuildLauncher } from '../../core/build-launcher.ts';
+import { validateConfig, type FreshindexConfig, type FreshindexConfigInput } from '../../core/config/index.ts';
+import { PointerCache } from '../../core/pointer-cache.ts';
+import { systemClock, type CatchUpLog, type Clock, type Notifier, type PointerStore, type QuarantineStore, type RecordStore } from '../../core/ports.ts';
+import type { BuildRecordStore, CapacityProbe, GenerationCounter, LeaseStore, RetirementStore } from '../../core/rebuild/ports.ts';
+import type { ReservationStore } from '../../core/rebuild/reservation.ts';
+import type { CheckScheduler, DifferenceCounters } from '../../core/verify/ports.ts';
+import { BatchBuildLauncher } from '../batch/build-launcher.ts';
+import { SnsNotifier } from '../sns/notifier.ts';
+import { createSource, type SourceDeps } from '../sources/index.ts';
+import { SqsCheckScheduler } from '../sqs/check-scheduler.ts';
+import { DeadLetterQueue, type DeadLetterSink } from '../sqs/dead-letter.ts';
+import { awsClients, type AwsClients, type AwsSettings, type InjectedClients } from './clients.ts';
+import { storeFactories, type StoreSettings } from './stores.ts';
+import { unavailableDeadLetters, unavailableLauncher, unavailableScheduler } from './unavailable.ts';
+
+export { createDynamoClient, type AwsSettings } from './clients.ts';
+export { RebuildUnavailableError } from './unavailable.ts';
+export { JOB_COMMAND } from '../batch/build-launcher.ts';
+export type { DeadLetterReason, DeadLetterSent, DeadLetterSink } from '../sqs/dead-letter.ts';
+export type { StoreSettings } from './stores.ts';
+
+/**
+ * Where this deployment keeps its index and sends its messages (the entry points' environment,
+ * parsed by ./env.ts). Unset optional fields leave the part that needs them unavailable: it
+ * throws a clear error when used.
+ */
+export interface RuntimeSettings extends StoreSettings, AwsSettings {
+  /** SNS topic of alerts (FRESHINDEX_ALERTS_TOPIC_ARN); unset: alerts go nowhere. */
+  alertsTopicArn?: string | undefined;
+  /** SNS topic of build and audit reports (FRESHINDEX_NOTIFICATIONS_TOPIC_ARN); unset: reports go nowhere. */
+  notificationsTopicArn?: string | undefined;
+  /** The verify queue, where checks are scheduled (FRESHINDEX_VERIFY_QUEUE_URL). */
+  verifyQueueUrl?: string | undefined;
+  /** The entry point's own dead-letter queue (FRESHINDEX_APPLY_DLQ_URL or FRESHINDEX_VERIFY_DLQ_URL). */
+  deadLetterQueueUrl?: string | undefined;
+  /** Where rebuilds are submitted (FRESHINDEX_JOB_QUEUE and FRESHINDEX_JOB_DEFINITION). */
+  jobQueue?: string | undefined;
+  jobDefinition?: string | undefined;
+}
+
+/** Clients and parts a caller may inject (tests point them at emulators; the local runtime plugs in its own launcher). */
+export interface RuntimeOverrides extends InjectedClients {
+  sourceDeps?: Partial<SourceDeps>;
+  clock?: Clock;
+  notifier?: Notifier;
+  /** @default AWS Batch when the settings name a job queue and definition */
+  buildLauncher?: BuildLauncher;
+}
+
+/**
+ * Everything the entry points run on, built once per process: ports only, no SDK client. It is
+ * an `ApplyDeps` as it stands.
+ */
+export interface Runtime extends ApplyDeps {
+  config: FreshindexConfig;
+  settings: RuntimeSettings;
+  /** Each configured type with its source. */
+  types: ReadonlyMap<string, ResolvedType>;
+  /** The index's records (DynamoDB or Redis, per `config.store`). */
+  records: RecordStore;
+  /** The cached pointer reads of the apply path (a flip shows within `pointerCacheSeconds`). */
+  pointers: PointerCache;
+  /** The pointer store itself, uncached: what the rebuild, the audit and the ops API read and flip. */
+  pointerStore: PointerStore;
+  catchUp: CatchUpLog;
+  quarantine: QuarantineStore;
+  /** Build leases, build records and retirements. */
+  builds: LeaseStore & BuildRecordStore & RetirementStore;
+  /** The ops API's rebuild reservations. */
+  reservations: ReservationStore;
+  /** Counts a generation without reading it (DynamoDB); undefined: scan `records`. */
+  counter: GenerationCounter | undefined;
+  /** The index table's capacity mode (DynamoDB); undefined on other stores. */
+  capacity: CapacityProbe | undefined;
+  /** The checker's per-resource difference counters. */
+  differences: DifferenceCounters;
+  auditReports: AuditReportStore;
+  notifier: Notifier;
+  /** Schedules checks on the verify queue. */
+  checkScheduler: CheckScheduler;
+  /** Starts rebuilds outside this process. */
+  buildLauncher: BuildLauncher;
+  /** The entry point's dead-letter queue. */
+  deadLetters: DeadLetterSink;
+  clock: Clock;
+  /** Closes the connections and clients this runtime opened (never an injected client). */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the runtime. Validates the config first, failing with every problem named.
+ *
+ * @example
+ * const runtime = createRuntime(config, { indexTable: 'fi-index', controlTable: 'fi-control' });
+ * await applyChanges(runtime, changes);
+ * await runtime.close();
+ */
+export function createRuntime(configInput: FreshindexConfigInput | FreshindexConfig, settings: RuntimeSettings, overrides: RuntimeOverrides = {}): Runtime {
+  const config = validateConfig(configInput);
+  const clock = overrides.clock ?? systemClock;
+  const clients = awsClients(settings, overrides);
+  const context = { config, settings, dynamodb: clients.dynamodb, document: clients.document, clock };
+  const { close: closeStores, ...storePorts } = storeFactories[config.store.type](context);
+  const sourceDeps = { dynamodb: clients.dynamodb, ...overrides.sourceDeps } as SourceDeps;
+  const types = new Map<string, ResolvedType>(config.types.map((type) => [type.name, { config: type, source: createSource(type, sourceDeps) }]));
+  return {
+    config,
+    settings,
+    types,
+    ...storePorts,
+    pointers: new PointerCache(storePorts.pointerStore, config.pointerCacheSeconds * 1000, clock),
+    notifier:
+      overrides.notifier ??
+      new SnsNotifier(clients.sns(), {
+        ...(settings.alertsTopicArn ? { alertsTopicArn: settings.alertsTopicArn } : {}),
+        ...(settings.notificationsTopicArn ? { notificationsTopicArn: settings.notificationsTopicArn } : {}),
+      }),
+    checkScheduler: settings.verifyQueueUrl ? new SqsCheckScheduler(clients.sqs(), settings.verifyQueueUrl, clock) : unavailableScheduler,
+    buildLauncher: overrides.buildLauncher ?? batchLauncher(settings, clients.batch, clock),
+    deadLetters: settings.deadLetterQueueUrl ? new DeadLetterQueue(clients.sqs(), settings.deadLetterQueueUrl) : unavailableDeadLetters,
+    clock,
+    close: async () => {
+      await closeStores().catch(() => {});
+      clients.destroy();
+    },
+  };
+}
+
+function batchLauncher(settings: RuntimeSettings, batch: AwsClients['batch'], clock: Clock): BuildLauncher {
+  if (!settings.jobQueue || !settings.jobDefinition) return unavailableLauncher;
+  return new BatchBuildLauncher({ jobQueue: settings.jobQueue, jobDefinition: settings.jobDefinition, client: batch(), clock });
+}

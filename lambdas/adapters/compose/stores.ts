@@ -1,0 +1,126 @@
+/**
+ * The per-store factory tables of the composition root: for each `config.store.type`, the index
+ * (records, pointers, catch-up log, quarantine) and the control part (build control,
+ * reservations, counters, audit reports).
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AuditReportStore } from '../../core/audit/ports.ts';
+import type { FreshindexConfig } from '../../core/config/index.ts';
+import { ConfigError } from '../../core/errors.ts';
+import type { CatchUpLog, Clock, PointerStore, QuarantineStore, RecordStore } from '../../core/ports.ts';
+import type { BuildRecordStore, CapacityProbe, GenerationCounter, LeaseStore, RetirementStore } from '../../core/rebuild/ports.ts';
+import type { ReservationStore } from '../../core/rebuild/reservation.ts';
+import type { DifferenceCounters } from '../../core/verify/ports.ts';
+import { DynamoAuditReportStore } from '../dynamodb/audit-reports.ts';
+import { DynamoGenerationCounter } from '../dynamodb/build-counter.ts';
+import { DynamoBuildControl } from '../dynamodb/builds.ts';
+import { DynamoTableCapacity } from '../dynamodb/capacity.ts';
+import { DynamoCatchUpLog } from '../dynamodb/catch-up-log.ts';
+import { DynamoDifferenceCounters } from '../dynamodb/checks.ts';
+import { DynamoIndexStore } from '../dynamodb/index-store.ts';
+import { DynamoQuarantineStore } from '../dynamodb/quarantine-store.ts';
+import { DynamoBuildReservations } from '../dynamodb/reservations.ts';
+import { createRedisStores } from '../redis/index.ts';
+
+/** Where a deployment keeps its index and control state. */
+export interface StoreSettings {
+  indexTable: string;
+  controlTable: string;
+  /** The Redis/Valkey URL, when the config selects `store: { type: 'redis' }` (FRESHINDEX_REDIS_URL). */
+  redisUrl?: string | undefined;
+  /** The Secrets Manager secret holding the Redis AUTH token (FRESHINDEX_REDIS_AUTH_SECRET_ARN). */
+  redisAuthSecretArn?: string | undefined;
+}
+
+/** What a store factory gets. */
+export interface StoreContext {
+  config: FreshindexConfig;
+  settings: StoreSettings;
+  dynamodb: DynamoDBClient;
+  document: DynamoDBDocumentClient;
+  clock: Clock;
+}
+
+/** The index of one store type. */
+export interface IndexParts {
+  records: RecordStore;
+  pointerStore: PointerStore;
+  catchUp: CatchUpLog;
+  quarantine: QuarantineStore;
+  /** Closes the connections the parts opened. */
+  close(): Promise<void>;
+}
+
+/** Build control, reservations, counters and audit reports of one store type. */
+export interface ControlParts {
+  builds: LeaseStore & BuildRecordStore & RetirementStore;
+  reservations: ReservationStore;
+  /** Counts a generation without reading its records; undefined: callers scan the record store. */
+  counter: GenerationCounter | undefined;
+  /** The index table's write capacity (sets the clean-up rate); undefined: the rebuild's default rate. */
+  capacity: CapacityProbe | undefined;
+  differences: DifferenceCounters;
+  auditReports: AuditReportStore;
+  close(): Promise<void>;
+}
+
+type StoreType = FreshindexConfig['store']['type'];
+
+/** Everything one store type keeps: the index and the control part. */
+export type StoreParts = Omit<IndexParts, 'close'> & Omit<ControlParts, 'close'> & { close(): Promise<void> };
+
+/**
+ * The store backends, by `config.store.type`. DynamoDB keeps the index in the index table and the
+ * control part in the control table; Redis keeps both in Valkey, on one connection, so a Redis
+ * deployment needs no DynamoDB table (docs/redis.md, "All state in Valkey").
+ */
+export const storeFactories: Record<StoreType, (context: StoreContext) => StoreParts> = {
+  dynamodb: ({ config, settings, dynamodb, document, clock }) => {
+    const store = new DynamoIndexStore({
+      client: document,
+      indexTable: settings.indexTable,
+      controlTable: settings.controlTable,
+      tombstoneTtlSeconds: config.tombstoneTtlSeconds,
+      clock,
+    });
+    return {
+      records: store,
+      pointerStore: store,
+      catchUp: new DynamoCatchUpLog(document, settings.controlTable, clock),
+      quarantine: new DynamoQuarantineStore(document, settings.controlTable),
+      builds: new DynamoBuildControl(document, settings.controlTable),
+      reservations: new DynamoBuildReservations(document, settings.controlTable),
+      counter: new DynamoGenerationCounter(document, settings.indexTable),
+      capacity: new DynamoTableCapacity(dynamodb, settings.indexTable),
+      differences: new DynamoDifferenceCounters(document, settings.controlTable, clock),
+      auditReports: new DynamoAuditReportStore(document, settings.controlTable),
+      close: async () => {},
+    };
+  },
+  redis: ({ config, settings, clock }) => {
+    if (!settings.redisUrl) throw new ConfigError(['store.type is "redis" but FRESHINDEX_REDIS_URL is not set']);
+    const keyPrefix = config.store.type === 'redis' ? config.store.keyPrefix : 'fi:';
+    const stores = createRedisStores({
+      url: settings.redisUrl,
+      authSecretArn: settings.redisAuthSecretArn,
+      keyPrefix,
+      tombstoneTtlSeconds: config.tombstoneTtlSeconds,
+      clock,
+    });
+    return {
+      records: stores.store,
+      pointerStore: stores.store,
+      catchUp: stores.catchUp,
+      quarantine: stores.quarantine,
+      builds: stores.builds,
+      reservations: stores.reservations,
+      counter: stores.counter,
+      // The clean-up's rate on Redis is the rebuild's default: Valkey has no capacity mode to read.
+      capacity: undefined,
+      differences: stores.differences,
+      auditReports: stores.auditReports,
+      close: stores.close,
+    };
+  },
+};

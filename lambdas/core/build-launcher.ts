@@ -1,0 +1,28 @@
+/**
+ * The port that starts a rebuild outside the caller's process (AWS Batch on AWS, a child process
+ * locally). The ops API submits through it; the composition root picks the implementation.
+ */
+
+/** A rebuild job to start. */
+export interface BuildRequest {
+  type: string;
+  /** Why the operator asked for it (shown in the job's name and logs). */
+  reason?: string;
+  /** Who asked (the caller's IAM ARN behind API Gateway), when known. */
+  requestedBy?: string;
+}
+
+/** A submitted rebuild job. */
+export interface SubmittedBuild {
+  /** The job's id (AWS Batch job id, or the local process id). */
+  jobId: string;
+  jobName: string;
+}
+
+/**
+ * Starts a rebuild of one type outside the caller's process: AWS Batch SubmitJob on AWS (see
+ * lambdas/adapters/batch/build-launcher.ts), a child process locally.
+ */
+export interface BuildLauncher {
+  submit(request: BuildRequest): Promise<SubmittedBuild>;
+}
