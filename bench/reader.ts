@@ -16,6 +16,7 @@ import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startEmbeddedEmulators } from '.
 import { createReader } from '../lambdas/reader/index.ts';
 import { count, formatTable, quantile, ratio } from './support/table.ts';
 import { seededRandom } from '../test/support/random.ts';
+import { recordKey } from '../lambdas/adapters/dynamodb/keys.ts';
 
 export interface ReaderBenchOptions {
   /** Records in the index. @default 2_000 */
@@ -80,21 +81,21 @@ export async function benchReader(options: ReaderBenchOptions = {}): Promise<Rea
     for (let i = 0; i < 50; i++) {
       await reader.get(TYPE, randomId());
       await withFallback.getMany(TYPE, randomBatch());
-      await doc.send(new GetCommand({ TableName: TABLES.indexTable, Key: { pk: `${TYPE}#${randomId()}`, sk: 1 } }));
+      await doc.send(new GetCommand({ TableName: TABLES.indexTable, Key: recordKey(TYPE, 1, randomId()) }));
     }
 
     const measure = { readerGet: new Series(), bareGet: new Series(), readerMany: new Series(), bareMany: new Series(), fallbackMany: new Series() };
     for (let i = 0; i < gets; i++) {
       const id = randomId();
       await measure.readerGet.time(() => reader.get(TYPE, id), () => calls);
-      await measure.bareGet.time(() => doc.send(new GetCommand({ TableName: TABLES.indexTable, Key: { pk: `${TYPE}#${id}`, sk: 1 } })), () => calls);
+      await measure.bareGet.time(() => doc.send(new GetCommand({ TableName: TABLES.indexTable, Key: recordKey(TYPE, 1, id) })), () => calls);
     }
     for (let i = 0; i < batches; i++) {
       const batch = randomBatch();
       const distinct = [...new Set(batch)];
       await measure.readerMany.time(() => reader.getMany(TYPE, batch), () => calls);
       await measure.bareMany.time(
-        () => doc.send(new BatchGetCommand({ RequestItems: { [TABLES.indexTable]: { Keys: distinct.map((id) => ({ pk: `${TYPE}#${id}`, sk: 1 })) } } })),
+        () => doc.send(new BatchGetCommand({ RequestItems: { [TABLES.indexTable]: { Keys: distinct.map((id) => recordKey(TYPE, 1, id)) } } })),
         () => calls,
       );
       await measure.fallbackMany.time(() => withFallback.getMany(TYPE, batch), () => calls);

@@ -9,7 +9,7 @@ export const TTL_ATTRIBUTE = 'expiresAt';
 
 /** The two tables every freshindex component reads or writes. */
 export interface IndexTableSet {
-  /** Records of every generation: `pk` (S) = `${type}#${id}`, `sk` (N) = generation. */
+  /** Records of every generation: `pk` (S) = `${type}#${generation}#${bucket}`, `sk` (S) = id. */
   readonly indexTable: dynamodb.ITable;
   /** Pointers, catch-up logs, quarantine, build and audit records: `pk` (S), `sk` (S). */
   readonly controlTable: dynamodb.ITable;
@@ -48,7 +48,7 @@ export interface IndexTablesProps {
  * `expiresAt` (tombstones, finished catch-up logs), retained when the stack goes away.
  */
 export class IndexTables extends Construct implements IndexTableSet {
-  /** Records of every generation (`pk` S, `sk` N). */
+  /** Records of every generation (`pk` S, `sk` S), each generation in 64 partitions of its own. */
   public readonly indexTable: dynamodb.Table;
   /** Pointers and other control items (`pk` S, `sk` S). */
   public readonly controlTable: dynamodb.Table;
@@ -67,7 +67,7 @@ export class IndexTables extends Construct implements IndexTableSet {
     };
     this.indexTable = new dynamodb.Table(this, 'IndexTable', {
       ...common,
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.NUMBER },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
     });
     this.controlTable = new dynamodb.Table(this, 'ControlTable', {
       ...common,

@@ -6,6 +6,7 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll, type UnprocessedRetry } from '../adapters/dynamodb/batch.ts';
 import { translateDynamoError } from '../adapters/dynamodb/errors.ts';
+import { recordKey } from '../adapters/dynamodb/keys.ts';
 import type { Generation } from '../core/records.ts';
 
 /** What the reader keeps of a stored record. */
@@ -37,7 +38,7 @@ export class IndexReads {
       const { Item } = await this.options.client.send(
         new GetCommand({
           TableName: this.options.indexTable,
-          Key: { pk: `${type}#${id}`, sk: generation },
+          Key: recordKey(type, generation, id),
           ProjectionExpression: PROJECTION,
           ExpressionAttributeNames: NAMES,
           ConsistentRead: this.options.consistentReads,
@@ -55,7 +56,7 @@ export class IndexReads {
     const items = await batchGetAll(
       this.options.client,
       this.options.indexTable,
-      ids.map((id) => ({ pk: `${type}#${id}`, sk: generation })),
+      ids.map((id) => recordKey(type, generation, id)),
       {
         consistentRead: this.options.consistentReads,
         projection: PROJECTION,

@@ -12,7 +12,7 @@ export interface TableNames {
   controlTable: string;
 }
 
-function tableDefinition(name: string, sortKeyType: 'S' | 'N'): CreateTableCommandInput {
+function tableDefinition(name: string): CreateTableCommandInput {
   return {
     TableName: name,
     BillingMode: 'PAY_PER_REQUEST',
@@ -22,19 +22,19 @@ function tableDefinition(name: string, sortKeyType: 'S' | 'N'): CreateTableComma
     ],
     AttributeDefinitions: [
       { AttributeName: 'pk', AttributeType: 'S' },
-      { AttributeName: 'sk', AttributeType: sortKeyType },
+      { AttributeName: 'sk', AttributeType: 'S' },
     ],
   };
 }
 
-/** The index table: `pk` (S) = `type#id`, `sk` (N) = generation; TTL on `expiresAt`. Mirrors lib/. */
+/** The index table: `pk` (S) = `type#generation#bucket`, `sk` (S) = id (see keys.ts); TTL on `expiresAt`. Mirrors lib/. */
 export function indexTableDefinition(name: string): CreateTableCommandInput {
-  return tableDefinition(name, 'N');
+  return tableDefinition(name);
 }
 
 /** The control table: `pk` (S), `sk` (S); TTL on `expiresAt`. Mirrors lib/. */
 export function controlTableDefinition(name: string): CreateTableCommandInput {
-  return tableDefinition(name, 'S');
+  return tableDefinition(name);
 }
 
 /**

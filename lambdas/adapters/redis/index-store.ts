@@ -142,6 +142,28 @@ export class RedisIndexStore implements PointerStore, RecordStore {
   }
 
   async *scanGeneration(type: string, generation: Generation, options: ScanOptions): AsyncIterable<StoredRecord[]> {
+    for await (const { bucket, ids } of this.#idPages(type, generation, options)) {
+      const context = { type, generation, bucket };
+      const values = await redisCall('MGET(records)', context, () => this.#client.mget(ids.map((id) => this.#keys.record(type, generation, id, bucket))));
+      const page: StoredRecord[] = [];
+      const gone: string[] = [];
+      ids.forEach((id, index) => {
+        const raw = values[index];
+        if (raw == null) gone.push(id);
+        else page.push(fromValue(type, generation, id, raw));
+      });
+      if (gone.length > 0) await this.#prune(type, generation, bucket, gone);
+      if (page.length > 0) yield page;
+    }
+  }
+
+  /** The ids of the generation's id sets, without reading a record (the clean-up's scan). */
+  async *scanIds(type: string, generation: Generation, options: ScanOptions): AsyncIterable<string[]> {
+    for await (const { ids } of this.#idPages(type, generation, options)) yield ids;
+  }
+
+  /** SSCAN of the segment's bucket id sets, page by page, each id once. */
+  async *#idPages(type: string, generation: Generation, options: ScanOptions): AsyncIterable<{ bucket: number; ids: string[] }> {
     const count = options.pageSize ?? this.#chunkSize;
     for (const bucket of bucketsOfSegment(options.segment, options.totalSegments)) {
       const setKey = this.#keys.bucketIds(type, generation, bucket);
@@ -155,17 +177,7 @@ export class RedisIndexStore implements PointerStore, RecordStore {
         cursor = nextCursor;
         const ids = members.filter((id) => !seen.has(id));
         ids.forEach((id) => seen.add(id));
-        if (ids.length === 0) continue;
-        const values = await redisCall('MGET(records)', context, () => this.#client.mget(ids.map((id) => this.#keys.record(type, generation, id, bucket))));
-        const page: StoredRecord[] = [];
-        const gone: string[] = [];
-        ids.forEach((id, index) => {
-          const raw = values[index];
-          if (raw == null) gone.push(id);
-          else page.push(fromValue(type, generation, id, raw));
-        });
-        if (gone.length > 0) await this.#prune(type, generation, bucket, gone);
-        if (page.length > 0) yield page;
+        if (ids.length > 0) yield { bucket, ids };
       } while (cursor !== '0');
     }
   }

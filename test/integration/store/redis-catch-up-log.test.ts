@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RedisStores } from '../../../lambdas/adapters/redis/index.ts';
+import { bucketOf, KeyLayout, type RedisStores } from '../../../lambdas/adapters/redis/index.ts';
 import { useRedis } from '../../support/redis.ts';
 
 async function readAll(stores: RedisStores, type: string, generation: number): Promise<string[]> {
@@ -52,6 +52,6 @@ describe('Redis catch-up log', () => {
 
   it('lets an abandoned log expire after a week', async () => {
     await redis.stores.catchUp.record('video', 3, ['a']);
-    expect(await redis.client.ttl('fi:c:{video}:3')).toBe(7 * 24 * 3600);
+    expect(await redis.client.ttl(new KeyLayout('fi:').catchUp('video', 3, bucketOf('a')))).toBe(7 * 24 * 3600);
   });
 });

@@ -76,6 +76,9 @@ export class MemoryIndex implements RecordStore, PointerStore {
     const size = options.pageSize ?? 3;
     for (let i = 0; i < mine.length; i += size) yield mine.slice(i, i + size).map((record) => structuredClone(record));
   }
+  async *scanIds(type: string, generation: number, options: ScanOptions): AsyncIterable<string[]> {
+    for await (const page of this.scanGeneration(type, generation, options)) yield page.map((record) => record.id);
+  }
   async deleteRecords(type: string, generation: number, ids: readonly string[]) {
     for (const id of ids) this.records.delete(`${type}#${id}#${generation}`);
   }
