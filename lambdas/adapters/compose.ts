@@ -9,6 +9,8 @@ import { validateConfig, type FreshindexConfig, type FreshindexConfigInput } fro
 import { PointerCache } from '../core/pointer-cache.ts';
 import { ConfigError } from '../core/errors.ts';
 import { systemClock, type CatchUpLog, type Clock, type PointerStore, type QuarantineStore, type RecordStore } from '../core/ports.ts';
+import type { GenerationCounter } from '../core/rebuild/index.ts';
+import { DynamoGenerationCounter } from './dynamodb/build-counter.ts';
 import { DynamoCatchUpLog } from './dynamodb/catch-up-log.ts';
 import { DynamoIndexStore } from './dynamodb/index-store.ts';
 import { DynamoQuarantineStore } from './dynamodb/quarantine-store.ts';
@@ -54,6 +56,8 @@ export interface Runtime extends ApplyDeps {
   store: PointerStore & RecordStore;
   catchUp: CatchUpLog;
   quarantine: QuarantineStore;
+  /** Counts a generation's live records, reading only that generation (the rebuild's gate). */
+  counter: GenerationCounter;
   /** The DynamoDB client of the control table (leases, build and audit reports, check counters). */
   documentClient: DynamoDBDocumentClient;
   /** Closes connections this runtime opened (Redis). */
@@ -64,6 +68,7 @@ interface IndexStores {
   store: PointerStore & RecordStore;
   catchUp: CatchUpLog;
   quarantine: QuarantineStore;
+  counter: GenerationCounter;
   close(): Promise<void>;
 }
 
@@ -87,6 +92,7 @@ export function createRuntime(configInput: FreshindexConfigInput | FreshindexCon
     pointers: new PointerCache(stores.store, config.pointerCacheSeconds * 1000, clock),
     catchUp: stores.catchUp,
     quarantine: stores.quarantine,
+    counter: stores.counter,
     documentClient,
     clock,
     close: stores.close,
@@ -113,6 +119,7 @@ const storeFactories: Record<FreshindexConfig['store']['type'], (context: StoreC
     return {
       store,
       catchUp: new DynamoCatchUpLog(documentClient, settings.controlTable, clock),
+      counter: new DynamoGenerationCounter(documentClient, settings.indexTable),
       quarantine: new DynamoQuarantineStore(documentClient, settings.controlTable),
       close: async () => {},
     };
@@ -120,6 +127,7 @@ const storeFactories: Record<FreshindexConfig['store']['type'], (context: StoreC
   redis: ({ config, settings, clock }) => {
     if (!settings.redisUrl) throw new ConfigError(['store.type is "redis" but FRESHINDEX_REDIS_URL is not set']);
     const keyPrefix = config.store.type === 'redis' ? config.store.keyPrefix : 'fi:';
-    return createRedisStores({ url: settings.redisUrl, keyPrefix, tombstoneTtlSeconds: config.tombstoneTtlSeconds, clock });
+    const stores = createRedisStores({ url: settings.redisUrl, keyPrefix, tombstoneTtlSeconds: config.tombstoneTtlSeconds, clock });
+    return { ...stores, counter: stores.store };
   },
 };

@@ -4,7 +4,6 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { createDynamoClient, createRuntime, type Runtime } from '../adapters/compose.ts';
-import { DynamoGenerationCounter } from '../adapters/dynamodb/build-counter.ts';
 import { DynamoBuildControl } from '../adapters/dynamodb/builds.ts';
 import { DynamoBuildReservations } from '../adapters/dynamodb/reservations.ts';
 import { DynamoTableCapacity } from '../adapters/dynamodb/capacity.ts';
@@ -78,7 +77,7 @@ export function createJobContext(
     env,
     control: new DynamoBuildControl(runtime.documentClient, env.FRESHINDEX_CONTROL_TABLE),
     reservations: new DynamoBuildReservations(runtime.documentClient, env.FRESHINDEX_CONTROL_TABLE),
-    counter: runtime.config.store.type === 'dynamodb' ? new DynamoGenerationCounter(runtime.documentClient, env.FRESHINDEX_INDEX_TABLE) : undefined,
+    counter: runtime.counter,
     capacity: runtime.config.store.type === 'dynamodb' ? new DynamoTableCapacity(dynamodb, env.FRESHINDEX_INDEX_TABLE) : undefined,
     notifier,
     logger: overrides.logger ?? new Logger({ serviceName: 'freshindex-jobs' }),

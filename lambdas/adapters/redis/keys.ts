@@ -10,7 +10,8 @@ export { BUCKETS, bucketOf, bucketsOfSegment, groupByBucket } from '../../core/b
  * MGET reads one bucket) stays inside one slot:
  *
  * - record:        `${prefix}r:{${type}:${generation}:${bucket}}:${id}`  (JSON string)
- * - bucket id set: `${prefix}ids:{${type}:${generation}:${bucket}}`      (SET of ids)
+ * - bucket id set: `${prefix}ids:{${type}:${generation}:${bucket}}`      (SET of the ids of live records)
+ * - tombstone set: `${prefix}del:{${type}:${generation}:${bucket}}`      (SET of the ids of tombstones)
  * - pointer:       `${prefix}p:{${type}}`                                (JSON string)
  * - catch-up log:  `${prefix}c:{${type}:${generation}:${bucket}}`        (SET of ids, one per bucket)
  * - quarantine:    `${prefix}q:{${type}}`                                (HASH id → JSON entry)
@@ -26,6 +27,10 @@ export class KeyLayout {
 
   bucketIds(type: string, generation: Generation, bucket: number): string {
     return `${this.prefix}ids:{${type}:${generation}:${bucket}}`;
+  }
+
+  bucketTombstones(type: string, generation: Generation, bucket: number): string {
+    return `${this.prefix}del:{${type}:${generation}:${bucket}}`;
   }
 
   pointer(type: string): string {

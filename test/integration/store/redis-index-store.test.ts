@@ -101,4 +101,28 @@ describe('Redis index store', () => {
     const pages = redis.stores.store.scanGeneration('video', 1, { segment: 0, totalSegments: 1, signal: controller.signal });
     await expect(pages[Symbol.asyncIterator]().next()).rejects.toThrow(/abort/i);
   });
+
+  it('counts a generation\'s live records from its id sets, reading no record', async () => {
+    // Prepare: a loaded generation, then upserts, deletes and a resurrection through the guard.
+    const loaded = Array.from({ length: 300 }, (_, i) => ({ type: 'video', id: `v${i}`, generation: 2, version: 1, hash: 'h', deleted: i % 10 === 0, writtenAt: 0, record: {} }) as StoredRecord);
+    await redis.stores.store.bulkPut('video', 2, loaded.map((record) => (record.deleted ? { ...record, record: undefined, expiresAt: Math.floor(Date.now() / 1000) + 3600 } : record)));
+    await redis.stores.store.write('video', 2, [remove('v1', 2), remove('v2', 2), upsert('v10', 2, { back: true }), upsert('new', 1, {})]);
+    await redis.stores.store.bulkPut('article', 2, loaded.slice(0, 5));
+    const monitored = redis.server.client();
+    const monitor = await monitored.monitor();
+    const commands: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => commands.push(String(args[0]).toLowerCase()));
+
+    // Act
+    const counted = await redis.stores.store.countLive('video', 2);
+
+    // Assess
+    await redis.stores.store.readPointer('video');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    monitor.disconnect();
+    monitored.disconnect();
+    expect(counted).toBe((await scanAll(redis.stores, 'video', 2)).filter((record) => !record.deleted).length);
+    expect(counted).toBe(270 - 2 + 1 + 1);
+    expect(new Set(commands.filter((command) => command !== 'get'))).toEqual(new Set(['scard']));
+  });
 });
