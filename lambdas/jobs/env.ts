@@ -19,6 +19,10 @@ export const jobEnvSchema = z.object({
   FRESHINDEX_REBUILD_SETTLE_MARGIN_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
   /** Deletes per second when removing retired generations; unset: derived from the index table's capacity mode (docs/rebuild.md). */
   FRESHINDEX_CLEANUP_DELETES_PER_SECOND: z.coerce.number().int().min(1).max(100_000).optional(),
+  /** Parallel scan segments of every build this job runs, over the config's `rebuild.concurrency` and its default. */
+  FRESHINDEX_REBUILD_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
+  /** Bulk write calls in flight over all segments; unset: two per segment. */
+  FRESHINDEX_REBUILD_WRITES_IN_FLIGHT: z.coerce.number().int().min(1).max(512).optional(),
   AWS_REGION: z.string().min(1).optional(),
   AWS_ENDPOINT_URL: optionalUrl,
   AWS_ENDPOINT_URL_DYNAMODB: optionalUrl,

@@ -35,6 +35,8 @@ async function rebuildOne(context: JobContext, type: TypeConfig): Promise<number
       settleMarginMs: context.env.FRESHINDEX_REBUILD_SETTLE_MARGIN_MS,
       lease: { ttlMs: context.env.FRESHINDEX_REBUILD_LEASE_SECONDS * 1000 },
       ...(context.env.FRESHINDEX_CLEANUP_DELETES_PER_SECOND === undefined ? {} : { cleanupDeletesPerSecond: context.env.FRESHINDEX_CLEANUP_DELETES_PER_SECOND }),
+      ...(context.env.FRESHINDEX_REBUILD_CONCURRENCY === undefined ? {} : { concurrency: context.env.FRESHINDEX_REBUILD_CONCURRENCY }),
+      ...(context.env.FRESHINDEX_REBUILD_WRITES_IN_FLIGHT === undefined ? {} : { writesInFlight: context.env.FRESHINDEX_REBUILD_WRITES_IN_FLIGHT }),
       signal: context.signal,
     });
     logger.info('build report', { report: { ...report }, cleanup: { ...cleanup } });

@@ -43,9 +43,10 @@ export async function rebuildType(deps: RebuildDeps, type: TypeConfig, options: 
   const random = deps.random ?? Math.random;
   const log = deps.log ?? silentLog;
   const retrier = new Retrier({ policy: retryPolicyOf(options), sleep, random, log });
-  const counter = deps.counter ?? scanCounter(deps.records, options.concurrency ?? type.rebuild.concurrency ?? 4);
+  // Built once: every phase reads its part of these and nothing else.
+  const settings = await resolveSettings(deps.source, type, options, retrier);
+  const counter = deps.counter ?? scanCounter(deps.records, settings.segments);
   const full: RunDeps = { ...deps, ...retried({ ...deps, counter }, retrier), sleep, random, log };
-  const settings = await resolveSettings(full.source, type, options);
   const buildId = options.buildId ?? newBuildId(deps.clock(), random);
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
