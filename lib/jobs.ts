@@ -191,6 +191,8 @@ export class IndexJobs extends Construct {
     });
 
     indexTable.grantReadWriteData(this.jobRole);
+    // The rebuild raises the index table's warm throughput before a large load (docs/rebuild.md).
+    indexTable.grant(this.jobRole, 'dynamodb:UpdateTable');
     controlTable.grantReadWriteData(this.jobRole);
     alertsTopic.grantPublish(this.jobRole);
     notificationsTopic.grantPublish(this.jobRole);

@@ -41,6 +41,15 @@ export interface IndexTablesProps {
    * @default true
    */
   readonly pointInTimeRecovery?: boolean;
+  /**
+   * Warm write throughput (units per second) the index table is created or raised to, so a large
+   * first load is not throttled while the on-demand table scales. Each raise is billed once and
+   * warm throughput never goes down (docs/rebuild.md). The rebuild job raises it further before a
+   * large load by itself.
+   *
+   * @default - DynamoDB's own (4,000 writes/s for a new on-demand table, then its peak)
+   */
+  readonly indexWarmWritesPerSecond?: number;
 }
 
 /**
@@ -68,6 +77,7 @@ export class IndexTables extends Construct implements IndexTableSet {
     this.indexTable = new dynamodb.Table(this, 'IndexTable', {
       ...common,
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      ...(props.indexWarmWritesPerSecond === undefined ? {} : { warmThroughput: { writeUnitsPerSecond: props.indexWarmWritesPerSecond } }),
     });
     this.controlTable = new dynamodb.Table(this, 'ControlTable', {
       ...common,

@@ -11,7 +11,7 @@ import type { SourceDeps } from '../adapters/sources/index.ts';
 import { SnsNotifier } from '../adapters/sns/notifier.ts';
 import type { FreshindexConfig, FreshindexConfigInput } from '../core/config/index.ts';
 import type { Clock, Notifier } from '../core/ports.ts';
-import type { CapacityProbe, GenerationCounter } from '../core/rebuild/index.ts';
+import type { CapacityProbe, GenerationCounter, TableWarmer } from '../core/rebuild/index.ts';
 import type { JobEnv } from './env.ts';
 
 /** What every job command gets. */
@@ -24,7 +24,7 @@ export interface JobContext {
   /** Counts a generation with `Select: COUNT` on DynamoDB; undefined on other stores (the rebuild then scans). */
   counter: GenerationCounter | undefined;
   /** The index table's capacity mode on DynamoDB (sets the clean-up rate); undefined on other stores. */
-  capacity: CapacityProbe | undefined;
+  capacity: (CapacityProbe & TableWarmer) | undefined;
   notifier: Notifier;
   logger: Logger;
   metrics: Metrics;

@@ -21,6 +21,8 @@ export const jobEnvSchema = z.object({
   FRESHINDEX_CLEANUP_DELETES_PER_SECOND: z.coerce.number().int().min(1).max(100_000).optional(),
   /** Parallel scan segments of every build this job runs, over the config's `rebuild.concurrency` and its default. */
   FRESHINDEX_REBUILD_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
+  /** Warm write throughput to raise an on-demand index table to before each load; unset: the load's planned rate for sources of a million documents or more. */
+  FRESHINDEX_REBUILD_WARM_WRITES_PER_SECOND: z.coerce.number().int().min(1).max(10_000_000).optional(),
   /** Bulk write calls in flight over all segments; unset: two per segment. */
   FRESHINDEX_REBUILD_WRITES_IN_FLIGHT: z.coerce.number().int().min(1).max(512).optional(),
   AWS_REGION: z.string().min(1).optional(),

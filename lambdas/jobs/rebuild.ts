@@ -37,6 +37,7 @@ async function rebuildOne(context: JobContext, type: TypeConfig): Promise<number
       ...(context.env.FRESHINDEX_CLEANUP_DELETES_PER_SECOND === undefined ? {} : { cleanupDeletesPerSecond: context.env.FRESHINDEX_CLEANUP_DELETES_PER_SECOND }),
       ...(context.env.FRESHINDEX_REBUILD_CONCURRENCY === undefined ? {} : { concurrency: context.env.FRESHINDEX_REBUILD_CONCURRENCY }),
       ...(context.env.FRESHINDEX_REBUILD_WRITES_IN_FLIGHT === undefined ? {} : { writesInFlight: context.env.FRESHINDEX_REBUILD_WRITES_IN_FLIGHT }),
+      ...(context.env.FRESHINDEX_REBUILD_WARM_WRITES_PER_SECOND === undefined ? {} : { warmWritesPerSecond: context.env.FRESHINDEX_REBUILD_WARM_WRITES_PER_SECOND }),
       signal: context.signal,
     });
     logger.info('build report', { report: { ...report }, cleanup: { ...cleanup } });
@@ -71,7 +72,7 @@ function rebuildDeps(context: JobContext, type: TypeConfig): RebuildDeps {
     builds: context.control,
     retirements: context.control,
     ...(context.counter ? { counter: context.counter } : {}),
-    ...(context.capacity ? { capacity: context.capacity } : {}),
+    ...(context.capacity ? { capacity: context.capacity, warmer: context.capacity } : {}),
     notifier: context.notifier,
     clock: runtime.clock,
     log: {

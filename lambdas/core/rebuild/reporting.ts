@@ -46,6 +46,7 @@ export function report(run: Run, state: BuildFacts, outcome: BuildReport['outcom
     result.reconciliation = { checked, missing, restored, gone, restoredIds: restoredSample.slice(0, 10), durationMs };
   }
   if (state.recovered) result.recovered = state.recovered;
+  if (state.warmThroughput) result.warmThroughput = state.warmThroughput;
   return result;
 }
 

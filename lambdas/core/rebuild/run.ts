@@ -4,7 +4,7 @@ import type { CatchUpLog, Clock, Notifier, PointerStore, RecordStore, Source } f
 import type { Generation } from '../records.ts';
 import type { LeaseKeeper, Sleep } from './lease.ts';
 import type { LoadResult } from './load.ts';
-import type { BuildRecordStore, CapacityProbe, GenerationCounter, LeaseStore, RebuildLog, RetirementStore } from './ports.ts';
+import type { BuildRecordStore, CapacityProbe, GenerationCounter, LeaseStore, RebuildLog, RetirementStore, TableWarmer } from './ports.ts';
 import type { BuildRecorder } from './recorder.ts';
 import type { ReconcileResult } from './reconcile.ts';
 import type { ReplayResult } from './replay.ts';
@@ -26,6 +26,8 @@ export interface RebuildDeps {
   counter?: GenerationCounter;
   /** The index table's capacity, which sets the clean-up rate. @default none: a store without capacity modes */
   capacity?: CapacityProbe;
+  /** Raises the index table's warm throughput before a large load. @default none */
+  warmer?: TableWarmer;
   clock: Clock;
   /** @default setTimeout */
   sleep?: Sleep;
@@ -68,6 +70,7 @@ export interface BuildFacts {
   gate?: GateResult;
   retired: Generation[];
   recovered?: BuildReport['recovered'];
+  warmThroughput?: BuildReport['warmThroughput'];
 }
 
 /** Enters a phase: stops here if the build was aborted, else logs it and records it on the build record. */

@@ -27,6 +27,11 @@ export interface RebuildOptions {
   progressIntervalMs?: number;
   /** @default 3 attempts, 1000 ms apart */
   sampleRecheck?: { attempts: number; delayMs: number };
+  /**
+   * Warm write throughput (units per second) to raise the index table to before the load.
+   * @default the load's planned rate (segments × `SEGMENT_ITEMS_PER_SECOND`) when the source holds at least `WARM_FROM` documents; else none
+   */
+  warmWritesPerSecond?: number;
   /** Deletes per second of the clean-up. @default derived from the index table's capacity mode (see cleanup-rate.ts) */
   cleanupDeletesPerSecond?: number;
   /** Retries of transient store errors. @default `DEFAULT_RETRY_POLICY` (10 attempts, 50 ms doubling to 5 s, full jitter) */
@@ -47,6 +52,8 @@ export interface Settings {
   writesInFlight: number;
   progressIntervalMs: number;
   sampleRecheck: { attempts: number; delayMs: number };
+  /** Warm write throughput to ask for before the load; undefined: none. */
+  warmWritesPerSecond: number | undefined;
   /** The configured clean-up rate; undefined: derived from the table's capacity after the load. */
   deletesPerSecond: number | undefined;
   retry: RetryPolicy;
@@ -71,6 +78,7 @@ export async function resolveSettings(source: Source, type: TypeConfig, options:
     writesInFlight: options.writesInFlight ?? WRITES_PER_SEGMENT * segments,
     progressIntervalMs: options.progressIntervalMs ?? 5_000,
     sampleRecheck: options.sampleRecheck ?? { attempts: 3, delayMs: 1_000 },
+    warmWritesPerSecond: options.warmWritesPerSecond ?? (total !== undefined && total >= WARM_FROM ? segments * SEGMENT_ITEMS_PER_SECOND : undefined),
     deletesPerSecond: options.cleanupDeletesPerSecond,
     retry: retryPolicyOf(options),
   };
@@ -80,6 +88,8 @@ export async function resolveSettings(source: Source, type: TypeConfig, options:
 export const SEGMENT_ITEMS_PER_SECOND = 1_000;
 /** Bulk write calls each segment keeps in flight by default: one being written while the next chunk fills. */
 export const WRITES_PER_SEGMENT = 2;
+/** Sources at least this large get the index table's warm throughput raised before the load, by default. */
+export const WARM_FROM = 1_000_000;
 /** The most segments a build takes by default (the config allows 64). */
 export const MAX_SEGMENTS = 64;
 
