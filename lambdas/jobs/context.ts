@@ -11,7 +11,8 @@ import type { SourceDeps } from '../adapters/sources/index.ts';
 import { SnsNotifier } from '../adapters/sns/notifier.ts';
 import type { FreshindexConfig, FreshindexConfigInput } from '../core/config/index.ts';
 import type { Clock, Notifier } from '../core/ports.ts';
-import type { CapacityProbe, GenerationCounter, TableWarmer } from '../core/rebuild/index.ts';
+import type { CapacityProbe, ChildLoader, GenerationCounter, TableWarmer } from '../core/rebuild/index.ts';
+import { ChildProcessLoader } from '../adapters/batch/child-processes.ts';
 import type { JobEnv } from './env.ts';
 
 /** What every job command gets. */
@@ -25,6 +26,8 @@ export interface JobContext {
   counter: GenerationCounter | undefined;
   /** The index table's capacity mode on DynamoDB (sets the clean-up rate); undefined on other stores. */
   capacity: (CapacityProbe & TableWarmer) | undefined;
+  /** Runs a split load's children (locally as child processes); undefined: every build loads itself. */
+  children: ChildLoader | undefined;
   notifier: Notifier;
   logger: Logger;
   metrics: Metrics;
@@ -43,6 +46,7 @@ export interface JobOverrides {
   clock?: Clock;
   logger?: Logger;
   signal?: AbortSignal;
+  children?: ChildLoader;
 }
 
 /** Builds the job's context: the runtime of the composition root plus the rebuild's own adapters. */
@@ -79,10 +83,20 @@ export function createJobContext(
     reservations: new DynamoBuildReservations(runtime.documentClient, env.FRESHINDEX_CONTROL_TABLE),
     counter: runtime.counter,
     capacity: runtime.config.store.type === 'dynamodb' ? new DynamoTableCapacity(dynamodb, env.FRESHINDEX_INDEX_TABLE) : undefined,
+    children: overrides.children ?? childLoader(env, processEnv),
     notifier,
     logger: overrides.logger ?? new Logger({ serviceName: 'freshindex-jobs' }),
     metrics: new Metrics({ namespace: 'freshindex', serviceName: 'freshindex-jobs' }),
     holder: env.AWS_BATCH_JOB_ID ? `batch:${env.AWS_BATCH_JOB_ID}` : `${hostname()}:${process.pid}`,
     signal: overrides.signal ?? new AbortController().signal,
   };
+}
+
+/**
+ * Child processes for a split load when FRESHINDEX_REBUILD_CHILDREN asks for more than one, outside
+ * AWS Batch (on Batch the children are an array job's; not wired yet: docs/rebuild.md).
+ */
+function childLoader(env: JobEnv, processEnv: Readonly<Record<string, string | undefined>>): ChildLoader | undefined {
+  if ((env.FRESHINDEX_REBUILD_CHILDREN ?? 1) <= 1 || env.AWS_BATCH_JOB_ID !== undefined) return undefined;
+  return new ChildProcessLoader({ configPath: processEnv['FRESHINDEX_CONFIG'] ?? './freshindex.config.ts', env: processEnv });
 }

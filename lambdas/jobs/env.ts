@@ -29,6 +29,18 @@ export const jobEnvSchema = z.object({
   AWS_ENDPOINT_URL: optionalUrl,
   AWS_ENDPOINT_URL_DYNAMODB: optionalUrl,
   AWS_ENDPOINT_URL_SNS: optionalUrl,
+  /** Processes a build's load is split over (an array job's children); unset: one per 16 segments. */
+  FRESHINDEX_REBUILD_CHILDREN: z.coerce.number().int().min(1).max(64).optional(),
+  /** The child load (`load-segments`): the build, its generation and how the load is split (set by the parent). */
+  FRESHINDEX_LOAD_BUILD_ID: z.string().min(1).optional(),
+  FRESHINDEX_LOAD_GENERATION: z.coerce.number().int().min(1).optional(),
+  FRESHINDEX_LOAD_SEGMENTS: z.coerce.number().int().min(1).max(64).optional(),
+  FRESHINDEX_LOAD_CHILDREN: z.coerce.number().int().min(1).max(64).optional(),
+  FRESHINDEX_LOAD_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  FRESHINDEX_LOAD_CHUNK_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
+  FRESHINDEX_LOAD_WRITES_IN_FLIGHT: z.coerce.number().int().min(1).max(512).default(8),
+  /** Set by AWS Batch in an array job's children (and locally by the parent): which child this is. */
+  AWS_BATCH_JOB_ARRAY_INDEX: z.coerce.number().int().min(0).max(9_999).optional(),
   /** Set by AWS Batch: names the lease holder. */
   AWS_BATCH_JOB_ID: z.string().min(1).optional(),
 });

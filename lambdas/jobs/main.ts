@@ -10,6 +10,7 @@ import { parseJobEnv } from './env.ts';
 import { EXIT, type JobCommand } from './exit.ts';
 import { rebuildCommand } from './rebuild.ts';
 import { auditCommand } from './audit.ts';
+import { loadSegmentsCommand } from './load-segments.ts';
 
 export { EXIT, type JobArgs, type JobCommand } from './exit.ts';
 export type { JobContext, JobOverrides } from './context.ts';
@@ -21,6 +22,7 @@ export type { JobContext, JobOverrides } from './context.ts';
 export const jobCommands: Record<string, JobCommand> = {
   rebuild: rebuildCommand,
   audit: auditCommand,
+  'load-segments': loadSegmentsCommand,
 };
 
 /**

@@ -37,6 +37,7 @@ async function rebuildOne(context: JobContext, type: TypeConfig): Promise<number
       ...(context.env.FRESHINDEX_CLEANUP_DELETES_PER_SECOND === undefined ? {} : { cleanupDeletesPerSecond: context.env.FRESHINDEX_CLEANUP_DELETES_PER_SECOND }),
       ...(context.env.FRESHINDEX_REBUILD_CONCURRENCY === undefined ? {} : { concurrency: context.env.FRESHINDEX_REBUILD_CONCURRENCY }),
       ...(context.env.FRESHINDEX_REBUILD_WRITES_IN_FLIGHT === undefined ? {} : { writesInFlight: context.env.FRESHINDEX_REBUILD_WRITES_IN_FLIGHT }),
+      ...(context.env.FRESHINDEX_REBUILD_CHILDREN === undefined ? {} : { children: context.env.FRESHINDEX_REBUILD_CHILDREN }),
       ...(context.env.FRESHINDEX_REBUILD_WARM_WRITES_PER_SECOND === undefined ? {} : { warmWritesPerSecond: context.env.FRESHINDEX_REBUILD_WARM_WRITES_PER_SECOND }),
       signal: context.signal,
     });
@@ -73,6 +74,7 @@ function rebuildDeps(context: JobContext, type: TypeConfig): RebuildDeps {
     retirements: context.control,
     ...(context.counter ? { counter: context.counter } : {}),
     ...(context.capacity ? { capacity: context.capacity, warmer: context.capacity } : {}),
+    ...(context.children ? { children: context.children } : {}),
     notifier: context.notifier,
     clock: runtime.clock,
     log: {

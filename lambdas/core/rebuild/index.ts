@@ -1,6 +1,9 @@
 /** The nightly full rebuild: shadow generation, replay, gate, flip, rollback, clean-up. See docs/rebuild.md. */
 export { rebuildType, defaultSegments, newBuildId, type RebuildDeps, type RebuildOptions, type RebuildResult } from './rebuild.ts';
 export { rollback, liveGenerations, openGeneration, flipGeneration, discardBuilding, INITIAL_GENERATION, type RollbackResult } from './pointer-ops.ts';
+export { segmentsOfChild, mergeLoads, type ChildLoader, type ChildPlan } from './children.ts';
+export { loadGeneration, type LoadResult, type LoadTuning } from './load.ts';
+export { ProgressTracker } from './progress.ts';
 export { runRetirements, type CleanupArgs, type CleanupResult } from './cleanup.ts';
 export { recoverUnfinished } from './recover.ts';
 export { cleanupRate, ON_DEMAND_FLOOR, NO_CAPACITY_MODE_RATE, type CleanupRate } from './cleanup-rate.ts';

@@ -3,6 +3,7 @@ import { describeError } from '../errors.ts';
 import type { Generation } from '../records.ts';
 import { BuildAbortedError, LeaseLostError } from './errors.ts';
 import { runGate } from './gate.ts';
+import { mergeLoads } from './children.ts';
 import { loadGeneration, type LoadResult } from './load.ts';
 import { discard, flip } from './outcome.ts';
 import { reconcileGeneration, type ReconcileResult } from './reconcile.ts';
@@ -80,6 +81,13 @@ async function warm(run: Run): Promise<BuildReport['warmThroughput']> {
 
 async function load(run: Run, generation: Generation): Promise<LoadResult> {
   const { deps, type, settings } = run;
+  if (deps.children && settings.children > 1) {
+    const { segments: totalSegments, children, pageSize, chunkSize } = settings;
+    const writesInFlight = Math.max(1, Math.ceil(settings.writesInFlight / children));
+    deps.log.info('loading in child processes', { type: type.name, buildId: run.buildId, children, totalSegments });
+    const results = await deps.children.load({ type: type.name, buildId: run.buildId, generation, totalSegments, children, pageSize, chunkSize, writesInFlight }, run.signal);
+    return mergeLoads(results, type.rebuild.gate.sampleSize, deps.random);
+  }
   const progress = new ProgressTracker(
     deps.clock,
     settings.progressIntervalMs,

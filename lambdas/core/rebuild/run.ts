@@ -2,6 +2,7 @@
 import type { TypeConfig } from '../config/schema.ts';
 import type { CatchUpLog, Clock, Notifier, PointerStore, RecordStore, Source } from '../ports.ts';
 import type { Generation } from '../records.ts';
+import type { ChildLoader } from './children.ts';
 import type { LeaseKeeper, Sleep } from './lease.ts';
 import type { LoadResult } from './load.ts';
 import type { BuildRecordStore, CapacityProbe, GenerationCounter, LeaseStore, RebuildLog, RetirementStore, TableWarmer } from './ports.ts';
@@ -26,6 +27,8 @@ export interface RebuildDeps {
   counter?: GenerationCounter;
   /** The index table's capacity, which sets the clean-up rate. @default none: a store without capacity modes */
   capacity?: CapacityProbe;
+  /** Loads the generation in child processes (an array job) when the settings split the load. @default the build loads itself */
+  children?: ChildLoader;
   /** Raises the index table's warm throughput before a large load. @default none */
   warmer?: TableWarmer;
   clock: Clock;

@@ -23,6 +23,11 @@ export interface RebuildOptions {
   chunkSize?: number;
   /** Bulk write calls in flight over all segments. @default two per segment */
   writesInFlight?: number;
+  /**
+   * Processes the load is split over (an array job's children), when the rebuild is given a
+   * `ChildLoader`. @default one per `SEGMENTS_PER_CHILD` segments
+   */
+  children?: number;
   /** @default 5000 */
   progressIntervalMs?: number;
   /** @default 3 attempts, 1000 ms apart */
@@ -50,6 +55,8 @@ export interface Settings {
   pageSize: number;
   chunkSize: number;
   writesInFlight: number;
+  /** Processes the load is split over (1: the build loads itself). */
+  children: number;
   progressIntervalMs: number;
   sampleRecheck: { attempts: number; delayMs: number };
   /** Warm write throughput to ask for before the load; undefined: none. */
@@ -76,6 +83,7 @@ export async function resolveSettings(source: Source, type: TypeConfig, options:
     pageSize: options.pageSize ?? 500,
     chunkSize: options.chunkSize ?? 100,
     writesInFlight: options.writesInFlight ?? WRITES_PER_SEGMENT * segments,
+    children: Math.min(segments, options.children ?? Math.ceil(segments / SEGMENTS_PER_CHILD)),
     progressIntervalMs: options.progressIntervalMs ?? 5_000,
     sampleRecheck: options.sampleRecheck ?? { attempts: 3, delayMs: 1_000 },
     warmWritesPerSecond: options.warmWritesPerSecond ?? (total !== undefined && total >= WARM_FROM ? segments * SEGMENT_ITEMS_PER_SECOND : undefined),
@@ -88,6 +96,8 @@ export async function resolveSettings(source: Source, type: TypeConfig, options:
 export const SEGMENT_ITEMS_PER_SECOND = 1_000;
 /** Bulk write calls each segment keeps in flight by default: one being written while the next chunk fills. */
 export const WRITES_PER_SEGMENT = 2;
+/** Segments one container loads by default: past it, the load is split over an array job's children. */
+export const SEGMENTS_PER_CHILD = 16;
 /** Sources at least this large get the index table's warm throughput raised before the load, by default. */
 export const WARM_FROM = 1_000_000;
 /** The most segments a build takes by default (the config allows 64). */
