@@ -85,15 +85,19 @@ const backends: Record<string, () => Promise<Observed>> = {
         const monitor: Redis = await client.monitor();
         const keys: string[] = [];
         let read = 0;
+        let done = false;
         monitor.on('monitor', (_time: string, args: string[]) => {
+          if (String(args[0]).toLowerCase() === 'echo' && args[1] === 'watch-done') done = true;
           const named = args.filter((arg) => arg.startsWith('fi:r:') || arg.startsWith('fi:ids:') || arg.startsWith('fi:del:'));
           keys.push(...named);
           if (['mget', 'get'].includes(String(args[0]).toLowerCase())) read += named.filter((key) => key.startsWith('fi:r:')).length;
         });
         return async () => {
-          // MONITOR sees commands in order: one more round trip on another connection flushes what it saw.
-          await stores.store.readPointer('video');
-          await new Promise((resolve) => setTimeout(resolve, 50));
+          // MONITOR reports commands in order: once it reports this marker, it has reported everything before.
+          const marker = server.client();
+          await marker.echo('watch-done');
+          marker.disconnect();
+          while (!done) await new Promise((resolve) => setTimeout(resolve, 5));
           monitor.disconnect();
           client.disconnect();
           const own = `{${RETIRED.type}:${RETIRED.generation}:`;

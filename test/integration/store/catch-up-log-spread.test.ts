@@ -60,12 +60,17 @@ const backends: Record<string, () => Promise<Observed>> = {
         const client = server.client();
         const monitor: Redis = await client.monitor();
         const keys: string[] = [];
+        let done = false;
         monitor.on('monitor', (_time: string, args: string[]) => {
+          if (String(args[0]).toLowerCase() === 'echo' && args[1] === 'watch-done') done = true;
           if (String(args[0]).toLowerCase() === 'sadd') keys.push(...args.slice(2).map(() => String(args[1])));
         });
         return async () => {
-          await stores.store.readPointer('video');
-          await new Promise((resolve) => setTimeout(resolve, 50));
+          // MONITOR reports commands in order: once it reports this marker, it has reported everything before.
+          const marker = server.client();
+          await marker.echo('watch-done');
+          marker.disconnect();
+          while (!done) await new Promise((resolve) => setTimeout(resolve, 5));
           monitor.disconnect();
           client.disconnect();
           return keys;
