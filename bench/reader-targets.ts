@@ -3,6 +3,7 @@
  * the bare client call a hand-written reader would make: GetItem / BatchGetItem on dynalite,
  * GET / MGET on redis-server.
  */
+import { recordKey } from '../lambdas/adapters/dynamodb/keys.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoIndexStore } from '../lambdas/adapters/dynamodb/index-store.ts';
@@ -57,7 +58,7 @@ export async function dynamoTarget(ids: readonly string[]): Promise<ReaderTarget
   await createTables(dynamodb, tables);
   await load(new DynamoIndexStore({ client: doc, ...tables, tombstoneTtlSeconds: 3600 }), new DynamoQuarantineStore(doc, tables.controlTable), ids);
   const options = { dynamodb, ...tables, pointerCacheMs: 600_000 };
-  const key = (id: string) => ({ pk: `${TYPE}#${id}`, sk: 1 });
+  const key = (id: string) => recordKey(TYPE, 1, id);
   return {
     name: 'DynamoDB (dynalite)',
     reader: createReader(options),

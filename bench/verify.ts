@@ -16,6 +16,7 @@ import { createLambdaContext } from '../lambdas/local/lambda-context.ts';
 import { startBenchBackend, type BenchBackend, type BenchStack } from './support/harness.ts';
 import { count, formatTable, ratio } from './support/table.ts';
 import { TYPE_NAME, transformVideo } from './support/workload.ts';
+import { recordKey } from '../lambdas/adapters/dynamodb/keys.ts';
 
 export interface VerifyBenchOptions {
   /** Resources checked per scenario. @default 400 */
@@ -94,7 +95,7 @@ async function scenario(backend: BenchBackend, label: string, resources: number,
   for (let i = 0; i < ids.length; i += batchSize) {
     await Promise.all(
       ids.slice(i, i + batchSize).map((id) =>
-        DynamoDBDocumentClient.from(backend.dynamodb).send(new GetCommand({ TableName: runtime.settings.indexTable, Key: { pk: `${TYPE_NAME}#${id}`, sk: 1 }, ConsistentRead: true })),
+        DynamoDBDocumentClient.from(backend.dynamodb).send(new GetCommand({ TableName: runtime.settings.indexTable, Key: recordKey(TYPE_NAME, 1, id), ConsistentRead: true })),
       ),
     );
   }
@@ -118,7 +119,7 @@ async function seed(backend: BenchBackend, stack: BenchStack, resources: number,
     await DynamoDBDocumentClient.from(backend.dynamodb).send(
       new PutCommand({
         TableName: runtime.settings.indexTable,
-        Item: { pk: `${TYPE_NAME}#${id}`, sk: generation, type: TYPE_NAME, id, generation, version: 1, hash: 'drifted', deleted: false, writtenAt: 0, record: '{"title":"drifted"}' },
+        Item: { ...recordKey(TYPE_NAME, generation, id), type: TYPE_NAME, id, generation, version: 1, hash: 'drifted', deleted: false, writtenAt: 0, record: '{"title":"drifted"}' },
       }),
     );
   }

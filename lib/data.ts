@@ -123,6 +123,13 @@ export interface FreshindexDataProps {
    * @default - DynamoDB's AWS-managed key
    */
   readonly tableEncryptionKey?: kms.IKey;
+  /**
+   * Warm write throughput (units per second) of the index table, so the first large load is not
+   * throttled while the on-demand table scales; billed once per raise (docs/rebuild.md).
+   *
+   * @default - DynamoDB's own (4,000 writes/s for a new on-demand table, then its peak)
+   */
+  readonly indexWarmWritesPerSecond?: number;
 }
 
 /**
@@ -169,6 +176,7 @@ export class FreshindexData extends Construct implements FreshindexDataResources
         removalPolicy: props.tableRemovalPolicy,
         deletionProtection: props.tableDeletionProtection,
         encryptionKey: props.tableEncryptionKey,
+        indexWarmWritesPerSecond: props.indexWarmWritesPerSecond,
       });
       this.store = { type: 'dynamodb', indexTable: this.tables.indexTable, controlTable: this.tables.controlTable };
     }

@@ -172,6 +172,8 @@ export class IndexJobs extends Construct {
     });
 
     grantStore(this.jobRole, store);
+    // The rebuild raises the index table's warm throughput before a large load (docs/rebuild.md).
+    if (store.type === 'dynamodb') store.indexTable.grant(this.jobRole, 'dynamodb:UpdateTable');
     alertsTopic.grantPublish(this.jobRole);
     notificationsTopic.grantPublish(this.jobRole);
     grantSourceRead(this.jobRole, this, props.config.config.types);

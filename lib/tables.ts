@@ -14,7 +14,7 @@ function cdkKey(key: KeyAttribute): dynamodb.Attribute {
 
 /** The two tables every freshindex component reads or writes. */
 export interface IndexTableSet {
-  /** Records of every generation: `pk` (S) = `${type}#${id}`, `sk` (N) = generation. */
+  /** Records of every generation: `pk` (S) = `${type}#${generation}#${bucket}`, `sk` (S) = id. */
   readonly indexTable: dynamodb.ITable;
   /** Pointers, catch-up logs, quarantine, build and audit records: `pk` (S), `sk` (S). */
   readonly controlTable: dynamodb.ITable;
@@ -46,6 +46,15 @@ export interface IndexTablesProps {
    * @default true
    */
   readonly pointInTimeRecovery?: boolean;
+  /**
+   * Warm write throughput (units per second) the index table is created or raised to, so a large
+   * first load is not throttled while the on-demand table scales. Each raise is billed once and
+   * warm throughput never goes down (docs/rebuild.md). The rebuild job raises it further before a
+   * large load by itself.
+   *
+   * @default - DynamoDB's own (4,000 writes/s for a new on-demand table, then its peak)
+   */
+  readonly indexWarmWritesPerSecond?: number;
 }
 
 /**
@@ -53,7 +62,7 @@ export interface IndexTablesProps {
  * `expiresAt` (tombstones, finished catch-up logs), retained when the stack goes away.
  */
 export class IndexTables extends Construct implements IndexTableSet {
-  /** Records of every generation (`pk` S, `sk` N). */
+  /** Records of every generation (`pk` S, `sk` S), each generation in 64 partitions of its own. */
   public readonly indexTable: dynamodb.Table;
   /** Pointers and other control items (`pk` S, `sk` S). */
   public readonly controlTable: dynamodb.Table;
@@ -73,6 +82,7 @@ export class IndexTables extends Construct implements IndexTableSet {
       ...common,
       partitionKey: cdkKey(TABLE_KEYS.index.partitionKey),
       sortKey: cdkKey(TABLE_KEYS.index.sortKey),
+      ...(props.indexWarmWritesPerSecond === undefined ? {} : { warmThroughput: { writeUnitsPerSecond: props.indexWarmWritesPerSecond } }),
     });
     this.controlTable = new dynamodb.Table(this, 'ControlTable', {
       ...common,

@@ -14,6 +14,7 @@ import { parseChangeMessage } from '../../lambdas/core/events.ts';
 import { guard, toStoredRecord, type RecordWrite } from '../../lambdas/core/records.ts';
 import { toUpsert } from '../../lambdas/core/transform.ts';
 import { normalizeVersion } from '../../lambdas/core/version.ts';
+import { recordKey } from '../../lambdas/adapters/dynamodb/keys.ts';
 
 /** The naive handler on `runtime`'s tables, source and pointer cache (the same ones the real handler uses). */
 export function createNaiveHandler(runtime: Runtime, dynamodb: DynamoDBClient): (event: SQSEvent) => Promise<SQSBatchResponse> {
@@ -28,7 +29,7 @@ export function createNaiveHandler(runtime: Runtime, dynamodb: DynamoDBClient): 
         if (!type) throw new Error(`unknown type ${change.type}`);
         const doc = change.doc ?? (change.op === 'upsert' ? await type.source.get(change.id) : undefined);
         const { active } = await runtime.pointers.get(change.type);
-        const key = { pk: `${change.type}#${change.id}`, sk: active };
+        const key = recordKey(change.type, active, change.id);
         const { Item } = await documentClient.send(new GetCommand({ TableName: settings.indexTable, Key: key, ConsistentRead: true }));
         const stored = Item ? recordFromItem(Item) : undefined;
         const write: RecordWrite = doc

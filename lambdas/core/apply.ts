@@ -198,24 +198,23 @@ async function applyType(deps: ApplyDeps, resolved: ResolvedType, groups: readon
   }
   const ready = await resolveDeleteVersions(deps.records, config.name, targets, planned, fail);
   if (ready.length === 0) return outcomes;
-  if (building !== undefined) {
-    try {
-      // Logged before the writes: a crash between the two leaves an extra replay, never a lost change.
-      await deps.catchUp.record(config.name, building, ready.map(({ write }) => write.id)).finally(() =>
-        withdrawLateLog(deps, config.name, building as number, pointerLoadedAt, ready.map(({ write }) => write.id)),
-      );
-    } catch (error) {
-      for (const { group } of ready) fail(group, error);
-      return outcomes;
-    }
-  }
-  const results = await Promise.all(targets.map((generation) => settleWrites(deps.records, config.name, generation, ready.map(({ write }) => write))));
+  // The log and the writes go out together: the batch waits for the slower of the two, not their
+  // sum. A change counts as applied only once both landed; a failed log fails every change of the
+  // batch, which is delivered again and logged again before the replay can need it (the load
+  // ends, then the replay reads the log; a redelivery after the flip writes the new generation).
+  const ids = ready.map(({ write }) => write.id);
+  const logged = building === undefined ? Promise.resolve() : deps.catchUp.record(config.name, building, ids).finally(() => withdrawLateLog(deps, config.name, building as number, pointerLoadedAt, ids));
+  const [log, results] = await Promise.all([
+    logged.then(() => undefined, (error: unknown) => ({ error })),
+    Promise.all(targets.map((generation) => settleWrites(deps.records, config.name, generation, ready.map(({ write }) => write)))),
+  ]);
   ready.forEach(({ group, write }, index) => {
     const perTarget = results.map((outcomesOfTarget) => outcomesOfTarget[index] as WriteOutcome);
-    const failure = perTarget.find((outcome): outcome is { error: unknown } => typeof outcome === 'object');
+    // Remembered even when the change fails: its retry then meets its own write and still says `applied`.
+    if (perTarget[0] === 'written') wroteActive.add(group.winner.key);
+    const failure = log ?? perTarget.find((outcome): outcome is { error: unknown } => typeof outcome === 'object');
     if (failure) return void fail(group, failure.error);
     const active = perTarget[0] as 'written' | 'stale' | 'unchanged';
-    if (active === 'written') wroteActive.add(group.winner.key);
     const status = active === 'written' || wroteActive.has(group.winner.key) ? 'applied' : active;
     outcomes.set(group.winner.key, { status, type: config.name, id: group.id, version: write.version, op: write.kind });
   });

@@ -70,6 +70,12 @@ export interface RecordStore {
   bulkPut(type: string, generation: Generation, records: readonly StoredRecord[]): Promise<void>;
   /** Every record of one generation, in pages, in one of `totalSegments` disjoint segments. */
   scanGeneration(type: string, generation: Generation, options: ScanOptions): AsyncIterable<StoredRecord[]>;
+  /**
+   * The ids of one generation (tombstones included), in pages, in one of `totalSegments` disjoint
+   * segments: what deleting a generation needs, reading only that generation and, where the store
+   * can, no record values.
+   */
+  scanIds(type: string, generation: Generation, options: ScanOptions): AsyncIterable<string[]>;
   /** Removes records of one generation (clean-up of retired or failed generations). */
   deleteRecords(type: string, generation: Generation, ids: readonly string[]): Promise<void>;
 }

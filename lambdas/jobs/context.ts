@@ -2,14 +2,18 @@ import { hostname } from 'node:os';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Runtime, RuntimeOverrides } from '../adapters/compose/index.ts';
+import { childLoaderFor } from '../adapters/compose/children.ts';
 import { runtimeFromEnv, type Environment, type JobEnv } from '../adapters/compose/env.ts';
 import type { FreshindexConfig, FreshindexConfigInput } from '../core/config/index.ts';
+import type { ChildLoader } from '../core/rebuild/index.ts';
 
 /** What every job command gets. */
 export interface JobContext {
   /** The composition root's bundle: index, build control, reservations, counters, notifier. */
   runtime: Runtime;
   env: JobEnv;
+  /** Runs a split load's children (locally as child processes); undefined: every build loads itself. */
+  children: ChildLoader | undefined;
   logger: Logger;
   metrics: Metrics;
   /** Who runs the job: the Batch job id, else host and pid. */
@@ -22,6 +26,7 @@ export interface JobContext {
 export interface JobOverrides extends RuntimeOverrides {
   logger?: Logger;
   signal?: AbortSignal;
+  children?: ChildLoader;
 }
 
 /**
@@ -30,14 +35,16 @@ export interface JobOverrides extends RuntimeOverrides {
  * process environment goes to the sources (an HTTP source's `auth.env`), as in the handlers.
  */
 export function createJobContext(configInput: FreshindexConfigInput | FreshindexConfig, processEnv: Environment, overrides: JobOverrides = {}): JobContext {
-  const { logger, signal, ...runtimeOverrides } = overrides;
+  const { logger, signal, children: _children, ...runtimeOverrides } = overrides;
   const { env, runtime } = runtimeFromEnv('job', configInput, processEnv, runtimeOverrides);
   return {
     runtime,
     env,
+    children: overrides.children ?? childLoaderFor(env, processEnv),
     logger: logger ?? new Logger({ serviceName: 'freshindex-jobs' }),
     metrics: new Metrics({ namespace: 'freshindex', serviceName: 'freshindex-jobs' }),
     holder: env.AWS_BATCH_JOB_ID ? `batch:${env.AWS_BATCH_JOB_ID}` : `${hostname()}:${process.pid}`,
     signal: signal ?? new AbortController().signal,
   };
 }
+

@@ -9,6 +9,7 @@ import { createJobContext, type JobContext, type JobOverrides } from './context.
 import { EXIT, type JobCommand } from './exit.ts';
 import { rebuildCommand } from './rebuild.ts';
 import { auditCommand } from './audit.ts';
+import { loadSegmentsCommand } from './load-segments.ts';
 
 export { EXIT, type JobArgs, type JobCommand } from './exit.ts';
 export type { JobContext, JobOverrides } from './context.ts';
@@ -20,6 +21,7 @@ export type { JobContext, JobOverrides } from './context.ts';
 export const jobCommands: Record<string, JobCommand> = {
   rebuild: rebuildCommand,
   audit: auditCommand,
+  'load-segments': loadSegmentsCommand,
 };
 
 /**

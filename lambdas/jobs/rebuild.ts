@@ -35,6 +35,10 @@ async function rebuildOne(context: JobContext, type: TypeConfig): Promise<number
       settleMarginMs: context.env.FRESHINDEX_REBUILD_SETTLE_MARGIN_MS,
       lease: { ttlMs: context.env.FRESHINDEX_REBUILD_LEASE_SECONDS * 1000 },
       ...(context.env.FRESHINDEX_CLEANUP_DELETES_PER_SECOND === undefined ? {} : { cleanupDeletesPerSecond: context.env.FRESHINDEX_CLEANUP_DELETES_PER_SECOND }),
+      ...(context.env.FRESHINDEX_REBUILD_CONCURRENCY === undefined ? {} : { concurrency: context.env.FRESHINDEX_REBUILD_CONCURRENCY }),
+      ...(context.env.FRESHINDEX_REBUILD_WRITES_IN_FLIGHT === undefined ? {} : { writesInFlight: context.env.FRESHINDEX_REBUILD_WRITES_IN_FLIGHT }),
+      ...(context.env.FRESHINDEX_REBUILD_CHILDREN === undefined ? {} : { children: context.env.FRESHINDEX_REBUILD_CHILDREN }),
+      ...(context.env.FRESHINDEX_REBUILD_WARM_WRITES_PER_SECOND === undefined ? {} : { warmWritesPerSecond: context.env.FRESHINDEX_REBUILD_WARM_WRITES_PER_SECOND }),
       signal: context.signal,
     });
     logger.info('build report', { report: { ...report }, cleanup: { ...cleanup } });
@@ -69,7 +73,8 @@ function rebuildDeps(context: JobContext, type: TypeConfig): RebuildDeps {
     builds: runtime.builds,
     retirements: runtime.builds,
     ...(runtime.counter ? { counter: runtime.counter } : {}),
-    ...(runtime.capacity ? { capacity: runtime.capacity } : {}),
+    ...(runtime.capacity ? { capacity: runtime.capacity, warmer: runtime.capacity } : {}),
+    ...(context.children ? { children: context.children } : {}),
     notifier: runtime.notifier,
     clock: runtime.clock,
     log: {

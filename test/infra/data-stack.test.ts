@@ -9,14 +9,14 @@ describe('the data stack', () => {
     synthesized = await synthFreshindex();
   }, 60_000);
 
-  it('keys the index table by pk (string) and generation sk (number), on demand, encrypted, with PITR and TTL', () => {
+  it('keys the index table by a generation\'s bucket partition (pk) and the id (sk), on demand, encrypted, with PITR and TTL', () => {
     synthesized.dataTemplate.hasResource('AWS::DynamoDB::Table', {
       Properties: Match.objectLike({
         KeySchema: [
           { AttributeName: 'pk', KeyType: 'HASH' },
           { AttributeName: 'sk', KeyType: 'RANGE' },
         ],
-        AttributeDefinitions: Match.arrayWith([{ AttributeName: 'sk', AttributeType: 'N' }]),
+        AttributeDefinitions: Match.arrayWith([{ AttributeName: 'sk', AttributeType: 'S' }]),
         BillingMode: 'PAY_PER_REQUEST',
         SSESpecification: { SSEEnabled: true },
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },

@@ -62,6 +62,24 @@ export const entryEnv = {
     FRESHINDEX_REBUILD_SETTLE_MARGIN_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
     /** Deletes per second when removing retired generations; unset: derived from the index table's capacity mode (docs/rebuild.md). */
     FRESHINDEX_CLEANUP_DELETES_PER_SECOND: z.coerce.number().int().min(1).max(100_000).optional(),
+    /** Parallel scan segments of every build this job runs, over the config's `rebuild.concurrency` and its default. */
+    FRESHINDEX_REBUILD_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
+    /** Warm write throughput to raise an on-demand index table to before each load; unset: the load's planned rate for sources of a million documents or more. */
+    FRESHINDEX_REBUILD_WARM_WRITES_PER_SECOND: z.coerce.number().int().min(1).max(10_000_000).optional(),
+    /** Bulk write calls in flight over all segments; unset: two per segment. */
+    FRESHINDEX_REBUILD_WRITES_IN_FLIGHT: z.coerce.number().int().min(1).max(512).optional(),
+    /** Processes a build's load is split over (an array job's children); unset: one per 16 segments. */
+    FRESHINDEX_REBUILD_CHILDREN: z.coerce.number().int().min(1).max(64).optional(),
+    /** The child load (`load-segments`): the build, its generation and how the load is split (set by the parent). */
+    FRESHINDEX_LOAD_BUILD_ID: z.string().min(1).optional(),
+    FRESHINDEX_LOAD_GENERATION: z.coerce.number().int().min(1).optional(),
+    FRESHINDEX_LOAD_SEGMENTS: z.coerce.number().int().min(1).max(64).optional(),
+    FRESHINDEX_LOAD_CHILDREN: z.coerce.number().int().min(1).max(64).optional(),
+    FRESHINDEX_LOAD_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+    FRESHINDEX_LOAD_CHUNK_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
+    FRESHINDEX_LOAD_WRITES_IN_FLIGHT: z.coerce.number().int().min(1).max(512).default(8),
+    /** Set by AWS Batch in an array job's children (and locally by the parent): which child this is. */
+    AWS_BATCH_JOB_ARRAY_INDEX: z.coerce.number().int().min(0).max(9_999).optional(),
     /** Set by AWS Batch: names the lease holder. */
     AWS_BATCH_JOB_ID: optionalName,
   }),

@@ -9,7 +9,7 @@ import type { BuildLauncher } from '../../core/build-launcher.ts';
 import { validateConfig, type FreshindexConfig, type FreshindexConfigInput } from '../../core/config/index.ts';
 import { PointerCache } from '../../core/pointer-cache.ts';
 import { systemClock, type CatchUpLog, type Clock, type Notifier, type PointerStore, type QuarantineStore, type RecordStore } from '../../core/ports.ts';
-import type { BuildRecordStore, CapacityProbe, GenerationCounter, LeaseStore, RetirementStore } from '../../core/rebuild/ports.ts';
+import type { BuildRecordStore, CapacityProbe, GenerationCounter, LeaseStore, RetirementStore, TableWarmer } from '../../core/rebuild/ports.ts';
 import type { ReservationStore } from '../../core/rebuild/reservation.ts';
 import type { CheckScheduler, DifferenceCounters } from '../../core/verify/ports.ts';
 import { BatchBuildLauncher } from '../batch/build-launcher.ts';
@@ -79,7 +79,7 @@ export interface Runtime extends ApplyDeps {
   /** Counts a generation without reading it (DynamoDB); undefined: scan `records`. */
   counter: GenerationCounter | undefined;
   /** The index table's capacity mode (DynamoDB); undefined on other stores. */
-  capacity: CapacityProbe | undefined;
+  capacity: (CapacityProbe & TableWarmer) | undefined;
   /** The checker's per-resource difference counters. */
   differences: DifferenceCounters;
   auditReports: AuditReportStore;

@@ -9,7 +9,7 @@ import type { AuditReportStore } from '../../core/audit/ports.ts';
 import type { FreshindexConfig } from '../../core/config/index.ts';
 import { ConfigError } from '../../core/errors.ts';
 import type { CatchUpLog, Clock, PointerStore, QuarantineStore, RecordStore } from '../../core/ports.ts';
-import type { BuildRecordStore, CapacityProbe, GenerationCounter, LeaseStore, RetirementStore } from '../../core/rebuild/ports.ts';
+import type { BuildRecordStore, CapacityProbe, GenerationCounter, LeaseStore, RetirementStore, TableWarmer } from '../../core/rebuild/ports.ts';
 import type { ReservationStore } from '../../core/rebuild/reservation.ts';
 import type { DifferenceCounters } from '../../core/verify/ports.ts';
 import { DynamoAuditReportStore } from '../dynamodb/audit-reports.ts';
@@ -59,7 +59,7 @@ export interface ControlParts {
   /** Counts a generation without reading its records; undefined: callers scan the record store. */
   counter: GenerationCounter | undefined;
   /** The index table's write capacity (sets the clean-up rate); undefined: the rebuild's default rate. */
-  capacity: CapacityProbe | undefined;
+  capacity: (CapacityProbe & TableWarmer) | undefined;
   differences: DifferenceCounters;
   auditReports: AuditReportStore;
   close(): Promise<void>;

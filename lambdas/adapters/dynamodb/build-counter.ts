@@ -1,12 +1,15 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { bucketsOfSegment } from '../../core/buckets.ts';
 import type { Generation } from '../../core/records.ts';
 import type { GenerationCounter } from '../../core/rebuild/index.ts';
-import { scanPages } from './query.ts';
+import { recordPartition } from './keys.ts';
+import { queryOutputs } from './query.ts';
 
 /**
- * Counts a generation's live records with a parallel `Scan` using `Select: COUNT`: the items are
- * read (and paid for) but never sent back, so a count costs a fraction of a full scan's transfer.
- * A throttled page is asked for again from where the count stopped (see `scanPages`).
+ * Counts a generation's live records with one `Query` per bucket partition of that generation
+ * (`Select: COUNT`, tombstones filtered out), `segments` buckets at a time: the items are read
+ * (and paid for) but never sent back, and no other generation or type is read. A throttled page is
+ * asked for again from where the count stopped (see `queryPages`).
  */
 export class DynamoGenerationCounter implements GenerationCounter {
   constructor(
@@ -21,17 +24,18 @@ export class DynamoGenerationCounter implements GenerationCounter {
   }
 
   async #countSegment(type: string, generation: Generation, segment: number): Promise<number> {
-    const input = {
-      TableName: this.indexTable,
-      Select: 'COUNT' as const,
-      Segment: segment,
-      TotalSegments: this.segments,
-      FilterExpression: '#t = :t AND sk = :g AND deleted = :false',
-      ExpressionAttributeNames: { '#t': 'type' },
-      ExpressionAttributeValues: { ':t': type, ':g': generation, ':false': false },
-    };
     let count = 0;
-    for await (const page of scanPages(this.client, input, { operation: 'Scan(count)', context: { type, generation } })) count += page.Count ?? 0;
+    for (const bucket of bucketsOfSegment(segment, this.segments)) {
+      const input = {
+        TableName: this.indexTable,
+        Select: 'COUNT' as const,
+        KeyConditionExpression: 'pk = :pk',
+        FilterExpression: 'deleted = :false',
+        ExpressionAttributeValues: { ':pk': recordPartition(type, generation, bucket), ':false': false },
+        ConsistentRead: true,
+      };
+      for await (const page of queryOutputs(this.client, input, { operation: 'Query(count)', context: { type, generation, bucket } })) count += page.Count ?? 0;
+    }
     return count;
   }
 }

@@ -6,7 +6,9 @@ import type { Clock, PointerStore, RecordStore, ScanOptions } from '../../core/p
 import { guard, toStoredRecord, type Generation, type RecordWrite, type StoredRecord, type WriteOutcome, type WriteResult } from '../../core/records.ts';
 import { batchGetAll, batchWriteAll, type UnprocessedRetry } from './batch.ts';
 import { isConditionFailure, translateDynamoError } from './errors.ts';
-import { scanPages } from './query.ts';
+import { bucketsOfSegment } from '../../core/buckets.ts';
+import { pointerKey, recordKey, recordPartition } from './keys.ts';
+import { queryPages } from './query.ts';
 
 export interface DynamoIndexStoreOptions {
   client: DynamoDBDocumentClient;
@@ -30,8 +32,10 @@ const UPSERT_CONDITION = 'attribute_not_exists(#pk) OR #v < :v OR (#v = :v AND #
 const DELETE_CONDITION = 'attribute_not_exists(#pk) OR #v < :v OR (#v = :v AND #d = :false)';
 
 /**
- * The index on DynamoDB. Records live in the index table under `pk = type#id`, `sk = generation`;
- * pointers in the control table under `pk = type`, `sk = "pointer"`. Every record write is a
+ * The index on DynamoDB. Records live in the index table, each generation's spread over 64
+ * partitions (`pk = type#generation#bucket`, `sk = id`, see keys.ts), so a generation is read,
+ * counted and dropped without reading another; pointers live in the control table under
+ * `pk = type`, `sk = "pointer"`. Every record write is a
  * conditional PutItem enforcing the version guard (see `guard` in core/records.ts); a failed
  * condition is read back as the guard's answer, so a retry that meets its own landed write (a
  * lost response) answers `unchanged`. Each write stands alone: one refused or throttled write
@@ -51,7 +55,7 @@ export class DynamoIndexStore implements PointerStore, RecordStore {
   async readPointer(type: string): Promise<Pointer | undefined> {
     try {
       const { Item } = await this.#client.send(
-        new GetCommand({ TableName: this.#options.controlTable, Key: { pk: type, sk: 'pointer' }, ConsistentRead: true }),
+        new GetCommand({ TableName: this.#options.controlTable, Key: pointerKey(type), ConsistentRead: true }),
       );
       return Item ? pointerFromItem(Item) : undefined;
     } catch (error) {
@@ -64,7 +68,7 @@ export class DynamoIndexStore implements PointerStore, RecordStore {
       await this.#client.send(
         new PutCommand({
           TableName: this.#options.controlTable,
-          Item: { pk: next.type, sk: 'pointer', ...next },
+          Item: { ...next, ...pointerKey(next.type) },
           ...(expected
             ? { ConditionExpression: '#rev = :rev', ExpressionAttributeNames: { '#rev': 'revision' }, ExpressionAttributeValues: { ':rev': expected.revision } }
             : { ConditionExpression: 'attribute_not_exists(pk)' }),
@@ -83,7 +87,7 @@ export class DynamoIndexStore implements PointerStore, RecordStore {
     const items = await batchGetAll(
       this.#client,
       this.#options.indexTable,
-      unique.map((id) => ({ pk: `${type}#${id}`, sk: generation })),
+      unique.map((id) => recordKey(type, generation, id)),
       { consistentRead: this.#options.consistentReads ?? true, ...(this.#options.unprocessedRetry ? { retry: this.#options.unprocessedRetry } : {}) },
     );
     return new Map(items.map((item) => [String(item['id']), recordFromItem(item)]));
@@ -124,7 +128,7 @@ export class DynamoIndexStore implements PointerStore, RecordStore {
   async #readItem(type: string, id: string, generation: Generation): Promise<Record<string, unknown> | undefined> {
     try {
       const { Item } = await this.#client.send(
-        new GetCommand({ TableName: this.#options.indexTable, Key: { pk: `${type}#${id}`, sk: generation }, ConsistentRead: true }),
+        new GetCommand({ TableName: this.#options.indexTable, Key: recordKey(type, generation, id), ConsistentRead: true }),
       );
       return Item;
     } catch (error) {
@@ -144,18 +148,29 @@ export class DynamoIndexStore implements PointerStore, RecordStore {
   }
 
   async *scanGeneration(type: string, generation: Generation, options: ScanOptions): AsyncIterable<StoredRecord[]> {
-    const input = {
-      TableName: this.#options.indexTable,
-      Segment: options.segment,
-      TotalSegments: options.totalSegments,
-      FilterExpression: '#t = :t AND sk = :g',
-      ExpressionAttributeNames: { '#t': 'type' },
-      ExpressionAttributeValues: { ':t': type, ':g': generation },
-      ...(options.pageSize ? { Limit: options.pageSize } : {}),
-    };
-    for await (const page of scanPages(this.#client, input, { operation: 'Scan(index)', context: { type, generation } }, options.signal)) {
-      const records = (page.Items ?? []).map(recordFromItem);
-      if (records.length > 0) yield records;
+    for await (const items of this.#queryGeneration(type, generation, options)) {
+      if (items.length > 0) yield items.map(recordFromItem);
+    }
+  }
+
+  async *scanIds(type: string, generation: Generation, options: ScanOptions): AsyncIterable<string[]> {
+    for await (const items of this.#queryGeneration(type, generation, options, 'sk')) {
+      if (items.length > 0) yield items.map((item) => String(item['sk']));
+    }
+  }
+
+  /** One Query per bucket of the segment: only this generation's partitions are read. */
+  async *#queryGeneration(type: string, generation: Generation, options: ScanOptions, projection?: string): AsyncIterable<Record<string, unknown>[]> {
+    for (const bucket of bucketsOfSegment(options.segment, options.totalSegments)) {
+      const input = {
+        TableName: this.#options.indexTable,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': recordPartition(type, generation, bucket) },
+        ConsistentRead: this.#options.consistentReads ?? true,
+        ...(projection ? { ProjectionExpression: projection } : {}),
+        ...(options.pageSize ? { Limit: options.pageSize } : {}),
+      };
+      yield* queryPages(this.#client, input, { operation: 'Query(index)', context: { type, generation, bucket } }, options.signal);
     }
   }
 
@@ -163,7 +178,7 @@ export class DynamoIndexStore implements PointerStore, RecordStore {
     await batchWriteAll(
       this.#client,
       this.#options.indexTable,
-      [...new Set(ids)].map((id) => ({ DeleteRequest: { Key: { pk: `${type}#${id}`, sk: generation } } })),
+      [...new Set(ids)].map((id) => ({ DeleteRequest: { Key: recordKey(type, generation, id) } })),
       { concurrency: this.#options.bulkConcurrency ?? 4, ...(this.#options.unprocessedRetry ? { retry: this.#options.unprocessedRetry } : {}) },
     );
   }
@@ -172,8 +187,7 @@ export class DynamoIndexStore implements PointerStore, RecordStore {
 /** The DynamoDB item of a stored record. */
 export function recordToItem(record: StoredRecord): Record<string, unknown> {
   return {
-    pk: `${record.type}#${record.id}`,
-    sk: record.generation,
+    ...recordKey(record.type, record.generation, record.id),
     type: record.type,
     id: record.id,
     generation: record.generation,
@@ -192,7 +206,7 @@ export function recordFromItem(item: Record<string, unknown>): StoredRecord {
   return {
     type: String(item['type']),
     id: String(item['id']),
-    generation: Number(item['generation'] ?? item['sk']),
+    generation: Number(item['generation']),
     version: Number(item['version']),
     hash: String(item['hash']),
     deleted: item['deleted'] === true,

@@ -8,6 +8,7 @@ import type { IndexHit, LiveRecordReads } from '../../core/reader/index.ts';
 import type { Generation } from '../../core/records.ts';
 import { batchGetAll, type UnprocessedRetry } from './batch.ts';
 import { translateDynamoError } from './errors.ts';
+import { recordKey } from './keys.ts';
 
 // `version` is a DynamoDB reserved word: every attribute goes through a name.
 const PROJECTION = '#id, #v, #d, #r';
@@ -23,7 +24,7 @@ export interface DynamoLiveReadsOptions {
   unprocessedRetry?: UnprocessedRetry | undefined;
 }
 
-/** The reader's record reads on DynamoDB (records under `pk = type#id`, `sk = generation`). */
+/** The reader's record reads on DynamoDB (records keyed by `keys.ts`'s `recordKey`). */
 export class DynamoLiveReads implements LiveRecordReads {
   constructor(private readonly options: DynamoLiveReadsOptions) {}
 
@@ -36,7 +37,7 @@ export class DynamoLiveReads implements LiveRecordReads {
     const items = await batchGetAll(
       this.options.client,
       this.options.indexTable,
-      ids.map((id) => ({ pk: `${type}#${id}`, sk: generation })),
+      ids.map((id) => recordKey(type, generation, id)),
       {
         consistentRead: this.options.consistentReads,
         projection: PROJECTION,
@@ -52,7 +53,7 @@ export class DynamoLiveReads implements LiveRecordReads {
       const { Item } = await this.options.client.send(
         new GetCommand({
           TableName: this.options.indexTable,
-          Key: { pk: `${type}#${id}`, sk: generation },
+          Key: recordKey(type, generation, id),
           ProjectionExpression: PROJECTION,
           ExpressionAttributeNames: NAMES,
           ConsistentRead: this.options.consistentReads,

@@ -1,4 +1,4 @@
-import { QueryCommand, ScanCommand, type DynamoDBDocumentClient, type QueryCommandInput, type ScanCommandInput, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, ScanCommand, type DynamoDBDocumentClient, type QueryCommandInput, type QueryCommandOutput, type ScanCommandInput, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
 import pRetry from 'p-retry';
 import { StoreError } from '../../core/errors.ts';
 import { translateDynamoError } from './errors.ts';
@@ -26,10 +26,13 @@ const PAGE_RETRY = { retries: 8, minTimeout: 25, maxTimeout: 2_000, randomize: t
  *   …
  * }
  */
-export async function* queryPages(client: DynamoDBDocumentClient, input: QueryCommandInput, label: QueryLabel): AsyncIterable<Record<string, unknown>[]> {
-  for await (const page of pagesOf(label, input.ExclusiveStartKey, undefined, (ExclusiveStartKey) => client.send(new QueryCommand({ ...input, ExclusiveStartKey })))) {
-    yield page.Items ?? [];
-  }
+export async function* queryPages(client: DynamoDBDocumentClient, input: QueryCommandInput, label: QueryLabel, signal?: AbortSignal): AsyncIterable<Record<string, unknown>[]> {
+  for await (const page of queryOutputs(client, input, label, signal)) yield page.Items ?? [];
+}
+
+/** Every page of a Query as DynamoDB answered it (items or, with `Select: COUNT`, counts), each page retried like `queryPages`'s. */
+export function queryOutputs(client: DynamoDBDocumentClient, input: QueryCommandInput, label: QueryLabel, signal?: AbortSignal): AsyncIterable<QueryCommandOutput> {
+  return pagesOf(label, input.ExclusiveStartKey, signal, (ExclusiveStartKey) => client.send(new QueryCommand({ ...input, ExclusiveStartKey }), signal ? { abortSignal: signal } : {}));
 }
 
 /** Every page of a Scan (items or, with `Select: COUNT`, counts), each page retried like `queryPages`'s. */

@@ -13,10 +13,11 @@ export interface KeyAttribute {
 export const TTL_ATTRIBUTE = 'expiresAt';
 
 /**
- * The index table holds records of every generation: `pk` = `${type}#${id}`, `sk` = generation.
+ * The index table holds records of every generation: `pk` = `${type}#${generation}#${bucket}`
+ * (64 partitions per generation), `sk` = id (see keys.ts; docs/rebuild.md, "Storage layout").
  * The control table holds pointers, catch-up logs, quarantine, build and audit records.
  */
 export const TABLE_KEYS = {
-  index: { partitionKey: { name: 'pk', type: 'S' }, sortKey: { name: 'sk', type: 'N' } },
+  index: { partitionKey: { name: 'pk', type: 'S' }, sortKey: { name: 'sk', type: 'S' } },
   control: { partitionKey: { name: 'pk', type: 'S' }, sortKey: { name: 'sk', type: 'S' } },
 } as const satisfies Record<'index' | 'control', { partitionKey: KeyAttribute; sortKey: KeyAttribute }>;

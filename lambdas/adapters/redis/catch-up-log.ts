@@ -1,3 +1,4 @@
+import { BUCKETS, groupByBucket } from '../../core/buckets.ts';
 import type { CatchUpLog } from '../../core/ports.ts';
 import type { Generation } from '../../core/records.ts';
 import { pipelineResults, redisCall } from './errors.ts';
@@ -8,9 +9,10 @@ import type { ScriptedRedis } from './scripts.ts';
 const LOG_TTL_SECONDS = 7 * 24 * 3600;
 
 /**
- * The catch-up log on Redis: one SET of ids per type and generation (`${prefix}c:{type}:generation`),
- * read with SSCAN. Each `record` pushes the set's expiry a week ahead, in case a build is abandoned
- * without clean-up.
+ * The catch-up log on Redis: one SET of ids per type, generation and bucket
+ * (`${prefix}c:{type:generation:bucket}`, 64 per generation, each its own cluster slot), so a burst
+ * of changes spreads over the cluster instead of queueing on one key. Read with SSCAN. Each
+ * `record` pushes the sets' expiry a week ahead, in case a build is abandoned without clean-up.
  */
 export class RedisCatchUpLog implements CatchUpLog {
   constructor(
@@ -21,32 +23,44 @@ export class RedisCatchUpLog implements CatchUpLog {
 
   async record(type: string, generation: Generation, ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    const key = this.keys.catchUp(type, generation);
     const context = { type, generation };
-    const results = await redisCall('SADD(catch-up log)', context, () => this.client.multi().sadd(key, ...new Set(ids)).expire(key, LOG_TTL_SECONDS).exec());
-    pipelineResults(results, 'SADD(catch-up log)', context);
+    const pipeline = this.client.pipeline();
+    for (const [bucket, group] of groupByBucket(ids)) {
+      const key = this.keys.catchUp(type, generation, bucket);
+      pipeline.sadd(key, ...group).expire(key, LOG_TTL_SECONDS);
+    }
+    pipelineResults(await redisCall('SADD(catch-up log)', context, () => pipeline.exec()), 'SADD(catch-up log)', context);
   }
 
   async *read(type: string, generation: Generation): AsyncIterable<string[]> {
-    const key = this.keys.catchUp(type, generation);
-    // SSCAN may repeat a member while the set is rehashed; a catch-up log is small enough to remember.
-    const seen = new Set<string>();
-    let cursor = '0';
-    do {
-      const [next, members] = await redisCall('SSCAN(catch-up log)', { type, generation }, () => this.client.sscan(key, cursor, 'COUNT', this.pageSize));
-      cursor = next;
-      const fresh = members.filter((id) => !seen.has(id));
-      fresh.forEach((id) => seen.add(id));
-      if (fresh.length > 0) yield fresh;
-    } while (cursor !== '0');
+    for (let bucket = 0; bucket < BUCKETS; bucket++) {
+      const key = this.keys.catchUp(type, generation, bucket);
+      // SSCAN may repeat a member while the set is rehashed; one bucket of a log is small enough to remember.
+      const seen = new Set<string>();
+      let cursor = '0';
+      do {
+        const [next, members] = await redisCall('SSCAN(catch-up log)', { type, generation, bucket }, () => this.client.sscan(key, cursor, 'COUNT', this.pageSize));
+        cursor = next;
+        const fresh = members.filter((id) => !seen.has(id));
+        fresh.forEach((id) => seen.add(id));
+        if (fresh.length > 0) yield fresh;
+      } while (cursor !== '0');
+    }
   }
 
   async forget(type: string, generation: Generation, ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    await redisCall('SREM(catch-up log)', { type, generation }, () => this.client.srem(this.keys.catchUp(type, generation), ...new Set(ids)));
+    const context = { type, generation };
+    const pipeline = this.client.pipeline();
+    for (const [bucket, group] of groupByBucket(ids)) pipeline.srem(this.keys.catchUp(type, generation, bucket), ...group);
+    pipelineResults(await redisCall('SREM(catch-up log)', context, () => pipeline.exec()), 'SREM(catch-up log)', context);
   }
 
   async clear(type: string, generation: Generation): Promise<void> {
-    await redisCall('UNLINK(catch-up log)', { type, generation }, () => this.client.unlink(this.keys.catchUp(type, generation)));
+    const context = { type, generation };
+    const pipeline = this.client.pipeline();
+    // One UNLINK per key: the buckets live in different cluster slots.
+    for (let bucket = 0; bucket < BUCKETS; bucket++) pipeline.unlink(this.keys.catchUp(type, generation, bucket));
+    pipelineResults(await redisCall('UNLINK(catch-up log)', context, () => pipeline.exec()), 'UNLINK(catch-up log)', context);
   }
 }

@@ -38,25 +38,10 @@ if ARGV[4] == 'delete' then redis.call('DEL', KEYS[1]) else redis.call('HSET', K
 return 1
 `;
 
-/**
- * Counts the live records among some record keys (one bucket's, so one hash tag): those that
- * exist and are not tombstones. The values stay on the server; only the count travels.
- * KEYS the record keys. Returns the count.
- */
-const COUNT_LIVE = `
-local live = 0
-for i = 1, #KEYS do
-  local raw = redis.call('GET', KEYS[i])
-  if raw and cjson.decode(raw).deleted ~= true then live = live + 1 end
-end
-return live
-`;
-
 /** The control plane's scripts (see `SCRIPTS` in scripts.ts). */
 export const CONTROL_SCRIPTS = {
   freshindexTakeUnlessHeld: { numberOfKeys: 1, lua: TAKE_UNLESS_HELD },
   freshindexIfField: { numberOfKeys: 1, lua: IF_FIELD },
-  freshindexCountLive: { lua: COUNT_LIVE },
 } as const;
 
 type Args = (string | number)[];
@@ -65,5 +50,4 @@ type Args = (string | number)[];
 export interface ControlScriptCommands {
   freshindexTakeUnlessHeld(key: string, now: number, holderField: string, holder: string, dropAt: number | '', ...fields: Args): Promise<number>;
   freshindexIfField(key: string, field: string, expected: string, absentMatches: '0' | '1', action: 'delete' | 'set', ...fields: Args): Promise<number>;
-  freshindexCountLive(numberOfKeys: number, ...keys: string[]): Promise<number>;
 }

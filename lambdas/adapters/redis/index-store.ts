@@ -1,9 +1,10 @@
 import { ConflictError, PartialWriteError, StoreError } from '../../core/errors.ts';
 import type { Pointer } from '../../core/pointer.ts';
 import type { Clock, PointerStore, RecordStore, ScanOptions } from '../../core/ports.ts';
+import type { GenerationCounter } from '../../core/rebuild/ports.ts';
 import { toStoredRecord, type Generation, type RecordWrite, type StoredRecord, type WriteOutcome, type WriteResult } from '../../core/records.ts';
 import { parseStored, pipelineResults, redisCall, translateRedisError } from './errors.ts';
-import { bucketOf, bucketsOfSegment, groupByBucket, type KeyLayout } from './keys.ts';
+import { BUCKETS, bucketOf, bucketsOfSegment, groupByBucket, type KeyLayout } from './keys.ts';
 import { scriptPipeline, type ScriptedRedis } from './scripts.ts';
 
 /** Options of `RedisIndexStore`. */
@@ -32,12 +33,13 @@ const WRITE_RESULTS: ReadonlySet<string> = new Set<WriteResult>(['written', 'sta
 
 /**
  * The index on Redis / Valkey (ElastiCache). Each record is a JSON string; each generation's ids
- * are also kept in 64 bucket sets, which make scans cheap and segmentable. Every guarded write is
+ * are also kept in 64 bucket sets of live ids and 64 of tombstone ids, which make scans cheap and
+ * segmentable, a count a sum of set sizes, and a generation droppable without touching another. Every guarded write is
  * one Lua script (the version guard of core/records.ts, atomically); a pointer swap is a Lua
  * compare-and-set on its revision. Tombstones expire at their `expiresAt` (SET … EXAT).
  * See docs/redis.md for the key layout.
  */
-export class RedisIndexStore implements PointerStore, RecordStore {
+export class RedisIndexStore implements PointerStore, RecordStore, GenerationCounter {
   readonly #client: ScriptedRedis;
   readonly #keys: KeyLayout;
   readonly #clock: Clock;
@@ -100,8 +102,8 @@ export class RedisIndexStore implements PointerStore, RecordStore {
     const pipeline = scriptPipeline(this.#client);
     for (const write of writes) {
       const stored = toStoredRecord(type, generation, write, this.#clock(), this.#tombstoneTtlSeconds);
-      const { record: key, ids } = this.#recordKeys(type, generation, write.id);
-      pipeline.freshindexGuardedWrite(key, ids, write.kind, String(write.version), write.kind === 'upsert' ? write.hash : '', toValue(stored), stored.expiresAt ?? '', write.id);
+      const { record: key, ids, tombstones } = this.#recordKeys(type, generation, write.id);
+      pipeline.freshindexGuardedWrite(key, ids, tombstones, write.kind, String(write.version), write.kind === 'upsert' ? write.hash : '', toValue(stored), stored.expiresAt ?? '', write.id);
     }
     let replies: [Error | null, unknown][] | null;
     try {
@@ -134,40 +136,75 @@ export class RedisIndexStore implements PointerStore, RecordStore {
           if (record.expiresAt === undefined) pipeline.set(key, toValue(record));
           else pipeline.set(key, toValue(record), 'EXAT', record.expiresAt);
         }
-        // After the records: a scan never meets an id whose record is not there yet.
-        pipeline.sadd(this.#keys.bucketIds(type, generation, bucket), ...group);
+        // After the records: a scan never meets an id whose record is not there yet. An id is in
+        // one set of its bucket, live or tombstone, so counting a generation is summing set sizes.
+        const live = group.filter((id) => !(byId.get(id) as StoredRecord).deleted);
+        const dead = group.filter((id) => (byId.get(id) as StoredRecord).deleted);
+        const liveSet = this.#keys.bucketIds(type, generation, bucket);
+        const deadSet = this.#keys.bucketTombstones(type, generation, bucket);
+        if (live.length > 0) pipeline.sadd(liveSet, ...live).srem(deadSet, ...live);
+        if (dead.length > 0) pipeline.sadd(deadSet, ...dead).srem(liveSet, ...dead);
       }
       pipelineResults(await redisCall('bulk put', context, () => pipeline.exec()), 'bulk put', context);
     }
   }
 
   async *scanGeneration(type: string, generation: Generation, options: ScanOptions): AsyncIterable<StoredRecord[]> {
-    const count = options.pageSize ?? this.#chunkSize;
-    for (const bucket of bucketsOfSegment(options.segment, options.totalSegments)) {
-      const setKey = this.#keys.bucketIds(type, generation, bucket);
+    for await (const { bucket, set, ids } of this.#idPages(type, generation, options)) {
       const context = { type, generation, bucket };
-      // SSCAN may repeat an id (while the set is rehashed): remember what this bucket yielded.
-      const seen = new Set<string>();
-      let cursor = '0';
-      do {
-        options.signal?.throwIfAborted();
-        const [nextCursor, members] = await redisCall('SSCAN(ids)', context, () => this.#client.sscan(setKey, cursor, 'COUNT', count));
-        cursor = nextCursor;
-        const ids = members.filter((id) => !seen.has(id));
-        ids.forEach((id) => seen.add(id));
-        if (ids.length === 0) continue;
-        const values = await redisCall('MGET(records)', context, () => this.#client.mget(ids.map((id) => this.#keys.record(type, generation, id, bucket))));
-        const page: StoredRecord[] = [];
-        const gone: string[] = [];
-        ids.forEach((id, index) => {
-          const raw = values[index];
-          if (raw == null) gone.push(id);
-          else page.push(fromValue(type, generation, id, raw));
-        });
-        if (gone.length > 0) await this.#prune(type, generation, bucket, gone);
-        if (page.length > 0) yield page;
-      } while (cursor !== '0');
+      const values = await redisCall('MGET(records)', context, () => this.#client.mget(ids.map((id) => this.#keys.record(type, generation, id, bucket))));
+      const page: StoredRecord[] = [];
+      const gone: string[] = [];
+      ids.forEach((id, index) => {
+        const raw = values[index];
+        if (raw == null) gone.push(id);
+        else page.push(fromValue(type, generation, id, raw));
+      });
+      if (gone.length > 0) await this.#prune(type, generation, bucket, set, gone);
+      if (page.length > 0) yield page;
     }
+  }
+
+  /** The ids of the generation's id sets, without reading a record (the clean-up's scan). */
+  async *scanIds(type: string, generation: Generation, options: ScanOptions): AsyncIterable<string[]> {
+    for await (const { ids } of this.#idPages(type, generation, options)) yield ids;
+  }
+
+  /** The ids of each bucket of the segment, live then tombstones, page by page. */
+  async *#idPages(type: string, generation: Generation, options: ScanOptions): AsyncIterable<{ bucket: number; set: string; ids: string[] }> {
+    for (const bucket of bucketsOfSegment(options.segment, options.totalSegments)) {
+      for (const set of [this.#keys.bucketIds(type, generation, bucket), this.#keys.bucketTombstones(type, generation, bucket)]) {
+        for await (const ids of this.#members(set, { type, generation, bucket }, options)) yield { bucket, set, ids };
+      }
+    }
+  }
+
+  /**
+   * The live records of a generation: the sizes of its 64 live id sets, one pipelined round trip,
+   * reading no record (a guarded write moves an id between the live and the tombstone set of its bucket).
+   */
+  async countLive(type: string, generation: Generation): Promise<number> {
+    const context = { type, generation };
+    const pipeline = this.#client.pipeline();
+    for (let bucket = 0; bucket < BUCKETS; bucket++) pipeline.scard(this.#keys.bucketIds(type, generation, bucket));
+    const sizes = pipelineResults(await redisCall('SCARD(ids)', context, () => pipeline.exec()), 'SCARD(ids)', context);
+    return sizes.reduce<number>((sum, size) => sum + Number(size), 0);
+  }
+
+  /** SSCAN of one id set, page by page, each id once. */
+  async *#members(setKey: string, context: Record<string, unknown>, options: ScanOptions): AsyncIterable<string[]> {
+    const count = options.pageSize ?? this.#chunkSize;
+    // SSCAN may repeat an id (while the set is rehashed): remember what this set yielded.
+    const seen = new Set<string>();
+    let cursor = '0';
+    do {
+      options.signal?.throwIfAborted();
+      const [nextCursor, members] = await redisCall('SSCAN(ids)', context, () => this.#client.sscan(setKey, cursor, 'COUNT', count));
+      cursor = nextCursor;
+      const ids = members.filter((id) => !seen.has(id));
+      ids.forEach((id) => seen.add(id));
+      if (ids.length > 0) yield ids;
+    } while (cursor !== '0');
   }
 
   async deleteRecords(type: string, generation: Generation, ids: readonly string[]): Promise<void> {
@@ -177,23 +214,25 @@ export class RedisIndexStore implements PointerStore, RecordStore {
       const pipeline = scriptPipeline(this.#client);
       for (const [bucket, group] of chunk) {
         const keys = group.map((id) => this.#keys.record(type, generation, id, bucket));
-        pipeline.freshindexDeleteRecords(keys.length + 1, this.#keys.bucketIds(type, generation, bucket), ...keys, ...group);
+        pipeline.freshindexDeleteRecords(keys.length + 2, this.#keys.bucketIds(type, generation, bucket), this.#keys.bucketTombstones(type, generation, bucket), ...keys, ...group);
       }
       pipelineResults(await redisCall('delete records', context, () => pipeline.exec()), 'delete records', context);
     }
   }
 
   /** Forgets ids of expired tombstones, so scans stop meeting them. */
-  async #prune(type: string, generation: Generation, bucket: number, ids: string[]): Promise<void> {
+  async #prune(type: string, generation: Generation, bucket: number, set: string, ids: string[]): Promise<void> {
     const keys = ids.map((id) => this.#keys.record(type, generation, id, bucket));
-    await redisCall('prune ids', { type, generation, bucket }, () =>
-      this.#client.freshindexPruneIds(keys.length + 1, this.#keys.bucketIds(type, generation, bucket), ...keys, ...ids),
-    );
+    await redisCall('prune ids', { type, generation, bucket }, () => this.#client.freshindexPruneIds(keys.length + 1, set, ...keys, ...ids));
   }
 
-  #recordKeys(type: string, generation: Generation, id: string): { record: string; ids: string } {
+  #recordKeys(type: string, generation: Generation, id: string): { record: string; ids: string; tombstones: string } {
     const bucket = bucketOf(id);
-    return { record: this.#keys.record(type, generation, id, bucket), ids: this.#keys.bucketIds(type, generation, bucket) };
+    return {
+      record: this.#keys.record(type, generation, id, bucket),
+      ids: this.#keys.bucketIds(type, generation, bucket),
+      tombstones: this.#keys.bucketTombstones(type, generation, bucket),
+    };
   }
 }
 

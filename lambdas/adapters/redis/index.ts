@@ -4,11 +4,11 @@
  */
 import type { Redis } from 'ioredis';
 import { systemClock, type Clock } from '../../core/ports.ts';
+import type { GenerationCounter } from '../../core/rebuild/ports.ts';
 import { RedisAuditReportStore } from './audit-reports.ts';
 import { RedisBuildControl } from './builds.ts';
 import { RedisCatchUpLog } from './catch-up-log.ts';
 import { RedisDifferenceCounters } from './difference-counters.ts';
-import { RedisGenerationCounter } from './generation-counter.ts';
 import { createRedisConnection, type RedisConnectionDeps } from './connection.ts';
 import { KeyLayout } from './keys.ts';
 import { RedisIndexStore } from './index-store.ts';
@@ -21,7 +21,6 @@ export { RedisAuditReportStore } from './audit-reports.ts';
 export { RedisBuildControl } from './builds.ts';
 export { RedisCatchUpLog } from './catch-up-log.ts';
 export { RedisDifferenceCounters } from './difference-counters.ts';
-export { RedisGenerationCounter } from './generation-counter.ts';
 export { RedisBuildReservations } from './reservations.ts';
 export { createRedisConnection, REDIS_CLIENT_OPTIONS, type RedisConnectionDeps, type RedisConnectionSettings } from './connection.ts';
 export { translateRedisError } from './errors.ts';
@@ -57,7 +56,7 @@ export interface RedisStores {
   builds: RedisBuildControl;
   reservations: RedisBuildReservations;
   /** Counts a generation's live records (the rebuild's gate). */
-  counter: RedisGenerationCounter;
+  counter: GenerationCounter;
   /** The checker's per-resource difference counters. */
   differences: RedisDifferenceCounters;
   auditReports: RedisAuditReportStore;
@@ -85,13 +84,15 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
   const owned = options.client === undefined;
   const raw = options.client ?? createRedisConnection({ url: options.url as string, authSecretArn: options.authSecretArn }, options.connection);
   const client = withScripts(raw);
+  // The index store counts a generation too: 64 SCARDs of its live-id sets, in one round trip.
+  const store = new RedisIndexStore({ client, keys, tombstoneTtlSeconds: options.tombstoneTtlSeconds, clock: options.clock ?? systemClock });
   return {
-    store: new RedisIndexStore({ client, keys, tombstoneTtlSeconds: options.tombstoneTtlSeconds, clock: options.clock ?? systemClock }),
+    store,
     catchUp: new RedisCatchUpLog(client, keys),
     quarantine: new RedisQuarantineStore(client, keys),
     builds: new RedisBuildControl(client, keys.control),
     reservations: new RedisBuildReservations(client, keys.control),
-    counter: new RedisGenerationCounter(client, keys),
+    counter: store,
     differences: new RedisDifferenceCounters(client, keys.control),
     auditReports: new RedisAuditReportStore(client, keys.control),
     liveReads: new RedisLiveReads(client, keys),

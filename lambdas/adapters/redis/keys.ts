@@ -1,33 +1,8 @@
+import { bucketOf } from '../../core/buckets.ts';
 import { ConfigError } from '../../core/errors.ts';
 import type { Generation } from '../../core/records.ts';
 
-/**
- * How many buckets a generation's records are spread over. Part of the key layout: changing it
- * moves every record key, so it is a constant, not a setting. 64 keeps each bucket's id set small
- * (10 M records ≈ 156 k ids per set), spreads a generation over 64 cluster slots, and lets any
- * scan concurrency up to 64 (the config's maximum) get disjoint, non-empty segments.
- */
-export const BUCKETS = 64;
-
-/** FNV-1a (32 bit) over the id's UTF-8 bytes: stable across processes, releases and platforms. */
-export function bucketOf(id: string): number {
-  let hash = 0x811c9dc5;
-  for (const byte of Buffer.from(id, 'utf8')) {
-    hash ^= byte;
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash % BUCKETS;
-}
-
-/** The buckets of scan segment `segment` of `totalSegments`: a partition of 0..BUCKETS-1 for any total. */
-export function bucketsOfSegment(segment: number, totalSegments: number): number[] {
-  if (!Number.isInteger(totalSegments) || totalSegments < 1 || !Number.isInteger(segment) || segment < 0 || segment >= totalSegments) {
-    throw new RangeError(`invalid scan segment ${segment} of ${totalSegments}`);
-  }
-  const buckets: number[] = [];
-  for (let bucket = segment; bucket < BUCKETS; bucket += totalSegments) buckets.push(bucket);
-  return buckets;
-}
+export { BUCKETS, bucketOf, bucketsOfSegment, groupByBucket } from '../../core/buckets.ts';
 
 /**
  * The key layout. Every key starts with the prefix; the part in braces is the Redis Cluster hash
@@ -35,9 +10,10 @@ export function bucketsOfSegment(segment: number, totalSegments: number): number
  * MGET reads one bucket) stays inside one slot:
  *
  * - record:        `${prefix}r:{${type}:${generation}:${bucket}}:${id}`  (JSON string)
- * - bucket id set: `${prefix}ids:{${type}:${generation}:${bucket}}`      (SET of ids)
+ * - bucket id set: `${prefix}ids:{${type}:${generation}:${bucket}}`      (SET of the ids of live records)
+ * - tombstone set: `${prefix}del:{${type}:${generation}:${bucket}}`      (SET of the ids of tombstones)
  * - pointer:       `${prefix}p:{${type}}`                                (JSON string)
- * - catch-up log:  `${prefix}c:{${type}}:${generation}`                  (SET of ids)
+ * - catch-up log:  `${prefix}c:{${type}:${generation}:${bucket}}`        (SET of ids, one per bucket)
  * - quarantine:    `${prefix}q:{${type}}`                                (HASH id → JSON entry)
  *
  * The control plane (control.ts) keeps every key of a type under the tag `{type}` too, so a
@@ -56,12 +32,16 @@ export class KeyLayout {
     return `${this.prefix}ids:{${type}:${generation}:${bucket}}`;
   }
 
+  bucketTombstones(type: string, generation: Generation, bucket: number): string {
+    return `${this.prefix}del:{${type}:${generation}:${bucket}}`;
+  }
+
   pointer(type: string): string {
     return `${this.prefix}p:{${type}}`;
   }
 
-  catchUp(type: string, generation: Generation): string {
-    return `${this.prefix}c:{${type}}:${generation}`;
+  catchUp(type: string, generation: Generation, bucket: number): string {
+    return `${this.prefix}c:{${type}:${generation}:${bucket}}`;
   }
 
   quarantine(type: string): string {
@@ -137,16 +117,4 @@ export class ControlKeys {
   audits(type: string): string {
     return `${this.prefix}ai:{${type}}`;
   }
-}
-
-/** Groups ids by bucket (first-seen order inside each bucket, duplicates dropped). */
-export function groupByBucket(ids: readonly string[]): Map<number, string[]> {
-  const groups = new Map<number, string[]>();
-  for (const id of new Set(ids)) {
-    const bucket = bucketOf(id);
-    const group = groups.get(bucket);
-    if (group) group.push(id);
-    else groups.set(bucket, [id]);
-  }
-  return groups;
 }

@@ -6,7 +6,8 @@ import { CONTROL_SCRIPTS, type ControlScriptCommands } from './control-scripts.t
  * are one atomic step on the server. Keep both in step: test/integration/store/redis-guard.test.ts
  * checks this script against `guard` on random histories.
  *
- * KEYS[1] record, KEYS[2] its bucket's id set.
+ * KEYS[1] record, KEYS[2] its bucket's set of live ids, KEYS[3] its bucket's set of tombstone ids
+ * (an id is in one of the two, so a generation's live count is the sum of its live sets' sizes).
  * ARGV[1] "upsert" | "delete", ARGV[2] version, ARGV[3] hash (upserts), ARGV[4] the stored value
  * (JSON), ARGV[5] expiry (epoch seconds, tombstones) or "", ARGV[6] id.
  */
@@ -30,7 +31,13 @@ if ARGV[5] ~= '' then
 else
   redis.call('SET', KEYS[1], ARGV[4])
 end
-redis.call('SADD', KEYS[2], ARGV[6])
+if ARGV[1] == 'delete' then
+  redis.call('SADD', KEYS[3], ARGV[6])
+  redis.call('SREM', KEYS[2], ARGV[6])
+else
+  redis.call('SADD', KEYS[2], ARGV[6])
+  redis.call('SREM', KEYS[3], ARGV[6])
+end
 return 'written'
 `;
 
@@ -51,15 +58,16 @@ return 1
 `;
 
 /**
- * Removes records of one bucket and their ids, together. KEYS[1] the bucket's id set, KEYS[2..]
- * the records; ARGV the ids, in the same order.
+ * Removes records of one bucket and their ids, together. KEYS[1] the bucket's live id set, KEYS[2]
+ * its tombstone id set, KEYS[3..] the records; ARGV the ids, in the same order.
  */
 const DELETE_RECORDS = `
-for i = 2, #KEYS do
+for i = 3, #KEYS do
   redis.call('UNLINK', KEYS[i])
-  redis.call('SREM', KEYS[1], ARGV[i - 1])
+  redis.call('SREM', KEYS[1], ARGV[i - 2])
+  redis.call('SREM', KEYS[2], ARGV[i - 2])
 end
-return #KEYS - 1
+return #KEYS - 2
 `;
 
 /**
@@ -99,7 +107,7 @@ return redis.call('HINCRBY', KEYS[1], 'c:' .. ARGV[1], 1)
 
 /** The scripts, under names unlikely to collide with other users of an injected client. */
 export const SCRIPTS = {
-  freshindexGuardedWrite: { numberOfKeys: 2, lua: GUARDED_WRITE },
+  freshindexGuardedWrite: { numberOfKeys: 3, lua: GUARDED_WRITE },
   freshindexSwapPointer: { numberOfKeys: 1, lua: SWAP_POINTER },
   freshindexDeleteRecords: { lua: DELETE_RECORDS },
   freshindexPruneIds: { lua: PRUNE_IDS },

@@ -111,8 +111,13 @@ export const typeSchema = z
       .object({
         /** EventBridge schedule of the nightly rebuild. */
         schedule: scheduleSchema.default('cron(0 3 * * ? *)'),
-        /** Parallel scan segments; default derived from the source's size estimate. */
+        /**
+         * Parallel scan segments (each with two bulk writes in flight); default derived from the
+         * source's size estimate and `targetMinutes` (docs/rebuild.md).
+         */
         concurrency: z.number().int().min(1).max(64).optional(),
+        /** How long the load should take at most: sizes the default `concurrency`. */
+        targetMinutes: z.number().int().min(1).max(1_440).default(20),
         gate: gateSchema.prefault({}),
       })
       .strict()

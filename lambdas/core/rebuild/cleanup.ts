@@ -112,9 +112,9 @@ async function retire(args: CleanupArgs, note: Retirement, limiter: RateLimiter,
   if (note.records) {
     await Promise.all(
       Array.from({ length: args.segments }, async (_, segment) => {
-        for await (const page of args.records.scanGeneration(args.type, note.generation, { segment, totalSegments: args.segments, ...(args.signal ? { signal: args.signal } : {}) })) {
+        for await (const page of args.records.scanIds(args.type, note.generation, { segment, totalSegments: args.segments, ...(args.signal ? { signal: args.signal } : {}) })) {
           await limiter.take(page.length);
-          await args.records.deleteRecords(args.type, note.generation, page.map((record) => record.id));
+          await args.records.deleteRecords(args.type, note.generation, page);
           deleted += page.length;
           onDeleted(page.length);
         }

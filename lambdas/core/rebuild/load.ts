@@ -16,6 +16,8 @@ export interface LoadTuning {
   chunkSize: number;
   /** Bulk write calls in flight at once, over all segments. */
   writesInFlight: number;
+  /** The segments (of `segments`) this process loads, when the load is split over processes (an array job's child). @default all */
+  only?: readonly number[];
 }
 
 export interface LoadResult {
@@ -83,8 +85,9 @@ export async function loadGeneration(args: LoadArgs): Promise<LoadResult> {
     }
     if (buffer.length > 0) await flush(buffer);
   };
+  const mine = args.tuning.only ?? Array.from({ length: args.tuning.segments }, (_, segment) => segment);
   const segments = await Promise.allSettled(
-    Array.from({ length: args.tuning.segments }, (_, segment) =>
+    mine.map((segment) =>
       scanSegment(segment).catch((error: unknown) => {
         stop.abort(error);
         throw error;

@@ -3,12 +3,14 @@ import { describeError } from '../errors.ts';
 import type { Generation } from '../records.ts';
 import { BuildAbortedError, LeaseLostError } from './errors.ts';
 import { runGate } from './gate.ts';
+import { mergeLoads } from './children.ts';
 import { loadGeneration, type LoadResult } from './load.ts';
 import { discard, flip } from './outcome.ts';
 import { reconcileGeneration, type ReconcileResult } from './reconcile.ts';
 import { openGeneration } from './pointer-ops.ts';
 import { ProgressTracker } from './progress.ts';
 import { carryTombstones, replayCatchUp, type ReplayResult } from './replay.ts';
+import type { TableWarmer } from './ports.ts';
 import type { BuildReport, GateResult } from './report.ts';
 import { report } from './reporting.ts';
 import { phase, type BuildFacts, type Run } from './run.ts';
@@ -31,8 +33,10 @@ export async function runPhases(run: Run, start: BuildFacts): Promise<BuildRepor
     const generation = opened.generation;
     facts = { ...facts, generation, activeBefore: opened.pointer.active };
     await phase(run, 'waiting', { generation });
-    // Every applier that has not seen the building generation yet will have within this wait.
-    await deps.sleep(run.settings.graceMs, run.signal);
+    // Every applier that has not seen the building generation yet will have within this wait; the
+    // table warms up meanwhile.
+    const [warmThroughput] = await Promise.all([warm(run), deps.sleep(run.settings.graceMs, run.signal)]);
+    if (warmThroughput) facts = { ...facts, warmThroughput };
     await phase(run, 'loading');
     facts = { ...facts, load: await load(run, generation) };
     await phase(run, 'carrying-tombstones');
@@ -59,8 +63,31 @@ export async function runPhases(run: Run, start: BuildFacts): Promise<BuildRepor
   }
 }
 
+/** Raises the index table's warm throughput to the load's rate, when the settings ask for it. A failure is logged: the load goes on. */
+async function warm(run: Run): Promise<BuildReport['warmThroughput']> {
+  const { deps, type, settings } = run;
+  const target = settings.warmWritesPerSecond;
+  if (target === undefined || !deps.warmer) return undefined;
+  try {
+    const result = await run.retrier.call('raise the warm throughput', () => (deps.warmer as TableWarmer).warmWrites(target), { signal: run.signal });
+    if (!result) return undefined;
+    deps.log.info(result.raised ? 'warm throughput raised before the load' : 'the table is warm enough for the load', { type: type.name, target, ...result });
+    return { target, ...result };
+  } catch (error) {
+    deps.log.warn('could not raise the warm throughput; the load goes on, the table scales as it goes', { type: type.name, target, error: describeError(error) });
+    return { target, raised: false, error: describeError(error) };
+  }
+}
+
 async function load(run: Run, generation: Generation): Promise<LoadResult> {
   const { deps, type, settings } = run;
+  if (deps.children && settings.children > 1) {
+    const { segments: totalSegments, children, pageSize, chunkSize } = settings;
+    const writesInFlight = Math.max(1, Math.ceil(settings.writesInFlight / children));
+    deps.log.info('loading in child processes', { type: type.name, buildId: run.buildId, children, totalSegments });
+    const results = await deps.children.load({ type: type.name, buildId: run.buildId, generation, totalSegments, children, pageSize, chunkSize, writesInFlight }, run.signal);
+    return mergeLoads(results, type.rebuild.gate.sampleSize, deps.random);
+  }
   const progress = new ProgressTracker(
     deps.clock,
     settings.progressIntervalMs,

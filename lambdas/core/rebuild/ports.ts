@@ -95,6 +95,25 @@ export interface CapacityProbe {
   writeCapacity(): Promise<WriteCapacity | undefined>;
 }
 
+/** What raising the index table's warm throughput did. */
+export interface WarmResult {
+  /** The table's warm write throughput before (units per second), when it told. */
+  before?: number;
+  /** The warm write throughput now. */
+  after: number;
+  /** False when the table was warm enough already. */
+  raised: boolean;
+}
+
+/**
+ * Raises an on-demand table's warm throughput before a large load, so the load's writes are
+ * served from its start instead of throttling while the table scales (it takes twice its previous
+ * peak at once). Undefined: nothing to raise (a provisioned table, a store without capacity modes).
+ */
+export interface TableWarmer {
+  warmWrites(writesPerSecond: number): Promise<WarmResult | undefined>;
+}
+
 /** Counts a generation's live records (tombstones excluded), independently of the load's own counters. */
 export interface GenerationCounter {
   countLive(type: string, generation: Generation): Promise<number>;

@@ -10,7 +10,7 @@ import { silentLog } from './ports.ts';
 import { recoverUnfinished } from './recover.ts';
 import { BuildRecorder } from './recorder.ts';
 import type { BuildReport } from './report.ts';
-import { publish } from './reporting.ts';
+import { alertIfFailed, publish } from './reporting.ts';
 import { Retrier } from './retry.ts';
 import { retried } from './retrying.ts';
 import { newBuildId, type RebuildDeps, type Run, type RunDeps } from './run.ts';
@@ -32,7 +32,7 @@ export interface RebuildResult {
  * lease → recover an unfinished build → open a building generation → wait the pointer-cache
  * lifetime → parallel streaming load → carry tombstones → replay the catch-up log → reconcile
  * with the active generation (sources whose scan is not stable) → gate → flip (or discard) →
- * report → rate-limited clean-up of retired generations.
+ * rate-limited clean-up of retired generations → report.
  *
  * Every store call is retried on transient errors (see retry.ts). Resolves with the report
  * whatever the outcome; rejects only when the lease cannot be taken (`LeaseHeldError`) or the
@@ -43,9 +43,10 @@ export async function rebuildType(deps: RebuildDeps, type: TypeConfig, options: 
   const random = deps.random ?? Math.random;
   const log = deps.log ?? silentLog;
   const retrier = new Retrier({ policy: retryPolicyOf(options), sleep, random, log });
-  const counter = deps.counter ?? scanCounter(deps.records, options.concurrency ?? type.rebuild.concurrency ?? 4);
+  // Built once: every phase reads its part of these and nothing else.
+  const settings = await resolveSettings(deps.source, type, options, retrier);
+  const counter = deps.counter ?? scanCounter(deps.records, settings.segments);
   const full: RunDeps = { ...deps, ...retried({ ...deps, counter }, retrier), sleep, random, log };
-  const settings = await resolveSettings(full.source, type, options);
   const buildId = options.buildId ?? newBuildId(deps.clock(), random);
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
@@ -73,8 +74,11 @@ export async function rebuildType(deps: RebuildDeps, type: TypeConfig, options: 
     if (stop.signal.reason instanceof LeaseLostError) keeper.stop();
     else await keeper.release().catch((error: unknown) => log.warn('could not release the lease; it will expire', { error: describeError(error) }));
   }
-  await publish(full, type, report);
+  // The alert goes out at once; the report after the clean-up, so it says what the clean-up did
+  // and is the job's last act (nothing of the build keeps running after it).
+  await alertIfFailed(full, type, report);
   const cleanup = await cleanUp(run, report, options.signal);
+  await publish(full, type, report, cleanup);
   return { report, cleanup };
 }
 

@@ -138,6 +138,8 @@ export interface BuildReport {
   retired: Generation[];
   /** Transient store errors the rebuild itself retried (throttling, 5xx, lost answers); the adapters' and the SDK's own retries come before. */
   retries?: number;
+  /** The index table's warm write throughput raised before the load, when the build asked for it. */
+  warmThroughput?: { target: number; before?: number; after?: number; raised: boolean; error?: string };
   /** Recovery of an earlier build that stopped without finishing, if there was one. */
   recovered?: { buildId?: string; generation?: Generation; note: string };
 }

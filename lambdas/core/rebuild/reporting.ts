@@ -2,6 +2,7 @@
 import type { TypeConfig } from '../config/schema.ts';
 import type { Alert } from '../ports.ts';
 import { describeError } from '../errors.ts';
+import type { CleanupResult } from './cleanup.ts';
 import type { BuildReport } from './report.ts';
 import type { BuildFacts, Run, RunDeps } from './run.ts';
 
@@ -45,14 +46,32 @@ export function report(run: Run, state: BuildFacts, outcome: BuildReport['outcom
     result.reconciliation = { checked, missing, restored, gone, restoredIds: restoredSample.slice(0, 10), durationMs };
   }
   if (state.recovered) result.recovered = state.recovered;
+  if (state.warmThroughput) result.warmThroughput = state.warmThroughput;
   return result;
 }
 
-/** Publishes the report, and an alert when the build did not succeed. Failures here are logged: the report is stored already. */
-export async function publish(deps: RunDeps, type: TypeConfig, report: BuildReport): Promise<void> {
+/** Raises an alert when the build did not succeed. A failure here is logged: the report is stored already. */
+export async function alertIfFailed(deps: RunDeps, type: TypeConfig, report: BuildReport): Promise<void> {
+  if (report.outcome === 'succeeded') return;
   try {
-    await deps.notifier.report('build', type.name, { ...report });
-    if (report.outcome !== 'succeeded') await deps.notifier.alert(alertOf(deps, type, report));
+    await deps.notifier.alert(alertOf(deps, type, report));
+  } catch (error) {
+    deps.log.error('could not raise the build alert', { type: type.name, buildId: report.buildId, error: describeError(error) });
+  }
+}
+
+/** What the clean-up after a build did, as the published report says it. */
+export type CleanupSummary = Pick<CleanupResult, 'generations' | 'deleted' | 'failed' | 'interrupted'> & { deletesPerSecond: number };
+
+/**
+ * Publishes the report with what the clean-up after the build did. A failure here is logged: the
+ * report is stored already.
+ */
+export async function publish(deps: RunDeps, type: TypeConfig, report: BuildReport, cleanup: CleanupResult): Promise<void> {
+  const { generations, deleted, failed, interrupted, rate } = cleanup;
+  const summary: CleanupSummary = { generations, deleted, failed, interrupted, deletesPerSecond: rate.deletesPerSecond };
+  try {
+    await deps.notifier.report('build', type.name, { ...report, cleanup: summary });
   } catch (error) {
     deps.log.error('could not publish the build report', { type: type.name, buildId: report.buildId, error: describeError(error) });
   }

@@ -3,7 +3,7 @@
  * call the ports as usual and never loop themselves. Three kinds of call are left as they are:
  * - `swapPointer`: a conditional write whose answer may be lost; pointer-ops.ts resolves it by
  *   reading the pointer back, which a blind retry cannot do;
- * - scans (`scanGeneration`, `catchUp.read`, `source.scan`): a page cannot be asked for again
+ * - scans (`scanGeneration`, `scanIds`, `catchUp.read`, `source.scan`): a page cannot be asked for again
  *   through the port, so the phase that scans is retried as a whole (each is idempotent) and the
  *   stores retry their own pages where they can (the DynamoDB adapters do);
  * - conditional record writes are sent and retried one record at a time;
@@ -44,6 +44,7 @@ export function retried(ports: RetriedPorts, retrier: Retrier): RetriedPorts {
       write: async (type, generation, writes) => (await Promise.all(writes.map((write) => limit(() => r('write a record', () => records.write(type, generation, [write])))))).flat(),
       bulkPut: (type, generation, batch) => r('bulk-write records', () => records.bulkPut(type, generation, batch)),
       scanGeneration: (type, generation, options) => records.scanGeneration(type, generation, options),
+      scanIds: (type, generation, options) => records.scanIds(type, generation, options),
       deleteRecords: (type, generation, ids) => r('delete records', () => records.deleteRecords(type, generation, ids)),
     },
     catchUp: {

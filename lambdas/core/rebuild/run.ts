@@ -2,9 +2,10 @@
 import type { TypeConfig } from '../config/schema.ts';
 import type { CatchUpLog, Clock, Notifier, PointerStore, RecordStore, Source } from '../ports.ts';
 import type { Generation } from '../records.ts';
+import type { ChildLoader } from './children.ts';
 import type { LeaseKeeper, Sleep } from './lease.ts';
 import type { LoadResult } from './load.ts';
-import type { BuildRecordStore, CapacityProbe, GenerationCounter, LeaseStore, RebuildLog, RetirementStore } from './ports.ts';
+import type { BuildRecordStore, CapacityProbe, GenerationCounter, LeaseStore, RebuildLog, RetirementStore, TableWarmer } from './ports.ts';
 import type { BuildRecorder } from './recorder.ts';
 import type { ReconcileResult } from './reconcile.ts';
 import type { ReplayResult } from './replay.ts';
@@ -26,6 +27,10 @@ export interface RebuildDeps {
   counter?: GenerationCounter;
   /** The index table's capacity, which sets the clean-up rate. @default none: a store without capacity modes */
   capacity?: CapacityProbe;
+  /** Loads the generation in child processes (an array job) when the settings split the load. @default the build loads itself */
+  children?: ChildLoader;
+  /** Raises the index table's warm throughput before a large load. @default none */
+  warmer?: TableWarmer;
   clock: Clock;
   /** @default setTimeout */
   sleep?: Sleep;
@@ -68,6 +73,7 @@ export interface BuildFacts {
   gate?: GateResult;
   retired: Generation[];
   recovered?: BuildReport['recovered'];
+  warmThroughput?: BuildReport['warmThroughput'];
 }
 
 /** Enters a phase: stops here if the build was aborted, else logs it and records it on the build record. */

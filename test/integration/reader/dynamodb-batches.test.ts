@@ -88,14 +88,9 @@ function leaveUnprocessed(input: BatchInput, output: BatchOutput, table: string,
   const request = input.RequestItems[table];
   if (!request) return;
   const left = request.Keys.slice(processed);
-  const leftPks = new Set(left.map((key) => key['pk']?.S));
+  // A record's sort key is its id (keys.ts), which the (projected) item carries too.
+  const leftIds = new Set(left.map((key) => key['sk']?.S));
   const responses = output.Responses?.[table] ?? [];
-  output.Responses = { [table]: responses.filter((item) => !leftPks.has(pkOf(request.Keys, item))) };
+  output.Responses = { [table]: responses.filter((item) => !leftIds.has(item['id']?.S)) };
   if (left.length > 0) output.UnprocessedKeys = { [table]: { ...request, Keys: left } };
-}
-
-/** The pk of the requested key whose id the (projected) item carries. */
-function pkOf(keys: WireKey[], item: WireKey): string {
-  const id = item['id']?.S;
-  return keys.map((key) => key['pk']?.S ?? '').find((pk) => pk.endsWith(`#${id}`)) ?? '';
 }

@@ -181,8 +181,8 @@ async function generationsHolding(aws: AwsTestEnv, table: string): Promise<numbe
   const generations = new Set<number>();
   let startKey: Record<string, unknown> | undefined;
   do {
-    const page = await aws.doc.send(new ScanCommand({ TableName: table, ProjectionExpression: 'sk', ExclusiveStartKey: startKey }));
-    for (const item of page.Items ?? []) generations.add(Number(item['sk']));
+    const page = await aws.doc.send(new ScanCommand({ TableName: table, ProjectionExpression: 'generation', ExclusiveStartKey: startKey }));
+    for (const item of page.Items ?? []) generations.add(Number(item['generation']));
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return [...generations].sort();

@@ -1,5 +1,6 @@
 /** What only the Redis catch-up log does; the rest is the contract (catch-up-log.contract.test.ts). */
 import { describe, expect, it } from 'vitest';
+import { bucketOf, KeyLayout } from '../../../lambdas/adapters/redis/index.ts';
 import { useRedis } from '../../support/redis.ts';
 
 describe('Redis catch-up log', () => {
@@ -18,6 +19,6 @@ describe('Redis catch-up log', () => {
 
   it('lets an abandoned log expire after a week', async () => {
     await redis.stores.catchUp.record('video', 3, ['a']);
-    expect(await redis.client.ttl('fi:c:{video}:3')).toBe(7 * 24 * 3600);
+    expect(await redis.client.ttl(new KeyLayout('fi:').catchUp('video', 3, bucketOf('a')))).toBe(7 * 24 * 3600);
   });
 });

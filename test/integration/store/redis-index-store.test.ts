@@ -101,4 +101,32 @@ describe('Redis index store', () => {
     const pages = redis.stores.store.scanGeneration('video', 1, { segment: 0, totalSegments: 1, signal: controller.signal });
     await expect(pages[Symbol.asyncIterator]().next()).rejects.toThrow(/abort/i);
   });
+
+  it('counts a generation\'s live records from its id sets, reading no record', async () => {
+    // Prepare: a loaded generation, then upserts, deletes and a resurrection through the guard.
+    const loaded = Array.from({ length: 300 }, (_, i) => ({ type: 'video', id: `v${i}`, generation: 2, version: 1, hash: 'h', deleted: i % 10 === 0, writtenAt: 0, record: {} }) as StoredRecord);
+    await redis.stores.store.bulkPut('video', 2, loaded.map((record) => (record.deleted ? { ...record, record: undefined, expiresAt: Math.floor(Date.now() / 1000) + 3600 } : record)));
+    await redis.stores.store.write('video', 2, [remove('v1', 2), remove('v2', 2), upsert('v10', 2, { back: true }), upsert('new', 1, {})]);
+    await redis.stores.store.bulkPut('article', 2, loaded.slice(0, 5));
+    const monitored = redis.server.client();
+    const monitor = await monitored.monitor();
+    const commands: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => commands.push(args.join(' ')));
+
+    // Act
+    const counted = await redis.stores.store.countLive('video', 2);
+
+    // Assess
+    // MONITOR reports commands in order: once it reports this marker, it has reported the count.
+    await redis.client.echo('count-done');
+    while (!commands.includes('echo count-done')) await new Promise((resolve) => setTimeout(resolve, 5));
+    // What MONITOR saw of the count alone: the scan below must not be mistaken for it.
+    const seen = [...commands];
+    monitor.disconnect();
+    monitored.disconnect();
+    expect(counted).toBe((await scanAll(redis.stores, 'video', 2)).filter((record) => !record.deleted).length);
+    expect(counted).toBe(270 - 2 + 1 + 1);
+    expect(seen.filter((command) => command.includes('fi:r:') || /^(sscan|smembers)/i.test(command))).toEqual([]);
+    expect(seen.filter((command) => /^scard fi:ids:\{video:2:/i.test(command))).toHaveLength(64);
+  });
 });

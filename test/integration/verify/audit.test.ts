@@ -14,6 +14,7 @@ import { contentHash } from '../../../lambdas/core/hash.ts';
 import { runJob } from '../../../lambdas/jobs/main.ts';
 import { startAws, type AwsTestEnv } from '../../support/aws.ts';
 import { cmsSource, startCmsServer, type CmsServer } from '../../support/cms-server.ts';
+import { recordKey } from '../../../lambdas/adapters/dynamodb/keys.ts';
 
 describe('the audit job', () => {
   let aws: AwsTestEnv;
@@ -45,9 +46,9 @@ describe('the audit job', () => {
       cms.docs.set(doc.id, doc);
       await runtime.records.write('video', generation, [{ kind: 'upsert', id: doc.id, version: 1, hash: contentHash({ title: doc.title }), record: { title: doc.title } }]);
     }
-    const raw = (id: string, record: unknown) => ({ pk: `video#${id}`, sk: generation, type: 'video', id, generation, version: 1, hash: 'planted', deleted: false, writtenAt: 0, record: JSON.stringify(record) });
-    await aws.doc.send(new DeleteCommand({ TableName: tables.indexTable, Key: { pk: 'video#v03', sk: generation } }));
-    await aws.doc.send(new DeleteCommand({ TableName: tables.indexTable, Key: { pk: 'video#v17', sk: generation } }));
+    const raw = (id: string, record: unknown) => ({ ...recordKey('video', generation, id), type: 'video', id, generation, version: 1, hash: 'planted', deleted: false, writtenAt: 0, record: JSON.stringify(record) });
+    await aws.doc.send(new DeleteCommand({ TableName: tables.indexTable, Key: recordKey('video', generation, 'v03') }));
+    await aws.doc.send(new DeleteCommand({ TableName: tables.indexTable, Key: recordKey('video', generation, 'v17') }));
     await aws.doc.send(new PutCommand({ TableName: tables.indexTable, Item: raw('ghost', { title: 'nobody' }) }));
     await aws.doc.send(new PutCommand({ TableName: tables.indexTable, Item: raw('v08', { title: 'tampered' }) }));
     const env = { FRESHINDEX_INDEX_TABLE: tables.indexTable, FRESHINDEX_CONTROL_TABLE: tables.controlTable, FRESHINDEX_NOTIFICATIONS_TOPIC_ARN: TopicArn };

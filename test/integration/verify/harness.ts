@@ -23,6 +23,7 @@ import type { SqsHandler } from '../../../lambdas/handlers/apply.ts';
 import { createLambdaContext } from '../../../lambdas/local/lambda-context.ts';
 import { toSqsEvent } from '../../../lambdas/local/sqs-event.ts';
 import type { AwsTestEnv } from '../../support/aws.ts';
+import { recordKey } from '../../../lambdas/adapters/dynamodb/keys.ts';
 
 export interface VerifyWorld {
   runtime: Runtime;
@@ -129,7 +130,7 @@ export async function startVerifyWorld(aws: AwsTestEnv, config: FreshindexConfig
       await aws.doc.send(
         new PutCommand({
           TableName: tables.indexTable,
-          Item: { pk: `${type}#${id}`, sk: generation, type, id, generation, version: fields.version, hash: fields.hash, deleted: false, writtenAt: Date.now(), record: JSON.stringify(fields.record) },
+          Item: { ...recordKey(type, generation, id), type, id, generation, version: fields.version, hash: fields.hash, deleted: false, writtenAt: Date.now(), record: JSON.stringify(fields.record) },
         }),
       );
     },

@@ -90,6 +90,10 @@ export class MemoryIndex implements PointerStore, RecordStore {
     }
   }
 
+  async *scanIds(type: string, generation: Generation, options: ScanOptions): AsyncIterable<string[]> {
+    for await (const page of this.scanGeneration(type, generation, options)) yield page.map((record) => record.id);
+  }
+
   async deleteRecords(type: string, generation: Generation, ids: readonly string[]): Promise<void> {
     await tick();
     for (const id of ids) this.records.delete(key(type, id, generation));

@@ -188,6 +188,26 @@ describe('rebuild', () => {
     });
   });
 
+  it('publishes its report last, after the clean-up, saying what the clean-up deleted', async () => {
+    // Prepare: the second build retires generation 1 (30 records).
+    const world = createWorld();
+    await seed(world, ids(30).map((id) => doc(id, 1)));
+    await rebuildType(world.deps, world.type, world.options);
+    const sizeWhenPublished: number[] = [];
+    const report = world.notifier.report.bind(world.notifier);
+    world.notifier.report = async (kind, type, body) => {
+      sizeWhenPublished.push(world.index.size(TYPE, 1));
+      await report(kind, type, body);
+    };
+
+    // Act
+    await rebuildType(world.deps, world.type, world.options);
+
+    // Assess
+    expect(sizeWhenPublished).toEqual([0]);
+    expect(world.notifier.reports.at(-1)?.report).toMatchObject({ outcome: 'succeeded', cleanup: { generations: [1], deleted: 30, failed: [], interrupted: false } });
+  });
+
   it('reports an interrupted build as interrupted, discards its generation and warns', async () => {
     // Prepare
     const world = createWorld();

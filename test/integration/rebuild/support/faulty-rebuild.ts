@@ -160,7 +160,7 @@ async function leftovers(aws: AwsTestEnv, world: DynamoWorld, last: BuildReport 
     do {
       const page = await aws.doc.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey }));
       for (const item of page.Items ?? []) {
-        if (items instanceof Set) items.add(Number(item['sk']));
+        if (items instanceof Set) items.add(Number(item['generation']));
         else if (String(item['pk']).includes('#catchup#') || item['sk'] === 'lease') items.push(`${item['pk']} ${item['sk']}`);
       }
       startKey = page.LastEvaluatedKey;

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { defaultSegments, rebuildType } from '../../../lambdas/core/rebuild/index.ts';
+import type { ScanOptions } from '../../../lambdas/core/ports.ts';
+import { parseEnv } from '../../../lambdas/adapters/compose/env.ts';
+import { createWorld, doc, videoType } from './support/world.ts';
+
+describe('the rebuild\'s parallelism', () => {
+  it.each([
+    [undefined, 20, 4],
+    [10_000, 20, 1],
+    [100_000, 20, 4],
+    [10_000_000, 20, 16],
+    [10_000_000, 5, 34],
+    [100_000_000, 20, 64],
+  ])('takes %s documents in %i minutes with %i segments by default', (estimate, minutes, segments) => {
+    // Act
+    const chosen = defaultSegments(estimate, minutes * 60);
+
+    // Assess
+    expect(chosen).toBe(segments);
+  });
+
+  it('scans with the segments the source\'s estimate and the type\'s target duration call for', async () => {
+    // Prepare: a source saying it holds 2 M documents, to load within a minute: 34 segments at 1,000 a second each.
+    const world = createWorld(videoType({ rebuild: { targetMinutes: 1, gate: { sampleSize: 5 } } }));
+    for (let i = 0; i < 300; i++) world.source.docs.set(`v${i}`, doc(`v${i}`, 1));
+    world.source.estimateCount = async () => 2_000_000;
+    const totals = new Set<number>();
+    const scan = world.source.scan.bind(world.source);
+    world.source.scan = (options: ScanOptions) => {
+      totals.add(options.totalSegments);
+      return scan(options);
+    };
+    const { concurrency: _unset, writesInFlight: _default, ...options } = world.options;
+
+    // Act
+    await rebuildType(world.deps, world.type, options);
+
+    // Assess
+    expect([...totals]).toEqual([34]);
+  });
+
+  it('lets the job\'s environment set the segments and the writes in flight, and names a wrong value', () => {
+    // Prepare
+    const tables = { FRESHINDEX_INDEX_TABLE: 'index', FRESHINDEX_CONTROL_TABLE: 'control' };
+
+    // Act
+    const set = parseEnv('job', { ...tables, FRESHINDEX_REBUILD_CONCURRENCY: '24', FRESHINDEX_REBUILD_WRITES_IN_FLIGHT: '64' }, 'dynamodb');
+    const wrong = () => parseEnv('job', { ...tables, FRESHINDEX_REBUILD_CONCURRENCY: '0' }, 'dynamodb');
+
+    // Assess
+    expect(set).toMatchObject({ FRESHINDEX_REBUILD_CONCURRENCY: 24, FRESHINDEX_REBUILD_WRITES_IN_FLIGHT: 64 });
+    expect(wrong).toThrow(/^.*environment variable FRESHINDEX_REBUILD_CONCURRENCY: /);
+  });
+});
