@@ -96,7 +96,8 @@ export async function loadGeneration(args: LoadArgs): Promise<LoadResult> {
   );
   await writes.drain();
   const failed = segments.find((result) => result.status === 'rejected');
-  if (failed) throw args.signal?.aborted ? args.signal.reason : failed.reason;
+  // The first segment to fail stopped the others: its error is the cause, not their AbortErrors.
+  if (failed) throw args.signal?.aborted ? args.signal.reason : stop.signal.aborted ? stop.signal.reason : failed.reason;
   writes.throwIfFailed();
   return { ...state, sample: reservoir.items(), durationMs: args.clock() - startedAt };
 }

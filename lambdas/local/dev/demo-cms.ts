@@ -27,9 +27,12 @@ export interface DemoCmsOptions {
   onError: (error: unknown) => void;
 }
 
-/** Whether `configPath` is the checkout's demo config (the demo CMS then starts by default). */
+/** The checkout's demo configs: the one `npm start` runs, and the same with its index in Redis. */
+const DEMO_CONFIG_PATHS = [DEMO_CONFIG_PATH, fileURLToPath(new URL('../../../examples/movies/freshindex.redis.config.ts', import.meta.url))];
+
+/** Whether `configPath` is one of the checkout's demo configs (the demo CMS then starts by default). */
 export function isDemoConfig(configPath: string): boolean {
-  return configPath === DEMO_CONFIG_PATH;
+  return DEMO_CONFIG_PATHS.includes(configPath);
 }
 
 /** Starts the demo CMS; fails with a clear message outside a checkout of the freshindex repository. */
