@@ -198,15 +198,30 @@ async function applyType(deps: ApplyDeps, resolved: ResolvedType, groups: readon
   }
   const ready = await resolveDeleteVersions(deps.records, config.name, targets, planned, fail);
   if (ready.length === 0) return outcomes;
-  // The log and the writes go out together: the batch waits for the slower of the two, not their
-  // sum. A change counts as applied only once both landed; a failed log fails every change of the
-  // batch, which is delivered again and logged again before the replay can need it (the load
-  // ends, then the replay reads the log; a redelivery after the flip writes the new generation).
+  // The active generation's writes go out with the catch-up log; the building generation's only
+  // once the log landed. That order is what makes the log sufficient: a building write the load
+  // may still overwrite with an older document was logged first, so the replay (which reads the
+  // log after the load) re-reads it; a log write that lands after the replay read the log comes
+  // with a building write that lands after the load. Concurrent, a slow (retried) log write could
+  // land after the replay while its building write landed during the load and was overwritten:
+  // the fault suite lost changes that way. A failed log fails every change of the batch (skipping
+  // its building writes), which is delivered again and logged again.
   const ids = ready.map(({ write }) => write.id);
-  const logged = building === undefined ? Promise.resolve() : deps.catchUp.record(config.name, building, ids).finally(() => withdrawLateLog(deps, config.name, building as number, pointerLoadedAt, ids));
-  const [log, results] = await Promise.all([
-    logged.then(() => undefined, (error: unknown) => ({ error })),
-    Promise.all(targets.map((generation) => settleWrites(deps.records, config.name, generation, ready.map(({ write }) => write)))),
+  const writes = ready.map(({ write }) => write);
+  const logged: Promise<{ error: unknown } | undefined> =
+    building === undefined
+      ? Promise.resolve(undefined)
+      : deps.catchUp
+          .record(config.name, building, ids)
+          .finally(() => withdrawLateLog(deps, config.name, building as number, pointerLoadedAt, ids))
+          .then(() => undefined, (error: unknown) => ({ error }));
+  const [log, ...results] = await Promise.all([
+    logged,
+    ...targets.map((generation) =>
+      generation === building
+        ? logged.then((failed): Promise<WriteOutcome[]> => (failed ? Promise.resolve(writes.map(() => failed)) : settleWrites(deps.records, config.name, generation, writes)))
+        : settleWrites(deps.records, config.name, generation, writes),
+    ),
   ]);
   ready.forEach(({ group, write }, index) => {
     const perTarget = results.map((outcomesOfTarget) => outcomesOfTarget[index] as WriteOutcome);

@@ -79,7 +79,7 @@ describe('reader on DynamoDB, BatchGetItem', () => {
   });
 });
 
-type WireKey = Record<string, { S?: string; N?: string }>;
+type WireKey = Record<string, unknown>;
 type BatchInput = { RequestItems: Record<string, { Keys: WireKey[] }> };
 type BatchOutput = { Responses?: Record<string, WireKey[]>; UnprocessedKeys?: Record<string, { Keys: WireKey[] }> };
 
@@ -89,8 +89,13 @@ function leaveUnprocessed(input: BatchInput, output: BatchOutput, table: string,
   if (!request) return;
   const left = request.Keys.slice(processed);
   // A record's sort key is its id (keys.ts), which the (projected) item carries too.
-  const leftIds = new Set(left.map((key) => key['sk']?.S));
+  const leftIds = new Set(left.map((key) => stringOf(key['sk'])));
   const responses = output.Responses?.[table] ?? [];
-  output.Responses = { [table]: responses.filter((item) => !leftIds.has(item['id']?.S)) };
+  output.Responses = { [table]: responses.filter((item) => !leftIds.has(stringOf(item['id']))) };
   if (left.length > 0) output.UnprocessedKeys = { [table]: { ...request, Keys: left } };
+}
+
+/** A string attribute, marshalled (`{ S }`) or not: the middleware sees what the document client sent. */
+function stringOf(value: unknown): string {
+  return typeof value === 'object' && value !== null && 'S' in value ? String((value as { S: unknown }).S) : String(value);
 }
