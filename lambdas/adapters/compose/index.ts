@@ -4,21 +4,18 @@
  * that maps a config's `type` discriminators to implementations and holds SDK clients.
  */
 import type { ApplyDeps, ResolvedType } from '../../core/apply.ts';
-import type { AuditReportStore } from '../../core/audit/ports.ts';
 import type { BuildLauncher } from '../../core/build-launcher.ts';
 import { validateConfig, type FreshindexConfig, type FreshindexConfigInput } from '../../core/config/index.ts';
 import { PointerCache } from '../../core/pointer-cache.ts';
-import { systemClock, type CatchUpLog, type Clock, type Notifier, type PointerStore, type QuarantineStore, type RecordStore } from '../../core/ports.ts';
-import type { BuildRecordStore, CapacityProbe, GenerationCounter, LeaseStore, RetirementStore, TableWarmer } from '../../core/rebuild/ports.ts';
-import type { ReservationStore } from '../../core/rebuild/reservation.ts';
-import type { CheckScheduler, DifferenceCounters } from '../../core/verify/ports.ts';
+import { systemClock, type Clock, type Notifier, type RecordStore } from '../../core/ports.ts';
+import type { CheckScheduler } from '../../core/verify/ports.ts';
 import { BatchBuildLauncher } from '../batch/build-launcher.ts';
 import { SnsNotifier } from '../sns/notifier.ts';
 import { createSource, type SourceDeps } from '../sources/index.ts';
 import { SqsCheckScheduler } from '../sqs/check-scheduler.ts';
 import { DeadLetterQueue, type DeadLetterSink } from '../sqs/dead-letter.ts';
 import { awsClients, type AwsClients, type AwsSettings, type InjectedClients } from './clients.ts';
-import { storeFactories, type StoreSettings } from './stores.ts';
+import { storeFactories, type StorePorts, type StoreSettings } from './stores.ts';
 import { unavailableDeadLetters, unavailableLauncher, unavailableScheduler } from './unavailable.ts';
 
 export { createDynamoClient, type AwsSettings } from './clients.ts';
@@ -59,7 +56,7 @@ export interface RuntimeOverrides extends InjectedClients {
  * Everything the entry points run on, built once per process: ports only, no SDK client. It is
  * an `ApplyDeps` as it stands.
  */
-export interface Runtime extends ApplyDeps {
+export interface Runtime extends ApplyDeps, StorePorts {
   config: FreshindexConfig;
   settings: RuntimeSettings;
   /** Each configured type with its source. */
@@ -68,21 +65,6 @@ export interface Runtime extends ApplyDeps {
   records: RecordStore;
   /** The cached pointer reads of the apply path (a flip shows within `pointerCacheSeconds`). */
   pointers: PointerCache;
-  /** The pointer store itself, uncached: what the rebuild, the audit and the ops API read and flip. */
-  pointerStore: PointerStore;
-  catchUp: CatchUpLog;
-  quarantine: QuarantineStore;
-  /** Build leases, build records and retirements. */
-  builds: LeaseStore & BuildRecordStore & RetirementStore;
-  /** The ops API's rebuild reservations. */
-  reservations: ReservationStore;
-  /** Counts a generation without reading it (DynamoDB); undefined: scan `records`. */
-  counter: GenerationCounter | undefined;
-  /** The index table's capacity mode (DynamoDB); undefined on other stores. */
-  capacity: (CapacityProbe & TableWarmer) | undefined;
-  /** The checker's per-resource difference counters. */
-  differences: DifferenceCounters;
-  auditReports: AuditReportStore;
   notifier: Notifier;
   /** Schedules checks on the verify queue. */
   checkScheduler: CheckScheduler;

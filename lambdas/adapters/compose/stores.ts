@@ -42,33 +42,30 @@ export interface StoreContext {
   clock: Clock;
 }
 
-/** The index of one store type. */
-export interface IndexParts {
+/** The ports one store type keeps: the index and the control part. */
+export interface StorePorts {
   records: RecordStore;
+  /** The pointer store itself, uncached: what the rebuild, the audit and the ops API read and flip. */
   pointerStore: PointerStore;
   catchUp: CatchUpLog;
   quarantine: QuarantineStore;
-  /** Closes the connections the parts opened. */
-  close(): Promise<void>;
-}
-
-/** Build control, reservations, counters and audit reports of one store type. */
-export interface ControlParts {
+  /** Build leases, build records and retirements. */
   builds: LeaseStore & BuildRecordStore & RetirementStore;
+  /** The ops API's rebuild reservations. */
   reservations: ReservationStore;
-  /** Counts a generation without reading its records; undefined: callers scan the record store. */
+  /** Counts a generation without reading its records; undefined: callers scan `records`. */
   counter: GenerationCounter | undefined;
-  /** The index table's write capacity (sets the clean-up rate); undefined: the rebuild's default rate. */
+  /** The index table's capacity mode and warm throughput (DynamoDB); undefined: the rebuild's default clean-up rate. */
   capacity: (CapacityProbe & TableWarmer) | undefined;
+  /** The checker's per-resource difference counters. */
   differences: DifferenceCounters;
   auditReports: AuditReportStore;
-  close(): Promise<void>;
 }
 
 type StoreType = FreshindexConfig['store']['type'];
 
-/** Everything one store type keeps: the index and the control part. */
-export type StoreParts = Omit<IndexParts, 'close'> & Omit<ControlParts, 'close'> & { close(): Promise<void> };
+/** A store type's ports, and how to close the connections they opened. */
+export type StoreParts = StorePorts & { close(): Promise<void> };
 
 /**
  * The store backends, by `config.store.type`. DynamoDB keeps the index in the index table and the
