@@ -9,7 +9,7 @@ import type { BuildLauncher } from '../../core/build-launcher.ts';
 import { validateConfig, type FreshindexConfig, type FreshindexConfigInput } from '../../core/config/index.ts';
 import { PointerCache } from '../../core/pointer-cache.ts';
 import { systemClock, type CatchUpLog, type Clock, type Notifier, type PointerStore, type QuarantineStore, type RecordStore } from '../../core/ports.ts';
-import type { BuildRecordStore, CapacityProbe, GenerationCounter, LeaseStore, RetirementStore, TableWarmer } from '../../core/rebuild/ports.ts';
+import type { BuildRecordStore, CapacityProbe, ChildResultStore, GenerationCounter, LeaseStore, RetirementStore, TableWarmer } from '../../core/rebuild/ports.ts';
 import type { ReservationStore } from '../../core/rebuild/reservation.ts';
 import type { CheckScheduler, DifferenceCounters } from '../../core/verify/ports.ts';
 import { BatchBuildLauncher } from '../batch/build-launcher.ts';
@@ -76,6 +76,8 @@ export interface Runtime extends ApplyDeps {
   builds: LeaseStore & BuildRecordStore & RetirementStore;
   /** The ops API's rebuild reservations. */
   reservations: ReservationStore;
+  /** Where a split load's children leave their results for the parent (AWS Batch). */
+  childResults: ChildResultStore;
   /** Counts a generation without reading it (DynamoDB); undefined: scan `records`. */
   counter: GenerationCounter | undefined;
   /** The index table's capacity mode (DynamoDB); undefined on other stores. */
