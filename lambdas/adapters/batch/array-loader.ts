@@ -77,8 +77,6 @@ export class ArrayJobLoader implements ChildLoader {
             command: [...JOB_COMMAND, 'load-segments', '--type', plan.type],
             environment: Object.entries(loadEnvironment(plan)).map(([name, value]) => ({ name, value })),
           },
-          tags: { 'freshindex:type': plan.type, 'freshindex:build': plan.buildId, 'freshindex:trigger': 'split-load' },
-          propagateTags: true,
         }),
       );
       if (!response.jobId) throw new Error('SubmitJob answered without a job id');
