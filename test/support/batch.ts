@@ -21,6 +21,8 @@ export interface BatchStandInOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** Sees every child container started (kill it to simulate a lost container). */
   onSpawn?: (child: ChildProcess, index: number, attempt: number) => void;
+  /** Runs one attempt of a child instead of a process (true: it succeeded). */
+  runAttempt?: (index: number, attempt: number, input: SubmitJobCommandInput) => Promise<boolean>;
 }
 
 /** What the stand-in was asked and did. */
@@ -64,6 +66,11 @@ export function standInBatch(client: BatchClient, options: BatchStandInOptions):
     const overrides = Object.fromEntries((input.containerOverrides?.environment ?? []).map(({ name, value }) => [name ?? '', value ?? '']));
     for (let attempt = 1; attempt <= (input.retryStrategy?.attempts ?? 1); attempt++) {
       if (jobs.get(jobId)?.status === 'FAILED') return false;
+      if (options.runAttempt) {
+        log.spawned.push(`${index}#${attempt}`);
+        if (await options.runAttempt(index, attempt, input)) return true;
+        continue;
+      }
       const child = spawn(process.execPath, ['--import', 'tsx', JOBS_CLI, ...args], {
         env: { ...options.env, ...overrides, AWS_BATCH_JOB_ID: `${jobId}:${index}`, AWS_BATCH_JOB_ARRAY_INDEX: String(index) },
         stdio: ['ignore', 'pipe', 'inherit'],
