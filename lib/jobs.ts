@@ -1,4 +1,4 @@
-import { Duration, Size, Stack } from 'aws-cdk-lib';
+import { Duration, Size, Stack, Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -192,7 +192,11 @@ export class IndexJobs extends Construct {
    * policy of its own, so its acknowledged wildcards cover these actions only.
    */
   private grantArrayJobs(): void {
-    const jobs = Stack.of(this).formatArn({ service: 'batch', resource: 'job', resourceName: '*' });
+    const stack = Stack.of(this);
+    const jobs = stack.formatArn({ service: 'batch', resource: 'job', resourceName: '*' });
+    // cdk-nag names the finding by the ARN as synthesized: literal where the stack's environment is known, `<AWS::…>` where not.
+    const shown = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
+    const jobsFinding = `arn:${shown(stack.partition, 'Partition')}:batch:${shown(stack.region, 'Region')}:${shown(stack.account, 'AccountId')}:job/*`;
     const policy = new iam.Policy(this, 'ArrayJobs', {
       statements: [
         new iam.PolicyStatement({ actions: ['batch:SubmitJob'], resources: [this.jobQueue.jobQueueArn, this.jobDefinition.jobDefinitionArn] }),
@@ -203,7 +207,7 @@ export class IndexJobs extends Construct {
     policy.attachToRole(this.jobRole);
     acknowledge(policy, {
       'AwsSolutions-IAM5[Resource::*]': 'batch:DescribeJobs supports no resource-level permission; the split rebuild polls its array job (and reads its own job\'s queue and definition) with it.',
-      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:batch:<AWS::Region>:<AWS::AccountId>:job/*]':
+      [`AwsSolutions-IAM5[Resource::${jobsFinding}]`]:
         'The array job\'s id is known only once submitted; the split rebuild terminates its own array job when the build stops.',
     });
   }
