@@ -11,6 +11,8 @@
  *
  * The source is generated on the fly by an HTTP server in this process (the CMS contract of
  * docs/sources.md), so a million items need no file. Sizes: BENCH_REBUILD_SIZES=100000,1000000.
+ * 3. The Redis load against a raw pipeline, and the load split over 1, 2 and 4 children
+ *    (bench/rebuild-scaling.ts).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -28,6 +30,7 @@ import { createTables } from '../test/support/tables.ts';
 import { contentHash } from '../lambdas/core/hash.ts';
 import { toStoredRecord } from '../lambdas/core/records.ts';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startEmbeddedEmulators } from '../lambdas/local/emulators.ts';
+import { benchRebuildScaling } from './rebuild-scaling.ts';
 
 const CLI = resolve(fileURLToPath(import.meta.url), '../../lambdas/jobs/cli.ts');
 
@@ -215,6 +218,8 @@ export async function benchRebuild(print: (line: string) => void = console.log):
     print('');
     print('The raw loop runs in this process, next to dynalite and the generated CMS; the job in its own process.');
     print('On a busy machine they compete for the same cores: read the ratio as an order of magnitude.');
+    print('');
+    await benchRebuildScaling(print, dynamodb, emulators.endpoints.dynamodb);
   } finally {
     dynamodb.destroy();
     await emulators.stop();

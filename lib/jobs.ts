@@ -1,4 +1,4 @@
-import { Duration, Size } from 'aws-cdk-lib';
+import { Duration, Size, Stack, Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -177,11 +177,38 @@ export class IndexJobs extends Construct {
     alertsTopic.grantPublish(this.jobRole);
     notificationsTopic.grantPublish(this.jobRole);
     grantSourceRead(this.jobRole, this, props.config.config.types);
+    this.grantArrayJobs();
 
     // Each acknowledgment on the one role whose policy holds the statement.
     acknowledge(executionRole, {
       'AwsSolutions-IAM5[Resource::*]': 'ecr:GetAuthorizationToken (pulling the job image) supports no resource-level permission; this role only pulls the image and writes the logs.',
     });
     acknowledge(this.jobRole, KMS_PUBLISH_ACTIONS);
+  }
+
+  /**
+   * A split rebuild (FRESHINDEX_REBUILD_CHILDREN > 1) submits its load as an array job of this job
+   * definition on this queue, polls it, and stops it when the build stops (docs/rebuild.md). In a
+   * policy of its own, so its acknowledged wildcards cover these actions only.
+   */
+  private grantArrayJobs(): void {
+    const stack = Stack.of(this);
+    const jobs = stack.formatArn({ service: 'batch', resource: 'job', resourceName: '*' });
+    // cdk-nag names the finding by the ARN as synthesized: literal where the stack's environment is known, `<AWS::…>` where not.
+    const shown = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
+    const jobsFinding = `arn:${shown(stack.partition, 'Partition')}:batch:${shown(stack.region, 'Region')}:${shown(stack.account, 'AccountId')}:job/*`;
+    const policy = new iam.Policy(this, 'ArrayJobs', {
+      statements: [
+        new iam.PolicyStatement({ actions: ['batch:SubmitJob'], resources: [this.jobQueue.jobQueueArn, this.jobDefinition.jobDefinitionArn] }),
+        new iam.PolicyStatement({ actions: ['batch:DescribeJobs'], resources: ['*'] }),
+        new iam.PolicyStatement({ actions: ['batch:TerminateJob'], resources: [jobs] }),
+      ],
+    });
+    policy.attachToRole(this.jobRole);
+    acknowledge(policy, {
+      'AwsSolutions-IAM5[Resource::*]': 'batch:DescribeJobs supports no resource-level permission; the split rebuild polls its array job (and reads its own job\'s queue and definition) with it.',
+      [`AwsSolutions-IAM5[Resource::${jobsFinding}]`]:
+        'The array job\'s id is known only once submitted; the split rebuild terminates its own array job when the build stops.',
+    });
   }
 }

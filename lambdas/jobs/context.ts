@@ -12,7 +12,7 @@ export interface JobContext {
   /** The composition root's bundle: index, build control, reservations, counters, notifier. */
   runtime: Runtime;
   env: JobEnv;
-  /** Runs a split load's children (locally as child processes); undefined: every build loads itself. */
+  /** Runs a split load's children (an AWS Batch array job, locally child processes); undefined: every build loads itself. */
   children: ChildLoader | undefined;
   logger: Logger;
   metrics: Metrics;
@@ -40,7 +40,7 @@ export function createJobContext(configInput: FreshindexConfigInput | Freshindex
   return {
     runtime,
     env,
-    children: overrides.children ?? childLoaderFor(env, processEnv),
+    children: overrides.children ?? childLoaderFor(env, processEnv, { childResults: runtime.childResults, batch: overrides.batch }),
     logger: logger ?? new Logger({ serviceName: 'freshindex-jobs' }),
     metrics: new Metrics({ namespace: 'freshindex', serviceName: 'freshindex-jobs' }),
     holder: env.AWS_BATCH_JOB_ID ? `batch:${env.AWS_BATCH_JOB_ID}` : `${hostname()}:${process.pid}`,

@@ -10,7 +10,8 @@ export const CHILD_RESULT_KEY = 'childLoad';
 /**
  * `load-segments --type T`: one child of an array-job rebuild. Loads its disjoint share of the
  * build's segments (`AWS_BATCH_JOB_ARRAY_INDEX` of `FRESHINDEX_LOAD_CHILDREN`) into the building
- * generation and logs its result (`childLoad`). It writes only while the pointer names that
+ * generation, saves its result in the control store (`ChildResultStore`, read by the parent on
+ * AWS Batch) and logs it (`childLoad`, read by a local parent). It writes only while the pointer names that
  * generation building for that build, so a child outliving its build does not start writing.
  */
 export const loadSegmentsCommand: JobCommand = {
@@ -51,6 +52,8 @@ async function loadShare(context: JobContext, type: TypeConfig, share: { buildId
     sampleSize: type.rebuild.gate.sampleSize, clock: runtime.clock, random: Math.random, progress, signal: context.signal,
   });
   progress.finish();
+  // On AWS Batch the parent reads the result from the control store (its log does not reach the parent); locally, from the log line too.
+  await runtime.childResults.save(type.name, share.buildId, share.child, result);
   logger.info('child load finished', { type: type.name, child: share.child, [CHILD_RESULT_KEY]: result });
   return EXIT.ok;
 }

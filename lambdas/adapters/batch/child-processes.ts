@@ -66,8 +66,12 @@ export class ChildProcessLoader implements ChildLoader {
 }
 
 function planEnv(plan: ChildPlan, index: number): Record<string, string> {
+  return { AWS_BATCH_JOB_ARRAY_INDEX: String(index), ...loadEnvironment(plan) };
+}
+
+/** The variables that tell a child (`load-segments`) what to load; its index comes from `AWS_BATCH_JOB_ARRAY_INDEX`. */
+export function loadEnvironment(plan: ChildPlan): Record<string, string> {
   return {
-    AWS_BATCH_JOB_ARRAY_INDEX: String(index),
     FRESHINDEX_LOAD_BUILD_ID: plan.buildId,
     FRESHINDEX_LOAD_GENERATION: String(plan.generation),
     FRESHINDEX_LOAD_SEGMENTS: String(plan.totalSegments),

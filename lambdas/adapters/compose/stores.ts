@@ -9,12 +9,13 @@ import type { AuditReportStore } from '../../core/audit/ports.ts';
 import type { FreshindexConfig } from '../../core/config/index.ts';
 import { ConfigError } from '../../core/errors.ts';
 import type { CatchUpLog, Clock, PointerStore, QuarantineStore, RecordStore } from '../../core/ports.ts';
-import type { BuildRecordStore, CapacityProbe, GenerationCounter, LeaseStore, RetirementStore, TableWarmer } from '../../core/rebuild/ports.ts';
+import type { BuildRecordStore, CapacityProbe, ChildResultStore, GenerationCounter, LeaseStore, RetirementStore, TableWarmer } from '../../core/rebuild/ports.ts';
 import type { ReservationStore } from '../../core/rebuild/reservation.ts';
 import type { DifferenceCounters } from '../../core/verify/ports.ts';
 import { DynamoAuditReportStore } from '../dynamodb/audit-reports.ts';
 import { DynamoGenerationCounter } from '../dynamodb/build-counter.ts';
 import { DynamoBuildControl } from '../dynamodb/builds.ts';
+import { DynamoChildResults } from '../dynamodb/child-results.ts';
 import { DynamoTableCapacity } from '../dynamodb/capacity.ts';
 import { DynamoCatchUpLog } from '../dynamodb/catch-up-log.ts';
 import { DynamoDifferenceCounters } from '../dynamodb/checks.ts';
@@ -53,6 +54,8 @@ export interface StorePorts {
   builds: LeaseStore & BuildRecordStore & RetirementStore;
   /** The ops API's rebuild reservations. */
   reservations: ReservationStore;
+  /** Where a split load's children leave their results for the parent (an AWS Batch array job's). */
+  childResults: ChildResultStore;
   /** Counts a generation without reading its records; undefined: callers scan `records`. */
   counter: GenerationCounter | undefined;
   /** The index table's capacity mode and warm throughput (DynamoDB); undefined: the rebuild's default clean-up rate. */
@@ -88,6 +91,7 @@ export const storeFactories: Record<StoreType, (context: StoreContext) => StoreP
       quarantine: new DynamoQuarantineStore(document, settings.controlTable),
       builds: new DynamoBuildControl(document, settings.controlTable),
       reservations: new DynamoBuildReservations(document, settings.controlTable),
+      childResults: new DynamoChildResults(document, settings.controlTable, clock),
       counter: new DynamoGenerationCounter(document, settings.indexTable),
       capacity: new DynamoTableCapacity(dynamodb, settings.indexTable),
       differences: new DynamoDifferenceCounters(document, settings.controlTable, clock),
@@ -112,6 +116,7 @@ export const storeFactories: Record<StoreType, (context: StoreContext) => StoreP
       quarantine: stores.quarantine,
       builds: stores.builds,
       reservations: stores.reservations,
+      childResults: stores.childResults,
       counter: stores.counter,
       // The clean-up's rate on Redis is the rebuild's default: Valkey has no capacity mode to read.
       capacity: undefined,

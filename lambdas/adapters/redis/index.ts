@@ -7,6 +7,7 @@ import { systemClock, type Clock } from '../../core/ports.ts';
 import type { GenerationCounter } from '../../core/rebuild/ports.ts';
 import { RedisAuditReportStore } from './audit-reports.ts';
 import { RedisBuildControl } from './builds.ts';
+import { RedisChildResults } from './child-results.ts';
 import { RedisCatchUpLog } from './catch-up-log.ts';
 import { RedisDifferenceCounters } from './difference-counters.ts';
 import { createRedisConnection, type RedisConnectionDeps } from './connection.ts';
@@ -19,6 +20,7 @@ import { withScripts } from './scripts.ts';
 
 export { RedisAuditReportStore } from './audit-reports.ts';
 export { RedisBuildControl } from './builds.ts';
+export { RedisChildResults } from './child-results.ts';
 export { RedisCatchUpLog } from './catch-up-log.ts';
 export { RedisDifferenceCounters } from './difference-counters.ts';
 export { RedisBuildReservations } from './reservations.ts';
@@ -55,6 +57,8 @@ export interface RedisStores {
   /** Build leases, build records and retirement notes. */
   builds: RedisBuildControl;
   reservations: RedisBuildReservations;
+  /** The results of a split load's children (an AWS Batch array job). */
+  childResults: RedisChildResults;
   /** Counts a generation's live records (the rebuild's gate). */
   counter: GenerationCounter;
   /** The checker's per-resource difference counters. */
@@ -92,6 +96,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
     quarantine: new RedisQuarantineStore(client, keys),
     builds: new RedisBuildControl(client, keys.control),
     reservations: new RedisBuildReservations(client, keys.control),
+    childResults: new RedisChildResults(client, keys.control),
     counter: store,
     differences: new RedisDifferenceCounters(client, keys.control),
     auditReports: new RedisAuditReportStore(client, keys.control),

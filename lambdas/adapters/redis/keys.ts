@@ -88,6 +88,11 @@ export class ControlKeys {
     return `${this.prefix}sw:{${type}}`;
   }
 
+  /** HASH: child index → the child's load result (JSON), of one split build, expiring after a week. */
+  childResults(type: string, buildId: string): string {
+    return `${this.prefix}cr:{${type}}:${buildId}`;
+  }
+
   /** HASH: id, reservedAt, expiresAt, requestedBy, jobId. */
   reservation(type: string): string {
     return `${this.prefix}rv:{${type}}`;

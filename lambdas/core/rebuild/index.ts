@@ -12,7 +12,7 @@ export { scanCounter } from './count.ts';
 export { realSleep, acquireLease, LeaseKeeper, type LeaseTiming, type Sleep } from './lease.ts';
 export { LeaseHeldError, LeaseLostError, BuildAbortedError, NothingToRollBackError } from './errors.ts';
 export { silentLog } from './ports.ts';
-export type { Lease, LeaseStore, BuildRecordStore, Retirement, RetirementStore, GenerationCounter, RebuildLog, WriteCapacity, CapacityProbe, TableWarmer, WarmResult } from './ports.ts';
+export type { Lease, LeaseStore, BuildRecordStore, Retirement, RetirementStore, GenerationCounter, RebuildLog, WriteCapacity, CapacityProbe, TableWarmer, WarmResult, ChildResultStore } from './ports.ts';
 export type {
   BuildStatus,
   BuildPhase,

@@ -4,6 +4,7 @@
  * (see lambdas/adapters/dynamodb/builds.ts).
  */
 import type { Generation } from '../records.ts';
+import type { LoadResult } from './load.ts';
 import type { BuildRecord } from './report.ts';
 
 /** One build's exclusive right to rebuild a type, valid until `expiresAt` unless renewed. */
@@ -117,6 +118,18 @@ export interface TableWarmer {
 /** Counts a generation's live records (tombstones excluded), independently of the load's own counters. */
 export interface GenerationCounter {
   countLive(type: string, generation: Generation): Promise<number>;
+}
+
+/**
+ * The results of a split load's children, where a child on AWS Batch leaves its result for the
+ * parent (a container's output does not reach the parent): the gate needs each child's scanned,
+ * rejected and sampled documents. A child run again replaces its earlier result. Results expire
+ * on their own after a week.
+ */
+export interface ChildResultStore {
+  save(type: string, buildId: string, child: number, result: LoadResult): Promise<void>;
+  /** The results saved for the build, by child index. */
+  list(type: string, buildId: string): Promise<Map<number, LoadResult>>;
 }
 
 /** The structured log of the rebuild (Powertools' Logger fits it). */

@@ -5,6 +5,7 @@
  * concurrent callers interleave as they do against a real store.
  */
 export { MemoryAuditReports, MemoryDifferenceCounters, MemoryQuarantine, savedReports } from './checks.ts';
+export { MemoryChildResults } from './child-results.ts';
 export { MemoryControl } from './control.ts';
 export { MemoryCatchUpLog, MemoryGenerationCounter, MemoryIndex } from './index-store.ts';
 export { MemoryNotifier, MemoryScheduler } from './outbox.ts';

@@ -6,12 +6,13 @@
  */
 import type { AuditReportStore } from '../../../../lambdas/core/audit/ports.ts';
 import type { CatchUpLog, PointerStore, QuarantineStore, RecordStore } from '../../../../lambdas/core/ports.ts';
-import type { BuildRecordStore, GenerationCounter, LeaseStore, RetirementStore } from '../../../../lambdas/core/rebuild/index.ts';
+import type { BuildRecordStore, ChildResultStore, GenerationCounter, LeaseStore, RetirementStore } from '../../../../lambdas/core/rebuild/index.ts';
 import type { ReservationStore } from '../../../../lambdas/core/rebuild/reservation.ts';
 import type { DifferenceCounters } from '../../../../lambdas/core/verify/ports.ts';
 import { DynamoAuditReportStore } from '../../../../lambdas/adapters/dynamodb/audit-reports.ts';
 import { DynamoGenerationCounter } from '../../../../lambdas/adapters/dynamodb/build-counter.ts';
 import { DynamoBuildControl } from '../../../../lambdas/adapters/dynamodb/builds.ts';
+import { DynamoChildResults } from '../../../../lambdas/adapters/dynamodb/child-results.ts';
 import { DynamoCatchUpLog } from '../../../../lambdas/adapters/dynamodb/catch-up-log.ts';
 import { DynamoDifferenceCounters } from '../../../../lambdas/adapters/dynamodb/checks.ts';
 import { DynamoIndexStore } from '../../../../lambdas/adapters/dynamodb/index-store.ts';
@@ -24,6 +25,7 @@ import { startAws } from '../../../support/aws.ts';
 import {
   MemoryAuditReports,
   MemoryCatchUpLog,
+  MemoryChildResults,
   MemoryControl,
   MemoryDifferenceCounters,
   MemoryGenerationCounter,
@@ -40,6 +42,7 @@ export interface Ports {
   quarantine: QuarantineStore;
   builds: LeaseStore & BuildRecordStore & RetirementStore;
   reservations: ReservationStore;
+  childResults: ChildResultStore;
   counter: GenerationCounter;
   differences: DifferenceCounters;
   auditReports: AuditReportStore;
@@ -72,6 +75,7 @@ export const backends: Record<'dynamodb' | 'redis' | 'memory', () => Promise<Sta
           quarantine: new DynamoQuarantineStore(aws.doc, control),
           builds: new DynamoBuildControl(aws.doc, control),
           reservations: new DynamoBuildReservations(aws.doc, control),
+          childResults: new DynamoChildResults(aws.doc, control),
           counter: new DynamoGenerationCounter(aws.doc, names.indexTable, 2),
           differences: new DynamoDifferenceCounters(aws.doc, control),
           auditReports: new DynamoAuditReportStore(aws.doc, control),
@@ -107,6 +111,7 @@ export const backends: Record<'dynamodb' | 'redis' | 'memory', () => Promise<Sta
           quarantine: new MemoryQuarantine(),
           builds: control,
           reservations: new MemoryReservations(),
+          childResults: new MemoryChildResults(),
           counter: new MemoryGenerationCounter(index),
           differences: new MemoryDifferenceCounters(),
           auditReports: new MemoryAuditReports(),

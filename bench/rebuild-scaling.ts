@@ -1,0 +1,156 @@
+/**
+ * Rows of the rebuild benchmark (issue #10), printed by `npm run bench -- rebuild`:
+ *
+ * 1. The rebuild's load into Redis (`loadGeneration` into the Redis index store, in this process,
+ *    from an in-memory source) against a raw ioredis pipeline writing the same records (transform,
+ *    hash, stored record, one SET each) at the same concurrency: pipelines of `chunkSize`,
+ *    `writesInFlight` of them in flight. Interleaved A B A B, BENCH_REBUILD_REDIS_RUNS runs
+ *    (default 3) of BENCH_REBUILD_REDIS_ITEMS items (default 20,000); medians and min–max.
+ * 2. The real job (lambdas/jobs/cli.ts in a child process, its load split over 1, 2 and 4 local
+ *    child processes: FRESHINDEX_REBUILD_CHILDREN) into dynalite and into Redis, from the
+ *    generated HTTP CMS: BENCH_REBUILD_SPLIT_ITEMS items (default 20,000), the children counts
+ *    interleaved, BENCH_REBUILD_SPLIT_RUNS rounds (default 1); the load phase's items/s from the
+ *    build report.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Redis } from 'ioredis';
+import pLimit from 'p-limit';
+import { createRedisStores } from '../lambdas/adapters/redis/index.ts';
+import { validateConfig } from '../lambdas/core/config/index.ts';
+import { contentHash } from '../lambdas/core/hash.ts';
+import { toStoredRecord } from '../lambdas/core/records.ts';
+import { loadGeneration, ProgressTracker } from '../lambdas/core/rebuild/index.ts';
+import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from '../lambdas/local/emulators.ts';
+import { MemorySource } from '../test/support/memory/index.ts';
+import { startRedis } from '../test/support/redis.ts';
+import { createTables } from '../test/support/tables.ts';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CONFIG_MODULE, generated, runJobChild, startGeneratedCms } from './rebuild.ts';
+import { formatTable, median, positiveFromEnv, ratio } from './support/table.ts';
+
+const TUNING = { segments: 4, pageSize: 500, chunkSize: 100, writesInFlight: 8 };
+const transform = (doc: Record<string, unknown>) => ({ title: doc['title'], tags: doc['tags'], score: doc['score'] });
+const spread = (values: readonly number[]) => `${Math.round(median(values)).toLocaleString('en-US')} (${Math.round(Math.min(...values)).toLocaleString('en-US')}–${Math.round(Math.max(...values)).toLocaleString('en-US')})`;
+
+/** The rebuild's load into Redis, items per second. */
+async function freshindexRedisLoad(url: string, source: MemorySource, size: number, generation: number): Promise<number> {
+  const stores = createRedisStores({ url, keyPrefix: 'bench:', tombstoneTtlSeconds: 3600 });
+  const type = validateConfig({ types: [{ name: 'item', source: { type: 'http', itemUrl: 'http://unused/{id}', pageUrl: 'http://unused/?cursor={cursor}' }, transform, version: (doc: Record<string, unknown>) => doc['v'] as number }] }).types[0];
+  try {
+    const started = performance.now();
+    const progress = new ProgressTracker(Date.now, 60_000, () => undefined);
+    const result = await loadGeneration({ type: type as never, source, records: stores.store, generation, tuning: TUNING, tombstoneTtlSeconds: 3600, sampleSize: 100, clock: Date.now, random: Math.random, progress });
+    if (result.loaded !== size) throw new Error(`the load wrote ${result.loaded} of ${size} items`);
+    return size / ((performance.now() - started) / 1000);
+  } finally {
+    await stores.close();
+  }
+}
+
+/** The same records with a raw ioredis pipeline: `chunkSize` SETs per pipeline, `writesInFlight` pipelines in flight. */
+async function rawRedisPipeline(client: Redis, size: number, round: number): Promise<number> {
+  const limit = pLimit(TUNING.writesInFlight);
+  const started = performance.now();
+  const calls: Array<Promise<unknown>> = [];
+  for (let start = 0; start < size; start += TUNING.chunkSize) {
+    calls.push(
+      limit(() => {
+        const pipeline = client.pipeline();
+        for (let n = start; n < Math.min(size, start + TUNING.chunkSize); n++) {
+          const record = transform(generated(n));
+          const stored = toStoredRecord('item', round, { kind: 'upsert', id: `g${n}`, version: 1, hash: contentHash(record), record }, Date.now(), 3600);
+          pipeline.set(`raw:{item}:${round}:g${n}`, JSON.stringify(stored));
+        }
+        return pipeline.exec();
+      }),
+    );
+  }
+  await Promise.all(calls);
+  return size / ((performance.now() - started) / 1000);
+}
+
+/** Row 1: the rebuild's Redis load against the raw pipeline, interleaved. */
+async function benchRedisLoad(print: (line: string) => void): Promise<void> {
+  const size = positiveFromEnv('BENCH_REBUILD_REDIS_ITEMS', 20_000, { integer: true });
+  const runs = positiveFromEnv('BENCH_REBUILD_REDIS_RUNS', 3, { integer: true });
+  const server = await startRedis();
+  const client = server.client();
+  const source = new MemorySource(Array.from({ length: size }, (_, n) => generated(n)));
+  source.beforePage = async () => undefined;
+  const ours: number[] = [];
+  const raw: number[] = [];
+  try {
+    print(`rebuild load into Redis vs a raw ioredis pipeline: ${size.toLocaleString('en-US')} items, ${runs} runs interleaved, ${TUNING.writesInFlight} writes of ${TUNING.chunkSize} in flight...`);
+    for (let run = 1; run <= runs; run++) {
+      await server.flush();
+      ours.push(await freshindexRedisLoad(server.url, source, size, run + 1));
+      await server.flush();
+      raw.push(await rawRedisPipeline(client, size, run + 1));
+    }
+    const ratios = ours.map((value, i) => value / (raw[i] as number));
+    print(formatTable(['measure', 'items/s, median (min–max)'], [
+      ['rebuild load into Redis', spread(ours)],
+      ['raw ioredis SET pipeline, same records, same concurrency', spread(raw)],
+      ['ratio (goal ≥ 0.7)', `${median(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`],
+    ]));
+  } finally {
+    client.disconnect();
+    await server.stop();
+  }
+}
+
+// A function: rebuild.ts imports this module, so its constants are read at run time, not at import.
+const redisConfigModule = () => CONFIG_MODULE.replace('pointerCacheSeconds: 1,', "pointerCacheSeconds: 1,\n  store: { type: 'redis', keyPrefix: 'bench:' },");
+
+/** Row 2: the job's load split over 1, 2 and 4 child processes, into dynalite and Redis. */
+async function benchChildren(print: (line: string) => void, dynamodb: DynamoDBClient, dynamodbEndpoint: string): Promise<void> {
+  const size = positiveFromEnv('BENCH_REBUILD_SPLIT_ITEMS', 20_000, { integer: true });
+  const rounds = positiveFromEnv('BENCH_REBUILD_SPLIT_RUNS', 1, { integer: true });
+  const dir = mkdtempSync(join(tmpdir(), 'freshindex-bench-split-'));
+  const configs = { dynamodb: join(dir, 'dynamodb.config.mjs'), redis: join(dir, 'redis.config.mjs') };
+  writeFileSync(configs.dynamodb, CONFIG_MODULE);
+  writeFileSync(configs.redis, redisConfigModule());
+  const server = await startRedis();
+  const cms = await startGeneratedCms(size);
+  const loads = new Map<string, number[]>();
+  let table = 0;
+  try {
+    print(`rebuild job split over child processes: ${size.toLocaleString('en-US')} items, 1, 2 and 4 children interleaved, ${rounds} round(s)...`);
+    for (let round = 0; round < rounds; round++) {
+      for (const store of ['dynamodb', 'redis'] as const) {
+        for (const children of [1, 2, 4]) {
+          const tables = { indexTable: `split-index-${++table}`, controlTable: `split-control-${table}` };
+          if (store === 'dynamodb') await createTables(dynamodb, tables);
+          else await server.flush();
+          const run = await runJobChild({
+            FRESHINDEX_CONFIG: configs[store], BENCH_SOURCE: JSON.stringify(cms.source), FRESHINDEX_REBUILD_SETTLE_MARGIN_MS: '100',
+            FRESHINDEX_REBUILD_CONCURRENCY: '8', FRESHINDEX_REBUILD_CHILDREN: String(children),
+            ...(store === 'dynamodb' ? { FRESHINDEX_INDEX_TABLE: tables.indexTable, FRESHINDEX_CONTROL_TABLE: tables.controlTable } : { FRESHINDEX_REDIS_URL: server.url }),
+            AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint, AWS_REGION: EMULATOR_REGION, AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+          });
+          if (run.report?.outcome !== 'succeeded') throw new Error(`the ${store} rebuild with ${children} children ended ${run.report?.outcome ?? `without a report (exit ${run.exitCode})`}`);
+          const key = `${store}:${children}`;
+          loads.set(key, [...(loads.get(key) ?? []), run.report.throughput.loadPerSecond]);
+        }
+      }
+    }
+    const rows = (['dynamodb', 'redis'] as const).flatMap((store) => [1, 2, 4].map((children) => {
+      const values = loads.get(`${store}:${children}`) ?? [];
+      return [store === 'dynamodb' ? 'dynalite' : 'Redis', String(children), spread(values), ratio(median(values), median(loads.get(`${store}:1`) ?? []))];
+    }));
+    print(formatTable(['store', 'children', 'load items/s, median (min–max)', 'vs 1 child'], rows));
+  } finally {
+    cms.server.close();
+    await server.stop();
+  }
+}
+
+/** Prints both rows. */
+export async function benchRebuildScaling(print: (line: string) => void, dynamodb: DynamoDBClient, dynamodbEndpoint: string): Promise<void> {
+  await benchRedisLoad(print);
+  print('');
+  await benchChildren(print, dynamodb, dynamodbEndpoint);
+}
