@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createTables } from '../test/support/tables.ts';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startEmbeddedEmulators } from '../lambdas/local/emulators.ts';
-import { CONFIG_MODULE, generated, runJobChild, startGeneratedCms, type JobRun } from './rebuild.ts';
+import { CONFIG_MODULE, generated, jobChildEnv, runJobChild, startGeneratedCms, type JobRun } from './rebuild.ts';
 import { formatTable } from './support/table.ts';
 
 /** Writes `size` generated documents, one per line, to `path`. */
@@ -60,17 +60,7 @@ export async function benchMemory(print: (line: string) => void = console.log): 
         await createTables(dynamodb, tables);
         const { source, stop } = await sourceOf(kind, size, dir);
         print(`rebuild job (child process), ${kind} source, ${size.toLocaleString('en-US')} items...`);
-        const run = await runJobChild({
-          FRESHINDEX_CONFIG: configPath,
-          BENCH_SOURCE: JSON.stringify(source),
-          FRESHINDEX_INDEX_TABLE: tables.indexTable,
-          FRESHINDEX_CONTROL_TABLE: tables.controlTable,
-          FRESHINDEX_REBUILD_SETTLE_MARGIN_MS: '100',
-          AWS_ENDPOINT_URL_DYNAMODB: emulators.endpoints.dynamodb,
-          AWS_REGION: EMULATOR_REGION,
-          AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-        });
+        const run = await runJobChild(jobChildEnv(configPath, source, tables, emulators.endpoints.dynamodb));
         stop();
         print(`  exit ${run.exitCode}, ${run.report?.outcome ?? 'no report'}, loaded ${run.report?.counts.loaded.toLocaleString('en-US') ?? '?'}, peak RSS ${run.peakRssMb} MB, ${run.seconds.toFixed(0)} s`);
         runs.push(run);

@@ -106,6 +106,21 @@ export interface JobRun {
 }
 
 /** Runs the rebuild job as a child process, sampling its RSS high-water mark. */
+/** The rebuild job child's environment: the bench config and its source, the tables on the embedded DynamoDB. */
+export function jobChildEnv(configPath: string, source: unknown, tables: { indexTable: string; controlTable: string }, dynamodbEndpoint: string): Record<string, string> {
+  return {
+    FRESHINDEX_CONFIG: configPath,
+    BENCH_SOURCE: JSON.stringify(source),
+    FRESHINDEX_INDEX_TABLE: tables.indexTable,
+    FRESHINDEX_CONTROL_TABLE: tables.controlTable,
+    FRESHINDEX_REBUILD_SETTLE_MARGIN_MS: '100',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
+    AWS_REGION: EMULATOR_REGION,
+    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+  };
+}
+
 export async function runJobChild(env: Record<string, string>): Promise<JobRun> {
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'rebuild', '--type', 'item'], {
@@ -186,17 +201,7 @@ export async function benchRebuild(print: (line: string) => void = console.log):
       await createTables(dynamodb, tables);
       const cms = await startGeneratedCms(size);
       print(`rebuild job (child process): ${size.toLocaleString('en-US')} items...`);
-      const run = await runJobChild({
-        FRESHINDEX_CONFIG: configPath,
-        BENCH_SOURCE: JSON.stringify(cms.source),
-        FRESHINDEX_INDEX_TABLE: tables.indexTable,
-        FRESHINDEX_CONTROL_TABLE: tables.controlTable,
-        FRESHINDEX_REBUILD_SETTLE_MARGIN_MS: '100',
-        AWS_ENDPOINT_URL_DYNAMODB: emulators.endpoints.dynamodb,
-        AWS_REGION: EMULATOR_REGION,
-        AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-      });
+      const run = await runJobChild(jobChildEnv(configPath, cms.source, tables, emulators.endpoints.dynamodb));
       cms.server.close();
       print(`  exit ${run.exitCode}, ${run.report?.outcome ?? 'no report'}, load ${run.report?.throughput.loadPerSecond.toLocaleString('en-US') ?? '?'} items/s, whole build ${run.report?.throughput.overallPerSecond.toLocaleString('en-US') ?? '?'} items/s, peak RSS ${run.peakRssMb} MB`);
       runs.push({ size, run });
