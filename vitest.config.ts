@@ -17,12 +17,14 @@ if (!motoAvailable) {
   console.warn('[freshindex] moto_server not found: the integration suite runs on the embedded emulators only (pip install "moto[server]" to add the moto run)');
 }
 
+/** Metrics (EMF on stdout) and logs stay quiet in tests; tests that assert them turn them on. */
+const quiet = { POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'SILENT' };
+
 const integration = { include: ['test/integration/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 };
 
 export default defineConfig({
   test: {
-    // Metrics (EMF on stdout) and logs stay quiet in tests; tests that assert them turn them on.
-    env: { POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'SILENT' },
+    env: quiet,
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 120_000 } },
@@ -45,8 +47,13 @@ export default defineConfig({
                   'test/integration/verify/checks-concurrency.test.ts',
                   // The fault bursts inject their faults at the SDK client: the emulator behind it adds nothing but minutes.
                   'test/integration/faults/apply-burst.test.ts',
+                  // Its records and log live in Redis; only the build's lease touches the emulator.
+                  'test/integration/rebuild/interleaving-redis.test.ts',
                 ],
                 globalSetup: ['test/support/moto.ts'],
+                // The second emulator runs the long rebuild suites at their smallest size: one fault run per
+                // layer and one interleaving seed (the integration project runs them in full).
+                env: { ...quiet, FRESHINDEX_FAULT_REBUILD_RUNS: '1', FRESHINDEX_INTERLEAVING_SEEDS: '11' },
                 fileParallelism: false,
               },
             },
