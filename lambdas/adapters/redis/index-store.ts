@@ -75,7 +75,8 @@ export class RedisIndexStore implements PointerStore, RecordStore, GenerationCou
     const found = new Map<string, StoredRecord>();
     const groups = [...groupByBucket(ids)];
     const context = { type, generation };
-    for (const chunk of chunksOfGroups(groups, this.#chunkSize)) {
+    // Every chunk's pipeline is sent at once: one round trip's wait for the lot, not one per chunk.
+    const read = async (chunk: [number, string[]][]) => {
       const pipeline = this.#client.pipeline();
       for (const [bucket, group] of chunk) pipeline.mget(group.map((id) => this.#keys.record(type, generation, id, bucket)));
       const replies = pipelineResults(await redisCall('MGET(records)', context, () => pipeline.exec()), 'MGET(records)', context);
@@ -86,7 +87,8 @@ export class RedisIndexStore implements PointerStore, RecordStore, GenerationCou
           if (raw != null) found.set(id, fromValue(type, generation, id, raw));
         });
       });
-    }
+    };
+    await Promise.all([...chunksOfGroups(groups, this.#chunkSize)].map(read));
     return found;
   }
 

@@ -3,7 +3,8 @@
  * the server, the key layout (prefix, buckets), scans over expired tombstones and odd ids.
  */
 import { describe, expect, it } from 'vitest';
-import { BUCKETS, bucketOf, bucketsOfSegment, createRedisStores, type RedisStores } from '../../../lambdas/adapters/redis/index.ts';
+import { BUCKETS, bucketOf, bucketsOfSegment, createRedisStores, KeyLayout, RedisIndexStore, type RedisStores } from '../../../lambdas/adapters/redis/index.ts';
+import { withScripts } from '../../../lambdas/adapters/redis/scripts.ts';
 import { ConfigError, ConflictError } from '../../../lambdas/core/errors.ts';
 import { contentHash } from '../../../lambdas/core/hash.ts';
 import { initialPointer, nextPointer } from '../../../lambdas/core/pointer.ts';
@@ -100,6 +101,20 @@ describe('Redis index store', () => {
     controller.abort();
     const pages = redis.stores.store.scanGeneration('video', 1, { segment: 0, totalSegments: 1, signal: controller.signal });
     await expect(pages[Symbol.asyncIterator]().next()).rejects.toThrow(/abort/i);
+  });
+
+  it('reads every id of a read that spans several pipelines', async () => {
+    // Prepare: a store sending at most 20 commands a pipeline, and 230 records over the 64 buckets.
+    const store = new RedisIndexStore({ client: withScripts(redis.client), keys: new KeyLayout('fi:'), tombstoneTtlSeconds: 3600, chunkSize: 20 });
+    const ids = Array.from({ length: 230 }, (_, i) => `r${i}`);
+    await store.write('video', 1, ids.map((id) => upsert(id, 1, { id })));
+
+    // Act
+    const got = await store.getRecords('video', 1, [...ids, 'nope']);
+
+    // Assess
+    expect([...got.keys()].sort()).toEqual([...ids].sort());
+    expect(got.get('r229')?.record).toEqual({ id: 'r229' });
   });
 
   it('bulk-loads a chunk with one command per bucket it touches, not one per record', async () => {
