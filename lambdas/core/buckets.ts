@@ -19,10 +19,19 @@ const utf8 = new TextEncoder();
 /** FNV-1a (32 bit) over the id's UTF-8 bytes: stable across processes, releases and platforms. */
 export function bucketOf(id: string): number {
   let hash = 0x811c9dc5;
-  for (const byte of utf8.encode(id)) {
-    hash ^= byte;
-    hash = Math.imul(hash, 0x01000193) >>> 0;
+  // An ASCII id is its own UTF-8: hash its char codes without encoding it (a bulk load hashes every id).
+  let ascii = true;
+  for (let i = 0; i < id.length; i++) {
+    const code = id.charCodeAt(i);
+    if (code > 0x7f) {
+      ascii = false;
+      break;
+    }
+    hash = Math.imul(hash ^ code, 0x01000193) >>> 0;
   }
+  if (ascii) return hash % BUCKETS;
+  hash = 0x811c9dc5;
+  for (const byte of utf8.encode(id)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
   return hash % BUCKETS;
 }
 

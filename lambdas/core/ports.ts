@@ -66,6 +66,11 @@ export interface RecordStore {
    * writes of one id in one call land in no given order (DynamoDB sends them concurrently).
    */
   write(type: string, generation: Generation, writes: readonly RecordWrite[]): Promise<WriteResult[]>;
+  /**
+   * Records per `bulkPut` call this store writes best: the rebuild's chunk when none is set
+   * (a Redis pipeline carries many more than a DynamoDB batch). @default 100
+   */
+  readonly bulkChunkSize?: number;
   /** Unconditional bulk writes into a generation no reader uses yet (the rebuild's load). */
   bulkPut(type: string, generation: Generation, records: readonly StoredRecord[]): Promise<void>;
   /** Every record of one generation, in pages, in one of `totalSegments` disjoint segments. */

@@ -98,6 +98,8 @@ export class SqsEventSource {
   private readonly counters: EventSourceStats = { received: 0, succeeded: 0, failed: 0, invocations: 0, inFlight: 0, pollErrors: 0, deleteErrors: 0 };
   private readonly abort = new AbortController();
   private pollers: Promise<void>[] = [];
+  /** Batches whose function returned, being deleted and counted. */
+  private readonly settling = new Set<Promise<void>>();
   private origin: RecordOrigin | undefined;
 
   constructor(private readonly options: SqsEventSourceOptions) {
@@ -129,6 +131,7 @@ export class SqsEventSource {
   async stop(): Promise<void> {
     this.abort.abort();
     await Promise.all(this.pollers);
+    await Promise.all(this.settling);
   }
 
   /** A snapshot of the counters. */
@@ -143,7 +146,8 @@ export class SqsEventSource {
   /**
    * Fills a batch, then fills the next one while the function runs it, as Lambda's pollers do:
    * a record arriving during an invocation waits for that invocation to end, not for it and a
-   * receive after it.
+   * receive after it. The records that succeeded are deleted meanwhile too: the next batch does
+   * not wait for the last one's delete.
    */
   private async poll(): Promise<void> {
     let consecutiveErrors = 0;
@@ -237,6 +241,14 @@ export class SqsEventSource {
       this.report(error, 'invoke');
       outcome = { kind: 'all-failed', reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
     }
+    const settled = this.settle(batch, outcome)
+      .catch((error: unknown) => this.report(error, 'delete'))
+      .finally(() => this.settling.delete(settled));
+    this.settling.add(settled);
+  }
+
+  /** Deletes what succeeded and counts the batch; `stop()` waits for it. */
+  private async settle(batch: Message[], outcome: BatchOutcome): Promise<void> {
     const succeeded = batch.filter((message) => isSuccess(outcome, message.MessageId as string));
     await this.deleteMessages(succeeded);
     const failed = batch.length - succeeded.length;

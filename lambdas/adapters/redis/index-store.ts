@@ -45,6 +45,8 @@ export class RedisIndexStore implements PointerStore, RecordStore, GenerationCou
   readonly #clock: Clock;
   readonly #tombstoneTtlSeconds: number;
   readonly #chunkSize: number;
+  /** A load's chunk is one pipeline: a bucket's records of it go in one script call. */
+  readonly bulkChunkSize: number;
 
   constructor(options: RedisIndexStoreOptions) {
     this.#client = options.client;
@@ -52,6 +54,7 @@ export class RedisIndexStore implements PointerStore, RecordStore, GenerationCou
     this.#clock = options.clock ?? Date.now;
     this.#tombstoneTtlSeconds = options.tombstoneTtlSeconds;
     this.#chunkSize = options.chunkSize ?? 500;
+    this.bulkChunkSize = this.#chunkSize;
   }
 
   async readPointer(type: string): Promise<Pointer | undefined> {
@@ -72,7 +75,8 @@ export class RedisIndexStore implements PointerStore, RecordStore, GenerationCou
     const found = new Map<string, StoredRecord>();
     const groups = [...groupByBucket(ids)];
     const context = { type, generation };
-    for (const chunk of chunksOfGroups(groups, this.#chunkSize)) {
+    // Every chunk's pipeline is sent at once: one round trip's wait for the lot, not one per chunk.
+    const read = async (chunk: [number, string[]][]) => {
       const pipeline = this.#client.pipeline();
       for (const [bucket, group] of chunk) pipeline.mget(group.map((id) => this.#keys.record(type, generation, id, bucket)));
       const replies = pipelineResults(await redisCall('MGET(records)', context, () => pipeline.exec()), 'MGET(records)', context);
@@ -83,7 +87,8 @@ export class RedisIndexStore implements PointerStore, RecordStore, GenerationCou
           if (raw != null) found.set(id, fromValue(type, generation, id, raw));
         });
       });
-    }
+    };
+    await Promise.all([...chunksOfGroups(groups, this.#chunkSize)].map(read));
     return found;
   }
 
@@ -123,30 +128,24 @@ export class RedisIndexStore implements PointerStore, RecordStore, GenerationCou
   }
 
   async bulkPut(type: string, generation: Generation, records: readonly StoredRecord[]): Promise<void> {
-    // The last record of an id wins, as with repeated SETs.
-    const byId = new Map(records.map((record) => [record.id, record]));
-    const groups = [...groupByBucket([...byId.keys()])];
     const context = { type, generation };
-    for (const chunk of chunksOfGroups(groups, this.#chunkSize)) {
-      const pipeline = this.#client.pipeline();
-      for (const [bucket, group] of chunk) {
-        for (const id of group) {
-          const record = byId.get(id) as StoredRecord;
-          const key = this.#keys.record(type, generation, id, bucket);
-          if (record.expiresAt === undefined) pipeline.set(key, toValue(record));
-          else pipeline.set(key, toValue(record), 'EXAT', record.expiresAt);
-        }
-        // After the records: a scan never meets an id whose record is not there yet. An id is in
-        // one set of its bucket, live or tombstone, so counting a generation is summing set sizes.
-        const live = group.filter((id) => !(byId.get(id) as StoredRecord).deleted);
-        const dead = group.filter((id) => (byId.get(id) as StoredRecord).deleted);
-        const liveSet = this.#keys.bucketIds(type, generation, bucket);
-        const deadSet = this.#keys.bucketTombstones(type, generation, bucket);
-        if (live.length > 0) pipeline.sadd(liveSet, ...live).srem(deadSet, ...live);
-        if (dead.length > 0) pipeline.sadd(deadSet, ...dead).srem(liveSet, ...dead);
-      }
+    for (const chunk of chunksOfGroups([...recordsByBucket(records)], this.#chunkSize)) {
+      const pipeline = scriptPipeline(this.#client);
+      for (const [bucket, group] of chunk) pipeline.freshindexBulkPut(group.length + 2, ...this.#bulkPutArgs(type, generation, bucket, group));
       pipelineResults(await redisCall('bulk put', context, () => pipeline.exec()), 'bulk put', context);
     }
+  }
+
+  /** The keys and arguments of one bucket's `freshindexBulkPut`: live records first, then tombstones. */
+  #bulkPutArgs(type: string, generation: Generation, bucket: number, group: readonly StoredRecord[]): string[] {
+    const live = group.filter((record) => !record.deleted);
+    const keys = [this.#keys.bucketIds(type, generation, bucket), this.#keys.bucketTombstones(type, generation, bucket)];
+    const args = [String(live.length)];
+    for (const record of [...live, ...group.filter((record) => record.deleted)]) {
+      keys.push(this.#keys.record(type, generation, record.id, bucket));
+      args.push(record.id, toValue(record), record.expiresAt === undefined ? '' : String(record.expiresAt));
+    }
+    return [...keys, ...args];
   }
 
   async *scanGeneration(type: string, generation: Generation, options: ScanOptions): AsyncIterable<StoredRecord[]> {
@@ -259,8 +258,8 @@ function fromValue(type: string, generation: Generation, id: string, raw: string
 }
 
 /** Splits bucket groups into chunks of about `size` ids (a group is never split). */
-function* chunksOfGroups(groups: [number, string[]][], size: number): Generator<[number, string[]][]> {
-  let chunk: [number, string[]][] = [];
+function* chunksOfGroups<T>(groups: [number, T[]][], size: number): Generator<[number, T[]][]> {
+  let chunk: [number, T[]][] = [];
   let ids = 0;
   for (const group of groups) {
     chunk.push(group);
@@ -272,4 +271,17 @@ function* chunksOfGroups(groups: [number, string[]][], size: number): Generator<
     }
   }
   if (chunk.length > 0) yield chunk;
+}
+
+/** Records grouped by the bucket of their id; of two records of one id, the later one (as with repeated SETs). */
+function recordsByBucket(records: readonly StoredRecord[]): Map<number, StoredRecord[]> {
+  const byId = new Map(records.map((record) => [record.id, record]));
+  const groups = new Map<number, StoredRecord[]>();
+  for (const record of byId.values()) {
+    const bucket = bucketOf(record.id);
+    const group = groups.get(bucket);
+    if (group) group.push(record);
+    else groups.set(bucket, [record]);
+  }
+  return groups;
 }

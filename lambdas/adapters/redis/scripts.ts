@@ -42,6 +42,39 @@ return 'written'
 `;
 
 /**
+ * Unconditional writes of one bucket's records and their ids (the rebuild's load), one script per
+ * bucket instead of a SET per record plus set updates: the load's cost is in commands sent, and
+ * this sends one per bucket. KEYS[1] the bucket's live id set, KEYS[2] its tombstone id set,
+ * KEYS[3..] the records. ARGV[1] how many of the records are live (they come first); then, per
+ * record in the same order, its id, its value (JSON) and its expiry (epoch seconds) or "".
+ * The records are written before the sets change, and an id ends in exactly one of the two sets.
+ */
+const BULK_PUT = `
+local live = tonumber(ARGV[1])
+local ids = {}
+for i = 3, #KEYS do
+  local at = (i - 3) * 3 + 2
+  if ARGV[at + 2] ~= '' then
+    redis.call('SET', KEYS[i], ARGV[at + 1], 'EXAT', ARGV[at + 2])
+  else
+    redis.call('SET', KEYS[i], ARGV[at + 1])
+  end
+  ids[#ids + 1] = ARGV[at]
+end
+-- SADD / SREM in slices: unpack is bounded by Lua's C stack (LUAI_MAXCSTACK, 8000).
+local function move(into, from, first, last)
+  for start = first, last, 1000 do
+    local stop = math.min(start + 999, last)
+    redis.call('SADD', into, unpack(ids, start, stop))
+    redis.call('SREM', from, unpack(ids, start, stop))
+  end
+end
+move(KEYS[1], KEYS[2], 1, live)
+move(KEYS[2], KEYS[1], live + 1, #ids)
+return #ids
+`;
+
+/**
  * Compare-and-set of a pointer on its revision. KEYS[1] pointer; ARGV[1] the expected revision
  * ("" = the pointer must not exist yet), ARGV[2] the new pointer (JSON). Returns 1 when written.
  */
@@ -109,6 +142,7 @@ return redis.call('HINCRBY', KEYS[1], 'c:' .. ARGV[1], 1)
 export const SCRIPTS = {
   freshindexGuardedWrite: { numberOfKeys: 3, lua: GUARDED_WRITE },
   freshindexSwapPointer: { numberOfKeys: 1, lua: SWAP_POINTER },
+  freshindexBulkPut: { lua: BULK_PUT },
   freshindexDeleteRecords: { lua: DELETE_RECORDS },
   freshindexPruneIds: { lua: PRUNE_IDS },
   freshindexQuarantineAdd: { numberOfKeys: 1, lua: QUARANTINE_ADD },
@@ -122,6 +156,7 @@ type Args = (string | number)[];
 export interface ScriptCommands extends ControlScriptCommands {
   freshindexGuardedWrite(...args: Args): Promise<string>;
   freshindexSwapPointer(...args: Args): Promise<number>;
+  freshindexBulkPut(numberOfKeys: number, ...args: Args): Promise<number>;
   freshindexDeleteRecords(numberOfKeys: number, ...args: Args): Promise<number>;
   freshindexPruneIds(numberOfKeys: number, ...args: Args): Promise<number>;
   freshindexQuarantineAdd(...args: Args): Promise<number>;
@@ -131,6 +166,7 @@ export interface ScriptCommands extends ControlScriptCommands {
 /** The same commands, queued on a pipeline. */
 export interface ScriptPipeline extends ChainableCommander {
   freshindexGuardedWrite(...args: Args): ScriptPipeline;
+  freshindexBulkPut(numberOfKeys: number, ...args: Args): ScriptPipeline;
   freshindexDeleteRecords(numberOfKeys: number, ...args: Args): ScriptPipeline;
   freshindexPruneIds(numberOfKeys: number, ...args: Args): ScriptPipeline;
 }

@@ -44,7 +44,7 @@ export async function rebuildType(deps: RebuildDeps, type: TypeConfig, options: 
   const log = deps.log ?? silentLog;
   const retrier = new Retrier({ policy: retryPolicyOf(options), sleep, random, log });
   // Built once: every phase reads its part of these and nothing else.
-  const settings = await resolveSettings(deps.source, type, options, retrier);
+  const settings = await resolveSettings(deps.source, type, options, retrier, deps.records);
   const counter = deps.counter ?? scanCounter(deps.records, settings.segments);
   const full: RunDeps = { ...deps, ...retried({ ...deps, counter }, retrier), sleep, random, log };
   const buildId = options.buildId ?? newBuildId(deps.clock(), random);

@@ -1,6 +1,6 @@
 /** The tunables of a rebuild: what the caller may set, and the defaults that fill in the rest. */
 import type { TypeConfig } from '../config/schema.ts';
-import type { Source } from '../ports.ts';
+import type { RecordStore, Source } from '../ports.ts';
 import type { LeaseTiming } from './lease.ts';
 import { DEFAULT_RETRY_POLICY, type Retrier, type RetryPolicy } from './retry.ts';
 
@@ -19,7 +19,7 @@ export interface RebuildOptions {
   concurrency?: number;
   /** @default 500 */
   pageSize?: number;
-  /** @default 100 */
+  /** Records per bulk write call. @default the record store's `bulkChunkSize`, else 100 */
   chunkSize?: number;
   /** Bulk write calls in flight over all segments. @default two per segment */
   writesInFlight?: number;
@@ -69,8 +69,9 @@ export interface Settings {
 /**
  * Fills in the defaults of `options`; asks the source for its size estimate (sizes the scan and the
  * progress), retried by `retrier`: a source that cannot tell gets the defaults for an unknown size.
+ * The chunk of the load is the one `records` asks for, unless set.
  */
-export async function resolveSettings(source: Source, type: TypeConfig, options: RebuildOptions, retrier: Retrier): Promise<Settings> {
+export async function resolveSettings(source: Source, type: TypeConfig, options: RebuildOptions, retrier: Retrier, records: Pick<RecordStore, 'bulkChunkSize'> = {}): Promise<Settings> {
   const estimate = source.estimateCount?.bind(source);
   const total = estimate ? await retrier.call('source estimateCount', estimate).catch(() => undefined) : undefined;
   const ttlMs = options.lease?.ttlMs ?? 60_000;
@@ -81,7 +82,7 @@ export async function resolveSettings(source: Source, type: TypeConfig, options:
     segments,
     total,
     pageSize: options.pageSize ?? 500,
-    chunkSize: options.chunkSize ?? 100,
+    chunkSize: options.chunkSize ?? records.bulkChunkSize ?? 100,
     writesInFlight: options.writesInFlight ?? WRITES_PER_SEGMENT * segments,
     children: Math.min(segments, options.children ?? Math.ceil(segments / SEGMENTS_PER_CHILD)),
     progressIntervalMs: options.progressIntervalMs ?? 5_000,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSBatchResponse } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SqsEventSource, type SqsEventSourceOptions } from '../../../lambdas/local/event-source.ts';
@@ -169,6 +169,38 @@ describe('SqsEventSource', () => {
     // Assess
     expect(seenDuringFirst).toEqual(['received']);
     expect(bodies.sort()).toEqual(['first', 'second']);
+  });
+
+  it('invokes the next batch while the last one\'s delete is still on its way', async () => {
+    // Prepare: a client whose DeleteMessageBatch calls are held until released.
+    const queue = await createQueuePair(aws.sqs, { visibilityTimeoutSeconds: 30 });
+    await sendAll(aws.sqs, queue.url, ['first', 'second']);
+    const sqs = new SQSClient(aws.clientConfig('sqs'));
+    const held: Array<() => void> = [];
+    sqs.middlewareStack.add((next, context) => async (args) => {
+      if (context.commandName === 'DeleteMessageBatchCommand') await new Promise<void>((resolve) => held.push(resolve));
+      return next(args);
+    }, { step: 'initialize', name: 'holdDeletes' });
+    const bodies: string[] = [];
+    const source = new SqsEventSource({ sqs, queueUrl: queue.url, waitTimeSeconds: 1, onError: () => {}, batchSize: 1, handler: async (event) => {
+      bodies.push(...event.Records.map((record) => record.body));
+    } });
+    started.push(source);
+
+    // Act
+    await source.start();
+    await waitUntil(() => bodies.length === 2, 'the second invocation', 3_000).catch(() => undefined);
+    const invokedWhileHeld = [...bodies];
+    const releaseAll = setInterval(() => held.splice(0).forEach((release) => release()), 5);
+    await waitUntil(() => bodies.length === 2, 'the second invocation once deletes went through');
+    await source.stop();
+    clearInterval(releaseAll);
+    sqs.destroy();
+
+    // Assess
+    expect(invokedWhileHeld.sort()).toEqual(['first', 'second']);
+    expect(source.stats()).toMatchObject({ succeeded: 2, inFlight: 0 });
+    expect(await countMessages(aws.sqs, queue.url)).toBe(0);
   });
 
   it('finishes and settles the batch in flight before stop resolves', async () => {

@@ -1,25 +1,24 @@
 /**
  * Crash safety: the job runs as a child process (as on AWS Batch) and is killed with SIGKILL at a
  * random point of a phase. The active generation must stay readable, and the next run must clean
- * up what was left and succeed.
+ * up what was left and succeed. On both stores: DynamoDB, and Redis holding all state.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, inject, it, onTestFinished } from 'vitest';
 import { createRuntime, type Runtime } from '../../../lambdas/adapters/compose/index.ts';
-import { DynamoBuildControl } from '../../../lambdas/adapters/dynamodb/builds.ts';
 import type { FreshindexConfigInput } from '../../../lambdas/core/config/index.ts';
 import { contentHash } from '../../../lambdas/core/hash.ts';
 import type { SourceDoc } from '../../../lambdas/core/ports.ts';
 import { EXIT, runJob } from '../../../lambdas/jobs/main.ts';
 import { startAws, type AwsTestEnv } from '../../support/aws.ts';
+import { startRedis, type RedisTestServer } from '../../support/redis.ts';
 import { prng } from '../../unit/rebuild/support/interleaving.ts';
 import { startDocumentCms } from './support/cms.ts';
-import { freshTables } from './support/dynamo-world.ts';
+import { dynamoDeployment, redisDeployment, type CrashDeployment, type CrashStore } from './support/crash-stores.ts';
 
 const CLI = resolve(import.meta.dirname, '../../../lambdas/jobs/cli.ts');
 const DOCS = 200;
@@ -27,6 +26,7 @@ const DOCS = 200;
 const CONFIG_MODULE = `
 export const config = {
   pointerCacheSeconds: 1,
+  store: process.env.TEST_STORE ? JSON.parse(process.env.TEST_STORE) : undefined,
   types: [{
     name: 'video',
     source: JSON.parse(process.env.TEST_SOURCE),
@@ -52,23 +52,39 @@ const crashes: Crash[] = [
   { phase: 'just after the flip', trigger: /^flipped$/, maxDelayMs: 0 },
 ];
 
-describe('the rebuild job killed at random points', () => {
+// On moto only DynamoDB: a Redis deployment keeps all its state in Redis, so the AWS emulator behind it changes nothing.
+const STORES: CrashStore[] = inject('motoEndpoint') ? ['dynamodb'] : ['dynamodb', 'redis'];
+
+describe.each(STORES)('the rebuild job killed at random points, on %s', (store) => {
   let aws: AwsTestEnv;
+  let redis: RedisTestServer | undefined;
   let configPath: string;
   const random = prng(Number(process.env['CRASH_SEED'] ?? 7));
 
   beforeAll(async () => {
     aws = await startAws();
+    if (store === 'redis') redis = await startRedis();
     const dir = mkdtempSync(join(tmpdir(), 'freshindex-crash-'));
     configPath = join(dir, 'crash.config.mjs');
     writeFileSync(configPath, CONFIG_MODULE);
   });
-  afterAll(async () => aws.stop());
+  afterAll(async () => {
+    await redis?.stop();
+    await aws.stop();
+  });
 
-  // Concurrent: each scenario has its own tables and CMS, and most of its time is spent waiting.
+  /** A deployment of its own for one scenario: its tables, or its key prefix on the one Redis. */
+  async function deploy(): Promise<CrashDeployment> {
+    if (!redis) return dynamoDeployment(aws);
+    const client = redis.client();
+    onTestFinished(() => client.disconnect());
+    return redisDeployment(redis.url, client);
+  }
+
+  // Concurrent: each scenario has its own deployment and CMS, and most of its time is spent waiting.
   it.concurrent.for(crashes)('keeps the active generation readable and the next run recovers when killed $phase', async (crash, { expect }) => {
     // Prepare
-    const names = await freshTables(aws);
+    const deployment = await deploy();
     const cms = await startDocumentCms();
     onTestFinished(() => cms.close());
     for (let i = 0; i < DOCS; i++) cms.docs.set(`v${i}`, { id: `v${i}`, v: 1, title: `t${i}@1` });
@@ -76,20 +92,18 @@ describe('the rebuild job killed at random points', () => {
     cms.maxPage = 10;
     const config: FreshindexConfigInput = {
       pointerCacheSeconds: 1,
+      ...(deployment.store ? { store: deployment.store } : {}),
       types: [{ name: 'video', source: cms.sourceConfig(), transform: (doc) => ({ title: doc['title'] }), version: (doc) => doc['v'] as number, rebuild: { gate: { countTolerance: 0.05, sampleSize: 30 } } }],
     };
-    const runtime = createRuntime(config, names, { dynamodb: aws.dynamodb });
+    const runtime = createRuntime(config, deployment.settings, { dynamodb: aws.dynamodb });
+    onTestFinished(() => runtime.close());
     await applyDocs(runtime, [...cms.docs.values()]);
-    const jobEnv = {
-      FRESHINDEX_INDEX_TABLE: names.indexTable,
-      FRESHINDEX_CONTROL_TABLE: names.controlTable,
-      FRESHINDEX_REBUILD_LEASE_SECONDS: '1',
-      FRESHINDEX_REBUILD_SETTLE_MARGIN_MS: '100',
-    };
+    const jobEnv = { ...deployment.jobEnv, FRESHINDEX_REBUILD_LEASE_SECONDS: '1', FRESHINDEX_REBUILD_SETTLE_MARGIN_MS: '100' };
     const delay = Math.floor(random() * (crash.maxDelayMs + 1));
+    const childEnv = { ...jobEnv, FRESHINDEX_CONFIG: configPath, TEST_SOURCE: JSON.stringify(cms.sourceConfig()), ...(deployment.store ? { TEST_STORE: JSON.stringify(deployment.store) } : {}) };
 
     // Act
-    const killed = await runAndKill({ ...jobEnv, FRESHINDEX_CONFIG: configPath, TEST_SOURCE: JSON.stringify(cms.sourceConfig()) }, crash.trigger, delay, async () => {
+    const killed = await runAndKill(childEnv, crash.trigger, delay, async () => {
       // Changes keep flowing while the job scans: they land in its catch-up log.
       const edited = Array.from({ length: 60 }, (_, i) => ({ id: `v${i * 3}`, v: 2, title: `t${i * 3}@2` }));
       for (const doc of edited) cms.docs.set(doc.id, doc);
@@ -106,9 +120,9 @@ describe('the rebuild job killed at random points', () => {
     const pointer = await runtime.pointerStore.readPointer('video');
     expect(pointer?.building).toBeUndefined();
     expect(await activeIsComplete(runtime)).toEqual([]);
-    expect(await generationsHolding(aws, names.indexTable)).toEqual([...new Set([pointer?.previous, pointer?.active].filter((g) => g !== undefined))].sort());
-    expect(await leftovers(aws, names.controlTable, [pointer?.active, pointer?.previous])).toEqual([]);
-    const builds = await new DynamoBuildControl(aws.doc, names.controlTable).list('video', 10);
+    expect(await deployment.generationsHolding()).toEqual([...new Set([pointer?.previous, pointer?.active].filter((g) => g !== undefined))].sort((a, b) => a - b));
+    expect(await deployment.leftovers([pointer?.active, pointer?.previous])).toEqual([]);
+    const builds = await runtime.builds.list('video', 10);
     expect(builds.map((build) => build.status).sort()).toEqual(crash.trigger.source.includes('flipped') ? ['succeeded', 'succeeded'] : ['abandoned', 'succeeded']);
   });
 
@@ -174,37 +188,4 @@ async function activeIsComplete(runtime: Runtime): Promise<string[]> {
     if (title !== `${id.replace('v', 't')}@${record.version}` || record.hash !== contentHash(record.record)) return [`${id} is torn: ${JSON.stringify(record)}`];
     return [];
   });
-}
-
-/** The generations that still hold records. */
-async function generationsHolding(aws: AwsTestEnv, table: string): Promise<number[]> {
-  const generations = new Set<number>();
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await aws.doc.send(new ScanCommand({ TableName: table, ProjectionExpression: 'generation', ExclusiveStartKey: startKey }));
-    for (const item of page.Items ?? []) generations.add(Number(item['generation']));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return [...generations].sort();
-}
-
-/**
- * Catch-up log entries, the lease, and retirement notes of generations the pointer no longer
- * names still in the control table. (A generation the pointer names keeps its note: that is how
- * the clean-up finds it once it retires.)
- */
-async function leftovers(aws: AwsTestEnv, table: string, named: Array<number | undefined>): Promise<string[]> {
-  const kept = new Set(named.filter((g) => g !== undefined).map((g) => `retired#${String(g).padStart(10, '0')}`));
-  const found: string[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await aws.doc.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey }));
-    for (const item of page.Items ?? []) {
-      const key = `${item['pk']} ${item['sk']}`;
-      const note = String(item['sk']).startsWith('retired#') && !kept.has(String(item['sk']));
-      if (String(item['pk']).includes('#catchup#') || note || item['sk'] === 'lease') found.push(key);
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return found;
 }

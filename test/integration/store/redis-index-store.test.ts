@@ -3,7 +3,8 @@
  * the server, the key layout (prefix, buckets), scans over expired tombstones and odd ids.
  */
 import { describe, expect, it } from 'vitest';
-import { BUCKETS, bucketOf, bucketsOfSegment, createRedisStores, type RedisStores } from '../../../lambdas/adapters/redis/index.ts';
+import { BUCKETS, bucketOf, bucketsOfSegment, createRedisStores, KeyLayout, RedisIndexStore, type RedisStores } from '../../../lambdas/adapters/redis/index.ts';
+import { withScripts } from '../../../lambdas/adapters/redis/scripts.ts';
 import { ConfigError, ConflictError } from '../../../lambdas/core/errors.ts';
 import { contentHash } from '../../../lambdas/core/hash.ts';
 import { initialPointer, nextPointer } from '../../../lambdas/core/pointer.ts';
@@ -100,6 +101,71 @@ describe('Redis index store', () => {
     controller.abort();
     const pages = redis.stores.store.scanGeneration('video', 1, { segment: 0, totalSegments: 1, signal: controller.signal });
     await expect(pages[Symbol.asyncIterator]().next()).rejects.toThrow(/abort/i);
+  });
+
+  it('reads every id of a read that spans several pipelines', async () => {
+    // Prepare: a store sending at most 20 commands a pipeline, and 230 records over the 64 buckets.
+    const store = new RedisIndexStore({ client: withScripts(redis.client), keys: new KeyLayout('fi:'), tombstoneTtlSeconds: 3600, chunkSize: 20 });
+    const ids = Array.from({ length: 230 }, (_, i) => `r${i}`);
+    await store.write('video', 1, ids.map((id) => upsert(id, 1, { id })));
+
+    // Act
+    const got = await store.getRecords('video', 1, [...ids, 'nope']);
+
+    // Assess
+    expect([...got.keys()].sort()).toEqual([...ids].sort());
+    expect(got.get('r229')?.record).toEqual({ id: 'r229' });
+  });
+
+  it('bulk-loads a chunk with one command per bucket it touches, not one per record', async () => {
+    // Prepare: 200 records (every tenth a tombstone) and a MONITOR that tells client commands from scripts' own.
+    const expiresAt = Math.floor(Date.now() / 1000) + 3600;
+    const loaded = Array.from({ length: 200 }, (_, i): StoredRecord =>
+      i % 10 === 0
+        ? { type: 'video', id: `v${i}`, generation: 2, version: 1, hash: 'tombstone', deleted: true, writtenAt: 0, expiresAt }
+        : { type: 'video', id: `v${i}`, generation: 2, version: 1, hash: 'h', deleted: false, writtenAt: 0, record: { i } },
+    );
+    const buckets = new Set(loaded.map((record) => bucketOf(record.id))).size;
+    const monitored = redis.server.client();
+    const monitor = await monitored.monitor();
+    const commands: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (!/lua/i.test(source)) commands.push(args.join(' '));
+    });
+
+    // Act
+    await redis.stores.store.bulkPut('video', 2, loaded);
+
+    // Assess
+    await redis.client.echo('load-done');
+    while (!commands.includes('echo load-done')) await new Promise((resolve) => setTimeout(resolve, 5));
+    monitor.disconnect();
+    monitored.disconnect();
+    const sent = commands.filter((command) => command.includes('fi:'));
+    expect(sent.length).toBeLessThanOrEqual(buckets);
+    expect(await redis.stores.store.countLive('video', 2)).toBe(180);
+    expect((await scanAll(redis.stores, 'video', 2)).map((record) => record.id).sort()).toEqual(loaded.map((record) => record.id).sort());
+  });
+
+  it('moves a bulk-loaded id between the live and tombstone sets of its bucket', async () => {
+    // Prepare: a generation holding a live record and a tombstone.
+    await redis.stores.store.write('video', 2, [upsert('back', 1, {}), remove('back', 2), upsert('going', 1, {})]);
+    const expiresAt = Math.floor(Date.now() / 1000) + 3600;
+
+    // Act: the load brings one back and tombstones the other.
+    await redis.stores.store.bulkPut('video', 2, [
+      { type: 'video', id: 'back', generation: 2, version: 3, hash: 'h', deleted: false, writtenAt: 0, record: { back: true } },
+      { type: 'video', id: 'going', generation: 2, version: 2, hash: 'tombstone', deleted: true, writtenAt: 0, expiresAt },
+    ]);
+
+    // Assess
+    expect(await redis.client.sismember(`fi:ids:{video:2:${bucketOf('back')}}`, 'back')).toBe(1);
+    expect(await redis.client.sismember(`fi:del:{video:2:${bucketOf('back')}}`, 'back')).toBe(0);
+    expect(await redis.client.sismember(`fi:ids:{video:2:${bucketOf('going')}}`, 'going')).toBe(0);
+    expect(await redis.client.sismember(`fi:del:{video:2:${bucketOf('going')}}`, 'going')).toBe(1);
+    expect(await redis.stores.store.countLive('video', 2)).toBe(1);
+    expect(await redis.client.ttl(recordKey('fi:', 'video', 2, 'back'))).toBe(-1);
+    expect(await redis.client.expiretime(recordKey('fi:', 'video', 2, 'going'))).toBe(expiresAt);
   });
 
   it('counts a generation\'s live records from its id sets, reading no record', async () => {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { SourceError } from '../../../lambdas/core/errors.ts';
+import type { ScanOptions, Source, SourceDoc } from '../../../lambdas/core/ports.ts';
 import { loadGeneration } from '../../../lambdas/core/rebuild/load.ts';
 import { ProgressTracker } from '../../../lambdas/core/rebuild/progress.ts';
 import { MemoryIndex, MemorySource } from '../../support/memory/index.ts';
@@ -54,5 +56,34 @@ describe('bulk load', () => {
     expect(new Set(result.sample).size).toBe(100);
     expect(numbers.some((n) => n < 1_000)).toBe(true);
     expect(numbers.some((n) => n >= 1_000)).toBe(true);
+  });
+
+  it('fails with the error of the segment that stopped the load, not the AbortErrors of the segments it stopped', async () => {
+    // Prepare: segment 0 waits for its page until the load stops it, then rejects as fetch does;
+    // segment 1's source answers 503.
+    const outage = new SourceError('the CMS answered 503', { retryable: true });
+    const source: Source = {
+      get: async () => undefined,
+      getMany: async () => new Map(),
+      async *scan(options: ScanOptions): AsyncIterable<SourceDoc[]> {
+        if (options.segment === 1) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          throw outage;
+        }
+        await new Promise((_, reject) =>
+          options.signal?.addEventListener('abort', () => reject(new DOMException('This operation was aborted', 'AbortError')), { once: true }),
+        );
+        yield [];
+      },
+    };
+
+    // Act
+    const load = loadGeneration({
+      type: videoType(), source, records: new MemoryIndex(), generation: 2, tuning: { segments: 2, pageSize: 10, chunkSize: 10, writesInFlight: 2 },
+      tombstoneTtlSeconds: 60, sampleSize: 10, clock: Date.now, random: Math.random, progress: new ProgressTracker(Date.now, 1_000, () => {}),
+    });
+
+    // Assess
+    await expect(load).rejects.toBe(outage);
   });
 });

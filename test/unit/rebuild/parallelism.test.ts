@@ -40,6 +40,30 @@ describe('the rebuild\'s parallelism', () => {
     expect([...totals]).toEqual([34]);
   });
 
+  it('writes the load in the bulk size the store asks for when no chunk size is set', async () => {
+    // Prepare: a store that writes best in bulk calls of 64 records (Redis asks for 500).
+    const world = createWorld(videoType({ rebuild: { gate: { sampleSize: 5 } } }));
+    for (let i = 0; i < 300; i++) world.source.docs.set(`v${i}`, doc(`v${i}`, 1));
+    const sizes: number[] = [];
+    const bulkPut = world.index.bulkPut.bind(world.index);
+    const records = Object.assign(Object.create(world.index) as typeof world.index, {
+      bulkChunkSize: 64,
+      bulkPut: async (...args: Parameters<typeof bulkPut>) => {
+        sizes.push(args[2].length);
+        await bulkPut(...args);
+      },
+    });
+    const { chunkSize: _unset, ...options } = world.options;
+
+    // Act
+    const { report } = await rebuildType({ ...world.deps, records }, world.type, { ...options, concurrency: 1, pageSize: 200 });
+
+    // Assess
+    expect(report.outcome).toBe('succeeded');
+    expect(Math.max(...sizes)).toBe(64);
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(300);
+  });
+
   it('lets the job\'s environment set the segments and the writes in flight, and names a wrong value', () => {
     // Prepare
     const tables = { FRESHINDEX_INDEX_TABLE: 'index', FRESHINDEX_CONTROL_TABLE: 'control' };
