@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { afterAll, beforeAll, describe, inject, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, inject, it, type OnTestFinishedHandler } from 'vitest';
 import { createRuntime, type Runtime } from '../../../lambdas/adapters/compose/index.ts';
 import type { FreshindexConfigInput } from '../../../lambdas/core/config/index.ts';
 import { contentHash } from '../../../lambdas/core/hash.ts';
@@ -74,7 +74,7 @@ describe.each(STORES)('the rebuild job killed at random points, on %s', (store) 
   });
 
   /** A deployment of its own for one scenario: its tables, or its key prefix on the one Redis. */
-  async function deploy(): Promise<CrashDeployment> {
+  async function deploy(onTestFinished: (handler: OnTestFinishedHandler) => void): Promise<CrashDeployment> {
     if (!redis) return dynamoDeployment(aws);
     const client = redis.client();
     onTestFinished(() => client.disconnect());
@@ -82,9 +82,10 @@ describe.each(STORES)('the rebuild job killed at random points, on %s', (store) 
   }
 
   // Concurrent: each scenario has its own deployment and CMS, and most of its time is spent waiting.
-  it.concurrent.for(crashes)('keeps the active generation readable and the next run recovers when killed $phase', async (crash, { expect }) => {
+  // Clean-ups go through the test's own context: the global onTestFinished cannot tell concurrent tests apart.
+  it.concurrent.for(crashes)('keeps the active generation readable and the next run recovers when killed $phase', async (crash, { expect, onTestFinished }) => {
     // Prepare
-    const deployment = await deploy();
+    const deployment = await deploy(onTestFinished);
     const cms = await startDocumentCms();
     onTestFinished(() => cms.close());
     for (let i = 0; i < DOCS; i++) cms.docs.set(`v${i}`, { id: `v${i}`, v: 1, title: `t${i}@1` });
