@@ -45,7 +45,7 @@ export function deadLetterRoutes(app: FastifyInstance, deps: OpsDeps): void {
     async () => ({ queues: await deadLetterDepths(deps) }),
   );
 
-  app.get<{ Params: { queue: DeadLetterQueueName }; Querystring: { type?: string; limit: number } }>(
+  app.get<{ Params: { queue: DeadLetterQueueName }; Querystring: { type?: string; limit: string } }>(
     '/v1/dead-letters/:queue',
     {
       schema: {
@@ -56,7 +56,7 @@ export function deadLetterRoutes(app: FastifyInstance, deps: OpsDeps): void {
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { type: typeParam, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } },
+          properties: { type: typeParam, limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$', default: '50', description: 'At most this many letters, 1 to 1000.' } },
         },
         response: {
           200: {
@@ -71,7 +71,7 @@ export function deadLetterRoutes(app: FastifyInstance, deps: OpsDeps): void {
     async (request) => {
       const { queue } = request.params;
       const { type, limit } = request.query;
-      const list = await inboxOf(deps, queue).list({ limit, ...(type ? { type } : {}) });
+      const list = await inboxOf(deps, queue).list({ limit: Number(limit), ...(type ? { type } : {}) });
       return { queue, count: list.items.length, scanned: list.scanned, complete: list.complete, items: list.items.map(view) };
     },
   );
