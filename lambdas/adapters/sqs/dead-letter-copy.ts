@@ -25,7 +25,7 @@ export async function redriveByCopy(options: SweepOptions & { sourceQueueUrl: st
     const visits: Visit[] = letters.map(() => 'keep');
     const wanted: number[] = [];
     letters.forEach((letter, index) => {
-      if (Number(letter.Attributes?.['SentTimestamp']) >= startedAt) result.skippedNewer += 1;
+      if (Number(letter.Attributes?.['SentTimestamp']) > startedAt) result.skippedNewer += 1;
       else if (letter.MessageAttributes?.['bodyReplaced']) result.skippedReplaced += 1;
       else if (options.type !== undefined && letter.MessageAttributes?.['type']?.StringValue !== options.type) result.skippedOtherTypes += 1;
       else wanted.push(index);
