@@ -152,8 +152,8 @@ function limitOf(value: string): number {
 
 function renderList(list: ListView): string {
   const seen = list.complete ? `every letter looked at (${list.scanned})` : `${list.scanned} looked at, there may be more`;
-  if (list.items.length === 0) return `${list.queue}: no dead letters (${seen})`;
-  return [`${list.queue}: ${list.count} dead letter${list.count === 1 ? '' : 's'} (${seen})`, ...list.items.map((item) => `  ${summaryLine(item)}`)].join('\n');
+  if (list.items.length === 0) return `${list.queue}: no dead letters; ${seen}`;
+  return [`${list.queue}: ${list.count} dead letter${list.count === 1 ? '' : 's'}; ${seen}`, ...list.items.map((item) => `  ${summaryLine(item)}`)].join('\n');
 }
 
 function summaryLine(item: LetterView): string {
