@@ -158,8 +158,8 @@ describe('freshindex dlq', () => {
     const movies = await cli(['--json', 'dlq', 'list', 'movie', '--queue', 'apply']);
 
     expect(all.code).toBe(0);
-    expect(all.stdout).toMatch(/apply: 1 dead letter .*\n .*movie\/m-1 .*received 5 times: invalid change event: no id/);
-    expect(all.stdout).toMatch(/verify: 1 dead letter .*\n .*show\/s-1/);
+    expect(all.stdout).toMatch(/apply: 1 dead letter;.*\n .*movie\/m-1 .*received 5 times: invalid change event: no id/);
+    expect(all.stdout).toMatch(/verify: 1 dead letter;.*\n .*show\/s-1/);
     expect(JSON.parse(movies.stdout).queues).toEqual([expect.objectContaining({ queue: 'apply', count: 1 })]);
   });
 
