@@ -31,8 +31,16 @@ const letterProperties = {
 } as const;
 const letterSummary = { type: 'object', required: ['messageId', 'firstSeen', 'bodyReplaced'], properties: letterProperties } as const;
 
-/** List, show, redrive and purge the dead letters of the apply and verify queues. */
+/** List, show, redrive and purge the dead letters of the apply and verify queues; their depth. */
 export function deadLetterRoutes(app: FastifyInstance, deps: OpsDeps): void {
+  depthRoute(app, deps);
+  listRoute(app, deps);
+  showRoute(app, deps);
+  redriveRoute(app, deps);
+  purgeRoute(app, deps);
+}
+
+function depthRoute(app: FastifyInstance, deps: OpsDeps): void {
   app.get(
     '/v1/dead-letters',
     {
@@ -44,7 +52,9 @@ export function deadLetterRoutes(app: FastifyInstance, deps: OpsDeps): void {
     },
     async () => ({ queues: await deadLetterDepths(deps) }),
   );
+}
 
+function listRoute(app: FastifyInstance, deps: OpsDeps): void {
   app.get<{ Params: { queue: DeadLetterQueueName }; Querystring: { type?: string; limit: string } }>(
     '/v1/dead-letters/:queue',
     {
@@ -75,7 +85,9 @@ export function deadLetterRoutes(app: FastifyInstance, deps: OpsDeps): void {
       return { queue, count: list.items.length, scanned: list.scanned, complete: list.complete, items: list.items.map(view) };
     },
   );
+}
 
+function showRoute(app: FastifyInstance, deps: OpsDeps): void {
   app.get<{ Params: { queue: DeadLetterQueueName; messageId: string } }>(
     '/v1/dead-letters/:queue/:messageId',
     {
@@ -106,9 +118,6 @@ export function deadLetterRoutes(app: FastifyInstance, deps: OpsDeps): void {
       return { queue, ...view(letter) };
     },
   );
-
-  redriveRoute(app, deps);
-  purgeRoute(app, deps);
 }
 
 function redriveRoute(app: FastifyInstance, deps: OpsDeps): void {

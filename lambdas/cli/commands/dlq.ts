@@ -48,7 +48,13 @@ const queueOption = () => new Option('--queue <queue>', 'the apply or the verify
 
 export function dlqCommands(program: Command, io: CliIo): void {
   const dlq = program.command('dlq').description('Dead letters: messages the apply and verify functions could not process, with their reason');
+  listCommand(dlq, io);
+  showCommand(dlq, io);
+  redriveCommand(dlq, io);
+  purgeCommand(dlq, io);
+}
 
+function listCommand(dlq: Command, io: CliIo): void {
   dlq
     .command('list')
     .description('List dead letters: reason, type, id, receive count, first seen (peeking hides each one for a few seconds)')
@@ -66,7 +72,9 @@ export function dlqCommands(program: Command, io: CliIo): void {
       }
       context.print({ queues: lists }, () => lists.map(renderList).join('\n'));
     });
+}
 
+function showCommand(dlq: Command, io: CliIo): void {
   dlq
     .command('show')
     .description('Show one dead letter with its body, by its message id (or the id it had on its queue)')
@@ -85,7 +93,9 @@ export function dlqCommands(program: Command, io: CliIo): void {
       }
       throw new CliError(`no dead letter ${id} in the ${queuesOf(options.queue).join(' or ')} dead-letter queue`, EXIT.notFound);
     });
+}
 
+function redriveCommand(dlq: Command, io: CliIo): void {
   dlq
     .command('redrive')
     .description('Send dead letters back to their queue (every one, or one type); letters whose body was replaced stay')
@@ -99,7 +109,9 @@ export function dlqCommands(program: Command, io: CliIo): void {
       context.print({ queues: results }, () => results.map(renderRedrive).join('\n'));
       if (results.some((result) => result.error)) io.exitCode = EXIT.failure;
     });
+}
 
+function purgeCommand(dlq: Command, io: CliIo): void {
   dlq
     .command('purge')
     .description('Delete every dead letter of one queue, for good')
