@@ -11,6 +11,7 @@ import type { GenerationCounter, Lease } from '../core/rebuild/ports.ts';
 import type { BuildRecord } from '../core/rebuild/report.ts';
 import type { ReservationStore } from '../core/rebuild/reservation.ts';
 import type { DifferenceCounters } from '../core/verify/ports.ts';
+import type { DeadLetterInbox, DeadLetterQueueName } from '../core/dead-letters.ts';
 
 export type { BuildLauncher, BuildRequest, SubmittedBuild } from '../core/build-launcher.ts';
 
@@ -55,6 +56,8 @@ export interface OpsDeps {
   reservationTtlMs?: number;
   /** Counts a generation's live records for `?count=exact` (DynamoDB's `Select: COUNT`). @default a scan of `records` */
   counter?: GenerationCounter;
+  /** The dead letters of each consumer queue; a queue left out answers 501. @default none */
+  deadLetters?: Partial<Record<DeadLetterQueueName, DeadLetterInbox>>;
   clock: Clock;
   log: ApiLog;
 }

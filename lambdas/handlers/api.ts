@@ -58,6 +58,7 @@ export function createOpsDeps(configInput: FreshindexConfigInput, overrides: Api
     reservationTtlMs: env.FRESHINDEX_REBUILD_RESERVATION_SECONDS * 1000,
     // Undefined on stores without a cheaper count: `?count=exact` then scans the configured store's records.
     ...(runtime.counter ? { counter: runtime.counter } : {}),
+    deadLetters: runtime.deadLetterInboxes,
     clock: runtime.clock,
     log: overrides.log ?? powertoolsLog(new Logger({ serviceName: 'freshindex-api' })),
   };
