@@ -11,7 +11,7 @@ import type { DeadLetterSink } from '../sqs/dead-letter.ts';
 export class RebuildUnavailableError extends FreshindexError {
   override readonly status = 501;
   constructor() {
-    super('rebuilds cannot be submitted from here: FRESHINDEX_JOB_QUEUE and FRESHINDEX_JOB_DEFINITION are not set and no launcher was given');
+    super('rebuilds and audits cannot be submitted from here: FRESHINDEX_JOB_QUEUE and FRESHINDEX_JOB_DEFINITION are not set and no launcher was given');
     this.name = 'RebuildUnavailableError';
   }
 }
