@@ -8,15 +8,17 @@ import type { BuildLauncher } from '../../core/build-launcher.ts';
 import { validateConfig, type FreshindexConfig, type FreshindexConfigInput } from '../../core/config/index.ts';
 import { PointerCache } from '../../core/pointer-cache.ts';
 import { systemClock, type Clock, type Notifier, type RecordStore } from '../../core/ports.ts';
+import type { JobWatch } from '../../core/monitor/ports.ts';
 import type { CheckScheduler } from '../../core/verify/ports.ts';
 import { BatchBuildLauncher } from '../batch/build-launcher.ts';
+import { BatchJobWatch } from '../batch/job-watch.ts';
 import { SnsNotifier } from '../sns/notifier.ts';
 import { createSource, type SourceDeps } from '../sources/index.ts';
 import { SqsCheckScheduler } from '../sqs/check-scheduler.ts';
 import { DeadLetterQueue, type DeadLetterSink } from '../sqs/dead-letter.ts';
 import { awsClients, type AwsClients, type AwsSettings, type InjectedClients } from './clients.ts';
 import { storeFactories, type StorePorts, type StoreSettings } from './stores.ts';
-import { unavailableDeadLetters, unavailableLauncher, unavailableScheduler } from './unavailable.ts';
+import { unavailableDeadLetters, unavailableJobWatch, unavailableLauncher, unavailableScheduler } from './unavailable.ts';
 
 export { createDynamoClient, type AwsSettings } from './clients.ts';
 export { RebuildUnavailableError } from './unavailable.ts';
@@ -50,6 +52,8 @@ export interface RuntimeOverrides extends InjectedClients {
   notifier?: Notifier;
   /** @default AWS Batch when the settings name a job queue and definition */
   buildLauncher?: BuildLauncher;
+  /** @default AWS Batch when the settings name a job queue */
+  jobWatch?: JobWatch;
 }
 
 /**
@@ -68,8 +72,10 @@ export interface Runtime extends ApplyDeps, StorePorts {
   notifier: Notifier;
   /** Schedules checks on the verify queue. */
   checkScheduler: CheckScheduler;
-  /** Starts rebuilds outside this process. */
+  /** Starts rebuilds and audits outside this process. */
   buildLauncher: BuildLauncher;
+  /** The jobs of the job queue, as the monitor reads them. */
+  jobWatch: JobWatch;
   /** The entry point's dead-letter queue. */
   deadLetters: DeadLetterSink;
   clock: Clock;
@@ -107,6 +113,7 @@ export function createRuntime(configInput: FreshindexConfigInput | FreshindexCon
       }),
     checkScheduler: settings.verifyQueueUrl ? new SqsCheckScheduler(clients.sqs(), settings.verifyQueueUrl, clock) : unavailableScheduler,
     buildLauncher: overrides.buildLauncher ?? batchLauncher(settings, clients.batch, clock),
+    jobWatch: overrides.jobWatch ?? (settings.jobQueue ? new BatchJobWatch({ jobQueue: settings.jobQueue, client: clients.batch(), clock }) : unavailableJobWatch),
     deadLetters: settings.deadLetterQueueUrl ? new DeadLetterQueue(clients.sqs(), settings.deadLetterQueueUrl) : unavailableDeadLetters,
     clock,
     close: async () => {

@@ -3,6 +3,7 @@
  * error that names the missing setting, instead of the runtime failing to start.
  */
 import type { BuildLauncher } from '../../core/build-launcher.ts';
+import type { JobWatch } from '../../core/monitor/ports.ts';
 import { ConfigError, FreshindexError } from '../../core/errors.ts';
 import type { CheckScheduler } from '../../core/verify/ports.ts';
 import type { DeadLetterSink } from '../sqs/dead-letter.ts';
@@ -34,5 +35,15 @@ export const unavailableScheduler: CheckScheduler = {
 export const unavailableDeadLetters: DeadLetterSink = {
   send: async () => {
     throw new ConfigError(['nothing can be dead-lettered from here: this entry point has no dead-letter queue URL']);
+  },
+};
+
+/** A job watch for deployments without a job queue: the monitor names the missing setting. */
+export const unavailableJobWatch: JobWatch = {
+  runnableSince: async () => {
+    throw new ConfigError(['the job queue cannot be watched from here: FRESHINDEX_JOB_QUEUE is not set']);
+  },
+  markStuckAlerted: async () => {
+    throw new ConfigError(['the job queue cannot be watched from here: FRESHINDEX_JOB_QUEUE is not set']);
   },
 };
