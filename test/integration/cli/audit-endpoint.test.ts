@@ -4,12 +4,11 @@
  * that plays the job (its report lands in the status reader a moment later), and the CLI waits
  * for the report of its own submission.
  */
-import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../../../lambdas/core/audit/report.ts';
-import { runCli, type CliIo } from '../../../lambdas/cli/program.ts';
 import { apiWorld, type ApiWorld } from '../../unit/api/support.ts';
+import { cliAt, serveOnLoopback } from './support.ts';
 
 function report(startedAt: number, overrides: Partial<AuditReport> = {}): AuditReport {
   return {
@@ -17,14 +16,6 @@ function report(startedAt: number, overrides: Partial<AuditReport> = {}): AuditR
     sourceCount: 10, indexCount: 9, missing: 1, extra: 0, different: 0, transformErrors: 0, repaired: 1, repairsDeferred: 0, repairsRefused: 0,
     alerted: false, samples: { missing: ['v-1'], extra: [], different: [], transformErrors: [] }, ...overrides,
   };
-}
-
-async function run(endpoint: string, argv: readonly string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { out: (text) => void (stdout += text), err: (text) => void (stderr += text), env: {}, cwd: process.cwd() };
-  const code = await runCli(['--endpoint', endpoint, ...argv], io);
-  return { code, stdout, stderr };
 }
 
 describe('freshindex audit --endpoint', () => {
@@ -43,8 +34,7 @@ describe('freshindex audit --endpoint', () => {
 
   beforeEach(async () => {
     world = await apiWorld();
-    await world.app.listen({ port: 0, host: '127.0.0.1' });
-    endpoint = `http://127.0.0.1:${(world.app.server.address() as AddressInfo).port}`;
+    endpoint = await serveOnLoopback(world.app);
   });
   afterEach(async () => {
     await world.app.close();
@@ -54,7 +44,7 @@ describe('freshindex audit --endpoint', () => {
     world.status.audit = report(world.clock.now - 3_600_000, { missing: 0, indexCount: 10, repaired: 0 });
     auditJobReports(1_200);
 
-    const result = await run(endpoint, ['audit', 'video']);
+    const result = await cliAt(endpoint, ['audit', 'video']);
 
     expect(result.code).toBe(0);
     expect(world.launcher.submitted).toEqual([{ type: 'video', job: 'audit' }]);
@@ -65,14 +55,14 @@ describe('freshindex audit --endpoint', () => {
   it('prints the job and the report as one JSON document with --json', async () => {
     auditJobReports(0);
 
-    const result = await run(endpoint, ['--json', 'audit', 'video']);
+    const result = await cliAt(endpoint, ['--json', 'audit', 'video']);
 
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ type: 'video', jobId: 'job-audit-1', audit: { missing: 1, repaired: 1 } });
   });
 
   it('returns once the job is submitted with --no-wait', async () => {
-    const result = await run(endpoint, ['audit', 'video', '--no-wait']);
+    const result = await cliAt(endpoint, ['audit', 'video', '--no-wait']);
 
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('video: audit submitted (job job-1); its report shows in `freshindex status video`\n');
@@ -81,14 +71,14 @@ describe('freshindex audit --endpoint', () => {
   it('exits 1 naming the job when no report comes within --wait-timeout', async () => {
     world.status.audit = report(world.clock.now - 60_000);
 
-    const result = await run(endpoint, ['audit', 'video', '--wait-timeout', '1']);
+    const result = await cliAt(endpoint, ['audit', 'video', '--wait-timeout', '1']);
 
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('no report of the audit job job-1 (freshindex-rebuild-video) within 1 s');
   });
 
   it('exits 3 for an unknown type without submitting anything', async () => {
-    const result = await run(endpoint, ['audit', 'podcast']);
+    const result = await cliAt(endpoint, ['audit', 'podcast']);
 
     expect(result.code).toBe(3);
     expect(world.launcher.submitted).toEqual([]);
@@ -97,9 +87,8 @@ describe('freshindex audit --endpoint', () => {
   it('says so when the deployed ops API predates the audit route', async () => {
     const old = Fastify();
     old.setNotFoundHandler((request, reply) => reply.code(404).type('application/problem+json').send({ status: 404, title: 'Not found', detail: `no route ${request.method} ${request.url}` }));
-    await old.listen({ port: 0, host: '127.0.0.1' });
 
-    const result = await run(`http://127.0.0.1:${(old.server.address() as AddressInfo).port}`, ['audit', 'video']);
+    const result = await cliAt(await serveOnLoopback(old), ['audit', 'video']);
     await old.close();
 
     expect(result.code).toBe(1);
