@@ -8,9 +8,11 @@ import type { BuildLauncher } from '../../core/build-launcher.ts';
 import { validateConfig, type FreshindexConfig, type FreshindexConfigInput } from '../../core/config/index.ts';
 import { PointerCache } from '../../core/pointer-cache.ts';
 import { systemClock, type Clock, type Notifier, type RecordStore } from '../../core/ports.ts';
+import type { JobWatch } from '../../core/monitor/ports.ts';
 import type { CheckScheduler } from '../../core/verify/ports.ts';
 import type { DeadLetterInbox, DeadLetterQueueName } from '../../core/dead-letters.ts';
 import { BatchBuildLauncher } from '../batch/build-launcher.ts';
+import { BatchJobWatch } from '../batch/job-watch.ts';
 import { SnsNotifier } from '../sns/notifier.ts';
 import { createSource, type SourceDeps } from '../sources/index.ts';
 import { SqsCheckScheduler } from '../sqs/check-scheduler.ts';
@@ -18,7 +20,7 @@ import { DeadLetterQueue, type DeadLetterSink } from '../sqs/dead-letter.ts';
 import { SqsDeadLetterInbox } from '../sqs/dead-letter-inbox.ts';
 import { awsClients, type AwsClients, type AwsSettings, type InjectedClients } from './clients.ts';
 import { storeFactories, type StorePorts, type StoreSettings } from './stores.ts';
-import { unavailableDeadLetters, unavailableLauncher, unavailableScheduler } from './unavailable.ts';
+import { unavailableDeadLetters, unavailableJobWatch, unavailableLauncher, unavailableScheduler } from './unavailable.ts';
 
 export { createDynamoClient, type AwsSettings } from './clients.ts';
 export { RebuildUnavailableError } from './unavailable.ts';
@@ -54,6 +56,8 @@ export interface RuntimeOverrides extends InjectedClients {
   notifier?: Notifier;
   /** @default AWS Batch when the settings name a job queue and definition */
   buildLauncher?: BuildLauncher;
+  /** @default AWS Batch when the settings name a job queue */
+  jobWatch?: JobWatch;
 }
 
 /**
@@ -72,8 +76,10 @@ export interface Runtime extends ApplyDeps, StorePorts {
   notifier: Notifier;
   /** Schedules checks on the verify queue. */
   checkScheduler: CheckScheduler;
-  /** Starts rebuilds outside this process. */
+  /** Starts rebuilds and audits outside this process. */
   buildLauncher: BuildLauncher;
+  /** The jobs of the job queue, as the monitor reads them. */
+  jobWatch: JobWatch;
   /** The entry point's dead-letter queue. */
   deadLetters: DeadLetterSink;
   /** The dead letters of each consumer queue the settings name (the ops API's). */
@@ -113,6 +119,7 @@ export function createRuntime(configInput: FreshindexConfigInput | FreshindexCon
       }),
     checkScheduler: settings.verifyQueueUrl ? new SqsCheckScheduler(clients.sqs(), settings.verifyQueueUrl, clock) : unavailableScheduler,
     buildLauncher: overrides.buildLauncher ?? batchLauncher(settings, clients.batch, clock),
+    jobWatch: overrides.jobWatch ?? (settings.jobQueue ? new BatchJobWatch({ jobQueue: settings.jobQueue, client: clients.batch(), clock }) : unavailableJobWatch),
     deadLetters: settings.deadLetterQueueUrl ? new DeadLetterQueue(clients.sqs(), settings.deadLetterQueueUrl) : unavailableDeadLetters,
     deadLetterInboxes: deadLetterInboxes(settings, clients.sqs, clock),
     clock,
