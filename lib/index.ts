@@ -23,5 +23,6 @@ export { ConsistencyChecker, type ConsistencyCheckerProps } from './verify.ts';
 export { IndexJobs, JOB_COMMAND, type IndexJobsProps, type IndexJobsOptions } from './jobs.ts';
 export { JobSchedules, type JobSchedulesProps, type JobSchedulesOptions, type ScheduledJob } from './schedules.ts';
 export { OpsApi, type OpsApiProps, type OpsApiOptions } from './api.ts';
+export { AlertDelivery, type AlertDeliveryProps, type AlertDeliveryOptions, type AlertDestinationProps } from './alert-delivery.ts';
 export { grantSourceRead, sourceReadStatements } from './source-access.ts';
 export { PropChecks } from './checks.ts';
