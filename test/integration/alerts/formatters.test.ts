@@ -17,7 +17,7 @@ const SECRET = 'SEC0123456789abcdef';
 
 /** A quarantine alert as the SNS notifier publishes it (its `at` as ISO text). */
 function quarantineMessage(): string {
-  const alert = quarantineAlert({ name: 'movie', quarantineThreshold: 3, releaseAfterCleanChecks: 2 }, 'blade-runner', { differences: 3, recent: [{ at: NOW, summary: 'content differs at version 7' }] }, NOW);
+  const alert = quarantineAlert({ name: 'movie', quarantineThreshold: 3, releaseAfterCleanChecks: 2 }, 'blade-runner', { differences: 3, cleanChecks: 0, recent: [{ at: NOW, summary: 'content differs at version 7' }] }, NOW);
   return JSON.stringify({ ...alert, at: new Date(alert.at).toISOString() });
 }
 
