@@ -1,4 +1,5 @@
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FreshindexComputeProps, FreshindexDataStack } from '../../lib/index.ts';
@@ -75,6 +76,12 @@ describe('the alert-delivery function', () => {
       MaximumRetryAttempts: 2,
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('AlertsDeadLetterQueue'), 'Arn'] } } },
     });
+  });
+
+  it('passes the cdk-nag AwsSolutions checks with nothing unacknowledged', async () => {
+    const { compute } = await buildFreshindex({ compute: withAlerts });
+
+    expect(new AwsSolutionsChecks(compute).validateScope(compute).violations).toEqual([]);
   });
 
   it('creates no delivery function without destinations', async () => {
