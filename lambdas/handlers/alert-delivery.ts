@@ -8,7 +8,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SNSEvent } from 'aws-lambda';
-import { alertViewOf, deliverAlert, type AlertView } from '../core/alerts/index.ts';
+import { alertViewOf, deliverAlert, type AlertView, type DeliveryOutcome } from '../core/alerts/index.ts';
 import { createAlertDelivery, type AlertDelivery, type AlertDeliveryOverrides } from '../adapters/compose/alerts.ts';
 import { parseAlertsEnv, type Environment } from '../adapters/compose/env.ts';
 
@@ -19,6 +19,8 @@ export interface AlertDeliveryHandlerOverrides extends AlertDeliveryOverrides {
   /** The parts to run on. @default the composition root's, from `env` */
   delivery?: AlertDelivery;
   logger?: Logger;
+  /** Called with each alert and what became of it at each destination (`freshindex dev` prints them). */
+  report?: (view: AlertView, outcomes: readonly DeliveryOutcome[]) => void;
 }
 
 /** An SNS-triggered handler. */
@@ -42,6 +44,7 @@ export function createAlertDeliveryHandler(overrides: AlertDeliveryHandlerOverri
       const view = alertViewOf({ message, subject: subject ?? undefined, timestamp }, delivery.links);
       logger.info(view.title, { alert: summaryOf(view), messageId });
       const outcomes = await deliverAlert(view, delivery.destinations, delivery.deps, { message, messageId });
+      overrides.report?.(view, outcomes);
       for (const outcome of outcomes) {
         if (outcome.status === 'delivered') logger.info('alert delivered', { destination: outcome.destination, service: outcome.service, messageId });
         else logger.error('alert not delivered: sent to the dead-letter queue', { destination: outcome.destination, service: outcome.service, reason: outcome.reason, messageId });
