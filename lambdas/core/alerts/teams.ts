@@ -11,7 +11,7 @@ const COLOR: Record<AlertView['severity'], string> = { critical: 'Attention', wa
 export function teamsMessage(view: AlertView): Record<string, unknown> {
   const body: Array<Record<string, unknown>> = [
     { type: 'TextBlock', text: SEVERITY_WORD[view.severity], color: COLOR[view.severity], weight: 'Bolder', size: 'Small', spacing: 'None' },
-    { type: 'TextBlock', text: view.title, weight: 'Bolder', size: 'Medium', wrap: true, style: 'heading' },
+    { type: 'TextBlock', text: view.title, weight: 'Bolder', size: 'Medium', wrap: true },
     { type: 'TextBlock', text: view.summary, wrap: true },
   ];
   if (view.facts.length > 0) body.push({ type: 'FactSet', facts: view.facts.map((fact) => ({ title: fact.name, value: fact.value })) });

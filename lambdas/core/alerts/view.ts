@@ -94,7 +94,7 @@ export function alertViewOf(message: AlertMessage, settings: LinkSettings): Aler
   const alert = freshindexAlert.safeParse(json);
   if (alert.success) return freshindexView(alert.data, settings);
   const alarm = alarmNotification.safeParse(json);
-  if (alarm.success) return alarmView(alarm.data, json as Record<string, unknown>, settings);
+  if (alarm.success) return alarmView(alarm.data, json as Record<string, unknown>, message.timestamp, settings);
   return unrecognizedView(message, settings);
 }
 
@@ -125,12 +125,12 @@ function freshindexView(alert: z.output<typeof freshindexAlert>, settings: LinkS
   };
 }
 
-function alarmView(alarm: z.output<typeof alarmNotification>, raw: Record<string, unknown>, settings: LinkSettings): AlertView {
+function alarmView(alarm: z.output<typeof alarmNotification>, raw: Record<string, unknown>, received: string | undefined, settings: LinkSettings): AlertView {
   const dimensions = alarm.Trigger?.Dimensions ?? [];
   const type = dimensions.find((dimension) => dimension.name === 'type')?.value;
   const state = alarm.NewStateValue;
   const severity: AlertSeverity = state === 'ALARM' ? 'critical' : state === 'OK' ? 'info' : 'warning';
-  const at = alarm.StateChangeTime ? isoOf(alarm.StateChangeTime) : new Date(0).toISOString();
+  const at = isoOf(alarm.StateChangeTime ?? received ?? 0);
   const metric = alarm.Trigger?.MetricName ? `${alarm.Trigger.Namespace ?? ''}${alarm.Trigger.Namespace ? '/' : ''}${alarm.Trigger.MetricName}` : undefined;
   const facts: AlertFact[] = [
     { name: 'Alarm', value: alarm.AlarmName },
@@ -158,7 +158,7 @@ function alarmView(alarm: z.output<typeof alarmNotification>, raw: Record<string
 }
 
 function unrecognizedView(message: AlertMessage, settings: LinkSettings): AlertView {
-  const at = message.timestamp ? isoOf(message.timestamp) : new Date(0).toISOString();
+  const at = isoOf(message.timestamp ?? 0);
   const subject = message.subject?.trim();
   return {
     origin: 'unrecognized',

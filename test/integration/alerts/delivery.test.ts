@@ -50,6 +50,7 @@ describe('the alert-delivery function', () => {
   let server: WebhookServer;
   let queueUrl: string;
   let suite = 0;
+  const waits: number[] = [];
 
   beforeAll(async () => {
     aws = await startAws();
@@ -61,6 +62,7 @@ describe('the alert-delivery function', () => {
   });
   beforeEach(async () => {
     server.requests.splice(0);
+    waits.splice(0);
     queueUrl = (await aws.sqs.send(new CreateQueueCommand({ QueueName: `alerts-dlq-${++suite}` }))).QueueUrl!;
   });
 
@@ -73,7 +75,9 @@ describe('the alert-delivery function', () => {
         ...extra,
       },
       sqs: aws.sqs,
-      sleep: async () => {},
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
       ...(readSecret ? { readSecret } : {}),
     });
 
@@ -91,6 +95,27 @@ describe('the alert-delivery function', () => {
     expect(server.requestsTo('/slack')).toHaveLength(2);
     expect(server.requestsTo('/slack')[1]!.body).toMatchObject({ text: expect.stringContaining('rebuild of "movie" failed') });
     expect(await deadLetters()).toEqual([]);
+  });
+
+  it('waits as long as a 429 answer\'s Retry-After asks before trying again', async () => {
+    server.answer('/slack', { status: 429, body: 'rate_limited', headers: { 'retry-after': '2' } });
+    const deliver = handler([{ name: 'oncall', service: 'slack', path: '/slack' }]);
+
+    await deliver(snsEvent(JSON.stringify(ALERT)));
+
+    expect(waits).toEqual([2000]);
+    expect(server.requestsTo('/slack')).toHaveLength(2);
+    expect(await deadLetters()).toEqual([]);
+  });
+
+  it('dead-letters a destination that still answers 503 after its retries, with the last answer as the reason', async () => {
+    server.answer('/webhook', ...Array.from({ length: 5 }, () => ({ status: 503, body: 'unavailable' })));
+    const deliver = handler([{ name: 'mine', service: 'webhook', path: '/webhook' }]);
+
+    await deliver(snsEvent(JSON.stringify(ALERT)));
+
+    expect(server.requestsTo('/webhook')).toHaveLength(5);
+    expect((await deadLetters())[0]?.MessageAttributes?.['reason']?.StringValue).toBe('WebhookError: webhook destination "mine": HTTP 503: unavailable');
   });
 
   it('dead-letters a destination that answered 400 with its reason, without retrying it, and still delivers to the others', async () => {
