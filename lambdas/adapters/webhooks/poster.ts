@@ -53,8 +53,8 @@ export class HttpAlertPoster implements AlertPoster {
     try {
       response = await (this.options.fetch ?? fetch)(request.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json; charset=utf-8' },
-        body: JSON.stringify(request.body),
+        headers: request.headers,
+        body: request.body,
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
       });
     } catch (error) {

@@ -93,6 +93,14 @@ describe('the formatters, posted to each service', () => {
     expect(feishuShape.parse(feishu.body).sign).toBeUndefined();
   });
 
+  it('signs a generic webhook with a secret in headers: timestamp and HMAC-SHA256 of timestamp.body', async () => {
+    const request = await send('webhook', SECRET);
+
+    expect(request.headers['x-freshindex-timestamp']).toBe(String(NOW));
+    const expected = createHmac('sha256', SECRET).update(`${NOW}.${JSON.stringify(request.body)}`).digest('hex');
+    expect(request.headers['x-freshindex-signature']).toBe(`sha256=${expected}`);
+  });
+
   it('posts a generic webhook the alert view as it is', async () => {
     const request = await send('webhook');
 
