@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { AlertDelivery, type AlertDeliveryOptions } from './alert-delivery.ts';
 import { OpsApi, type OpsApiOptions } from './api.ts';
 import { IncrementalApply } from './apply.ts';
 import type { FreshindexConfigFile } from './config.ts';
@@ -54,6 +55,13 @@ export interface FreshindexComputeProps {
    */
   readonly monitor?: JobMonitorOptions;
   /**
+   * Chat alerts: the destinations (Slack, Teams, DingTalk, Feishu / Lark, generic JSON webhooks),
+   * each with the secret holding its webhook (docs/alerts.md).
+   *
+   * @default - no delivery function: alerts reach the alerts topic's email subscriptions only
+   */
+  readonly alerts?: AlertDeliveryOptions;
+  /**
    * Settings every function shares (environment, log retention...); the per-function props win.
    *
    * @default - none
@@ -73,6 +81,8 @@ export class FreshindexCompute extends Construct {
   public readonly schedules: JobSchedules;
   public readonly api: OpsApi;
   public readonly monitor: JobMonitor;
+  /** The alert-delivery function, when `alerts` names destinations. */
+  public readonly alerts?: AlertDelivery;
 
   constructor(scope: Construct, id: string, props: FreshindexComputeProps) {
     super(scope, id);
@@ -111,5 +121,16 @@ export class FreshindexCompute extends Construct {
       data,
       jobQueue: this.jobs.jobQueue,
     });
+    if (props.alerts) {
+      this.alerts = new AlertDelivery(this, 'Alerts', {
+        ...defaults,
+        ...props.alerts,
+        configFile: config.path,
+        alertsTopic: data.alertsTopic,
+        encryptionKey: data.queueKey,
+        apiUrl: this.api.url,
+        logGroups: [this.apply.consumer.handler.logGroup, this.verify.consumer.handler.logGroup],
+      });
+    }
   }
 }

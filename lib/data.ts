@@ -88,7 +88,8 @@ export interface FreshindexDataProps {
    */
   readonly alertEmails?: readonly string[];
   /**
-   * HTTPS endpoints subscribed to alerts (they must confirm the SNS subscription).
+   * HTTPS endpoints subscribed to alerts: incident tools that confirm an SNS subscription
+   * (PagerDuty, Opsgenie...). Chat webhooks go to `FreshindexComputeProps.alerts` (docs/alerts.md).
    *
    * @default - none
    */

@@ -20,9 +20,10 @@ export interface OperatorTopicsProps {
    */
   readonly alertEmails?: readonly string[];
   /**
-   * HTTPS endpoints subscribed to the alerts topic (chat webhooks, incident tools). The endpoint
-   * must confirm the SNS subscription; Slack and Teams incoming webhooks cannot, so route those
-   * through AWS Chatbot or a relay.
+   * HTTPS endpoints subscribed to the alerts topic: incident tools that confirm an SNS
+   * subscription and read SNS's JSON (PagerDuty, Opsgenie...). Chat webhooks (Slack, Teams,
+   * DingTalk, Feishu / Lark) cannot confirm one and want their own payloads: give them to the
+   * compute side's `alerts.destinations` instead; their URLs are refused here.
    *
    * @default - none
    */
@@ -52,7 +53,13 @@ export class OperatorTopics extends Construct {
       checks.require(/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email), `"${email}" is not an email address`);
     }
     for (const url of props.alertWebhookUrls ?? []) {
-      checks.require(URL.canParse(url) && new URL(url).protocol === 'https:', `alertWebhookUrls: "${url}" is not an https:// URL`);
+      const https = URL.canParse(url) && new URL(url).protocol === 'https:';
+      checks.require(https, `alertWebhookUrls: "${url}" is not an https:// URL`);
+      const chat = https ? chatServiceOf(new URL(url).hostname) : undefined;
+      checks.require(
+        chat === undefined,
+        `alertWebhookUrls: "${url}" is a ${chat} webhook, which cannot confirm an SNS subscription: give it to the compute props' alerts.destinations (service "${chat}", its URL in a secret; docs/alerts.md)`,
+      );
     }
     checks.throwIfAny();
 
@@ -66,4 +73,16 @@ export class OperatorTopics extends Construct {
       this.notificationsTopic.addSubscription(new subscriptions.EmailSubscription(email));
     }
   }
+}
+
+/** The chat services whose webhooks never confirm an SNS subscription, by host name. */
+const CHAT_HOSTS: ReadonlyArray<[RegExp, string]> = [
+  [/(^|\.)hooks\.slack\.com$/, 'slack'],
+  [/(^|\.)(webhook\.office\.com|logic\.azure\.com|powerautomate\.com|powerplatform\.com|flow\.microsoft\.com)$/, 'teams'],
+  [/(^|\.)oapi\.dingtalk\.com$/, 'dingtalk'],
+  [/(^|\.)(open\.feishu\.cn|open\.larksuite\.com)$/, 'feishu'],
+];
+
+function chatServiceOf(host: string): string | undefined {
+  return CHAT_HOSTS.find(([pattern]) => pattern.test(host))?.[1];
 }

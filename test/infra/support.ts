@@ -27,7 +27,8 @@ export const REGISTRY_IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/do
 export interface SynthOptions {
   config?: FreshindexConfigFile;
   data?: Partial<FreshindexDataProps>;
-  compute?: Partial<FreshindexComputeProps>;
+  /** Compute props, or a function of the data stack making them (to create what they reference in it). */
+  compute?: Partial<FreshindexComputeProps> | ((data: FreshindexDataStack) => Partial<FreshindexComputeProps>);
   /** Build the job image from the config (the default) instead of `REGISTRY_IMAGE`. */
   buildImage?: boolean;
   /** Bundle the compute stack's code at synth (esbuild), as `cdk synth` and `cdk deploy` do. */
@@ -47,8 +48,9 @@ export async function buildFreshindex(options: SynthOptions = {}): Promise<Omit<
   const config = options.config ?? (await loadFreshindexConfig(FIXTURE_CONFIG));
   const app = new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': options.bundle ? ['Compute'] : [] } });
   const data = new FreshindexDataStack(app, 'Data', { config, ...options.data });
-  const jobs = options.buildImage ? options.compute?.jobs : { image: REGISTRY_IMAGE, ...options.compute?.jobs };
-  const compute = new FreshindexComputeStack(app, 'Compute', { config, data: data.resources, ...options.compute, jobs });
+  const computeProps = typeof options.compute === 'function' ? options.compute(data) : options.compute;
+  const jobs = options.buildImage ? computeProps?.jobs : { image: REGISTRY_IMAGE, ...computeProps?.jobs };
+  const compute = new FreshindexComputeStack(app, 'Compute', { config, data: data.resources, ...computeProps, jobs });
   return { app, data, compute };
 }
 

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { validateConfig, type FreshindexConfig, type FreshindexConfigInput } from '../../core/config/index.ts';
 import { ConfigError } from '../../core/errors.ts';
+import { localWebhooksSchema, secretDestinationsSchema } from '../webhooks/credentials.ts';
 import { createRuntime, type Runtime, type RuntimeOverrides, type RuntimeSettings } from './index.ts';
 
 /** An environment as Node hands it over (`process.env`). */
@@ -33,6 +34,21 @@ const shared = {
   AWS_ENDPOINT_URL_SNS: optionalUrl,
   AWS_ENDPOINT_URL_BATCH: optionalUrl,
 };
+
+/** A variable holding JSON that `schema` validates. */
+function jsonVariable<T extends z.ZodType>(schema: T) {
+  return z
+    .string()
+    .transform((text, context) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: `is not JSON: ${error instanceof Error ? error.message : String(error)}` });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}
 
 /** The queue's maxReceiveCount: the last delivery dead-letters a failing message itself, with its reason. */
 const maxReceiveCount = z.coerce.number().int().min(1).default(5);
@@ -101,6 +117,29 @@ export const entryEnv = {
   }),
 };
 
+/** The alert-delivery function's variables (docs/alerts.md): no store, its destinations and its own dead-letter queue. */
+export const alertsEnv = z.object({
+  AWS_REGION: optionalName,
+  AWS_ENDPOINT_URL: optionalUrl,
+  AWS_ENDPOINT_URL_SQS: optionalUrl,
+  AWS_ENDPOINT_URL_SECRETS_MANAGER: optionalUrl,
+  /** Set by the CDK: `[{ name, service, secretId }]`, each secret holding `{ url, secret? }`. */
+  FRESHINDEX_ALERT_DESTINATIONS: jsonVariable(secretDestinationsSchema).default([]),
+  /** Local runs: `[{ name, service, url, secret? }]`, the webhooks themselves. */
+  FRESHINDEX_ALERT_WEBHOOKS: jsonVariable(localWebhooksSchema).default([]),
+  FRESHINDEX_ALERT_DLQ_URL: z.string().min(1),
+  /** The ops API URL, for the `--endpoint` of the CLI commands in alerts. */
+  FRESHINDEX_API_URL: optionalUrl,
+  /** Comma-separated log groups of the apply and verify functions, for the Logs Insights link. */
+  FRESHINDEX_LOG_GROUPS: z
+    .string()
+    .optional()
+    .transform((text) => (text ?? '').split(',').map((group) => group.trim()).filter(Boolean)),
+});
+
+/** The parsed environment of the alert-delivery function. */
+export type AlertsEnv = z.output<typeof alertsEnv>;
+
 /** An entry point that reads its environment here. */
 export type Entry = keyof typeof entryEnv;
 /** The parsed environment of an entry point. */
@@ -114,7 +153,7 @@ export type JobEnv = EntryEnv<'job'>;
  */
 export function parseEnv<E extends Entry>(entry: E, env: Environment, store?: StoreType): EntryEnv<E> {
   const result = entryEnv[entry].safeParse(env);
-  const problems = result.success ? [] : result.error.issues.map((issue) => `environment variable ${issue.path.join('.')}: ${issue.message}`);
+  const problems = result.success ? [] : problemsOf(result.error);
   if (store) {
     for (const [name, what] of Object.entries(storeVariables[store])) {
       if (!env[name]) problems.push(`environment variable ${name}: required with store.type "${store}": ${what}`);
@@ -122,6 +161,20 @@ export function parseEnv<E extends Entry>(entry: E, env: Environment, store?: St
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   return result.data as EntryEnv<E>;
+}
+
+/** Parses the alert-delivery function's environment, throwing a `ConfigError` that names every problem. */
+export function parseAlertsEnv(env: Environment): AlertsEnv {
+  const result = alertsEnv.safeParse(env);
+  if (!result.success) throw new ConfigError(problemsOf(result.error));
+  const names = [...result.data.FRESHINDEX_ALERT_DESTINATIONS, ...result.data.FRESHINDEX_ALERT_WEBHOOKS].map((destination) => destination.name);
+  const repeated = [...new Set(names.filter((name, index) => names.indexOf(name) !== index))];
+  if (repeated.length > 0) throw new ConfigError(repeated.map((name) => `alert destination "${name}" is named more than once`));
+  return result.data;
+}
+
+function problemsOf(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `environment variable ${issue.path.join('.')}: ${issue.message}`);
 }
 
 type StoreType = FreshindexConfig['store']['type'];

@@ -1,14 +1,15 @@
 /**
- * Retries of source calls: exponential backoff with full jitter (AWS Architecture Blog,
- * "Exponential Backoff And Jitter"), a server's `Retry-After` honoured when it is short enough,
- * on top of p-retry. Only a `SourceError` with `retryable: true` is retried (not a `widespread`
+ * Retries of source calls (and of alert webhooks): exponential backoff with full jitter (AWS
+ * Architecture Blog, "Exponential Backoff And Jitter"), a server's `Retry-After` honoured when it
+ * is short enough, on top of p-retry. Only an error of the retried class (`SourceError` unless told
+ * otherwise) with `retryable: true` is retried (not a `widespread`
  * one: a refused credential is refused again at once); after the last try
  * the last error is thrown as it is, so its `retryable` tells the caller whether a later
  * redelivery may succeed.
  */
 import pRetry from 'p-retry';
 import { defaultSleep, fullJitterDelay, type JitterOptions, type Sleep } from '../../core/backoff.ts';
-import { SourceError } from '../../core/errors.ts';
+import { FreshindexError, SourceError } from '../../core/errors.ts';
 
 export { fullJitterDelay, type Sleep } from '../../core/backoff.ts';
 
@@ -18,7 +19,7 @@ export interface RetryEvent {
   attempt: number;
   /** How long the source waits before the next attempt. */
   delayMs: number;
-  error: SourceError;
+  error: FreshindexError;
 }
 
 /** Tuning of the backoff; every field has a default. */
@@ -40,9 +41,11 @@ export interface RetryOptions extends BackoffOptions {
   /** Retries after the first attempt. */
   retries: number;
   signal?: AbortSignal | undefined;
+  /** The error class that may be retried (its `retryable` decides). @default SourceError */
+  retried?: abstract new (...args: never[]) => FreshindexError;
 }
 
-/** Context key of a `SourceError` carrying the server's `Retry-After`, in milliseconds. */
+/** Context key of a retried error carrying the server's `Retry-After`, in milliseconds. */
 export const RETRY_AFTER_MS = 'retryAfterMs';
 
 /**
@@ -61,7 +64,7 @@ export async function withRetries<T>(attempt: (attemptNumber: number) => Promise
     maxTimeout: 0,
     ...(options.signal ? { signal: options.signal } : {}),
     shouldRetry: async ({ error, attemptNumber }) => {
-      if (!(error instanceof SourceError) || !error.retryable || error.widespread || options.signal?.aborted) return false;
+      if (!(error instanceof (options.retried ?? SourceError)) || !error.retryable || error.widespread || options.signal?.aborted) return false;
       const retryAfter = error.context[RETRY_AFTER_MS];
       let delayMs: number;
       if (typeof retryAfter === 'number') {

@@ -14,6 +14,7 @@ import { loadConfigFile } from '../../adapters/config-file/index.ts';
 import { describeError } from '../../core/errors.ts';
 import { createResourcesFromTemplates, type LocalStacks, type StackTemplate } from '../cloud-assembly.ts';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startEmbeddedEmulators, type EmbeddedEmulators } from '../emulators.ts';
+import { startLocalAlerts } from './alerts.ts';
 import { startControlServer, type ControlServer } from './control-server.ts';
 import { startDemoCms, type DemoCms } from './demo-cms.ts';
 import { runtimeFor, startConsumers, type LogLevel, type RunningConsumers } from './functions.ts';
@@ -156,6 +157,14 @@ export async function startDevRuntime(options: DevOptions): Promise<DevRuntime> 
       log: { info: () => {}, error: (message, attributes) => log(`ops API: ${message} ${JSON.stringify(attributes ?? {})}`) },
     });
     stack.push({ name: 'the ops API', stop: () => api.close() });
+
+    const alertsTopicArn = plan.jobEnvironment['FRESHINDEX_ALERTS_TOPIC_ARN'];
+    if (alertsTopicArn) {
+      // No --endpoint in the commands: locally the CLI finds `freshindex dev` by itself.
+      const alerts = await startLocalAlerts({ ...clients, alertsTopicArn, region: EMULATOR_REGION, webhooks: process.env['FRESHINDEX_ALERT_WEBHOOKS'], log, onError });
+      stack.push({ name: 'the alert delivery', stop: () => alerts.stop() });
+      log(`freshindex dev: alerts are printed here${alerts.destinations > 0 ? ` and posted to ${alerts.destinations} webhook(s) of FRESHINDEX_ALERT_WEBHOOKS` : ' (set FRESHINDEX_ALERT_WEBHOOKS to post them to chat webhooks too: docs/alerts.md)'}`);
+    }
 
     const scheduler = new LocalScheduler(
       plan.schedules.map((schedule) => ({ name: schedule.logicalId, expression: schedule.expression, timezone: schedule.timezone, enabled: schedule.enabled, args: schedule.args })),
