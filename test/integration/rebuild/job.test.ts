@@ -114,7 +114,7 @@ describe('the rebuild job', () => {
     // Prepare
     const metrics = new Metrics({ namespace: 'freshindex', serviceName: 'freshindex-jobs' });
     const added = vi.spyOn(metrics, 'addMetric');
-    vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => undefined);
+    vi.spyOn(metrics, 'publishStoredMetrics').mockReturnThis();
     const breaking = (doc: SourceDoc) => {
       if (Number(String(doc['id']).slice(1)) % 3 === 0) throw new Error('bad document');
       return { title: doc['title'] };

@@ -90,7 +90,7 @@ describe('the audit job', () => {
     const metrics = new Metrics({ namespace: 'freshindex', serviceName: 'freshindex-jobs' });
     const added = vi.spyOn(metrics, 'addMetric');
     const dimensions = vi.spyOn(metrics, 'addDimension');
-    vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => undefined);
+    vi.spyOn(metrics, 'publishStoredMetrics').mockReturnThis();
     const env = { FRESHINDEX_INDEX_TABLE: tables.indexTable, FRESHINDEX_CONTROL_TABLE: tables.controlTable };
     const overrides = { dynamodb: aws.dynamodb, sns: aws.sns, metrics, logger: new Logger({ serviceName: 'test-audit', logLevel: 'SILENT' }) };
 

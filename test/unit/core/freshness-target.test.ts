@@ -5,7 +5,7 @@ import { ConfigError } from '../../../lambdas/core/errors.ts';
 const source = { type: 'jsonl', path: './videos.jsonl' };
 const video = { name: 'video', source, transform: (doc: object) => doc, version: () => 1 };
 
-function problemsOf(input: unknown): string[] {
+function problemsOf(input: unknown): readonly string[] {
   try {
     validateConfig(input);
   } catch (error) {
