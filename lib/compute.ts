@@ -6,6 +6,7 @@ import type { FreshindexDataResources } from './data.ts';
 import type { FreshindexFunctionOptions } from './function.ts';
 import { IndexJobs, type IndexJobsOptions } from './jobs.ts';
 import type { QueueFunctionOptions } from './queue-function.ts';
+import { FreshindexMonitoring, type FreshindexMonitoringOptions } from './monitoring.ts';
 import { JobSchedules, type JobSchedulesOptions } from './schedules.ts';
 import { annotateSources } from './source-access.ts';
 import { ConsistencyChecker } from './verify.ts';
@@ -47,6 +48,12 @@ export interface FreshindexComputeProps {
    */
   readonly schedules?: JobSchedulesOptions;
   /**
+   * The alarms (to the alerts topic) and the CloudWatch dashboard (docs/operations.md).
+   *
+   * @default - every alarm with its documented threshold, and the dashboard
+   */
+  readonly monitoring?: FreshindexMonitoringOptions;
+  /**
    * Settings every function shares (environment, log retention...); the per-function props win.
    *
    * @default - none
@@ -65,6 +72,8 @@ export class FreshindexCompute extends Construct {
   public readonly jobs: IndexJobs;
   public readonly schedules: JobSchedules;
   public readonly api: OpsApi;
+  /** The alarms and the dashboard. */
+  public readonly monitoring: FreshindexMonitoring;
 
   constructor(scope: Construct, id: string, props: FreshindexComputeProps) {
     super(scope, id);
@@ -94,6 +103,16 @@ export class FreshindexCompute extends Construct {
       data,
       jobQueue: this.jobs.jobQueue,
       jobDefinition: this.jobs.jobDefinition,
+    });
+    this.monitoring = new FreshindexMonitoring(this, 'Monitoring', {
+      ...props.monitoring,
+      types: config.config.types,
+      alertsTopic: data.alertsTopic,
+      applyQueue: data.applyQueue,
+      verifyQueue: data.verifyQueue,
+      applyFunction: this.apply.consumer.function,
+      verifyFunction: this.verify.consumer.function,
+      otherFunctions: { api: this.api.handler.function },
     });
   }
 }

@@ -25,3 +25,8 @@ export { JobSchedules, type JobSchedulesProps, type JobSchedulesOptions, type Sc
 export { OpsApi, type OpsApiProps, type OpsApiOptions } from './api.ts';
 export { grantSourceRead, sourceReadStatements } from './source-access.ts';
 export { PropChecks } from './checks.ts';
+export {
+  FreshindexMonitoring, RUNBOOK_ANCHORS, ALARM_DEFAULTS, allowAlarmNotifications, smallestFreshnessTarget,
+  type FreshindexMonitoringProps, type FreshindexMonitoringOptions, type FreshindexAlarmsOptions, type ThresholdOption,
+} from './monitoring.ts';
+export { METRICS_NAMESPACE, METRIC_SERVICES, freshindexMetric, type MetricPublisher } from './metrics.ts';
