@@ -175,45 +175,27 @@ export class FreshindexMonitoring extends Construct {
     const threshold = option?.threshold ?? ALARM_DEFAULTS.errorRate;
     this.alarm(`${capitalized(component)}InvocationErrors`, {
       metric: failurePercent(fn.metricErrors({ statistic: 'Sum' }), [fn.metricInvocations({ statistic: 'Sum' })], 'invocation errors %', period),
-      threshold,
-      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 2,
-      treatMissingData: cw.TreatMissingData.NOT_BREACHING,
-      alarmDescription: `More than ${threshold} % of the ${component} function's invocations failed as a whole (crash, timeout, out of memory): their changes go back to the queue. Read the function's errors in its log group.`,
+      ...this.rate(threshold),
+      alarmDescription: `More than ${threshold} % of the ${component} function's invocations failed as a whole (crash, timeout, out of memory): their messages go back to the queue. Read the function's errors in its log group.`,
     }, component === 'apply' ? RUNBOOK_ANCHORS.applyErrors : RUNBOOK_ANCHORS.verifyErrors);
   }
 
   private typeAlarms(type: TypeConfig): void {
     const name = type.name;
     const options = this.options;
-    const minute = Duration.minutes(1);
-    const fiveMinutes = Duration.minutes(5);
-    if (options.errorRate !== false) {
-      const threshold = options.errorRate?.threshold ?? ALARM_DEFAULTS.errorRate;
-      const apply = (metric: string) => freshindexMetric('apply', metric, name, { statistic: 'Sum' });
-      const verify = (metric: string) => freshindexMetric('verify', metric, name, { statistic: 'Sum' });
-      this.alarm(`ApplyFailures-${name}`, {
-        metric: failurePercent(apply('ApplyFailed'), ['ApplyApplied', 'ApplySkippedStale', 'ApplySkippedUnchanged', 'ApplyRejected'].map(apply), `${name} apply failures %`, fiveMinutes),
-        ...this.rate(threshold),
-        alarmDescription: `More than ${threshold} % of the ${name} changes the apply function handled failed (the store or the source refused them); SQS retries each, then dead-letters it. Look at the apply log for the reason.`,
-      }, RUNBOOK_ANCHORS.applyErrors);
-      this.alarm(`VerifyFailures-${name}`, {
-        metric: failurePercent(verify('VerifyFailed'), [verify('VerifyChecked')], `${name} verify failures %`, fiveMinutes),
-        ...this.rate(threshold),
-        alarmDescription: `More than ${threshold} % of the ${name} checks failed (the source or the index could not be read), so drift goes unseen. Look at the verify log for the reason.`,
-      }, RUNBOOK_ANCHORS.verifyErrors);
-    }
+    this.typeFailureAlarms(name);
     if (options.freshnessLag !== false) {
-      const seconds = options.freshnessLag?.threshold ?? type.freshnessTargetSeconds;
+      const override = options.freshnessLag?.threshold;
+      const seconds = override ?? type.freshnessTargetSeconds;
+      const limit = override === undefined ? `the type's freshness target of ${seconds} s` : `${seconds} s`;
       this.alarm(`FreshnessLag-${name}`, {
-        metric: freshindexMetric('apply', 'ApplyFreshnessLag', name, { statistic: 'p99', period: minute }),
+        metric: freshindexMetric('apply', 'ApplyFreshnessLag', name, { statistic: 'p99', period: Duration.minutes(1) }),
         threshold: seconds * 1000,
         comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 5,
         datapointsToAlarm: 3,
         treatMissingData: cw.TreatMissingData.NOT_BREACHING,
-        alarmDescription: `The p99 time from a ${name} change to its write is above the type's freshness target of ${seconds} s: users see stale ${name} records. Look at the apply queue's age, the apply function's errors and throttles.`,
+        alarmDescription: `The p99 time from a ${name} change to its write is above ${limit}: users see stale ${name} records. Look at the apply queue's age, the apply function's errors and throttles.`,
       }, RUNBOOK_ANCHORS.freshnessLag);
     }
     this.gaugeAlarm(`RebuildFailed-${name}`, 'jobs', 'RebuildFailed', name, options.rebuildFailed, ALARM_DEFAULTS.rebuildFailed, true,
@@ -226,6 +208,25 @@ export class FreshindexMonitoring extends Construct {
       `The last audit of ${name} found records that differ from the source. Read its report with freshindex status or freshindex audit ${name}; rebuild the type if the differences remain.`, RUNBOOK_ANCHORS.auditDrift);
     this.gaugeAlarm(`Quarantined-${name}`, 'monitor', 'MonitorQuarantined', name, options.quarantine, ALARM_DEFAULTS.quarantine, false,
       `Many ${name} resources are quarantined: readers serve them from the source. List them with freshindex quarantine list ${name}, find why they drift, then release them.`, RUNBOOK_ANCHORS.quarantine);
+  }
+
+  /** Per type: the share of changes the apply function failed, and of checks the verify function failed. */
+  private typeFailureAlarms(name: string): void {
+    if (this.options.errorRate === false) return;
+    const fiveMinutes = Duration.minutes(5);
+    const threshold = this.options.errorRate?.threshold ?? ALARM_DEFAULTS.errorRate;
+    const apply = (metric: string) => freshindexMetric('apply', metric, name, { statistic: 'Sum' });
+    const verify = (metric: string) => freshindexMetric('verify', metric, name, { statistic: 'Sum' });
+    this.alarm(`ApplyFailures-${name}`, {
+      metric: failurePercent(apply('ApplyFailed'), ['ApplyApplied', 'ApplySkippedStale', 'ApplySkippedUnchanged', 'ApplyRejected'].map(apply), `${name} apply failures %`, fiveMinutes),
+      ...this.rate(threshold),
+      alarmDescription: `More than ${threshold} % of the ${name} changes the apply function handled failed (the store or the source refused them); SQS retries each, then dead-letters it. Look at the apply log for the reason.`,
+    }, RUNBOOK_ANCHORS.applyErrors);
+    this.alarm(`VerifyFailures-${name}`, {
+      metric: failurePercent(verify('VerifyFailed'), [verify('VerifyChecked')], `${name} verify failures %`, fiveMinutes),
+      ...this.rate(threshold),
+      alarmDescription: `More than ${threshold} % of the ${name} checks failed (the source or the index could not be read), so drift goes unseen. Look at the verify log for the reason.`,
+    }, RUNBOOK_ANCHORS.verifyErrors);
   }
 
   private jobsStuckAlarm(): void {
