@@ -18,6 +18,7 @@ export interface DashboardContent {
 
 const HOUR = Duration.hours(1);
 const MINUTE = Duration.minutes(1);
+const ALARMS_PER_WIDGET = 100;
 
 /**
  * The deployment's dashboard: the alarms' states, the queues (age of the oldest message, depth,
@@ -27,7 +28,10 @@ const MINUTE = Duration.minutes(1);
  */
 export function buildDashboard(scope: Construct, id: string, content: DashboardContent): cw.Dashboard {
   const dashboard = new cw.Dashboard(scope, id, { dashboardName: content.name, defaultInterval: Duration.days(1) });
-  if (content.alarms.length > 0) dashboard.addWidgets(new cw.AlarmStatusWidget({ title: 'Alarms', alarms: [...content.alarms], width: 24, height: 4 }));
+  // An alarm status widget shows at most 100 alarms: more types take more widgets.
+  for (let start = 0; start < content.alarms.length; start += ALARMS_PER_WIDGET) {
+    dashboard.addWidgets(new cw.AlarmStatusWidget({ title: 'Alarms', alarms: content.alarms.slice(start, start + ALARMS_PER_WIDGET), width: 24, height: 4 }));
+  }
   dashboard.addWidgets(...queueWidgets(content));
   for (const type of content.types) {
     dashboard.addWidgets(new cw.TextWidget({ markdown: `### ${type.name} (freshness target ${type.freshnessTargetSeconds} s)`, width: 24, height: 1 }));
