@@ -53,6 +53,8 @@ async function rebuildOne(context: JobContext, type: TypeConfig): Promise<number
       return EXIT.busy;
     }
     logger.error('rebuild could not run', { type: type.name, error: describeError(error) });
+    // A build that never ran failed too: the rebuild-failed alarm must see it.
+    publishFailedToRun(context, type.name);
     return EXIT.error;
   }
 }
@@ -109,4 +111,11 @@ function publishOutcome(context: JobContext, type: string, outcome: string, dura
   metrics.addMetric('RebuildFailed', MetricUnit.Count, succeeded ? 0 : 1);
   metrics.addMetric('RebuildDurationSeconds', MetricUnit.Seconds, Math.round(durationMs / 1000));
   metrics.publishStoredMetrics();
+}
+
+/** `RebuildFailed` 1 for a build that could not run (no report, so no duration). */
+function publishFailedToRun(context: JobContext, type: string): void {
+  context.metrics.addDimension('type', type);
+  context.metrics.addMetric('RebuildFailed', MetricUnit.Count, 1);
+  context.metrics.publishStoredMetrics();
 }

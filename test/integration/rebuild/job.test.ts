@@ -129,6 +129,20 @@ describe('the rebuild job', () => {
     expect(outcomes).toEqual([['RebuildSucceeded', 1], ['RebuildFailed', 0], ['RebuildSucceeded', 0], ['RebuildFailed', 1]]);
   });
 
+  it('publishes RebuildFailed 1 when a rebuild cannot run at all', async () => {
+    // Prepare: the index table does not exist.
+    const metrics = new Metrics({ namespace: 'freshindex', serviceName: 'freshindex-jobs' });
+    const added = vi.spyOn(metrics, 'addMetric');
+    vi.spyOn(metrics, 'publishStoredMetrics').mockReturnThis();
+
+    // Act
+    const exitCode = await runJob(config(), ['rebuild', '--type', 'video'], { ...env, FRESHINDEX_INDEX_TABLE: 'no-such-table', FRESHINDEX_CONTROL_TABLE: 'no-such-control' }, { ...overrides(), metrics });
+
+    // Assess
+    expect(exitCode).toBe(EXIT.error);
+    expect(added.mock.calls.filter(([name]) => name.startsWith('Rebuild')).map(([name, , value]) => [name, value])).toEqual([['RebuildFailed', 1]]);
+  });
+
   it('exits 130, records the build interrupted and discards its generation when stopped mid-scan', async () => {
     // Prepare: a slow source, and a stop (SIGINT) once the scan is under way.
     await runJob(config(), ['rebuild', '--type', 'video'], env, overrides());
