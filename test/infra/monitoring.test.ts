@@ -45,6 +45,13 @@ function anchorsOf(file: string): Set<string> {
   return new Set(headings.map((line) => line.replace(/^#+ /, '').trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-')));
 }
 
+/** The one dashboard's body, its tokens (ARNs, queue names) replaced by a placeholder. */
+function dashboardBody(template: Template): { widgets: Array<{ type: string; properties: Record<string, any> }> } {
+  const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0] as Resource;
+  const parts = dashboard.Properties['DashboardBody']['Fn::Join'][1] as unknown[];
+  return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'token')).join(''));
+}
+
 const ALERTS_TOPIC = { 'Fn::ImportValue': expect.stringMatching(/AlertsTopic/) };
 
 describe('the monitoring of a deployment', () => {
@@ -156,9 +163,8 @@ describe('the monitoring of a deployment', () => {
   });
 
   it('builds one dashboard with the queues and a row of widgets per type', () => {
-    const dashboards = Object.values(synthesized.computeTemplate.findResources('AWS::CloudWatch::Dashboard')) as Resource[];
-    const parts = dashboards[0]?.Properties['DashboardBody']['Fn::Join'][1] as unknown[];
-    const body = JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'token')).join('')) as { widgets: Array<{ type: string; properties: Record<string, any> }> };
+    const dashboards = Object.values(synthesized.computeTemplate.findResources('AWS::CloudWatch::Dashboard'));
+    const body = dashboardBody(synthesized.computeTemplate);
     const titles = body.widgets.map((widget) => widget.properties['title'] ?? widget.properties['markdown']);
     const metricsOfType = (type: string) => body.widgets.flatMap((widget) => (widget.properties['metrics'] ?? []) as unknown[][]).filter((m) => m.includes('type') && m[m.indexOf('type') + 1] === type).map((m) => m[1]);
 
@@ -171,13 +177,14 @@ describe('the monitoring of a deployment', () => {
 });
 
 /** FreshindexMonitoring alone in a stack, over stand-in queues, functions and topic. */
-async function monitoringAlone(options: FreshindexMonitoringOptions): Promise<Template> {
+async function monitoringAlone(options: FreshindexMonitoringOptions, typeCount = 2): Promise<Template> {
   const { config } = await configWithTargets();
+  const types = Array.from({ length: typeCount }, (_, index) => ({ ...config.types[index % config.types.length]!, name: `type-${index}` }));
   const stack = new Stack(new App(), 'Alone');
   const ref = (id: string) => ({ queue: new sqs.Queue(stack, id), deadLetterQueue: new sqs.Queue(stack, `${id}Dlq`), maxReceiveCount: 5, consumerTimeout: Duration.seconds(30) });
   new FreshindexMonitoring(stack, 'Monitoring', {
     ...options,
-    types: config.types,
+    types,
     alertsTopic: new sns.Topic(stack, 'Alerts'),
     applyQueue: ref('Apply'),
     verifyQueue: ref('Verify'),
@@ -209,6 +216,15 @@ describe('the monitoring props', () => {
 
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
     expect(alarmsOn(template, 'ApproximateAgeOfOldestMessage')).toEqual([]);
+  });
+
+  it('shows the state of every alarm on the dashboard, past the 100 one widget holds', async () => {
+    const template = await monitoringAlone({}, 20);
+    const shown = dashboardBody(template).widgets.filter((widget) => widget.type === 'alarm').map((widget) => (widget.properties['alarms'] as unknown[] | undefined)?.length);
+
+    expect(alarms(template).length).toBeGreaterThan(100);
+    expect(shown.every((count) => count !== undefined && count <= 100)).toBe(true);
+    expect(shown.reduce((sum, count) => sum! + count!, 0)).toBe(alarms(template).length);
   });
 
   it('refuses bad alarm props at once, naming each', async () => {
