@@ -1,5 +1,20 @@
 import type { PropChecks } from './checks.ts';
 
+/** Where each alarm's runbook section is: `docs/operations.md#<anchor>`. */
+export const RUNBOOK_ANCHORS = {
+  deadLetters: 'dead-letters',
+  applyQueueAge: 'apply-queue-age',
+  applyErrors: 'apply-errors',
+  verifyErrors: 'verify-errors',
+  throttles: 'throttles',
+  freshnessLag: 'freshness-lag',
+  rebuildFailed: 'rebuild-failed',
+  rebuildOverdue: 'rebuild-overdue',
+  auditDrift: 'audit-drift',
+  quarantine: 'quarantine-size',
+  jobsStuck: 'jobs-stuck',
+} as const;
+
 /** An alarm's threshold; leave it out for the default. */
 export interface ThresholdOption {
   readonly threshold?: number;

@@ -12,24 +12,9 @@ import { PropChecks } from './checks.ts';
 import type { ChangeQueueRef } from './change-queue.ts';
 import { buildDashboard } from './dashboard.ts';
 import { failurePercent, freshindexMetric } from './metrics.ts';
-import { ALARM_DEFAULTS, checkAlarmOptions, type FreshindexAlarmsOptions } from './monitoring-options.ts';
+import { ALARM_DEFAULTS, checkAlarmOptions, RUNBOOK_ANCHORS, type FreshindexAlarmsOptions, type ThresholdOption } from './monitoring-options.ts';
 
-export { ALARM_DEFAULTS, type FreshindexAlarmsOptions, type ThresholdOption } from './monitoring-options.ts';
-
-/** Where each alarm's runbook section is: `docs/operations.md#<anchor>`. */
-export const RUNBOOK_ANCHORS = {
-  deadLetters: 'dead-letters',
-  applyQueueAge: 'apply-queue-age',
-  applyErrors: 'apply-errors',
-  verifyErrors: 'verify-errors',
-  throttles: 'throttles',
-  freshnessLag: 'freshness-lag',
-  rebuildFailed: 'rebuild-failed',
-  rebuildOverdue: 'rebuild-overdue',
-  auditDrift: 'audit-drift',
-  quarantine: 'quarantine-size',
-  jobsStuck: 'jobs-stuck',
-} as const;
+export { ALARM_DEFAULTS, RUNBOOK_ANCHORS, type FreshindexAlarmsOptions, type ThresholdOption } from './monitoring-options.ts';
 
 /** Settings of the alarms and the dashboard (the `monitoring` prop of `FreshindexCompute`). */
 export interface FreshindexMonitoringOptions {
@@ -198,16 +183,16 @@ export class FreshindexMonitoring extends Construct {
         alarmDescription: `The p99 time from a ${name} change to its write is above ${limit}: users see stale ${name} records. Look at the apply queue's age, the apply function's errors and throttles.`,
       }, RUNBOOK_ANCHORS.freshnessLag);
     }
-    this.gaugeAlarm(`RebuildFailed-${name}`, 'jobs', 'RebuildFailed', name, options.rebuildFailed, ALARM_DEFAULTS.rebuildFailed, true,
-      `The last rebuild of ${name} failed: the previous generation keeps serving. Read the build-failed alert or freshindex status for the reasons, fix them and run freshindex rebuild ${name}.`, RUNBOOK_ANCHORS.rebuildFailed);
+    this.gaugeAlarm({ id: `RebuildFailed-${name}`, publisher: 'jobs', metricName: 'RebuildFailed', type: name, option: options.rebuildFailed, fallback: ALARM_DEFAULTS.rebuildFailed, atLeast: true,
+      description: `The last rebuild of ${name} failed: the previous generation keeps serving. Read the build-failed alert or freshindex status for the reasons, fix them and run freshindex rebuild ${name}.`, anchor: RUNBOOK_ANCHORS.rebuildFailed });
     if (options.rebuildOverdue !== false) {
-      this.gaugeAlarm(`RebuildOverdue-${name}`, 'monitor', 'MonitorRebuildOverdue', name, undefined, 1, true,
-        `No rebuild of ${name} started within its schedule plus the grace period: the schedule, the job queue or the job is broken. Check freshindex status and the Batch job queue.`, RUNBOOK_ANCHORS.rebuildOverdue);
+      this.gaugeAlarm({ id: `RebuildOverdue-${name}`, publisher: 'monitor', metricName: 'MonitorRebuildOverdue', type: name, option: undefined, fallback: 1, atLeast: true,
+        description: `No rebuild of ${name} started within its schedule plus the grace period: the schedule, the job queue or the job is broken. Check freshindex status and the Batch job queue.`, anchor: RUNBOOK_ANCHORS.rebuildOverdue });
     }
-    this.gaugeAlarm(`AuditDrift-${name}`, 'jobs', 'AuditDifferences', name, options.auditDrift, ALARM_DEFAULTS.auditDrift, false,
-      `The last audit of ${name} found records that differ from the source. Read its report with freshindex status or freshindex audit ${name}; rebuild the type if the differences remain.`, RUNBOOK_ANCHORS.auditDrift);
-    this.gaugeAlarm(`Quarantined-${name}`, 'monitor', 'MonitorQuarantined', name, options.quarantine, ALARM_DEFAULTS.quarantine, false,
-      `Many ${name} resources are quarantined: readers serve them from the source. List them with freshindex quarantine list ${name}, find why they drift, then release them.`, RUNBOOK_ANCHORS.quarantine);
+    this.gaugeAlarm({ id: `AuditDrift-${name}`, publisher: 'jobs', metricName: 'AuditDifferences', type: name, option: options.auditDrift, fallback: ALARM_DEFAULTS.auditDrift, atLeast: false,
+      description: `The last audit of ${name} found records that differ from the source. Read its report with freshindex status or freshindex audit ${name}; rebuild the type if the differences remain.`, anchor: RUNBOOK_ANCHORS.auditDrift });
+    this.gaugeAlarm({ id: `Quarantined-${name}`, publisher: 'monitor', metricName: 'MonitorQuarantined', type: name, option: options.quarantine, fallback: ALARM_DEFAULTS.quarantine, atLeast: false,
+      description: `Many ${name} resources are quarantined: readers serve them from the source. List them with freshindex quarantine list ${name}, find why they drift, then release them.`, anchor: RUNBOOK_ANCHORS.quarantine });
   }
 
   /** Per type: the share of changes the apply function failed, and of checks the verify function failed. */
@@ -230,8 +215,8 @@ export class FreshindexMonitoring extends Construct {
   }
 
   private jobsStuckAlarm(): void {
-    this.gaugeAlarm('JobsStuck', 'monitor', 'MonitorJobsStuck', undefined, this.options.jobsStuck, ALARM_DEFAULTS.jobsStuck, true,
-      'Batch jobs have waited in RUNNABLE longer than the monitor allows: the compute environment cannot place them. Read the batch-job-stuck alert and check the compute environment.', RUNBOOK_ANCHORS.jobsStuck);
+    this.gaugeAlarm({ id: 'JobsStuck', publisher: 'monitor', metricName: 'MonitorJobsStuck', type: undefined, option: this.options.jobsStuck, fallback: ALARM_DEFAULTS.jobsStuck, atLeast: true,
+      description: 'Batch jobs have waited in RUNNABLE longer than the monitor allows: the compute environment cannot place them. Read the batch-job-stuck alert and check the compute environment.', anchor: RUNBOOK_ANCHORS.jobsStuck });
   }
 
   /**
@@ -239,10 +224,8 @@ export class FreshindexMonitoring extends Construct {
    * published as 0 or 1): missing data keeps the state, so the alarm returns to OK when a new
    * value says so (a build that went live, a clean audit), not when nothing is published.
    */
-  private gaugeAlarm(
-    id: string, publisher: 'jobs' | 'monitor', metricName: string, type: string | undefined,
-    option: false | { threshold?: number } | undefined, fallback: number, atLeast: boolean, description: string, anchor: string,
-  ): void {
+  private gaugeAlarm(gauge: GaugeAlarm): void {
+    const { id, publisher, metricName, type, option, fallback, atLeast, description, anchor } = gauge;
     if (option === false) return;
     this.alarm(id, {
       metric: freshindexMetric(publisher, metricName, type, { statistic: 'Maximum', period: Duration.minutes(5) }),
@@ -292,6 +275,20 @@ export function allowAlarmNotifications(topic: sns.Topic, key: kms.IKey): void {
     conditions: { ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) } },
   }));
   key.addToResourcePolicy(new iam.PolicyStatement({ principals: [cloudwatch], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'] }));
+}
+
+/** An alarm on a value published now and then, for {@link FreshindexMonitoring}'s `gaugeAlarm`. */
+interface GaugeAlarm {
+  readonly id: string;
+  readonly publisher: 'jobs' | 'monitor';
+  readonly metricName: string;
+  readonly type: string | undefined;
+  readonly option: false | ThresholdOption | undefined;
+  readonly fallback: number;
+  /** `>=` the threshold, else `>`. */
+  readonly atLeast: boolean;
+  readonly description: string;
+  readonly anchor: string;
 }
 
 function capitalized(text: string): string {
