@@ -12,7 +12,6 @@ export interface DashboardContent {
   readonly types: readonly TypeConfig[];
   readonly applyQueue: ChangeQueueRef;
   readonly verifyQueue: ChangeQueueRef;
-  readonly extraDeadLetterQueues?: Readonly<Record<string, sqs.IQueue>>;
   readonly alarms: readonly cw.IAlarm[];
 }
 
@@ -24,34 +23,47 @@ const ALARMS_PER_WIDGET = 100;
  * The deployment's dashboard: the alarms' states, the queues (age of the oldest message, depth,
  * dead letters), then one row per type: changes applied per second, freshness lag p50/p99 against
  * the type's target, dead-lettered changes, build duration and outcome, audit differences and
- * quarantine size. It opens on the last day (builds run nightly).
+ * quarantine size. It opens on the last day (builds run nightly). Alarms and dead-letter queues
+ * monitored later are added to it.
  */
-export function buildDashboard(scope: Construct, id: string, content: DashboardContent): cw.Dashboard {
-  const dashboard = new cw.Dashboard(scope, id, { dashboardName: content.name, defaultInterval: Duration.days(1) });
-  // An alarm status widget shows at most 100 alarms: more types take more widgets.
-  for (let start = 0; start < content.alarms.length; start += ALARMS_PER_WIDGET) {
-    dashboard.addWidgets(new cw.AlarmStatusWidget({ title: 'Alarms', alarms: content.alarms.slice(start, start + ALARMS_PER_WIDGET), width: 24, height: 4 }));
-  }
-  dashboard.addWidgets(...queueWidgets(content));
-  for (const type of content.types) {
-    dashboard.addWidgets(new cw.TextWidget({ markdown: `### ${type.name} (freshness target ${type.freshnessTargetSeconds} s)`, width: 24, height: 1 }));
-    dashboard.addWidgets(...typeWidgets(type));
-  }
-  return dashboard;
-}
+export class FreshindexDashboard {
+  public readonly dashboard: cw.Dashboard;
+  /** The alarms of each status widget: CloudWatch shows at most 100 in one. */
+  private readonly alarmChunks: cw.IAlarm[][] = [];
+  private readonly deadLetters: cw.GraphWidget;
 
-function queueWidgets(content: DashboardContent): cw.IWidget[] {
-  const queues = { apply: content.applyQueue, verify: content.verifyQueue };
-  const deadLetters = {
-    apply: content.applyQueue.deadLetterQueue,
-    verify: content.verifyQueue.deadLetterQueue,
-    ...content.extraDeadLetterQueues,
-  };
-  return [
-    graph('Oldest message age (s)', Object.entries(queues).map(([name, ref]) => ref.queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: MINUTE, label: name })), 8),
-    graph('Messages waiting', Object.entries(queues).map(([name, ref]) => ref.queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: MINUTE, label: name })), 8),
-    graph('Dead letters waiting', Object.entries(deadLetters).map(([name, queue]) => queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5), label: name })), 8),
-  ];
+  constructor(scope: Construct, id: string, content: DashboardContent) {
+    this.dashboard = new cw.Dashboard(scope, id, { dashboardName: content.name, defaultInterval: Duration.days(1) });
+    for (const alarm of content.alarms) this.addAlarm(alarm);
+    const queues = { apply: content.applyQueue, verify: content.verifyQueue };
+    this.deadLetters = graph('Dead letters waiting', [], 8);
+    this.dashboard.addWidgets(
+      graph('Oldest message age (s)', Object.entries(queues).map(([name, ref]) => ref.queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: MINUTE, label: name })), 8),
+      graph('Messages waiting', Object.entries(queues).map(([name, ref]) => ref.queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: MINUTE, label: name })), 8),
+      this.deadLetters,
+    );
+    for (const type of content.types) {
+      this.dashboard.addWidgets(new cw.TextWidget({ markdown: `### ${type.name} (freshness target ${type.freshnessTargetSeconds} s)`, width: 24, height: 1 }));
+      this.dashboard.addWidgets(...typeWidgets(type));
+    }
+  }
+
+  /** Shows an alarm's state (in a new status widget, at the bottom, once the others hold 100). */
+  addAlarm(alarm: cw.IAlarm): void {
+    let chunk = this.alarmChunks.at(-1);
+    if (!chunk || chunk.length >= ALARMS_PER_WIDGET) {
+      chunk = [];
+      this.alarmChunks.push(chunk);
+      // The widget reads its array when the dashboard renders, so alarms pushed later show too.
+      this.dashboard.addWidgets(new cw.AlarmStatusWidget({ title: 'Alarms', alarms: chunk, width: 24, height: 4 }));
+    }
+    chunk.push(alarm);
+  }
+
+  /** Graphs the messages waiting on a dead-letter queue. */
+  addDeadLetterQueue(name: string, queue: sqs.IQueue): void {
+    this.deadLetters.addLeftMetric(queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5), label: name }));
+  }
 }
 
 function typeWidgets(type: TypeConfig): cw.IWidget[] {

@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import type { TypeConfig } from '../lambdas/core/config/index.ts';
 import { PropChecks } from './checks.ts';
 import type { ChangeQueueRef } from './change-queue.ts';
-import { buildDashboard } from './dashboard.ts';
+import { FreshindexDashboard } from './dashboard.ts';
 import { failurePercent, freshindexMetric } from './metrics.ts';
 import { ALARM_DEFAULTS, checkAlarmOptions, RUNBOOK_ANCHORS, type FreshindexAlarmsOptions, type ThresholdOption } from './monitoring-options.ts';
 
@@ -76,6 +76,8 @@ export class FreshindexMonitoring extends Construct {
   public readonly alarms: cw.Alarm[] = [];
   /** The dashboard (unless `dashboard: false`). */
   public readonly dashboard?: cw.Dashboard;
+  private readonly board?: FreshindexDashboard;
+  private readonly deadLetterQueues: Array<[string, sqs.IQueue]> = [];
   private readonly action: actions.SnsAction;
   private readonly options: FreshindexAlarmsOptions;
   private readonly prefix: string;
@@ -104,12 +106,16 @@ export class FreshindexMonitoring extends Construct {
     for (const type of props.types) this.typeAlarms(type);
     this.jobsStuckAlarm();
     if (props.dashboard !== false) {
-      this.dashboard = buildDashboard(this, 'Dashboard', { ...props, name: `${this.prefix}-freshindex`, alarms: this.alarms });
+      this.board = new FreshindexDashboard(this, 'Dashboard', { ...props, name: `${this.prefix}-freshindex`, alarms: this.alarms });
+      for (const [name, queue] of this.deadLetterQueues) this.board.addDeadLetterQueue(name, queue);
+      this.dashboard = this.board.dashboard;
     }
   }
 
-  /** Alarms on messages visible on a dead-letter queue (apply and verify are monitored already). */
+  /** Alarms on messages visible on a dead-letter queue and graphs them (apply and verify are monitored already). */
   monitorDeadLetterQueue(name: string, queue: sqs.IQueue): cw.Alarm | undefined {
+    this.deadLetterQueues.push([name, queue]);
+    this.board?.addDeadLetterQueue(name, queue);
     const option = this.options.deadLetters;
     if (option === false) return undefined;
     return this.alarm(`DeadLetters-${name}`, {
@@ -256,6 +262,7 @@ export class FreshindexMonitoring extends Construct {
     alarm.addAlarmAction(this.action);
     alarm.addOkAction(this.action);
     this.alarms.push(alarm);
+    this.board?.addAlarm(alarm);
     return alarm;
   }
 }

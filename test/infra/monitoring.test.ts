@@ -177,12 +177,12 @@ describe('the monitoring of a deployment', () => {
 });
 
 /** FreshindexMonitoring alone in a stack, over stand-in queues, functions and topic. */
-async function monitoringAlone(options: FreshindexMonitoringOptions, typeCount = 2): Promise<Template> {
+async function monitoringAlone(options: FreshindexMonitoringOptions, typeCount = 2, after?: (monitoring: FreshindexMonitoring, stack: Stack) => void): Promise<Template> {
   const { config } = await configWithTargets();
   const types = Array.from({ length: typeCount }, (_, index) => ({ ...config.types[index % config.types.length]!, name: `type-${index}` }));
   const stack = new Stack(new App(), 'Alone');
   const ref = (id: string) => ({ queue: new sqs.Queue(stack, id), deadLetterQueue: new sqs.Queue(stack, `${id}Dlq`), maxReceiveCount: 5, consumerTimeout: Duration.seconds(30) });
-  new FreshindexMonitoring(stack, 'Monitoring', {
+  const monitoring = new FreshindexMonitoring(stack, 'Monitoring', {
     ...options,
     types,
     alertsTopic: new sns.Topic(stack, 'Alerts'),
@@ -191,6 +191,7 @@ async function monitoringAlone(options: FreshindexMonitoringOptions, typeCount =
     applyFunction: lambda.Function.fromFunctionName(stack, 'ApplyFn', 'apply'),
     verifyFunction: lambda.Function.fromFunctionName(stack, 'VerifyFn', 'verify'),
   });
+  after?.(monitoring, stack);
   return Template.fromStack(stack);
 }
 
@@ -225,6 +226,20 @@ describe('the monitoring props', () => {
     expect(alarms(template).length).toBeGreaterThan(100);
     expect(shown.every((count) => count !== undefined && count <= 100)).toBe(true);
     expect(shown.reduce((sum, count) => sum! + count!, 0)).toBe(alarms(template).length);
+  });
+
+  it('alarms on and shows a function and a dead-letter queue monitored after it was built', async () => {
+    const template = await monitoringAlone({}, 2, (monitoring, stack) => {
+      monitoring.monitorFunction('alert-delivery', lambda.Function.fromFunctionName(stack, 'DeliveryFn', 'delivery'));
+      monitoring.monitorDeadLetterQueue('alert-delivery', new sqs.Queue(stack, 'DeliveryDlq'));
+    });
+    const body = dashboardBody(template);
+    const shown = body.widgets.filter((widget) => widget.type === 'alarm').flatMap((widget) => widget.properties['alarms'] as unknown[]);
+    const deadLetterLabels = body.widgets.find((widget) => widget.properties['title'] === 'Dead letters waiting')?.properties['metrics'].map((m: unknown[]) => (m.at(-1) as { label: string }).label);
+
+    expect(alarms(template).map((alarm) => alarm.Properties['AlarmName'])).toEqual(expect.arrayContaining(['Alone-Throttles-alert-delivery', 'Alone-DeadLetters-alert-delivery']));
+    expect(shown).toHaveLength(alarms(template).length);
+    expect(deadLetterLabels).toEqual(['apply', 'verify', 'alert-delivery']);
   });
 
   it('refuses bad alarm props at once, naming each', async () => {
