@@ -8,6 +8,7 @@ import type { FreshindexFunctionOptions } from './function.ts';
 import { IndexJobs, type IndexJobsOptions } from './jobs.ts';
 import { JobMonitor, type JobMonitorOptions } from './monitor.ts';
 import type { QueueFunctionOptions } from './queue-function.ts';
+import { FreshindexMonitoring, type FreshindexMonitoringOptions } from './monitoring.ts';
 import { JobSchedules, type JobSchedulesOptions } from './schedules.ts';
 import { annotateSources } from './source-access.ts';
 import { ConsistencyChecker } from './verify.ts';
@@ -62,6 +63,12 @@ export interface FreshindexComputeProps {
    */
   readonly alerts?: AlertDeliveryOptions;
   /**
+   * The alarms (to the alerts topic) and the CloudWatch dashboard (docs/operations.md).
+   *
+   * @default - every alarm with its documented threshold, and the dashboard
+   */
+  readonly monitoring?: FreshindexMonitoringOptions;
+  /**
    * Settings every function shares (environment, log retention...); the per-function props win.
    *
    * @default - none
@@ -83,6 +90,8 @@ export class FreshindexCompute extends Construct {
   public readonly monitor: JobMonitor;
   /** The alert-delivery function, when `alerts` names destinations. */
   public readonly alerts?: AlertDelivery;
+  /** The alarms and the dashboard. */
+  public readonly monitoring: FreshindexMonitoring;
 
   constructor(scope: Construct, id: string, props: FreshindexComputeProps) {
     super(scope, id);
@@ -132,5 +141,20 @@ export class FreshindexCompute extends Construct {
         logGroups: [this.apply.consumer.handler.logGroup, this.verify.consumer.handler.logGroup],
       });
     }
+    this.monitoring = new FreshindexMonitoring(this, 'Monitoring', {
+      ...props.monitoring,
+      types: config.config.types,
+      alertsTopic: data.alertsTopic,
+      applyQueue: data.applyQueue,
+      verifyQueue: data.verifyQueue,
+      applyFunction: this.apply.consumer.function,
+      verifyFunction: this.verify.consumer.function,
+      otherFunctions: {
+        api: this.api.handler.function,
+        monitor: this.monitor.handler.function,
+        ...(this.alerts ? { 'alert-delivery': this.alerts.handler.function } : {}),
+      },
+      extraDeadLetterQueues: { ...props.monitoring?.extraDeadLetterQueues, ...(this.alerts ? { 'alert-delivery': this.alerts.deadLetterQueue } : {}) },
+    });
   }
 }

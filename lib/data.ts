@@ -9,6 +9,7 @@ import type { FreshindexConfigFile } from './config.ts';
 import { ChangeQueue, type ChangeQueueOptions, type ChangeQueueRef } from './change-queue.ts';
 import { ValkeyCache, type ValkeyCacheOptions } from './cache.ts';
 import type { IndexStoreResources } from './store.ts';
+import { allowAlarmNotifications } from './monitoring.ts';
 import { IndexTables } from './tables.ts';
 import { OperatorTopics, secureTopic } from './topics.ts';
 
@@ -203,6 +204,7 @@ export class FreshindexData extends Construct implements FreshindexDataResources
       notificationEmails: props.notificationEmails,
     });
     this.alertsTopic = topics.alertsTopic;
+    allowAlarmNotifications(this.alertsTopic, this.topicKey);
     this.notificationsTopic = topics.notificationsTopic;
   }
 }

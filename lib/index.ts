@@ -27,3 +27,8 @@ export { JobMonitor, MONITOR_CONTROL_ACTIONS, type JobMonitorProps, type JobMoni
 export { AlertDelivery, type AlertDeliveryProps, type AlertDeliveryOptions, type AlertDestinationProps } from './alert-delivery.ts';
 export { grantSourceRead, sourceReadStatements } from './source-access.ts';
 export { PropChecks } from './checks.ts';
+export {
+  FreshindexMonitoring, RUNBOOK_ANCHORS, ALARM_DEFAULTS, allowAlarmNotifications, smallestFreshnessTarget,
+  type FreshindexMonitoringProps, type FreshindexMonitoringOptions, type FreshindexAlarmsOptions, type ThresholdOption,
+} from './monitoring.ts';
+export { METRICS_NAMESPACE, METRIC_SERVICES, freshindexMetric, type MetricPublisher } from './metrics.ts';

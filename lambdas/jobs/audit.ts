@@ -2,6 +2,7 @@
  * The audit job command: `audit --type T` (or every type), in the same container as the rebuild
  * (AWS Batch), scheduled per type (the type's `audit.schedule`, default every 6 hours).
  */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { auditType } from '../core/audit/audit.ts';
 import { auditSummary, differencesOf, type AuditReport } from '../core/audit/report.ts';
 import { describeError } from '../core/errors.ts';
@@ -41,8 +42,21 @@ export async function auditOne(context: JobContext, type: string): Promise<Audit
     type,
     { signal: context.signal },
   );
+  publishDifferences(context, type, differencesOf(report));
   const { samples: _samples, ...summary } = report;
   if (differencesOf(report) > 0) logger.warn(`audit finished: the index differed from the source: ${auditSummary(report)}`, { report: summary });
   else logger.info('audit finished: the index matches the source', { report: summary });
   return report;
+}
+
+/**
+ * `AuditDifferences` (dimension `type`): the differences one audit found, published once per
+ * finished audit, 0 when the index matched, so the audit-drift alarm goes back to OK on the next
+ * clean audit (docs/operations.md).
+ */
+function publishDifferences(context: JobContext, type: string, differences: number): void {
+  const { metrics } = context;
+  metrics.addDimension('type', type);
+  metrics.addMetric('AuditDifferences', MetricUnit.Count, differences);
+  metrics.publishStoredMetrics();
 }

@@ -25,6 +25,8 @@ export interface JobContext {
 /** Clients and hooks tests inject instead of the defaults. */
 export interface JobOverrides extends RuntimeOverrides {
   logger?: Logger;
+  /** Where the job's metrics go (default: EMF in the job's log, namespace `freshindex`). */
+  metrics?: Metrics;
   signal?: AbortSignal;
   children?: ChildLoader;
 }
@@ -35,14 +37,14 @@ export interface JobOverrides extends RuntimeOverrides {
  * process environment goes to the sources (an HTTP source's `auth.env`), as in the handlers.
  */
 export function createJobContext(configInput: FreshindexConfigInput | FreshindexConfig, processEnv: Environment, overrides: JobOverrides = {}): JobContext {
-  const { logger, signal, children: _children, ...runtimeOverrides } = overrides;
+  const { logger, metrics, signal, children: _children, ...runtimeOverrides } = overrides;
   const { env, runtime } = runtimeFromEnv('job', configInput, processEnv, runtimeOverrides);
   return {
     runtime,
     env,
     children: overrides.children ?? childLoaderFor(env, processEnv, { childResults: runtime.childResults, batch: overrides.batch }),
     logger: logger ?? new Logger({ serviceName: 'freshindex-jobs' }),
-    metrics: new Metrics({ namespace: 'freshindex', serviceName: 'freshindex-jobs' }),
+    metrics: metrics ?? new Metrics({ namespace: 'freshindex', serviceName: 'freshindex-jobs' }),
     holder: env.AWS_BATCH_JOB_ID ? `batch:${env.AWS_BATCH_JOB_ID}` : `${hostname()}:${process.pid}`,
     signal: signal ?? new AbortController().signal,
   };

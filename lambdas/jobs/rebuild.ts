@@ -53,6 +53,8 @@ async function rebuildOne(context: JobContext, type: TypeConfig): Promise<number
       return EXIT.busy;
     }
     logger.error('rebuild could not run', { type: type.name, error: describeError(error) });
+    // A build that never ran failed too: the rebuild-failed alarm must see it.
+    publishFailedToRun(context, type.name);
     return EXIT.error;
   }
 }
@@ -96,10 +98,24 @@ function publishProgress(context: JobContext, type: string, progress: BuildProgr
   metrics.publishStoredMetrics();
 }
 
+/**
+ * The build's outcome: `RebuildSucceeded` and `RebuildFailed` both, one of them 1 and the other 0,
+ * so the rebuild-failed alarm (treating missing data as "keep the state") goes back to OK on the
+ * next build that goes live, not an hour after the failure.
+ */
 function publishOutcome(context: JobContext, type: string, outcome: string, durationMs: number): void {
   const { metrics } = context;
+  const succeeded = outcome === 'succeeded';
   metrics.addDimension('type', type);
-  metrics.addMetric(outcome === 'succeeded' ? 'RebuildSucceeded' : 'RebuildFailed', MetricUnit.Count, 1);
+  metrics.addMetric('RebuildSucceeded', MetricUnit.Count, succeeded ? 1 : 0);
+  metrics.addMetric('RebuildFailed', MetricUnit.Count, succeeded ? 0 : 1);
   metrics.addMetric('RebuildDurationSeconds', MetricUnit.Seconds, Math.round(durationMs / 1000));
   metrics.publishStoredMetrics();
+}
+
+/** `RebuildFailed` 1 for a build that could not run (no report, so no duration). */
+function publishFailedToRun(context: JobContext, type: string): void {
+  context.metrics.addDimension('type', type);
+  context.metrics.addMetric('RebuildFailed', MetricUnit.Count, 1);
+  context.metrics.publishStoredMetrics();
 }

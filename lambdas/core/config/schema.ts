@@ -7,6 +7,16 @@ const fn = <T>(what: string) =>
 
 const positiveInt = z.number().int().positive();
 
+/** The longest freshness target: a day (the seeds' slowest data, collaborative signals, refresh daily). */
+export const MAX_FRESHNESS_TARGET_SECONDS = 86_400;
+
+const FRESHNESS_TARGET_MESSAGE = `must be a whole number of seconds from 1 to ${MAX_FRESHNESS_TARGET_SECONDS} (a day)`;
+const freshnessTargetSchema = z
+  .number({ message: FRESHNESS_TARGET_MESSAGE })
+  .int({ message: FRESHNESS_TARGET_MESSAGE })
+  .min(1, { message: FRESHNESS_TARGET_MESSAGE })
+  .max(MAX_FRESHNESS_TARGET_SECONDS, { message: FRESHNESS_TARGET_MESSAGE });
+
 /** Authentication of an HTTP source: a header whose value comes from a secret or the environment. */
 export const httpAuthSchema = z
   .object({
@@ -103,6 +113,11 @@ export const typeSchema = z
     version: fn<(doc: SourceDoc) => VersionLike>('doc => version'),
     /** How long after a change the checker waits before comparing (seconds, at most the SQS maximum). */
     settleDelaySeconds: z.number().int().min(0).max(900).default(60),
+    /**
+     * How soon after a change it should be live in the index (seconds). The freshness-lag and
+     * apply-queue-age alarms follow it (docs/operations.md).
+     */
+    freshnessTargetSeconds: freshnessTargetSchema.default(60),
     /** Differences in a row after which a resource is quarantined. */
     quarantineThreshold: z.number().int().min(1).max(100).default(3),
     /** Consecutive clean checks after which a quarantined resource is released. */

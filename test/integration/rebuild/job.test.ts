@@ -3,6 +3,7 @@
  * tables, reports and alerts published on SNS.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DynamoBuildControl } from '../../../lambdas/adapters/dynamodb/builds.ts';
 import { DynamoIndexStore } from '../../../lambdas/adapters/dynamodb/index-store.ts';
@@ -107,6 +108,39 @@ describe('the rebuild job', () => {
     expect(alert).toMatchObject({ kind: 'build-failed', severity: 'critical', type: 'video' });
     expect(alert?.['details']).toMatchObject({ reasons: expect.arrayContaining([expect.stringMatching(/^the transform rejected 20 of 60 documents/)]) });
     expect(await control.latest('video')).toMatchObject({ status: 'failed', report: { outcome: 'failed', generation: 3 } });
+  });
+
+  it('publishes RebuildFailed 0 beside RebuildSucceeded when a build goes live and 1 when it fails, so the rebuild-failed alarm recovers', async () => {
+    // Prepare
+    const metrics = new Metrics({ namespace: 'freshindex', serviceName: 'freshindex-jobs' });
+    const added = vi.spyOn(metrics, 'addMetric');
+    vi.spyOn(metrics, 'publishStoredMetrics').mockReturnThis();
+    const breaking = (doc: SourceDoc) => {
+      if (Number(String(doc['id']).slice(1)) % 3 === 0) throw new Error('bad document');
+      return { title: doc['title'] };
+    };
+
+    // Act
+    await runJob(config(), ['rebuild', '--type', 'video'], env, { ...overrides(), metrics });
+    await runJob(config(breaking), ['rebuild', '--type', 'video'], env, { ...overrides(), metrics });
+
+    // Assess
+    const outcomes = added.mock.calls.filter(([name]) => name === 'RebuildSucceeded' || name === 'RebuildFailed').map(([name, , value]) => [name, value]);
+    expect(outcomes).toEqual([['RebuildSucceeded', 1], ['RebuildFailed', 0], ['RebuildSucceeded', 0], ['RebuildFailed', 1]]);
+  });
+
+  it('publishes RebuildFailed 1 when a rebuild cannot run at all', async () => {
+    // Prepare: the index table does not exist.
+    const metrics = new Metrics({ namespace: 'freshindex', serviceName: 'freshindex-jobs' });
+    const added = vi.spyOn(metrics, 'addMetric');
+    vi.spyOn(metrics, 'publishStoredMetrics').mockReturnThis();
+
+    // Act
+    const exitCode = await runJob(config(), ['rebuild', '--type', 'video'], { ...env, FRESHINDEX_INDEX_TABLE: 'no-such-table', FRESHINDEX_CONTROL_TABLE: 'no-such-control' }, { ...overrides(), metrics });
+
+    // Assess
+    expect(exitCode).toBe(EXIT.error);
+    expect(added.mock.calls.filter(([name]) => name.startsWith('Rebuild')).map(([name, , value]) => [name, value])).toEqual([['RebuildFailed', 1]]);
   });
 
   it('exits 130, records the build interrupted and discards its generation when stopped mid-scan', async () => {

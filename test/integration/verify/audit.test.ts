@@ -3,10 +3,11 @@
  * control table, reports published on SNS.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRuntime } from '../../../lambdas/adapters/compose/index.ts';
 import { createTables } from '../../support/tables.ts';
 import { defineConfig } from '../../../lambdas/core/config/index.ts';
@@ -70,5 +71,34 @@ describe('the audit job', () => {
     expect(await reports.history('video', 5)).toHaveLength(2);
     const published = await aws.sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
     expect(published.Messages?.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('publishes AuditDifferences once per audit of a type: the differences found, 0 when clean', async () => {
+    const tables = { indexTable: 'mindex', controlTable: 'mcontrol' };
+    await createTables(aws.dynamodb, tables);
+    const config = defineConfig({
+      types: [{ name: 'film', source: cmsSource(cms), transform: (doc) => ({ title: doc['title'] }), version: (doc) => doc['version'] as number, audit: { alertThreshold: 100 } }],
+    });
+    const runtime = createRuntime(config, tables, { dynamodb: aws.dynamodb });
+    const generation = (await runtime.pointers.get('film')).active;
+    cms.docs.clear();
+    for (const id of ['f1', 'f2', 'f3']) {
+      cms.docs.set(id, { id, version: 1, title: id });
+      await runtime.records.write('film', generation, [{ kind: 'upsert', id, version: 1, hash: contentHash({ title: id }), record: { title: id } }]);
+    }
+    await aws.doc.send(new DeleteCommand({ TableName: tables.indexTable, Key: recordKey('film', generation, 'f2') }));
+    const metrics = new Metrics({ namespace: 'freshindex', serviceName: 'freshindex-jobs' });
+    const added = vi.spyOn(metrics, 'addMetric');
+    const dimensions = vi.spyOn(metrics, 'addDimension');
+    vi.spyOn(metrics, 'publishStoredMetrics').mockReturnThis();
+    const env = { FRESHINDEX_INDEX_TABLE: tables.indexTable, FRESHINDEX_CONTROL_TABLE: tables.controlTable };
+    const overrides = { dynamodb: aws.dynamodb, sns: aws.sns, metrics, logger: new Logger({ serviceName: 'test-audit', logLevel: 'SILENT' }) };
+
+    await runJob(config, ['audit', '--type', 'film'], env, overrides);
+    await runJob(config, ['audit', '--type', 'film'], env, overrides);
+
+    const published = added.mock.calls.filter(([name]) => name === 'AuditDifferences').map(([, unit, value]) => [unit, value]);
+    expect(published).toEqual([['Count', 1], ['Count', 0]]);
+    expect(dimensions.mock.calls).toEqual([['type', 'film'], ['type', 'film']]);
   });
 });
