@@ -23,6 +23,15 @@ describe('the alert-delivery function', () => {
     synthesized = await synthFreshindex({ compute: withAlerts });
   }, 60_000);
 
+  it('is watched by the deployment\'s alarms: messages on its dead-letter queue and its throttles', () => {
+    const alarms = Object.values(synthesized.computeTemplate.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm['Properties']);
+    const names = alarms.map((alarm) => String(alarm['AlarmName']));
+
+    expect(names).toContain('Compute-Throttles-alert-delivery');
+    const dlq = alarms.find((alarm) => alarm['MetricName'] === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(alarm['Dimensions']).includes('AlertsDeadLetterQueue'));
+    expect(dlq).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+  });
+
   it('subscribes to the alerts topic as a Lambda subscription (no confirmation needed)', () => {
     synthesized.computeTemplate.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'lambda',

@@ -100,10 +100,10 @@ describe('the monitoring of a deployment', () => {
     }
   });
 
-  it('alarms on throttles of the apply, verify and API functions', () => {
+  it('alarms on throttles of the apply, verify, API and job-monitor functions', () => {
     const throttles = alarmsOn(synthesized.computeTemplate, 'Throttles');
 
-    expect(throttles.map((alarm) => alarm.Properties['AlarmName']).sort()).toEqual(['Compute-Throttles-api', 'Compute-Throttles-apply', 'Compute-Throttles-verify']);
+    expect(throttles.map((alarm) => alarm.Properties['AlarmName']).sort()).toEqual(['Compute-Throttles-api', 'Compute-Throttles-apply', 'Compute-Throttles-monitor', 'Compute-Throttles-verify']);
     for (const alarm of throttles) expect(alarm.Properties).toMatchObject({ Namespace: 'AWS/Lambda', Threshold: 0, Statistic: 'Sum' });
   });
 
@@ -141,7 +141,7 @@ describe('the monitoring of a deployment', () => {
     const anchors = anchorsOf(new URL('../../docs/operations.md', import.meta.url).pathname);
     const all = alarms(synthesized.computeTemplate);
 
-    expect(all.length).toBe(2 + 1 + 2 + 3 + 2 * 7 + 1);
+    expect(all.length).toBe(2 + 1 + 2 + 4 + 2 * 7 + 1);
     for (const alarm of all) {
       const description = alarm.Properties['AlarmDescription'] as string;
       const anchor = /Runbook: docs\/operations\.md#([a-z0-9-]+)$/.exec(description)?.[1];
