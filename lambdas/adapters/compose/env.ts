@@ -32,6 +32,7 @@ const shared = {
   AWS_ENDPOINT_URL_SQS: optionalUrl,
   AWS_ENDPOINT_URL_SNS: optionalUrl,
   AWS_ENDPOINT_URL_BATCH: optionalUrl,
+  AWS_ENDPOINT_URL_CLOUDWATCH: optionalUrl,
 };
 
 /** The queue's maxReceiveCount: the last delivery dead-letters a failing message itself, with its reason. */
@@ -129,7 +130,7 @@ export function settingsOf<E extends Entry>(entry: E, env: EntryEnv<E>): Runtime
     alertsTopicArn: text('FRESHINDEX_ALERTS_TOPIC_ARN'),
     notificationsTopicArn: text('FRESHINDEX_NOTIFICATIONS_TOPIC_ARN'),
     region: text('AWS_REGION'),
-    endpoints: { dynamodb: endpoint('DYNAMODB'), sqs: endpoint('SQS'), sns: endpoint('SNS'), batch: endpoint('BATCH') },
+    endpoints: { dynamodb: endpoint('DYNAMODB'), sqs: endpoint('SQS'), sns: endpoint('SNS'), batch: endpoint('BATCH'), cloudwatch: endpoint('CLOUDWATCH') },
     verifyQueueUrl: text('FRESHINDEX_VERIFY_QUEUE_URL'),
     deadLetterQueueUrl: text(deadLetterVariable[entry] ?? ''),
     jobQueue: text('FRESHINDEX_JOB_QUEUE'),

@@ -8,8 +8,10 @@ import type { BuildLauncher } from '../../core/build-launcher.ts';
 import { validateConfig, type FreshindexConfig, type FreshindexConfigInput } from '../../core/config/index.ts';
 import { PointerCache } from '../../core/pointer-cache.ts';
 import { systemClock, type Clock, type Notifier, type RecordStore } from '../../core/ports.ts';
+import type { MetricsReader } from '../../core/metrics.ts';
 import type { CheckScheduler } from '../../core/verify/ports.ts';
 import { BatchBuildLauncher } from '../batch/build-launcher.ts';
+import { CloudWatchMetricsReader } from '../metrics/cloudwatch.ts';
 import { SnsNotifier } from '../sns/notifier.ts';
 import { createSource, type SourceDeps } from '../sources/index.ts';
 import { SqsCheckScheduler } from '../sqs/check-scheduler.ts';
@@ -20,6 +22,7 @@ import { unavailableDeadLetters, unavailableLauncher, unavailableScheduler } fro
 
 export { createDynamoClient, type AwsSettings } from './clients.ts';
 export { RebuildUnavailableError } from './unavailable.ts';
+export { MetricRing, RecordingMetrics } from '../metrics/ring.ts';
 export { JOB_COMMAND } from '../batch/build-launcher.ts';
 export type { DeadLetterReason, DeadLetterSent, DeadLetterSink } from '../sqs/dead-letter.ts';
 export type { StoreSettings } from './stores.ts';
@@ -50,6 +53,8 @@ export interface RuntimeOverrides extends InjectedClients {
   notifier?: Notifier;
   /** @default AWS Batch when the settings name a job queue and definition */
   buildLauncher?: BuildLauncher;
+  /** @default CloudWatch GetMetricData (the local runtime plugs in its in-memory ring) */
+  metricsReader?: MetricsReader;
 }
 
 /**
@@ -72,6 +77,8 @@ export interface Runtime extends ApplyDeps, StorePorts {
   buildLauncher: BuildLauncher;
   /** The entry point's dead-letter queue. */
   deadLetters: DeadLetterSink;
+  /** The apply metrics the console charts (the ops API's metrics route). */
+  metricsReader: MetricsReader;
   clock: Clock;
   /** Closes the connections and clients this runtime opened (never an injected client). */
   close(): Promise<void>;
@@ -108,6 +115,7 @@ export function createRuntime(configInput: FreshindexConfigInput | FreshindexCon
     checkScheduler: settings.verifyQueueUrl ? new SqsCheckScheduler(clients.sqs(), settings.verifyQueueUrl, clock) : unavailableScheduler,
     buildLauncher: overrides.buildLauncher ?? batchLauncher(settings, clients.batch, clock),
     deadLetters: settings.deadLetterQueueUrl ? new DeadLetterQueue(clients.sqs(), settings.deadLetterQueueUrl) : unavailableDeadLetters,
+    metricsReader: overrides.metricsReader ?? new CloudWatchMetricsReader(clients.cloudwatch),
     clock,
     close: async () => {
       await closeStores().catch(() => {});
