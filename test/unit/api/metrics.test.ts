@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MetricRing, RecordingMetrics } from '../../../lambdas/adapters/compose/index.ts';
+import { RecordingMetrics } from '../../../lambdas/adapters/compose/index.ts';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { TypeMetrics } from '../../../lambdas/handlers/metrics.ts';
 import { apiWorld } from './support.ts';
