@@ -11,14 +11,21 @@ import { Inspector } from './inspector.ts';
 import { renderQuarantine, type QuarantineEntry } from './quarantine-panel.ts';
 import { renderStatus, wireTypeActions } from './status-panel.ts';
 
-/** How often the page asks the API (the issue: at most a few seconds behind). */
-const POLL_MS = 2_000;
+/** How often the page asks the API by default (at most a few seconds behind); `?refresh=SECONDS` (0.5 to 60) changes it. */
+const DEFAULT_POLL_MS = 2_000;
+
+function pollInterval(params: URLSearchParams): number {
+  const wanted = Number(params.get('refresh')) * 1000;
+  return wanted >= 500 && wanted <= 60_000 ? wanted : DEFAULT_POLL_MS;
+}
 
 async function start(): Promise<void> {
   const select = byId<HTMLSelectElement>('type');
   const { types } = await api<{ types: TypeStatus[] }>('GET', '/v1/types');
   fill(select, ...types.map((status) => h('option', { value: status.type }, status.type)));
-  const wanted = new URLSearchParams(location.search).get('type');
+  const params = new URLSearchParams(location.search);
+  const every = pollInterval(params);
+  const wanted = params.get('type');
   if (wanted && types.some((status) => status.type === wanted)) select.value = wanted;
   const selected = () => select.value;
   const charts = new Charts();
@@ -26,7 +33,7 @@ async function start(): Promise<void> {
   const poll = async () => {
     clearTimeout(timer);
     await refresh(selected(), charts, inspector, () => void poll());
-    timer = setTimeout(() => void poll(), POLL_MS);
+    timer = setTimeout(() => void poll(), every);
   };
   const inspector = new Inspector(selected, () => void poll());
   wireTypeActions(selected, () => void poll());
