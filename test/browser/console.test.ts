@@ -84,7 +84,7 @@ describe('the console against a local runtime', () => {
     // Assess: the inspector shows the new record on both sides, the chart counts the change.
     await expect.poll(() => page.locator('#inspect-index [data-key="imdbRating"]').innerText(), { timeout: 30_000 }).toBe('imdbRating: 9.9');
     expect(await page.locator('#inspect-expected [data-key="imdbRating"]').innerText()).toBe('imdbRating: 9.9');
-    await expect.poll(() => page.locator('#chart-applied-summary').innerText(), { timeout: 10_000 }).toMatch(/^[1-9][\d,]* changes applied in the last 15 minutes/);
+    await expect.poll(() => page.locator('#chart-applied-summary').innerText(), { timeout: 10_000 }).toMatch(/^[1-9][\d,]* changes? applied in the last 15 minutes/);
     expect(await page.locator('#chart-applied canvas').count()).toBeGreaterThan(0);
     await screenshot(page, 'edit-applied');
 

@@ -28,14 +28,14 @@ export class Charts {
     const applied = series.points.map((point) => point.appliedPerSecond);
     const p50 = series.points.map((point) => point.lagP50Ms);
     const p99 = series.points.map((point) => point.lagP99Ms);
-    this.#applied ??= chart('chart-applied', [{ label: 'applied/s', stroke: '#0b5fff', fill: 'rgba(11,95,255,0.12)', width: 2 }], 'changes/s');
-    this.#lag ??= chart('chart-lag', [{ label: 'p50 ms', stroke: '#1a7f37', width: 2 }, { label: 'p99 ms', stroke: '#b35900', width: 2, dash: [6, 4] }], 'ms');
+    this.#applied ??= chart('chart-applied', [{ label: 'applied/s', stroke: '#0b5fff', fill: 'rgba(11,95,255,0.12)', width: 2, points: { show: true, size: 5 } }], 'changes/s');
+    this.#lag ??= chart('chart-lag', [{ label: 'p50 ms', stroke: '#1a7f37', width: 2, points: { show: true, size: 5 } }, { label: 'p99 ms', stroke: '#b35900', width: 2, dash: [6, 4], points: { show: true, size: 5 } }], 'ms');
     this.#applied.setData([times, applied]);
     this.#lag.setData([times, p50, p99]);
     const total = series.points.reduce((sum, point) => sum + point.appliedPerSecond * series.periodSeconds, 0);
     const last = [...series.points].reverse().find((point) => point.lagP50Ms !== null);
     byId('chart-applied-summary').textContent =
-      `${count(Math.round(total))} changes applied in the last 15 minutes; last ${series.periodSeconds} s: ${(series.points.at(-1)?.appliedPerSecond ?? 0).toFixed(1)} per second (${series.source === 'local' ? 'local runtime' : 'CloudWatch'}).`;
+      `${count(Math.round(total))} ${Math.round(total) === 1 ? 'change' : 'changes'} applied in the last 15 minutes; last ${series.periodSeconds} s: ${(series.points.at(-1)?.appliedPerSecond ?? 0).toFixed(1)} per second (${series.source === 'local' ? 'local runtime' : 'CloudWatch'}).`;
     byId('chart-lag-summary').textContent = last
       ? `Latest lag: p50 ${count(Math.round(last.lagP50Ms ?? 0))} ms, p99 ${count(Math.round(last.lagP99Ms ?? 0))} ms.`
       : 'No change applied in the last 15 minutes.';
