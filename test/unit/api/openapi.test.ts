@@ -17,6 +17,7 @@ describe('GET /v1/openapi.json', () => {
       '/v1/types/{type}/rollback': ['post'],
       '/v1/types/{type}/quarantine': ['get'],
       '/v1/types/{type}/quarantine/{id}': ['delete'],
+      '/v1/types/{type}/metrics': ['get'],
     });
     const rebuild = document.paths['/v1/types/{type}/rebuild'].post;
     expect(rebuild.requestBody.content['application/json'].schema.properties.reason).toMatchObject({ type: 'string' });
