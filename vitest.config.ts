@@ -53,6 +53,8 @@ export default defineConfig({
                   'test/integration/faults/apply-burst.test.ts',
                   // Its records and log live in Redis; only the build's lease touches the emulator.
                   'test/integration/rebuild/interleaving-redis.test.ts',
+                  // It starts moto_server itself (CloudWatch, which the embedded emulators lack): once is enough.
+                  'test/integration/console/cloudwatch-metrics.test.ts',
                 ],
                 globalSetup: ['test/support/moto.ts'],
                 // The second emulator runs the long rebuild suites at their smallest size: one fault run per
