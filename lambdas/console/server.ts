@@ -1,7 +1,8 @@
 /**
  * Serves the console on a Fastify app: `GET /console/` (the page), `/console/console.js` (the
  * script, bundled with esbuild from app/main.ts on first request and kept in memory) and
- * `/console/console.css` (uPlot's sheet and the console's). The same routes serve it locally
+ * `/console/console.css` (uPlot's sheet and the console's); the package ships them bundled by
+ * `npm run build` (scripts/bundle-console.ts). The same routes serve it locally
  * (on the local ops API) and from `freshindex console --endpoint` (next to its signing proxy).
  */
 import { existsSync } from 'node:fs';
@@ -20,16 +21,30 @@ export interface ConsoleAssets {
 
 let assets: Promise<ConsoleAssets> | undefined;
 
-/** Bundles the console's script (from the sources, or from the package's compiled files) and its style sheet. */
+/**
+ * The console's script and style sheet: the files `npm run build` bundled next to this module
+ * (the package), else bundled now from the sources (a checkout: `npm start`).
+ */
 export function consoleAssets(): Promise<ConsoleAssets> {
-  assets ??= bundle().catch((error: unknown) => {
+  assets ??= loadAssets().catch((error: unknown) => {
     assets = undefined;
     throw error;
   });
   return assets;
 }
 
-async function bundle(): Promise<ConsoleAssets> {
+/** Where `npm run build` writes the bundled assets (next to the compiled server). */
+export const BUNDLED = { script: 'console.bundle.js', style: 'console.bundle.css' } as const;
+
+async function loadAssets(): Promise<ConsoleAssets> {
+  const script = fileURLToPath(new URL(BUNDLED.script, import.meta.url));
+  const style = fileURLToPath(new URL(BUNDLED.style, import.meta.url));
+  if (existsSync(script) && existsSync(style)) return { script: await readFile(script, 'utf8'), style: await readFile(style, 'utf8') };
+  return bundleConsole();
+}
+
+/** Bundles the console's script with esbuild (from app/main.ts, or the compiled app/main.js) and its style sheet. */
+export async function bundleConsole(): Promise<ConsoleAssets> {
   const entry = ['./app/main.ts', './app/main.js'].map((path) => fileURLToPath(new URL(path, import.meta.url))).find((path) => existsSync(path));
   if (!entry) throw new Error('the console script is missing from this installation (lambdas/console/app/main)');
   const result = await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', minify: true, write: false, legalComments: 'none', logLevel: 'silent' });
