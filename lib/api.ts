@@ -29,6 +29,23 @@ export const API_INDEX_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', '
  */
 export const API_CONTROL_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'] as const;
 
+/**
+ * The actions of the API on each dead-letter queue: peek (receive, put back), show, redrive (a
+ * message move task, or receive and delete after the send to the consumer queue), purge, depth.
+ */
+export const API_DEAD_LETTER_ACTIONS = [
+  'sqs:ChangeMessageVisibility',
+  'sqs:DeleteMessage',
+  'sqs:GetQueueAttributes',
+  'sqs:ListMessageMoveTasks',
+  'sqs:PurgeQueue',
+  'sqs:ReceiveMessage',
+  'sqs:StartMessageMoveTask',
+] as const;
+
+/** The actions of the API on each consumer queue: a redrive sends letters back to it (and reads its ARN). */
+export const API_CONSUMER_QUEUE_ACTIONS = ['sqs:GetQueueAttributes', 'sqs:SendMessage'] as const;
+
 /** Settings of the ops API. */
 export interface OpsApiOptions extends FreshindexFunctionOptions {
   /**
@@ -55,8 +72,8 @@ export interface OpsApiOptions extends FreshindexFunctionOptions {
 export interface OpsApiProps extends OpsApiOptions {
   /** The user's config file, loaded and validated. */
   readonly config: FreshindexConfigFile;
-  /** The store. */
-  readonly data: Pick<FreshindexDataResources, 'store'>;
+  /** The store, and the apply and verify queues whose dead letters the API lists and redrives. */
+  readonly data: Pick<FreshindexDataResources, 'store' | 'applyQueue' | 'verifyQueue' | 'queueKey'>;
   /** Where "rebuild one type" submits the job. */
   readonly jobQueue: batch.IJobQueue;
   readonly jobDefinition: batch.IJobDefinition;
@@ -100,6 +117,10 @@ export class OpsApi extends Construct {
         ...storeEnvironment(store),
         FRESHINDEX_JOB_QUEUE: props.jobQueue.jobQueueArn,
         FRESHINDEX_JOB_DEFINITION: props.jobDefinition.jobDefinitionArn,
+        FRESHINDEX_DEAD_LETTERS_APPLY_QUEUE_URL: props.data.applyQueue.queue.queueUrl,
+        FRESHINDEX_DEAD_LETTERS_APPLY_DLQ_URL: props.data.applyQueue.deadLetterQueue.queueUrl,
+        FRESHINDEX_DEAD_LETTERS_VERIFY_QUEUE_URL: props.data.verifyQueue.queue.queueUrl,
+        FRESHINDEX_DEAD_LETTERS_VERIFY_DLQ_URL: props.data.verifyQueue.deadLetterQueue.queueUrl,
       },
     });
     const fn = this.handler.function;
@@ -120,6 +141,7 @@ export class OpsApi extends Construct {
       statements: [new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] })],
     });
     acknowledge(metricsRead, { 'AwsSolutions-IAM5[Resource::*]': 'CloudWatch GetMetricData (the console\'s charts) supports no resource-level permission.' });
+    grantDeadLetters(fn, props.data);
 
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
       description: 'freshindex operations API (IAM authorization)',
@@ -145,6 +167,16 @@ export class OpsApi extends Construct {
       resourceArns: [this.httpApi.arnForExecuteApi()],
     });
   }
+}
+
+/** What the dead-letter routes call, on the two dead-letter queues, their consumer queues and the queues' key. */
+function grantDeadLetters(fn: iam.IGrantable, data: OpsApiProps['data']): void {
+  for (const { queue, deadLetterQueue } of [data.applyQueue, data.verifyQueue]) {
+    deadLetterQueue.grant(fn, ...API_DEAD_LETTER_ACTIONS);
+    queue.grant(fn, ...API_CONSUMER_QUEUE_ACTIONS);
+  }
+  // Receiving decrypts, sending encrypts: no wildcard action, this one key.
+  data.queueKey.grant(fn, 'kms:Decrypt', 'kms:GenerateDataKey');
 }
 
 function accessLogFormat(): apigw.AccessLogFormat {

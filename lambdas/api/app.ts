@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { guardLoopback } from './loopback.ts';
 import type { OpsDeps } from './ports.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { deadLetterRoutes } from './routes/dead-letters.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { quarantineRoutes } from './routes/quarantine.ts';
 import { installProblemAnswers, routerErrors } from './routing.ts';
@@ -56,7 +57,7 @@ export function buildOpsApp(deps: OpsDeps, options: OpsAppOptions = {}): Fastify
       info: {
         title: 'freshindex ops API',
         version: API_VERSION,
-        description: 'Status of each resource type, one record against its source, reindex, rebuild, rollback, quarantine. On AWS every route requires IAM (SigV4) authorization.',
+        description: 'Status of each resource type, one record against its source, reindex, rebuild, rollback, quarantine, dead letters. On AWS every route requires IAM (SigV4) authorization.',
       },
       components: {
         securitySchemes: {
@@ -69,6 +70,7 @@ export function buildOpsApp(deps: OpsDeps, options: OpsAppOptions = {}): Fastify
         { name: 'records', description: 'One resource' },
         { name: 'operations', description: 'Rebuild and rollback' },
         { name: 'quarantine', description: 'Resources served from the source' },
+        { name: 'dead-letters', description: 'Messages the apply and verify functions could not process' },
       ],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, index) => String(json['$id'] ?? `def-${index}`) },
@@ -80,6 +82,7 @@ export function buildOpsApp(deps: OpsDeps, options: OpsAppOptions = {}): Fastify
     operationRoutes(scope, deps);
     quarantineRoutes(scope, deps);
     metricsRoutes(scope, deps);
+    deadLetterRoutes(scope, deps);
     scope.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   });
   return app;

@@ -12,6 +12,7 @@ import type { GenerationCounter, Lease } from '../core/rebuild/ports.ts';
 import type { BuildRecord } from '../core/rebuild/report.ts';
 import type { ReservationStore } from '../core/rebuild/reservation.ts';
 import type { DifferenceCounters } from '../core/verify/ports.ts';
+import type { DeadLetterInbox, DeadLetterQueueName } from '../core/dead-letters.ts';
 
 export type { BuildLauncher, BuildRequest, SubmittedBuild } from '../core/build-launcher.ts';
 
@@ -58,6 +59,8 @@ export interface OpsDeps {
   counter?: GenerationCounter;
   /** The apply metrics of the metrics route (the console's charts). */
   metrics: MetricsReader;
+  /** The dead letters of each consumer queue; a queue left out answers 501. @default none */
+  deadLetters?: Partial<Record<DeadLetterQueueName, DeadLetterInbox>>;
   clock: Clock;
   log: ApiLog;
 }

@@ -82,6 +82,18 @@ export const sharedSchemas = [
     },
   },
   {
+    $id: 'DeadLetterDepth',
+    type: 'object',
+    required: ['queue', 'configured'],
+    properties: {
+      queue: { type: 'string', enum: ['apply', 'verify'] },
+      configured: { type: 'boolean', description: 'False when this deployment does not name the queue.' },
+      visible: { type: 'integer', description: 'Letters waiting (approximate).' },
+      inFlight: { type: 'integer', description: 'Letters being looked at or redriven (approximate).' },
+      error: { type: 'string', description: 'The depth could not be read.' },
+    },
+  },
+  {
     $id: 'RecordCount',
     type: ['object', 'null'],
     required: ['count', 'countedBy'],

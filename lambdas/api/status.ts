@@ -8,6 +8,8 @@ import type { Generation } from '../core/records.ts';
 import type { AuditReport } from '../core/audit/report.ts';
 import type { BuildRecord, CleanupProgress } from '../core/rebuild/report.ts';
 import { scanCounter } from '../core/rebuild/count.ts';
+import { DEAD_LETTER_QUEUES, type DeadLetterQueueName } from '../core/dead-letters.ts';
+import { describeError } from '../core/errors.ts';
 import type { OpsDeps } from './ports.ts';
 
 /** A generation's live record count and who counted it. */
@@ -124,4 +126,31 @@ function reportedCount(generation: Generation, builds: readonly BuildRecord[], a
 
 function iso(epochMs: number): string {
   return new Date(epochMs).toISOString();
+}
+
+/** The depth of one dead-letter queue as status shows it. */
+export interface DeadLetterDepthStatus {
+  queue: DeadLetterQueueName;
+  /** False when this deployment does not name the queue (no counts then). */
+  configured: boolean;
+  visible?: number;
+  inFlight?: number;
+  /** Set when the depth could not be read (the status itself still answers). */
+  error?: string;
+}
+
+/** The depth of the apply and verify dead-letter queues; a queue that cannot be read says so instead of failing the status. */
+export async function deadLetterDepths(deps: Pick<OpsDeps, 'deadLetters' | 'log'>): Promise<DeadLetterDepthStatus[]> {
+  return Promise.all(
+    DEAD_LETTER_QUEUES.map(async (queue): Promise<DeadLetterDepthStatus> => {
+      const inbox = deps.deadLetters?.[queue];
+      if (!inbox) return { queue, configured: false };
+      try {
+        return { queue, configured: true, ...(await inbox.depth()) };
+      } catch (error) {
+        deps.log.error('dead-letter queue depth unreadable', { queue, error: describeError(error) });
+        return { queue, configured: true, error: 'the depth could not be read (logged)' };
+      }
+    }),
+  );
 }

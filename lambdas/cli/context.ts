@@ -13,6 +13,8 @@ export interface CliIo {
   progressStream?: NodeJS.WriteStream;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Asks a question on the terminal and resolves with the answer; absent when not on a terminal (then commands needing a confirmation want --yes). */
+  prompt?: (question: string) => Promise<string>;
   /** The exit code of a command that printed its result but did not succeed (a failed build). */
   exitCode?: number;
 }

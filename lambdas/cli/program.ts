@@ -8,7 +8,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { describeError } from '../core/errors.ts';
 import { consoleCommand } from './commands/console.ts';
+import { createInterface } from 'node:readline/promises';
 import { devCommand, type Synthesize } from './commands/dev.ts';
+import { dlqCommands } from './commands/dlq.ts';
 import { initCommand } from './commands/init.ts';
 import { publishCommand } from './commands/publish.ts';
 import { quarantineCommands } from './commands/quarantine.ts';
@@ -35,7 +37,17 @@ export function processIo(): CliIo {
     progressStream: process.stderr,
     env: process.env,
     cwd: process.cwd(),
+    ...(process.stdin.isTTY && process.stderr.isTTY ? { prompt: askOnTerminal } : {}),
   };
+}
+
+async function askOnTerminal(question: string): Promise<string> {
+  const terminal = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await terminal.question(question);
+  } finally {
+    terminal.close();
+  }
 }
 
 /** Builds the program (exposed for tests of the help texts). */
@@ -70,6 +82,7 @@ export function buildProgram(io: CliIo, deps: CliDeps = {}): Command {
   recordCommands(program, io);
   quarantineCommands(program, io);
   consoleCommand(program, io);
+  dlqCommands(program, io);
   for (const command of program.commands) inheritSettings(command, io);
   return program;
 }

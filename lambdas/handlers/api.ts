@@ -62,6 +62,7 @@ export function createOpsDeps(configInput: FreshindexConfigInput, overrides: Api
     // Undefined on stores without a cheaper count: `?count=exact` then scans the configured store's records.
     ...(runtime.counter ? { counter: runtime.counter } : {}),
     metrics: overrides.metrics ?? runtime.metricsReader,
+    deadLetters: runtime.deadLetterInboxes,
     clock: runtime.clock,
     log: overrides.log ?? powertoolsLog(new Logger({ serviceName: 'freshindex-api' })),
   };

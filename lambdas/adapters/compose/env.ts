@@ -54,6 +54,11 @@ export const entryEnv = {
     FRESHINDEX_JOB_DEFINITION: optionalName,
     /** How long a rebuild request holds the type when its job never starts (then a new request is accepted). */
     FRESHINDEX_REBUILD_RESERVATION_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
+    /** The consumer queues and their dead-letter queues: without a pair, the dead-letter routes of that queue answer 501. */
+    FRESHINDEX_DEAD_LETTERS_APPLY_QUEUE_URL: optionalName,
+    FRESHINDEX_DEAD_LETTERS_APPLY_DLQ_URL: optionalName,
+    FRESHINDEX_DEAD_LETTERS_VERIFY_QUEUE_URL: optionalName,
+    FRESHINDEX_DEAD_LETTERS_VERIFY_DLQ_URL: optionalName,
   }),
   job: z.object({
     ...shared,
@@ -133,9 +138,21 @@ export function settingsOf<E extends Entry>(entry: E, env: EntryEnv<E>): Runtime
     endpoints: { dynamodb: endpoint('DYNAMODB'), sqs: endpoint('SQS'), sns: endpoint('SNS'), batch: endpoint('BATCH'), cloudwatch: endpoint('CLOUDWATCH') },
     verifyQueueUrl: text('FRESHINDEX_VERIFY_QUEUE_URL'),
     deadLetterQueueUrl: text(deadLetterVariable[entry] ?? ''),
+    deadLetterQueues: deadLetterQueuesOf(text),
     jobQueue: text('FRESHINDEX_JOB_QUEUE'),
     jobDefinition: text('FRESHINDEX_JOB_DEFINITION'),
   };
+}
+
+/** The consumer queues whose variables name both the queue and its dead-letter queue. */
+function deadLetterQueuesOf(text: (name: string) => string | undefined): RuntimeSettings['deadLetterQueues'] {
+  const pair = (queue: 'APPLY' | 'VERIFY') => {
+    const queueUrl = text(`FRESHINDEX_DEAD_LETTERS_${queue}_QUEUE_URL`);
+    const deadLetterQueueUrl = text(`FRESHINDEX_DEAD_LETTERS_${queue}_DLQ_URL`);
+    return queueUrl && deadLetterQueueUrl ? { queueUrl, deadLetterQueueUrl } : undefined;
+  };
+  const [apply, verify] = [pair('APPLY'), pair('VERIFY')];
+  return { ...(apply ? { apply } : {}), ...(verify ? { verify } : {}) };
 }
 
 /** The variable naming each entry point's own dead-letter queue. */

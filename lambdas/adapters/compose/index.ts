@@ -10,12 +10,14 @@ import { PointerCache } from '../../core/pointer-cache.ts';
 import { systemClock, type Clock, type Notifier, type RecordStore } from '../../core/ports.ts';
 import type { MetricsReader } from '../../core/metrics.ts';
 import type { CheckScheduler } from '../../core/verify/ports.ts';
+import type { DeadLetterInbox, DeadLetterQueueName } from '../../core/dead-letters.ts';
 import { BatchBuildLauncher } from '../batch/build-launcher.ts';
 import { CloudWatchMetricsReader } from '../metrics/cloudwatch.ts';
 import { SnsNotifier } from '../sns/notifier.ts';
 import { createSource, type SourceDeps } from '../sources/index.ts';
 import { SqsCheckScheduler } from '../sqs/check-scheduler.ts';
 import { DeadLetterQueue, type DeadLetterSink } from '../sqs/dead-letter.ts';
+import { SqsDeadLetterInbox } from '../sqs/dead-letter-inbox.ts';
 import { awsClients, type AwsClients, type AwsSettings, type InjectedClients } from './clients.ts';
 import { storeFactories, type StorePorts, type StoreSettings } from './stores.ts';
 import { unavailableDeadLetters, unavailableLauncher, unavailableScheduler } from './unavailable.ts';
@@ -41,6 +43,8 @@ export interface RuntimeSettings extends StoreSettings, AwsSettings {
   verifyQueueUrl?: string | undefined;
   /** The entry point's own dead-letter queue (FRESHINDEX_APPLY_DLQ_URL or FRESHINDEX_VERIFY_DLQ_URL). */
   deadLetterQueueUrl?: string | undefined;
+  /** The consumer queues and their dead-letter queues the ops API lists and redrives (FRESHINDEX_DEAD_LETTERS_{APPLY,VERIFY}_{QUEUE,DLQ}_URL). */
+  deadLetterQueues?: Partial<Record<DeadLetterQueueName, { queueUrl: string; deadLetterQueueUrl: string }>> | undefined;
   /** Where rebuilds are submitted (FRESHINDEX_JOB_QUEUE and FRESHINDEX_JOB_DEFINITION). */
   jobQueue?: string | undefined;
   jobDefinition?: string | undefined;
@@ -79,6 +83,8 @@ export interface Runtime extends ApplyDeps, StorePorts {
   deadLetters: DeadLetterSink;
   /** The apply metrics the console charts (the ops API's metrics route). */
   metricsReader: MetricsReader;
+  /** The dead letters of each consumer queue the settings name (the ops API's). */
+  deadLetterInboxes: Partial<Record<DeadLetterQueueName, DeadLetterInbox>>;
   clock: Clock;
   /** Closes the connections and clients this runtime opened (never an injected client). */
   close(): Promise<void>;
@@ -116,12 +122,23 @@ export function createRuntime(configInput: FreshindexConfigInput | FreshindexCon
     buildLauncher: overrides.buildLauncher ?? batchLauncher(settings, clients.batch, clock),
     deadLetters: settings.deadLetterQueueUrl ? new DeadLetterQueue(clients.sqs(), settings.deadLetterQueueUrl) : unavailableDeadLetters,
     metricsReader: overrides.metricsReader ?? new CloudWatchMetricsReader(clients.cloudwatch),
+    deadLetterInboxes: deadLetterInboxes(settings, clients.sqs, clock),
     clock,
     close: async () => {
       await closeStores().catch(() => {});
       clients.destroy();
     },
   };
+}
+
+/** One inbox per named queue pair; message move tasks only on SQS itself (an endpoint override is an emulator: neither fauxqs nor moto has them). */
+function deadLetterInboxes(settings: RuntimeSettings, sqs: AwsClients['sqs'], clock: Clock): Runtime['deadLetterInboxes'] {
+  return Object.fromEntries(
+    Object.entries(settings.deadLetterQueues ?? {}).map(([queue, urls]) => [
+      queue,
+      new SqsDeadLetterInbox({ sqs: sqs(), deadLetterQueueUrl: urls.deadLetterQueueUrl, sourceQueueUrl: urls.queueUrl, moveTasks: !settings.endpoints?.sqs, clock }),
+    ]),
+  );
 }
 
 function batchLauncher(settings: RuntimeSettings, batch: AwsClients['batch'], clock: Clock): BuildLauncher {

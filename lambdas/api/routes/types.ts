@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { OpsDeps } from '../ports.ts';
 import { problemResponses, typeParams } from '../schemas.ts';
-import { typeStatus } from '../status.ts';
+import { deadLetterDepths, typeStatus } from '../status.ts';
 
 /** GET /v1/types and GET /v1/types/:type: the status of every type, and of one. */
 export function typeRoutes(app: FastifyInstance, deps: OpsDeps): void {
@@ -10,15 +10,22 @@ export function typeRoutes(app: FastifyInstance, deps: OpsDeps): void {
     {
       schema: {
         summary: 'Status of every type',
-        description: 'Generations (active, previous, building), record counts, the last build and audit, build progress, quarantined count.',
+        description: 'Generations (active, previous, building), record counts, the last build and audit, build progress, quarantined count; and the depth of each dead-letter queue.',
         tags: ['types'],
         response: {
-          200: { type: 'object', required: ['types'], properties: { types: { type: 'array', items: { $ref: 'TypeStatus#' } } } },
+          200: {
+            type: 'object',
+            required: ['types'],
+            properties: { types: { type: 'array', items: { $ref: 'TypeStatus#' } }, deadLetters: { type: 'array', items: { $ref: 'DeadLetterDepth#' } } },
+          },
           ...problemResponses(),
         },
       },
     },
-    async () => ({ types: await Promise.all([...deps.types.keys()].map((type) => typeStatus(deps, type))) }),
+    async () => {
+      const [types, deadLetters] = await Promise.all([Promise.all([...deps.types.keys()].map((type) => typeStatus(deps, type))), deadLetterDepths(deps)]);
+      return { types, deadLetters };
+    },
   );
 
   app.get<{ Params: { type: string }; Querystring: { count: 'reported' | 'exact' } }>(

@@ -30,6 +30,14 @@ interface CleanupView {
   errors?: string[];
 }
 
+interface DeadLetterDepthView {
+  queue: string;
+  configured: boolean;
+  visible?: number;
+  inFlight?: number;
+  error?: string;
+}
+
 interface LocalJobView {
   id: string;
   status: 'running' | 'succeeded' | 'failed';
@@ -41,7 +49,7 @@ interface LocalJobView {
 export function typeCommands(program: Command, io: CliIo): void {
   program
     .command('status')
-    .description('Show each type: generations (active, previous, building), record counts, last build and audit, quarantined count')
+    .description('Show each type: generations (active, previous, building), record counts, last build and audit, quarantined count; and the dead letters per queue')
     .argument('[type]', 'only this resource type')
     .option('--exact', 'count the live records now (scans the index: slow on big types)')
     .addHelpText('after', '\nExit codes: 0 shown, 3 unknown type, 4 no runtime.')
@@ -52,8 +60,8 @@ export function typeCommands(program: Command, io: CliIo): void {
         const status = (await api.request('GET', `/v1/types/${segment(type)}`, options.exact ? { query: { count: 'exact' } } : {})).body as TypeStatusView;
         context.print(status, () => renderStatus([status]));
       } else {
-        const all = (await api.request('GET', '/v1/types')).body as { types: TypeStatusView[] };
-        context.print(all, () => renderStatus(all.types));
+        const all = (await api.request('GET', '/v1/types')).body as { types: TypeStatusView[]; deadLetters?: DeadLetterDepthView[] };
+        context.print(all, () => [renderStatus(all.types), ...(all.deadLetters ? [renderDeadLetters(all.deadLetters)] : [])].join('\n'));
       }
     });
 
@@ -182,6 +190,17 @@ function renderStatus(types: readonly TypeStatusView[]): string {
       return lines.join('\n');
     })
     .join('\n');
+}
+
+/** One line for the dead-letter queues: letters waiting (and being looked at) per queue. */
+function renderDeadLetters(depths: readonly DeadLetterDepthView[]): string {
+  const parts = depths.map((depth) => {
+    if (!depth.configured) return `${depth.queue} not configured`;
+    if (depth.error) return `${depth.queue} unknown (${depth.error})`;
+    return `${depth.queue} ${depth.visible ?? 0}${depth.inFlight ? ` (+${depth.inFlight} in flight)` : ''}`;
+  });
+  const waiting = depths.some((depth) => (depth.visible ?? 0) + (depth.inFlight ?? 0) > 0);
+  return `dead letters: ${parts.join(', ')}${waiting ? ' — see `freshindex dlq list`' : ''}`;
 }
 
 /** One line for the clean-up after a build: what it does, at what rate and why, what is left. */

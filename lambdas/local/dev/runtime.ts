@@ -143,6 +143,8 @@ export async function startDevRuntime(options: DevOptions): Promise<DevRuntime> 
       ...withLocalRedis(apiFunction?.fn.environment ?? {}, redis?.url),
       // A local job starts in seconds: a request whose job died before taking the lease holds the type for 2 minutes, not 15.
       FRESHINDEX_REBUILD_RESERVATION_SECONDS: '120',
+      // SQS is an emulator here: a dead-letter redrive copies (fauxqs has no message move tasks).
+      AWS_ENDPOINT_URL_SQS: emulators.endpoints.sqs,
     };
     const apiRuntime = runtimeFor('api', config, apiEnv, clients);
     stack.push({ name: 'the API runtime', stop: () => apiRuntime.close() });

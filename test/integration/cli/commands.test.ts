@@ -5,7 +5,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EMULATOR_CREDENTIALS } from '../../../lambdas/local/emulators.ts';
 import { cli, eventually, startTestRuntime, type TestRuntime } from './support.ts';
 
 const ONE_LINE = /^freshindex: [^\n]+\n$/;
@@ -219,6 +221,29 @@ describe('the freshindex CLI against a local runtime', () => {
       const result = await run('quarantine', 'list', 'nope');
 
       expect(result.code).toBe(3);
+    });
+  });
+
+  describe('dlq', () => {
+    it('lists, shows, redrives and purges what the apply function dead-lettered', async () => {
+      const applyQueue = test.runtime.plan.functions.find((planned) => planned.role === 'apply')?.mapping?.queueUrl as string;
+      const sqs = new SQSClient({ endpoint: test.runtime.state.endpoints.sqs, region: test.runtime.state.region, credentials: EMULATOR_CREDENTIALS });
+      await sqs.send(new SendMessageCommand({ QueueUrl: applyQueue, MessageBody: '{"type":"movie","id":"broken-json"' }));
+      sqs.destroy();
+      const letters = async () => (JSON.parse((await run('--json', 'dlq', 'list', '--queue', 'apply')).stdout) as { queues: Array<{ items: Array<{ messageId: string; reason?: string }> }> }).queues[0]?.items ?? [];
+      await eventually(async () => (await letters()).length > 0);
+
+      const [letter] = await letters();
+      const shown = await run('dlq', 'show', letter?.messageId as string);
+      const redriven = await run('dlq', 'redrive', '--queue', 'apply');
+      await eventually(async () => (await letters()).length > 0);
+      const purged = await run('dlq', 'purge', '--queue', 'apply', '--yes');
+
+      expect(letter?.reason).toBeDefined();
+      expect(shown.stdout).toContain('{"type":"movie","id":"broken-json"');
+      expect(redriven.stdout).toMatch(/apply: 1 redriven/);
+      expect(purged.code).toBe(0);
+      expect(await letters()).toEqual([]);
     });
   });
 

@@ -18,6 +18,10 @@ describe('GET /v1/openapi.json', () => {
       '/v1/types/{type}/quarantine': ['get'],
       '/v1/types/{type}/quarantine/{id}': ['delete'],
       '/v1/types/{type}/metrics': ['get'],
+      '/v1/dead-letters': ['get'],
+      '/v1/dead-letters/{queue}': ['delete', 'get'],
+      '/v1/dead-letters/{queue}/{messageId}': ['get'],
+      '/v1/dead-letters/{queue}/redrive': ['post'],
     });
     const rebuild = document.paths['/v1/types/{type}/rebuild'].post;
     expect(rebuild.requestBody.content['application/json'].schema.properties.reason).toMatchObject({ type: 'string' });

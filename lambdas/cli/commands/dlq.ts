@@ -1,0 +1,207 @@
+/** `freshindex dlq list|show|redrive|purge`: the dead letters of the apply and verify queues. */
+import { Option, type Command } from 'commander';
+import { contextOf, segment, type CliIo, type CommandContext } from '../context.ts';
+import { CliError, EXIT } from '../exit-codes.ts';
+
+const QUEUES = ['apply', 'verify'] as const;
+type Queue = (typeof QUEUES)[number];
+
+interface LetterView {
+  messageId: string;
+  originalMessageId?: string;
+  reason?: string;
+  type?: string;
+  id?: string;
+  receiveCount?: number;
+  firstSeen: string;
+  bodyReplaced: boolean;
+  body?: string;
+  bodyReplacedBecause?: string;
+}
+
+interface ListView {
+  queue: Queue;
+  count: number;
+  scanned: number;
+  complete: boolean;
+  items: LetterView[];
+}
+
+interface RedriveView {
+  queue: Queue;
+  method: 'move-task' | 'copy';
+  taskHandle?: string;
+  approximateCount?: number;
+  redriven?: number;
+  notDeleted?: number;
+  skippedReplaced?: number;
+  skippedOtherTypes?: number;
+  skippedNewer?: number;
+  complete?: boolean;
+  error?: string;
+}
+
+/** A copy redrive that ran out of time is sent again, at most this many times, while it makes progress. */
+const MAX_REDRIVE_ROUNDS = 50;
+
+const queueOption = () => new Option('--queue <queue>', 'the apply or the verify queue (default: both)').choices(QUEUES);
+
+export function dlqCommands(program: Command, io: CliIo): void {
+  const dlq = program.command('dlq').description('Dead letters: messages the apply and verify functions could not process, with their reason');
+  listCommand(dlq, io);
+  showCommand(dlq, io);
+  redriveCommand(dlq, io);
+  purgeCommand(dlq, io);
+}
+
+function listCommand(dlq: Command, io: CliIo): void {
+  dlq
+    .command('list')
+    .description('List dead letters: reason, type, id, receive count, first seen (peeking hides each one for a few seconds)')
+    .argument('[type]', 'only this resource type')
+    .addOption(queueOption())
+    .addOption(new Option('--limit <n>', 'at most this many per queue').default(50).argParser(limitOf))
+    .addHelpText('after', '\nExit codes: 0 listed (even when empty), 4 no runtime.')
+    .action(async (type: string | undefined, options: { queue?: Queue; limit: number }, command: Command) => {
+      const context = contextOf(command, io);
+      const { api } = await context.target();
+      const lists: ListView[] = [];
+      for (const queue of queuesOf(options.queue)) {
+        const query = { limit: String(options.limit), ...(type ? { type } : {}) };
+        lists.push((await api.request('GET', `/v1/dead-letters/${queue}`, { query })).body as ListView);
+      }
+      context.print({ queues: lists }, () => lists.map(renderList).join('\n'));
+    });
+}
+
+function showCommand(dlq: Command, io: CliIo): void {
+  dlq
+    .command('show')
+    .description('Show one dead letter with its body, by its message id (or the id it had on its queue)')
+    .argument('<id>', 'message id')
+    .addOption(queueOption())
+    .addHelpText('after', '\nExit codes: 0 shown, 3 no dead letter has this id, 4 no runtime.')
+    .action(async (id: string, options: { queue?: Queue }, command: Command) => {
+      const context = contextOf(command, io);
+      const { api } = await context.target();
+      for (const queue of queuesOf(options.queue)) {
+        const answer = await api.request('GET', `/v1/dead-letters/${queue}/${segment(id)}`, { accept: [404] });
+        if (answer.status === 404) continue;
+        const letter = answer.body as LetterView & { queue: Queue };
+        context.print(letter, () => renderLetter(letter));
+        return;
+      }
+      throw new CliError(`no dead letter ${id} in the ${queuesOf(options.queue).join(' or ')} dead-letter queue`, EXIT.notFound);
+    });
+}
+
+function redriveCommand(dlq: Command, io: CliIo): void {
+  dlq
+    .command('redrive')
+    .description('Send dead letters back to their queue (every one, or one type); letters whose body was replaced stay')
+    .addOption(queueOption())
+    .option('--type <type>', 'only the letters of this resource type')
+    .addHelpText('after', '\nFix what made them fail first: a letter that fails again is dead-lettered again.\nExit codes: 0 redriven (or the move started), 1 a send failed (that letter stays) or a redrive is already running, 3 unknown type, 4 no runtime.')
+    .action(async (options: { queue?: Queue; type?: string }, command: Command) => {
+      const context = contextOf(command, io);
+      const results: RedriveView[] = [];
+      for (const queue of queuesOf(options.queue)) results.push(await redriveQueue(context, queue, options.type));
+      context.print({ queues: results }, () => results.map(renderRedrive).join('\n'));
+      if (results.some((result) => result.error)) io.exitCode = EXIT.failure;
+    });
+}
+
+function purgeCommand(dlq: Command, io: CliIo): void {
+  dlq
+    .command('purge')
+    .description('Delete every dead letter of one queue, for good')
+    .addOption(queueOption().makeOptionMandatory())
+    .option('--yes', 'do not ask (needed when not on a terminal)')
+    .addHelpText('after', '\nAsks for confirmation on a terminal; elsewhere refuses without --yes.\nExit codes: 0 purged, 1 a purge ran less than a minute ago, 2 not confirmed, 4 no runtime.')
+    .action(async (options: { queue: Queue; yes?: boolean }, command: Command) => {
+      const context = contextOf(command, io);
+      const { api } = await context.target();
+      if (!options.yes) await confirmPurge(context, options.queue);
+      const result = (await api.request('DELETE', `/v1/dead-letters/${options.queue}`, { query: { confirm: 'purge' } })).body;
+      context.print(result, () => `${options.queue}: every dead letter deleted (SQS takes up to a minute)`);
+    });
+}
+
+/** Redrives one queue; a copy that ran out of time is sent again while it makes progress. */
+async function redriveQueue(context: CommandContext, queue: Queue, type: string | undefined): Promise<RedriveView> {
+  const { api } = await context.target();
+  let total: RedriveView | undefined;
+  for (let round = 0; round < MAX_REDRIVE_ROUNDS; round++) {
+    const result = (await api.request('POST', `/v1/dead-letters/${queue}/redrive`, { body: type ? { type } : {} })).body as RedriveView;
+    total = total ? sumOf(total, result) : result;
+    if (result.method !== 'copy' || result.complete || result.error || !result.redriven) break;
+  }
+  return total as RedriveView;
+}
+
+function sumOf(total: RedriveView, next: RedriveView): RedriveView {
+  const add = (name: 'redriven' | 'notDeleted') => (total[name] ?? 0) + (next[name] ?? 0);
+  // Skipped letters are counted again by every round: the last round's counts are the ones left.
+  return { ...next, redriven: add('redriven'), notDeleted: add('notDeleted') };
+}
+
+async function confirmPurge(context: CommandContext, queue: Queue): Promise<void> {
+  const { io } = context;
+  if (!io.prompt) throw new CliError(`purging deletes every letter of the ${queue} dead-letter queue for good: pass --yes to confirm`, EXIT.usage);
+  const answer = await io.prompt(`Delete every letter of the ${queue} dead-letter queue for good? Type "purge" to confirm: `);
+  if (answer.trim() !== 'purge') throw new CliError('not confirmed: nothing was deleted', EXIT.usage);
+}
+
+function queuesOf(queue: Queue | undefined): readonly Queue[] {
+  return queue ? [queue] : QUEUES;
+}
+
+function limitOf(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 1000) throw new CliError(`--limit must be an integer from 1 to 1000, got "${value}"`, EXIT.usage);
+  return parsed;
+}
+
+function renderList(list: ListView): string {
+  const seen = list.complete ? `every letter looked at (${list.scanned})` : `${list.scanned} looked at, there may be more`;
+  if (list.items.length === 0) return `${list.queue}: no dead letters; ${seen}`;
+  return [`${list.queue}: ${list.count} dead letter${list.count === 1 ? '' : 's'}; ${seen}`, ...list.items.map((item) => `  ${summaryLine(item)}`)].join('\n');
+}
+
+function summaryLine(item: LetterView): string {
+  const what = item.type ? `${item.type}/${item.id ?? '?'}` : 'type unknown';
+  const received = item.receiveCount ? `, received ${item.receiveCount} times` : '';
+  const replaced = item.bodyReplaced ? ' [body replaced: cannot be redriven]' : '';
+  return `${item.messageId}  ${what}  first seen ${item.firstSeen}${received}: ${item.reason ?? 'moved by SQS after its last receive (no reason recorded)'}${replaced}`;
+}
+
+function renderLetter(letter: LetterView & { queue: Queue }): string {
+  const lines = [`${letter.queue} dead letter ${summaryLine(letter)}`];
+  if (letter.originalMessageId) lines.push(`  message id on the ${letter.queue} queue: ${letter.originalMessageId}`);
+  if (letter.bodyReplacedBecause) lines.push(`  the queue could not take the body (${letter.bodyReplacedBecause}): a stand-in with its SHA-256 and beginning follows`);
+  lines.push('  body:', ...prettyBody(letter.body ?? '').split('\n').map((line) => `    ${line}`));
+  return lines.join('\n');
+}
+
+function prettyBody(body: string): string {
+  try {
+    return JSON.stringify(JSON.parse(body), null, 2);
+  } catch {
+    return body;
+  }
+}
+
+function renderRedrive(result: RedriveView): string {
+  if (result.method === 'move-task') return `${result.queue}: SQS is moving about ${result.approximateCount ?? '?'} letters back to the queue (task ${result.taskHandle}); \`freshindex status\` shows what is left`;
+  const skipped = [
+    result.skippedReplaced ? `${result.skippedReplaced} with a replaced body` : '',
+    result.skippedOtherTypes ? `${result.skippedOtherTypes} of other types` : '',
+    result.skippedNewer ? `${result.skippedNewer} that arrived meanwhile` : '',
+  ].filter(Boolean);
+  const parts = [`${result.queue}: ${result.redriven ?? 0} redriven`];
+  if (result.notDeleted) parts.push(`${result.notDeleted} sent but not deleted here (they are in both queues)`);
+  if (skipped.length > 0) parts.push(`left here: ${skipped.join(', ')}`);
+  if (result.error) parts.push(`stopped: ${result.error}`);
+  else if (!result.complete) parts.push('more remain: run it again');
+  return parts.join('; ');
+}
