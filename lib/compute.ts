@@ -5,6 +5,7 @@ import type { FreshindexConfigFile } from './config.ts';
 import type { FreshindexDataResources } from './data.ts';
 import type { FreshindexFunctionOptions } from './function.ts';
 import { IndexJobs, type IndexJobsOptions } from './jobs.ts';
+import { JobMonitor, type JobMonitorOptions } from './monitor.ts';
 import type { QueueFunctionOptions } from './queue-function.ts';
 import { JobSchedules, type JobSchedulesOptions } from './schedules.ts';
 import { annotateSources } from './source-access.ts';
@@ -47,6 +48,12 @@ export interface FreshindexComputeProps {
    */
   readonly schedules?: JobSchedulesOptions;
   /**
+   * The job monitor: quarantine size, overdue rebuilds, Batch jobs stuck in RUNNABLE or FAILED.
+   *
+   * @default - every 5 minutes, stuck after 30 minutes, 2 hours of grace for a rebuild, the schedules' time zone
+   */
+  readonly monitor?: JobMonitorOptions;
+  /**
    * Settings every function shares (environment, log retention...); the per-function props win.
    *
    * @default - none
@@ -65,6 +72,7 @@ export class FreshindexCompute extends Construct {
   public readonly jobs: IndexJobs;
   public readonly schedules: JobSchedules;
   public readonly api: OpsApi;
+  public readonly monitor: JobMonitor;
 
   constructor(scope: Construct, id: string, props: FreshindexComputeProps) {
     super(scope, id);
@@ -94,6 +102,14 @@ export class FreshindexCompute extends Construct {
       data,
       jobQueue: this.jobs.jobQueue,
       jobDefinition: this.jobs.jobDefinition,
+    });
+    this.monitor = new JobMonitor(this, 'Monitor', {
+      ...defaults,
+      ...(props.schedules?.timeZone ? { timeZone: props.schedules.timeZone } : {}),
+      ...props.monitor,
+      config,
+      data,
+      jobQueue: this.jobs.jobQueue,
     });
   }
 }

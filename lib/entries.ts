@@ -10,12 +10,13 @@ import { GENERATED_DIR, projectRootOf } from '../lambdas/adapters/config-file/in
 export const RUNTIME_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The Lambda handlers freshindex deploys, each built by a factory taking the user's config. */
-export type HandlerName = 'apply' | 'verify' | 'api';
+export type HandlerName = 'apply' | 'verify' | 'api' | 'monitor';
 
 const FACTORIES: Record<HandlerName, string> = {
   apply: 'createApplyHandler',
   verify: 'createVerifyHandler',
   api: 'createApiHandler',
+  monitor: 'createMonitorHandler',
 };
 
 /** Options of {@link writeHandlerEntry}. */

@@ -23,5 +23,6 @@ export { ConsistencyChecker, type ConsistencyCheckerProps } from './verify.ts';
 export { IndexJobs, JOB_COMMAND, type IndexJobsProps, type IndexJobsOptions } from './jobs.ts';
 export { JobSchedules, type JobSchedulesProps, type JobSchedulesOptions, type ScheduledJob } from './schedules.ts';
 export { OpsApi, type OpsApiProps, type OpsApiOptions } from './api.ts';
+export { JobMonitor, MONITOR_CONTROL_ACTIONS, type JobMonitorProps, type JobMonitorOptions } from './monitor.ts';
 export { grantSourceRead, sourceReadStatements } from './source-access.ts';
 export { PropChecks } from './checks.ts';

@@ -192,11 +192,7 @@ export class IndexJobs extends Construct {
    * policy of its own, so its acknowledged wildcards cover these actions only.
    */
   private grantArrayJobs(): void {
-    const stack = Stack.of(this);
-    const jobs = stack.formatArn({ service: 'batch', resource: 'job', resourceName: '*' });
-    // cdk-nag names the finding by the ARN as synthesized: literal where the stack's environment is known, `<AWS::…>` where not.
-    const shown = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
-    const jobsFinding = `arn:${shown(stack.partition, 'Partition')}:batch:${shown(stack.region, 'Region')}:${shown(stack.account, 'AccountId')}:job/*`;
+    const { arn: jobs, finding: jobsFinding } = batchJobArns(this);
     const policy = new iam.Policy(this, 'ArrayJobs', {
       statements: [
         new iam.PolicyStatement({ actions: ['batch:SubmitJob'], resources: [this.jobQueue.jobQueueArn, this.jobDefinition.jobDefinitionArn] }),
@@ -207,8 +203,20 @@ export class IndexJobs extends Construct {
     policy.attachToRole(this.jobRole);
     acknowledge(policy, {
       'AwsSolutions-IAM5[Resource::*]': 'batch:DescribeJobs supports no resource-level permission; the split rebuild polls its array job (and reads its own job\'s queue and definition) with it.',
-      [`AwsSolutions-IAM5[Resource::${jobsFinding}]`]:
+      [jobsFinding]:
         'The array job\'s id is known only once submitted; the split rebuild terminates its own array job when the build stops.',
     });
   }
+}
+
+/**
+ * The ARN of every AWS Batch job of the stack's account and region (`job/*`: a job's id is known
+ * only once submitted), and the cdk-nag finding that names it: cdk-nag shows the ARN as
+ * synthesized, literal where the stack's environment is known, `<AWS::…>` where not.
+ */
+export function batchJobArns(scope: Construct): { arn: string; finding: string } {
+  const stack = Stack.of(scope);
+  const arn = stack.formatArn({ service: 'batch', resource: 'job', resourceName: '*' });
+  const shown = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
+  return { arn, finding: `AwsSolutions-IAM5[Resource::arn:${shown(stack.partition, 'Partition')}:batch:${shown(stack.region, 'Region')}:${shown(stack.account, 'AccountId')}:job/*]` };
 }

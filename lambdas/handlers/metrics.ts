@@ -16,7 +16,7 @@ export class TypeMetrics {
 
   constructor(
     private readonly metrics: Metrics,
-    private readonly component: 'Apply' | 'Verify',
+    private readonly component: 'Apply' | 'Verify' | 'Monitor',
   ) {}
 
   /** Counts one `name` event of `type`. */

@@ -11,7 +11,7 @@ describe('the compute stack', () => {
 
   it('runs every function on Node.js 24 and arm64 with active tracing and its own log group', () => {
     const template = synthesized.computeTemplate;
-    template.resourceCountIs('AWS::Lambda::Function', 3);
+    template.resourceCountIs('AWS::Lambda::Function', 4);
     template.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
@@ -187,7 +187,7 @@ describe('the compute stack', () => {
 
   it('lets the API function call exactly what it calls on each table, and nothing of streams or schemas', () => {
     const template = synthesized.computeTemplate;
-    const statements = statementsOfRole(template, roleOfFunctionWithEnv(template, 'FRESHINDEX_JOB_QUEUE'));
+    const statements = statementsOfRole(template, roleOfFunctionWithEnv(template, 'FRESHINDEX_JOB_DEFINITION'));
     const on = (table: string) => actionsOf(statements.filter((statement) => JSON.stringify(statement['Resource']).includes(table) && JSON.stringify(statement['Action']).includes('dynamodb:')));
 
     expect(on('IndexTable')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan']);
@@ -196,7 +196,7 @@ describe('the compute stack', () => {
 
   it('lets the API function use the tables and submit this job, and publish nothing (its queue grants: api-dead-letters.test.ts)', () => {
     const template = synthesized.computeTemplate;
-    const statements = statementsOfRole(template, roleOfFunctionWithEnv(template, 'FRESHINDEX_JOB_QUEUE'));
+    const statements = statementsOfRole(template, roleOfFunctionWithEnv(template, 'FRESHINDEX_JOB_DEFINITION'));
     const submit = statements.find((statement) => statement['Action'] === 'batch:SubmitJob');
 
     expect(actionsOf(statements)).toEqual(expect.arrayContaining(['batch:SubmitJob', 'dynamodb:PutItem', 'dynamodb:Query']));

@@ -17,7 +17,7 @@ describe("a config in the user's own project", () => {
 
     const { computeTemplate } = await synthFreshindex({ config, buildImage: true });
 
-    computeTemplate.resourceCountIs('AWS::Lambda::Function', 3);
+    computeTemplate.resourceCountIs('AWS::Lambda::Function', 4);
     const entry = readFileSync(join(project.dir, '.freshindex', 'entries', 'apply.ts'), 'utf8');
     expect(entry).toContain(`import { config } from ${JSON.stringify(project.configFile)};`);
     expect(existsSync(join(project.dir, 'catalogs', 'books', '.freshindex'))).toBe(false);

@@ -5,7 +5,8 @@
  * `AWS_BATCH_JOB_ARRAY_INDEX`, its container overrides over the job definition's environment,
  * and Batch's retry strategy: a child that exits non-zero or is killed runs again, up to
  * `retryStrategy.attempts` times. The array job is RUNNING until every child ended, then
- * SUCCEEDED if every child did, else FAILED.
+ * SUCCEEDED if every child did, else FAILED. ListJobs and TagResource answer from the same jobs,
+ * and `add` puts a job there as it is (the monitor's RUNNABLE jobs).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -31,13 +32,23 @@ export interface BatchStandIn {
   /** `index#attempt` of every child started. */
   spawned: string[];
   terminated: string[];
+  /** Puts a job among the stand-in's jobs (ListJobs, DescribeJobs and TagResource see it). */
+  add(job: JobDetail): void;
+  /** A job as the stand-in holds it now. */
+  job(jobId: string): JobDetail | undefined;
 }
 
 /** Answers `client`'s Batch calls from a stand-in; see the file's comment. */
 export function standInBatch(client: BatchClient, options: BatchStandInOptions): BatchStandIn {
   const jobs = new Map<string, JobDetail>([[options.parent.jobId, { ...options.parent, jobName: 'parent', status: 'RUNNING', startedAt: Date.now() } as JobDetail]]);
   const running = new Map<string, ChildProcess[]>();
-  const log: BatchStandIn = { submitted: [], spawned: [], terminated: [] };
+  const log: BatchStandIn = {
+    submitted: [],
+    spawned: [],
+    terminated: [],
+    add: (job) => void jobs.set(job.jobId ?? '', structuredClone(job)),
+    job: (jobId) => jobs.get(jobId),
+  };
 
   const submit = (input: SubmitJobCommandInput) => {
     log.submitted.push(input);
@@ -88,6 +99,17 @@ export function standInBatch(client: BatchClient, options: BatchStandInOptions):
   const answers: Record<string, (input: never) => unknown> = {
     SubmitJobCommand: submit,
     DescribeJobsCommand: (input: { jobs: string[] }) => ({ jobs: input.jobs.flatMap((id) => (jobs.has(id) ? [structuredClone(jobs.get(id))] : [])) }),
+    ListJobsCommand: (input: { jobQueue: string; jobStatus?: string; nextToken?: string }) => ({
+      jobSummaryList: [...jobs.values()]
+        .filter((job) => job.jobQueue === input.jobQueue && (input.jobStatus === undefined || job.status === input.jobStatus))
+        .map(({ jobId, jobArn, jobName, status, createdAt }) => ({ jobId, jobArn, jobName, status, createdAt })),
+    }),
+    TagResourceCommand: (input: { resourceArn: string; tags: Record<string, string> }) => {
+      const job = [...jobs.values()].find((candidate) => candidate.jobArn === input.resourceArn);
+      if (!job) throw Object.assign(new Error(`no job ${input.resourceArn}`), { name: 'ClientException', $metadata: { httpStatusCode: 400 } });
+      job.tags = { ...job.tags, ...input.tags };
+      return {};
+    },
     TerminateJobCommand: (input: { jobId: string; reason: string }) => {
       log.terminated.push(input.jobId);
       const job = jobs.get(input.jobId);

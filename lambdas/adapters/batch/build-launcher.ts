@@ -1,6 +1,6 @@
 /**
- * Submits rebuild jobs to AWS Batch: the same job definition the nightly schedule uses, with the
- * type in the container command (`rebuild --type <type>`).
+ * Submits rebuild and audit jobs to AWS Batch: the same job definition the schedules use, with the
+ * job and the type in the container command (`rebuild --type <type>`, `audit --type <type>`).
  */
 import { BatchClient, SubmitJobCommand } from '@aws-sdk/client-batch';
 import { describeError, FreshindexError } from '../../core/errors.ts';
@@ -32,7 +32,7 @@ export interface BatchBuildLauncherOptions {
   clock?: () => number;
 }
 
-/** A `BuildLauncher` on AWS Batch. */
+/** A `BuildLauncher` on AWS Batch: rebuilds and audits. */
 export class BatchBuildLauncher implements BuildLauncher {
   readonly #client: BatchClient;
   readonly #clock: () => number;
@@ -44,16 +44,18 @@ export class BatchBuildLauncher implements BuildLauncher {
 
   async submit(request: BuildRequest): Promise<SubmittedBuild> {
     // Job names: letters, digits, - and _, at most 128 characters.
-    const jobName = `freshindex-rebuild-${request.type}-${this.#clock()}`.slice(0, 128);
+    const job = request.job ?? 'rebuild';
+    const jobName = `freshindex-${job}-${request.type}-${this.#clock()}`.slice(0, 128);
     try {
       const response = await this.#client.send(
         new SubmitJobCommand({
           jobName,
           jobQueue: this.options.jobQueue,
           jobDefinition: this.options.jobDefinition,
-          containerOverrides: { command: [...JOB_COMMAND, 'rebuild', '--type', request.type] },
+          containerOverrides: { command: [...JOB_COMMAND, job, '--type', request.type] },
           tags: {
             'freshindex:type': request.type,
+            'freshindex:job': job,
             'freshindex:trigger': 'ops-api',
             ...(request.requestedBy ? { 'freshindex:requested-by': request.requestedBy.slice(0, 256) } : {}),
           },
@@ -66,7 +68,7 @@ export class BatchBuildLauncher implements BuildLauncher {
       throw new JobSubmissionError(`AWS Batch SubmitJob failed: ${describeError(error)}`, {
         cause: error,
         retryable: status === undefined || status >= 500 || status === 429,
-        context: { type: request.type },
+        context: { type: request.type, job },
       });
     }
   }

@@ -60,6 +60,17 @@ export const entryEnv = {
     FRESHINDEX_DEAD_LETTERS_VERIFY_QUEUE_URL: optionalName,
     FRESHINDEX_DEAD_LETTERS_VERIFY_DLQ_URL: optionalName,
   }),
+  monitor: z.object({
+    ...shared,
+    /** The job queue whose jobs the monitor watches (RUNNABLE for too long, FAILED). */
+    FRESHINDEX_JOB_QUEUE: optionalName,
+    /** Minutes in RUNNABLE after which a job counts as stuck (alert, MonitorJobsStuck). */
+    FRESHINDEX_MONITOR_STUCK_MINUTES: z.coerce.number().int().min(1).max(10_080).default(30),
+    /** Minutes after a type's scheduled rebuild time before MonitorRebuildOverdue says 1. */
+    FRESHINDEX_MONITOR_REBUILD_GRACE_MINUTES: z.coerce.number().int().min(0).max(10_080).default(120),
+    /** The time zone the types' cron schedules are read in (the schedules' own). */
+    FRESHINDEX_SCHEDULE_TIMEZONE: z.string().min(1).default('Etc/UTC'),
+  }),
   job: z.object({
     ...shared,
     /** Lease lifetime without a heartbeat: how soon the next run may take over from a crashed one. */

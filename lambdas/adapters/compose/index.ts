@@ -9,10 +9,12 @@ import { validateConfig, type FreshindexConfig, type FreshindexConfigInput } fro
 import { PointerCache } from '../../core/pointer-cache.ts';
 import { systemClock, type Clock, type Notifier, type RecordStore } from '../../core/ports.ts';
 import type { MetricsReader } from '../../core/metrics.ts';
+import type { JobWatch } from '../../core/monitor/ports.ts';
 import type { CheckScheduler } from '../../core/verify/ports.ts';
 import type { DeadLetterInbox, DeadLetterQueueName } from '../../core/dead-letters.ts';
 import { BatchBuildLauncher } from '../batch/build-launcher.ts';
 import { CloudWatchMetricsReader } from '../metrics/cloudwatch.ts';
+import { BatchJobWatch } from '../batch/job-watch.ts';
 import { SnsNotifier } from '../sns/notifier.ts';
 import { createSource, type SourceDeps } from '../sources/index.ts';
 import { SqsCheckScheduler } from '../sqs/check-scheduler.ts';
@@ -20,7 +22,7 @@ import { DeadLetterQueue, type DeadLetterSink } from '../sqs/dead-letter.ts';
 import { SqsDeadLetterInbox } from '../sqs/dead-letter-inbox.ts';
 import { awsClients, type AwsClients, type AwsSettings, type InjectedClients } from './clients.ts';
 import { storeFactories, type StorePorts, type StoreSettings } from './stores.ts';
-import { unavailableDeadLetters, unavailableLauncher, unavailableScheduler } from './unavailable.ts';
+import { unavailableDeadLetters, unavailableJobWatch, unavailableLauncher, unavailableScheduler } from './unavailable.ts';
 
 export { createDynamoClient, type AwsSettings } from './clients.ts';
 export { RebuildUnavailableError } from './unavailable.ts';
@@ -59,6 +61,8 @@ export interface RuntimeOverrides extends InjectedClients {
   buildLauncher?: BuildLauncher;
   /** @default CloudWatch GetMetricData (the local runtime plugs in its in-memory ring) */
   metricsReader?: MetricsReader;
+  /** @default AWS Batch when the settings name a job queue */
+  jobWatch?: JobWatch;
 }
 
 /**
@@ -77,8 +81,10 @@ export interface Runtime extends ApplyDeps, StorePorts {
   notifier: Notifier;
   /** Schedules checks on the verify queue. */
   checkScheduler: CheckScheduler;
-  /** Starts rebuilds outside this process. */
+  /** Starts rebuilds and audits outside this process. */
   buildLauncher: BuildLauncher;
+  /** The jobs of the job queue, as the monitor reads them. */
+  jobWatch: JobWatch;
   /** The entry point's dead-letter queue. */
   deadLetters: DeadLetterSink;
   /** The apply metrics the console charts (the ops API's metrics route). */
@@ -120,6 +126,7 @@ export function createRuntime(configInput: FreshindexConfigInput | FreshindexCon
       }),
     checkScheduler: settings.verifyQueueUrl ? new SqsCheckScheduler(clients.sqs(), settings.verifyQueueUrl, clock) : unavailableScheduler,
     buildLauncher: overrides.buildLauncher ?? batchLauncher(settings, clients.batch, clock),
+    jobWatch: overrides.jobWatch ?? (settings.jobQueue ? new BatchJobWatch({ jobQueue: settings.jobQueue, client: clients.batch(), clock }) : unavailableJobWatch),
     deadLetters: settings.deadLetterQueueUrl ? new DeadLetterQueue(clients.sqs(), settings.deadLetterQueueUrl) : unavailableDeadLetters,
     metricsReader: overrides.metricsReader ?? new CloudWatchMetricsReader(clients.cloudwatch),
     deadLetterInboxes: deadLetterInboxes(settings, clients.sqs, clock),

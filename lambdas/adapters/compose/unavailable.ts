@@ -3,6 +3,7 @@
  * error that names the missing setting, instead of the runtime failing to start.
  */
 import type { BuildLauncher } from '../../core/build-launcher.ts';
+import type { JobWatch } from '../../core/monitor/ports.ts';
 import { ConfigError, FreshindexError } from '../../core/errors.ts';
 import type { CheckScheduler } from '../../core/verify/ports.ts';
 import type { DeadLetterSink } from '../sqs/dead-letter.ts';
@@ -11,7 +12,7 @@ import type { DeadLetterSink } from '../sqs/dead-letter.ts';
 export class RebuildUnavailableError extends FreshindexError {
   override readonly status = 501;
   constructor() {
-    super('rebuilds cannot be submitted from here: FRESHINDEX_JOB_QUEUE and FRESHINDEX_JOB_DEFINITION are not set and no launcher was given');
+    super('rebuilds and audits cannot be submitted from here: FRESHINDEX_JOB_QUEUE and FRESHINDEX_JOB_DEFINITION are not set and no launcher was given');
     this.name = 'RebuildUnavailableError';
   }
 }
@@ -34,5 +35,15 @@ export const unavailableScheduler: CheckScheduler = {
 export const unavailableDeadLetters: DeadLetterSink = {
   send: async () => {
     throw new ConfigError(['nothing can be dead-lettered from here: this entry point has no dead-letter queue URL']);
+  },
+};
+
+/** A job watch for deployments without a job queue: the monitor names the missing setting. */
+export const unavailableJobWatch: JobWatch = {
+  runnableSince: async () => {
+    throw new ConfigError(['the job queue cannot be watched from here: FRESHINDEX_JOB_QUEUE is not set']);
+  },
+  markStuckAlerted: async () => {
+    throw new ConfigError(['the job queue cannot be watched from here: FRESHINDEX_JOB_QUEUE is not set']);
   },
 };

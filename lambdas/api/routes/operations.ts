@@ -5,8 +5,29 @@ import type { BuildRequest, OpsDeps, SubmittedBuild } from '../ports.ts';
 import { problemResponses, typeParams } from '../schemas.ts';
 import { resolveType } from '../status.ts';
 
-/** Rebuild one type (submits the job); roll one type back. */
+/** The optional body of a job submission. */
+const reasonBody = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: { reason: { type: 'string', minLength: 1, maxLength: 200, description: 'Why: kept with the job.' } },
+};
+
+/** The 202 answer of a submitted job. */
+const submittedJob = {
+  type: 'object',
+  required: ['type', 'jobId', 'jobName', 'submittedAt', 'status'],
+  properties: {
+    type: { type: 'string' },
+    jobId: { type: 'string' },
+    jobName: { type: 'string' },
+    submittedAt: { type: 'string', format: 'date-time' },
+    status: { type: 'string', description: 'Where to follow the job.' },
+  },
+};
+
+/** Rebuild one type (submits the job); audit one type (submits the job); roll one type back. */
 export function operationRoutes(app: FastifyInstance, deps: OpsDeps): void {
+  auditRoute(app, deps);
   app.post<{ Params: { type: string }; Body: { reason?: string } | undefined }>(
     '/v1/types/:type/rebuild',
     {
@@ -15,23 +36,9 @@ export function operationRoutes(app: FastifyInstance, deps: OpsDeps): void {
         description: 'Submits the rebuild job and answers at once (202); follow it with GET /v1/types/{type}. Refused (409) from the moment a rebuild of the type is requested until it has run (or its reservation expired because its job never started), and while a build runs.',
         tags: ['operations'],
         params: typeParams,
-        body: {
-          type: ['object', 'null'],
-          additionalProperties: false,
-          properties: { reason: { type: 'string', minLength: 1, maxLength: 200, description: 'Why: kept with the job.' } },
-        },
+        body: reasonBody,
         response: {
-          202: {
-            type: 'object',
-            required: ['type', 'jobId', 'jobName', 'submittedAt', 'status'],
-            properties: {
-              type: { type: 'string' },
-              jobId: { type: 'string' },
-              jobName: { type: 'string' },
-              submittedAt: { type: 'string', format: 'date-time' },
-              status: { type: 'string', description: 'Where to follow the build.' },
-            },
-          },
+          202: submittedJob,
           ...problemResponses(400, 404, 409),
         },
       },
@@ -82,6 +89,40 @@ export function operationRoutes(app: FastifyInstance, deps: OpsDeps): void {
       deps.pointers.invalidate(type);
       deps.log.info('type rolled back', { type, from: result.from, to: result.to, requestedBy: callerOf(request) });
       return { type, from: result.from, to: result.to };
+    },
+  );
+}
+
+/**
+ * `POST /v1/types/{type}/audit`: submits the audit job of the type (AWS Batch on AWS, a child
+ * process locally) and answers at once. `submittedAt` is taken before the submission, so the
+ * type's `lastAudit` is this job's report once its `startedAt` is not earlier.
+ */
+function auditRoute(app: FastifyInstance, deps: OpsDeps): void {
+  app.post<{ Params: { type: string }; Body: { reason?: string } | undefined }>(
+    '/v1/types/:type/audit',
+    {
+      schema: {
+        summary: 'Audit one type',
+        description:
+          "Submits the audit job (the whole source compared with the active generation, differences repaired up to the type's audit.maxRepairs) and answers at once (202). " +
+          'The report shows as `lastAudit` in GET /v1/types/{type} once the job has run: it is this job\'s when its `startedAt` is not earlier than `submittedAt`.',
+        tags: ['operations'],
+        params: typeParams,
+        body: reasonBody,
+        response: { 202: submittedJob, ...problemResponses(400, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { type } = request.params;
+      resolveType(deps, type);
+      const requestedBy = callerOf(request);
+      const reason = request.body?.reason;
+      const submittedAt = new Date(deps.clock()).toISOString();
+      const submitted = await deps.launcher.submit({ type, job: 'audit', ...(reason ? { reason } : {}), ...(requestedBy ? { requestedBy } : {}) });
+      deps.log.info('audit submitted', { type, jobId: submitted.jobId, reason, requestedBy });
+      const status = `/v1/types/${type}`;
+      return reply.code(202).header('location', status).send({ type, jobId: submitted.jobId, jobName: submitted.jobName, submittedAt, status });
     },
   );
 }

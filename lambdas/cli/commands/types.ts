@@ -1,8 +1,9 @@
 /** `freshindex status [TYPE]`, `rebuild TYPE`, `rollback TYPE`, `audit TYPE`. */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Option, type Command } from 'commander';
-import { contextOf, segment, type CliIo, type CommandContext } from '../context.ts';
-import { CliError, EXIT } from '../exit-codes.ts';
+import { contextOf, segment, type CliIo } from '../context.ts';
+import { auditCommand } from './audit.ts';
+import { localJobEnded, positiveInteger } from './jobs.ts';
+import { EXIT } from '../exit-codes.ts';
 import { auditSummary, type AuditReport } from '../../core/audit/report.ts';
 import { describeProgress, followBuild, type BuildView } from '../progress.ts';
 
@@ -36,14 +37,6 @@ interface DeadLetterDepthView {
   visible?: number;
   inFlight?: number;
   error?: string;
-}
-
-interface LocalJobView {
-  id: string;
-  status: 'running' | 'succeeded' | 'failed';
-  exitCode?: number;
-  signal?: string;
-  output: string[];
 }
 
 export function typeCommands(program: Command, io: CliIo): void {
@@ -107,67 +100,7 @@ export function typeCommands(program: Command, io: CliIo): void {
       context.print(result, () => `${type}: rolled back: generation ${result.to} serves again (generation ${result.from} is kept as previous)`);
     });
 
-  program
-    .command('audit')
-    .description("Compare a type's whole source with its index now, repairing differences (runs the audit job)")
-    .argument('<type>', 'resource type')
-    .option('--no-wait', 'return once the job is started')
-    .addOption(new Option('--wait-timeout <seconds>', 'give up waiting after this long').argParser(positiveInteger).default(1800))
-    .addHelpText('after', '\nLocally the audit job runs as a child process of the runtime. A deployed ops API offers no audit route: there audits run on their schedule.\nExit codes: 0 the audit ran, 1 the audit job failed, 3 unknown type, 4 no runtime.')
-    .action(async (type: string, options: { wait: boolean; waitTimeout: number }, command: Command) => {
-      const context = contextOf(command, io);
-      const target = await context.target();
-      if (!target.control) {
-        const answer = await target.api.request('POST', `/v1/types/${segment(type)}/audit`, { body: {}, accept: [404] });
-        if (answer.status === 404 && /no route/.test(JSON.stringify(answer.body))) {
-          throw new CliError('this deployment runs audits on their schedule only: its ops API has no audit route', EXIT.failure);
-        }
-        if (answer.status === 404) throw new CliError(`unknown resource type "${type}" (HTTP 404)`, EXIT.notFound);
-        context.print(answer.body, () => `${type}: audit submitted`);
-        return;
-      }
-      const job = (await target.control.request('POST', '/local/v1/jobs', { body: { command: 'audit', type } })).body as LocalJobView;
-      if (!options.wait) {
-        context.print(job, () => `${type}: audit started (job ${job.id})`);
-        return;
-      }
-      if (!context.globals.json) io.err(`${type}: audit running (job ${job.id})\n`);
-      const ended = await waitForLocalJob(context, job.id, options.waitTimeout * 1000);
-      if (ended.status !== 'succeeded') {
-        throw new CliError(`the audit job ${job.id} failed (${ended.signal ? `signal ${ended.signal}` : `exit code ${ended.exitCode}`})${lastLine(ended)}`, EXIT.failure);
-      }
-      const status = (await target.api.request('GET', `/v1/types/${segment(type)}`)).body as TypeStatusView;
-      context.print({ job: ended, audit: status.lastAudit }, () => renderAudit(type, status.lastAudit));
-    });
-}
-
-async function localJobEnded(context: CommandContext, jobId: string): Promise<{ ended: boolean; detail?: string }> {
-  const { control } = await context.target();
-  const job = (await control?.request('GET', `/local/v1/jobs/${segment(jobId)}`))?.body as LocalJobView | undefined;
-  if (!job || job.status === 'running') return { ended: false };
-  return { ended: true, detail: `${job.signal ? `signal ${job.signal}` : `exit code ${job.exitCode}`}${lastLine(job)}` };
-}
-
-async function waitForLocalJob(context: CommandContext, jobId: string, timeoutMs: number): Promise<LocalJobView> {
-  const { control } = await context.target();
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = (await control?.request('GET', `/local/v1/jobs/${segment(jobId)}`))?.body as LocalJobView;
-    if (job.status !== 'running') return job;
-    if (Date.now() > deadline) throw new CliError(`the job ${jobId} did not end within ${Math.round(timeoutMs / 1000)} s`, EXIT.failure);
-    await sleep(300);
-  }
-}
-
-function lastLine(job: LocalJobView): string {
-  const line = [...job.output].reverse().find((candidate) => candidate.trim() !== '');
-  return line ? `: ${line.slice(0, 300)}` : '';
-}
-
-function positiveInteger(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0) throw new CliError(`expected a positive integer, got "${value}"`, EXIT.usage);
-  return parsed;
+  auditCommand(program, io);
 }
 
 function renderStatus(types: readonly TypeStatusView[]): string {
@@ -221,9 +154,4 @@ function renderBuild(type: string, build: BuildView): string {
     return `${type}: generation ${report?.generation ?? build.generation} is live (was ${report?.activeBefore ?? '-'}): ${report?.counts.generation ?? report?.counts.loaded ?? '?'} records, ${report?.counts.replayed ?? 0} replayed, ${((report?.durationMs ?? 0) / 1000).toFixed(1)} s`;
   }
   return `${type}: build ${build.status}${report?.reasons.length ? `: ${report.reasons.join('; ')}` : ''}; generation ${report?.activeBefore ?? '-'} keeps serving`;
-}
-
-function renderAudit(type: string, audit: TypeStatusView['lastAudit']): string {
-  if (!audit) return `${type}: the audit ran but left no report`;
-  return `${type}: audited generation ${audit.generation}: source ${audit.sourceCount}, index ${audit.indexCount}; ${auditSummary(audit)}`;
 }

@@ -65,9 +65,9 @@ export class LocalJobs implements BuildLauncher {
     this.#options = options;
   }
 
-  /** The ops API's launcher: `POST /v1/types/{type}/rebuild` lands here. */
+  /** The ops API's launcher: `POST /v1/types/{type}/rebuild` and `.../audit` land here. */
   async submit(request: BuildRequest): Promise<SubmittedBuild> {
-    const job = this.run(['rebuild', '--type', request.type], 'api');
+    const job = this.run([request.job ?? 'rebuild', '--type', request.type], 'api');
     return { jobId: job.id, jobName: job.name };
   }
 

@@ -4,6 +4,7 @@
  * any of them can be fired now.
  */
 import { Cron } from 'croner';
+import { cronOf, parseSchedule } from '../../core/schedule.ts';
 
 /** A schedule to run locally. */
 export interface LocalScheduleSpec {
@@ -25,8 +26,6 @@ export interface LocalScheduleView {
   nextRun: string | null;
 }
 
-const RATE_UNITS: Record<string, number> = { minute: 60, minutes: 60, hour: 3600, hours: 3600, day: 86_400, days: 86_400 };
-
 /** A running schedule: when it runs next, and how to stop it. */
 export interface ScheduleTimer {
   nextRun(after?: Date): Date | null;
@@ -38,22 +37,10 @@ export interface ScheduleTimer {
  * fixed period for `rate(...)`); throws on an expression it cannot read.
  */
 export function cronFor(expression: string, timezone: string, run: () => void, now = Date.now()): ScheduleTimer {
-  const cron = /^cron\((.+)\)$/.exec(expression.trim());
-  if (cron) {
-    const fields = (cron[1] as string).trim().split(/\s+/);
-    if (fields.length !== 6) throw new Error(`${expression}: an EventBridge cron has 6 fields (minutes hours day-of-month month day-of-week year)`);
-    // EventBridge numbers weekdays 1-7 from Sunday, as Quartz does; croner's 7-part mode puts seconds first.
-    return new Cron(`0 ${fields.join(' ')}`, { timezone, mode: '7-part', alternativeWeekdays: true, protect: true }, run);
-  }
-  const rate = /^rate\((\d+)\s+([a-z]+)\)$/.exec(expression.trim());
-  if (rate) {
-    const unit = RATE_UNITS[rate[2] as string];
-    if (!unit) throw new Error(`${expression}: unknown rate unit`);
-    return rateTimer(Number(rate[1]) * unit * 1000, run, now);
-  }
-  const at = /^at\((.+)\)$/.exec(expression.trim());
-  if (at) return new Cron(new Date(`${at[1]}Z`), { timezone, protect: true }, run);
-  throw new Error(`${expression}: not a cron(...), rate(...) or at(...) expression`);
+  const schedule = parseSchedule(expression);
+  if (schedule.kind === 'cron') return cronOf(schedule.pattern, timezone, run);
+  if (schedule.kind === 'rate') return rateTimer(schedule.periodMs, run, now);
+  return new Cron(schedule.at, { timezone, protect: true }, run);
 }
 
 /** Longest delay a Node.js timer takes. */

@@ -86,6 +86,8 @@ const ROLE_MARKERS: Record<FunctionRole, string> = {
 
 function roleOf(fn: LocalFunction): FunctionRole | undefined {
   const env = fn.environment;
+  // The job monitor (lib/monitor.ts) watches AWS Batch, which the local runtime does not run: its jobs are child processes.
+  if (env['FRESHINDEX_MONITOR_STUCK_MINUTES'] !== undefined) return undefined;
   if (env['FRESHINDEX_APPLY_DLQ_URL'] !== undefined) return 'apply';
   if (env['FRESHINDEX_VERIFY_QUEUE_URL'] !== undefined) return 'verify';
   if (env['FRESHINDEX_JOB_QUEUE'] !== undefined || env['FRESHINDEX_JOB_DEFINITION'] !== undefined) return 'api';

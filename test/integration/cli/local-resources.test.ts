@@ -138,6 +138,13 @@ describe('the local resources of the demo config', () => {
     expect(plan.jobEnvironment['FRESHINDEX_CONTROL_TABLE']).toBe(plan.tables.control);
   });
 
+  it('runs the apply, verify and API functions, and leaves out the job monitor (locally there is no AWS Batch to watch)', () => {
+    const monitors = Object.values(local.functions).filter((fn) => fn.environment['FRESHINDEX_MONITOR_STUCK_MINUTES'] !== undefined);
+
+    expect(monitors).toHaveLength(1);
+    expect(plan.functions.map((planned) => planned.role).sort()).toEqual(['api', 'apply', 'verify']);
+  });
+
   it('reads the rebuild and audit schedules with their job commands', () => {
     expect(plan.schedules.map((schedule) => schedule.args).sort()).toEqual([
       ['audit', '--type', 'movie'],

@@ -3,13 +3,12 @@
  * served on loopback and reached with --endpoint: the status of a running build, the progress
  * bar, the audit line, and an endpoint where nothing listens.
  */
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../../../lambdas/core/audit/report.ts';
 import type { BuildProgress, BuildRecord } from '../../../lambdas/core/rebuild/report.ts';
-import { runCli, type CliIo } from '../../../lambdas/cli/program.ts';
 import { apiWorld, type ApiWorld } from '../../unit/api/support.ts';
+import { cliAt, serveOnLoopback } from './support.ts';
 
 /** Captures what is drawn on a terminal. */
 class Terminal extends Writable {
@@ -38,18 +37,11 @@ describe('what the CLI prints', () => {
   let world: ApiWorld;
   let endpoint: string;
 
-  const run = async (argv: readonly string[], progressStream?: Terminal) => {
-    let stdout = '';
-    let stderr = '';
-    const io: CliIo = { out: (text) => void (stdout += text), err: (text) => void (stderr += text), env: {}, cwd: process.cwd(), ...(progressStream ? { progressStream: progressStream as unknown as NodeJS.WriteStream } : {}) };
-    const code = await runCli(['--endpoint', endpoint, ...argv], io);
-    return { code, stdout, stderr };
-  };
+  const run = (argv: readonly string[], progressStream?: Terminal) => cliAt(endpoint, argv, progressStream as unknown as NodeJS.WriteStream | undefined);
 
   beforeEach(async () => {
     world = await apiWorld();
-    await world.app.listen({ port: 0, host: '127.0.0.1' });
-    endpoint = `http://127.0.0.1:${(world.app.server.address() as AddressInfo).port}`;
+    endpoint = await serveOnLoopback(world.app);
   });
   afterEach(async () => {
     await world.app.close();

@@ -3,6 +3,8 @@
  * with its own state file) and the CLI run in-process with its output captured.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +33,21 @@ export async function cli(argv: readonly string[], stateFile: string, env: NodeJ
   };
   const code = await runCli(argv, io);
   return { code, stdout, stderr };
+}
+
+/** Runs the CLI in-process with `--endpoint endpoint`, capturing what it prints (a terminal stand-in for progress bars). */
+export async function cliAt(endpoint: string, argv: readonly string[], progressStream?: NodeJS.WriteStream): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = { out: (text) => void (stdout += text), err: (text) => void (stderr += text), env: {}, cwd: process.cwd(), ...(progressStream ? { progressStream } : {}) };
+  const code = await runCli(['--endpoint', endpoint, ...argv], io);
+  return { code, stdout, stderr };
+}
+
+/** Serves `app` on a free loopback port; returns its URL. */
+export async function serveOnLoopback(app: FastifyInstance): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 }
 
 export interface TestRuntime {

@@ -29,6 +29,7 @@ const PORTS: Record<string, string[]> = {
   notifier: ['alert', 'report'],
   checkScheduler: ['schedule'],
   buildLauncher: ['submit'],
+  jobWatch: ['runnableSince', 'markStuckAlerted'],
   deadLetters: ['send'],
 };
 

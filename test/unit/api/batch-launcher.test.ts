@@ -33,6 +33,20 @@ describe('BatchBuildLauncher', () => {
     });
   });
 
+  it('submits the audit command of the type when the request names the audit job', async () => {
+    const { client, inputs } = fakeBatch(() => ({ jobId: 'job-9', jobName: 'freshindex-audit-video-7' }));
+    const launcher = new BatchBuildLauncher({ client, jobQueue: 'queue-arn', jobDefinition: 'definition-arn', clock: () => 7 });
+
+    const submitted = await launcher.submit({ type: 'video', job: 'audit' });
+
+    expect(submitted).toEqual({ jobId: 'job-9', jobName: 'freshindex-audit-video-7' });
+    expect(inputs[0]).toMatchObject({
+      jobName: 'freshindex-audit-video-7',
+      containerOverrides: { command: [...JOB_COMMAND, 'audit', '--type', 'video'] },
+      tags: { 'freshindex:type': 'video', 'freshindex:job': 'audit' },
+    });
+  });
+
   it('turns a refused submission into a JobSubmissionError', async () => {
     const client = new BatchClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
     client.middlewareStack.add(

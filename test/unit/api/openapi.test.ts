@@ -14,6 +14,7 @@ describe('GET /v1/openapi.json', () => {
       '/v1/types/{type}/records/{id}': ['get'],
       '/v1/types/{type}/records/{id}/reindex': ['post'],
       '/v1/types/{type}/rebuild': ['post'],
+      '/v1/types/{type}/audit': ['post'],
       '/v1/types/{type}/rollback': ['post'],
       '/v1/types/{type}/quarantine': ['get'],
       '/v1/types/{type}/quarantine/{id}': ['delete'],
