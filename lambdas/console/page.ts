@@ -29,7 +29,7 @@ export const CONSOLE_HTML = `<!doctype html>
       <progress id="build-progress"></progress>
       <p id="build-text"></p>
     </div>
-    <div class="buttons"><button type="button" id="rebuild">Rebuild…</button> <button type="button" id="rollback">Roll back…</button></div>
+    <div class="buttons"><button type="button" id="rebuild">Rebuild…</button> <button type="button" id="rollback">Roll back…</button> <button type="button" id="audit">Audit…</button></div>
   </section>
   <section aria-labelledby="charts-title">
     <h2 id="charts-title">Last 15 minutes</h2>
@@ -47,6 +47,11 @@ export const CONSOLE_HTML = `<!doctype html>
       <thead><tr><th scope="col">Resource</th><th scope="col">Since</th><th scope="col">Differences</th><th scope="col">Last difference</th><th scope="col">Clean checks</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead>
       <tbody id="quarantine-body"></tbody>
     </table>
+  </section>
+  <section aria-labelledby="dead-letters-title">
+    <h2 id="dead-letters-title">Dead letters</h2>
+    <div id="dead-letters-body"></div>
+    <div class="buttons"><button type="button" id="dead-letters-refresh">List dead letters again</button></div>
   </section>
   <section id="inspector" aria-labelledby="inspector-title">
     <h2 id="inspector-title">Record inspector</h2>

@@ -4,8 +4,10 @@
  * in the applied-rate chart and the record inspector, and a quarantined resource is released.
  * The tests run in order on one runtime. Screenshots: test-artifacts/browser/.
  */
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EMULATOR_CREDENTIALS } from '../../lambdas/local/emulators.ts';
 import { screenshot, startConsoleWorld, type ConsoleWorld } from './support.ts';
 
 /** Polls `check` (every 100 ms) until it returns a value. */
@@ -111,5 +113,25 @@ describe('the console against a local runtime', () => {
     await expect.poll(() => page.locator('#quarantine-empty').isVisible()).toBe(true);
     expect(await world.ports.quarantine.get('movie', id)).toBeUndefined();
     expect(await page.locator('#announce').innerText()).toBe(`movie/${id} released from quarantine.`);
+  });
+
+  it('lists a dead letter with its reason and redrives it behind a confirmation', async () => {
+    // Prepare: a change event the apply function cannot read lands in its dead-letter queue.
+    const { dev } = world;
+    const applyQueue = dev.plan.functions.find((planned) => planned.role === 'apply')?.mapping?.queueUrl as string;
+    const sqs = new SQSClient({ endpoint: dev.state.endpoints.sqs, region: dev.state.region, credentials: EMULATOR_CREDENTIALS });
+    await sqs.send(new SendMessageCommand({ QueueUrl: applyQueue, MessageBody: JSON.stringify({ type: 'movie', id: 'dead-on-arrival', op: 'upsert', version: 'not a version' }) }));
+    sqs.destroy();
+    const row = page.locator('#dead-letters-body [data-queue="apply"] tbody tr');
+    await expect.poll(() => row.first().innerText(), { timeout: 30_000 }).toContain('unreadable event');
+    expect(await row.first().locator('td.difference').innerText()).toMatch(/^invalid change event: version/);
+    await screenshot(page, 'dead-letter');
+
+    // Act: redrive, confirmed.
+    await page.getByRole('button', { name: 'Redrive the apply dead letters…' }).click();
+    await page.locator('#confirm').getByRole('button', { name: 'Redrive' }).click();
+
+    // Assess: the API's answer is announced.
+    await expect.poll(() => page.locator('#announce').innerText()).toBe('1 apply dead letter redriven.');
   });
 });

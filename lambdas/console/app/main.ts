@@ -6,6 +6,7 @@
 import type { TypeStatus } from '../../api/status.ts';
 import { api, ApiProblem, typePath } from './api.ts';
 import { Charts, type Series } from './charts.ts';
+import { DeadLetterPanel } from './dead-letter-panel.ts';
 import { byId, fill, h } from './dom.ts';
 import { Inspector } from './inspector.ts';
 import { renderQuarantine, type QuarantineEntry } from './quarantine-panel.ts';
@@ -32,16 +33,24 @@ async function start(): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const poll = async () => {
     clearTimeout(timer);
-    await refresh(selected(), charts, inspector, () => void poll());
+    await refresh(selected(), { charts, inspector, deadLetters }, () => void poll());
     timer = setTimeout(() => void poll(), every);
   };
   const inspector = new Inspector(selected, () => void poll());
+  const deadLetters = new DeadLetterPanel(() => void poll());
   wireTypeActions(selected, () => void poll());
   select.addEventListener('change', () => void poll());
   await poll();
 }
 
-async function refresh(type: string, charts: Charts, inspector: Inspector, again: () => void): Promise<void> {
+/** The panels that poll on their own. */
+interface Panels {
+  charts: Charts;
+  inspector: Inspector;
+  deadLetters: DeadLetterPanel;
+}
+
+async function refresh(type: string, { charts, inspector, deadLetters }: Panels, again: () => void): Promise<void> {
   const line = byId('connection');
   try {
     const [status, series, quarantine] = await Promise.all([
@@ -49,6 +58,7 @@ async function refresh(type: string, charts: Charts, inspector: Inspector, again
       api<Series>('GET', `${typePath(type, 'metrics')}?minutes=15`),
       api<{ items: QuarantineEntry[] }>('GET', typePath(type, 'quarantine')),
       inspector.poll(),
+      deadLetters.poll(),
     ]);
     renderStatus(status);
     charts.update(series);

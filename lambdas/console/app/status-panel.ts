@@ -91,6 +91,19 @@ export function wireTypeActions(selected: () => string, refresh: () => void): vo
       },
     });
   });
+  byId('audit').addEventListener('click', () => {
+    const type = selected();
+    confirmAction({
+      title: `Audit ${type}?`,
+      description: `Compares the whole source of ${type} with its active generation in the background and repairs what differs (up to the type's audit.maxRepairs). The report shows under Reports when it is done.`,
+      verb: 'Audit',
+      run: () => api('POST', typePath(type, 'audit'), { reason: 'started from the console' }),
+      done: (answer) => {
+        refresh();
+        return `Audit of ${type} submitted (job ${(answer as { jobId?: string }).jobId ?? '?'}).`;
+      },
+    });
+  });
   byId('rollback').addEventListener('click', () => {
     const type = selected();
     confirmAction({
