@@ -14,7 +14,7 @@ export function renderStatus(status: TypeStatus): void {
   fill(
     byId('generations'),
     ...row('Active', generations.active === null ? 'none yet' : `generation ${generations.active}`, records.active ? `${count(records.active.count)} records (counted by ${records.active.countedBy})` : ''),
-    ...row('Previous', generations.previous === null ? 'none' : `generation ${generations.previous}`, records.previous ? `${count(records.previous.count)} records` : 'kept for rollback'),
+    ...row('Previous', generations.previous === null ? 'none' : `generation ${generations.previous}`, records.previous ? `${count(records.previous.count)} records, kept for rollback` : generations.previous === null ? '' : 'kept for rollback'),
     ...row('Building', generations.building ? `generation ${generations.building.generation}` : 'no build running', generations.building ? `started ${when(generations.building.startedAt)}` : ''),
     ...row('Quarantined', count(status.quarantined), 'resources served from the source'),
   );
