@@ -7,6 +7,7 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contentHash } from '../../lambdas/core/hash.ts';
 import { EMULATOR_CREDENTIALS } from '../../lambdas/local/emulators.ts';
 import { screenshot, startConsoleWorld, type ConsoleWorld } from './support.ts';
 
@@ -94,6 +95,25 @@ describe('the console against a local runtime', () => {
     await page.locator('#reindex').click();
     await page.locator('#confirm').getByRole('button', { name: 'Reindex' }).click();
     await expect.poll(() => page.locator('#announce').innerText()).toMatch(new RegExp(`^movie/${id} reindexed: unchanged`));
+  });
+
+  it('marks the fields where the index record differs from transform(source)', async () => {
+    // Prepare: a record of the active generation drifted from its source (its title).
+    const catalog = (await (await fetch(`${world.cmsUrl}/movies?limit=3`)).json()) as { items: Array<{ id: string }> };
+    const id = catalog.items[2]?.id as string;
+    const shown = (await (await fetch(`${world.dev.state.apiUrl}/v1/types/movie/records/${encodeURIComponent(id)}`)).json()) as { generation: number; index: { version: number; record: Record<string, unknown> } };
+    const drifted = { ...shown.index.record, title: 'A drifted title' };
+    await world.ports.records.bulkPut('movie', shown.generation, [{ type: 'movie', id, generation: shown.generation, version: shown.index.version, hash: contentHash(drifted), deleted: false, writtenAt: Date.now(), record: drifted }]);
+
+    // Act: inspect it.
+    await page.locator('#inspect-id').fill(id);
+    await page.getByRole('button', { name: 'Inspect' }).click();
+
+    // Assess: the verdict says they differ and only the title is marked, on both sides.
+    await expect.poll(() => page.locator('#inspect-verdict').innerText()).toMatch(/^≠ /);
+    expect(await page.locator('#inspect-index li.differs').allInnerTexts()).toEqual(['≠ title: "A drifted title"']);
+    expect(await page.locator('#inspect-expected li.differs').count()).toBe(1);
+    await screenshot(page, 'inspector-difference');
   });
 
   it('lists a quarantined resource with its last difference and releases it behind a confirmation', async () => {
