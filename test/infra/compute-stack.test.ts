@@ -206,7 +206,7 @@ describe('the compute stack', () => {
 
   it('lets the API function read metrics for the console (GetMetricData) and write none', () => {
     const template = synthesized.computeTemplate;
-    const statements = statementsOfRole(template, roleOfFunctionWithEnv(template, 'FRESHINDEX_JOB_QUEUE'));
+    const statements = statementsOfRole(template, roleOfFunctionWithEnv(template, 'FRESHINDEX_JOB_DEFINITION'));
 
     expect(actionsOf(statements).filter((action) => action.startsWith('cloudwatch:'))).toEqual(['cloudwatch:GetMetricData']);
   });
