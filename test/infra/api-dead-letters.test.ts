@@ -5,7 +5,7 @@ import { actionsOf, roleOfFunctionWithEnv, statementsOfRole, synthFreshindex, ty
 function sqsActionsByQueue(synthesized: Synthesized): Record<string, string[]> {
   const template = synthesized.computeTemplate;
   const byResource: Record<string, Set<string>> = {};
-  for (const statement of statementsOfRole(template, roleOfFunctionWithEnv(template, 'FRESHINDEX_JOB_QUEUE'))) {
+  for (const statement of statementsOfRole(template, roleOfFunctionWithEnv(template, 'FRESHINDEX_JOB_DEFINITION'))) {
     const actions = actionsOf([statement]).filter((action) => action.startsWith('sqs:'));
     for (const resource of [statement['Resource']].flat()) {
       const name = /Data:ExportsOutputFnGetAttData(\w+?)[0-9A-F]{8}Arn/.exec(JSON.stringify(resource))?.[1] ?? JSON.stringify(resource);
@@ -23,7 +23,7 @@ describe('the ops API function and the dead-letter queues', () => {
 
   it('names both consumer queues and their dead-letter queues in its environment', () => {
     const template = synthesized.computeTemplate;
-    const role = roleOfFunctionWithEnv(template, 'FRESHINDEX_JOB_QUEUE');
+    const role = roleOfFunctionWithEnv(template, 'FRESHINDEX_JOB_DEFINITION');
     const fn = Object.values(template.findResources('AWS::Lambda::Function')).find((candidate) => JSON.stringify(candidate['Properties']['Role']).includes(role));
     const variables = JSON.stringify(fn?.['Properties']['Environment']['Variables']);
 
@@ -46,7 +46,7 @@ describe('the ops API function and the dead-letter queues', () => {
 
   it('lets it decrypt and encrypt with the queue key, without a wildcard action', () => {
     const template = synthesized.computeTemplate;
-    const statements = statementsOfRole(template, roleOfFunctionWithEnv(template, 'FRESHINDEX_JOB_QUEUE'));
+    const statements = statementsOfRole(template, roleOfFunctionWithEnv(template, 'FRESHINDEX_JOB_DEFINITION'));
     const queueKey = statements.filter((statement) => JSON.stringify(statement['Resource']).includes('QueueKey'));
 
     expect(actionsOf(queueKey)).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
