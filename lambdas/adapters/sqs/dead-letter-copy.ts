@@ -8,7 +8,7 @@
 import { DeleteMessageBatchCommand, SendMessageBatchCommand, type Message, type MessageAttributeValue, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import { describeError } from '../../core/errors.ts';
 import type { RedriveResult } from '../../core/dead-letters.ts';
-import { sweep, type SweepOptions, type Visit } from './dead-letter-sweep.ts';
+import { letterKeys, sweep, type SweepOptions, type Visit } from './dead-letter-sweep.ts';
 
 /** The attributes ./dead-letter.ts adds to a letter: none of them goes back to the consumer queue. */
 const REASON_ATTRIBUTES = ['reason', 'originalMessageId', 'id', 'receiveCount', 'bodyReplaced'];
@@ -27,7 +27,7 @@ export async function redriveByCopy(options: SweepOptions & { sourceQueueUrl: st
     letters.forEach((letter, index) => {
       if (Number(letter.Attributes?.['SentTimestamp']) > startedAt) result.skippedNewer += 1;
       else if (letter.MessageAttributes?.['bodyReplaced']) result.skippedReplaced += 1;
-      else if (options.type !== undefined && letter.MessageAttributes?.['type']?.StringValue !== options.type) result.skippedOtherTypes += 1;
+      else if (options.type !== undefined && letterKeys(letter).type !== options.type) result.skippedOtherTypes += 1;
       else wanted.push(index);
     });
     for (const group of bySize(wanted, letters)) {

@@ -10,7 +10,7 @@ import type { DeadLetterDepth, DeadLetterDetail, DeadLetterInbox, DeadLetterList
 import { ConflictError } from '../../core/errors.ts';
 import { systemClock, type Clock } from '../../core/ports.ts';
 import { redriveByCopy } from './dead-letter-copy.ts';
-import { sweep, type SweepOptions } from './dead-letter-sweep.ts';
+import { letterKeys, sweep, type SweepOptions } from './dead-letter-sweep.ts';
 
 /** Settings of {@link SqsDeadLetterInbox}. */
 export interface SqsDeadLetterInboxOptions {
@@ -136,7 +136,7 @@ export class SqsDeadLetterInbox implements DeadLetterInbox {
 function summaryOf(letter: Message): DeadLetterSummary {
   const text = (name: string) => letter.MessageAttributes?.[name]?.StringValue;
   const receiveCount = Number(text('receiveCount'));
-  const optional = { originalMessageId: text('originalMessageId'), reason: text('reason'), type: text('type'), id: text('id') };
+  const optional = { originalMessageId: text('originalMessageId'), reason: text('reason'), ...letterKeys(letter) };
   return {
     messageId: letter.MessageId ?? '',
     ...Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined)),

@@ -92,3 +92,25 @@ async function release(options: SweepOptions, held: ReadonlyMap<string, string>)
       .catch(() => undefined);
   }
 }
+
+/**
+ * The letter's resource type and id: its message attributes (the handler's, or the publisher's
+ * `type`), else the `type` and `id` of its body when that is a JSON change event.
+ */
+export function letterKeys(letter: Message): { type?: string; id?: string } {
+  const type = letter.MessageAttributes?.['type']?.StringValue;
+  const id = letter.MessageAttributes?.['id']?.StringValue;
+  if (type !== undefined && id !== undefined) return { type, id };
+  const body = parsedBody(letter.Body);
+  const keys = { type: type ?? body['type'], id: id ?? body['id'] };
+  return Object.fromEntries(Object.entries(keys).filter(([, value]) => typeof value === 'string')) as { type?: string; id?: string };
+}
+
+function parsedBody(body: string | undefined): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(body ?? '');
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}

@@ -4,7 +4,7 @@
  * body was replaced stay; a redrive of everything on AWS is one StartMessageMoveTask (answered by
  * an SDK middleware stand-in: neither fauxqs nor moto has it).
  */
-import { GetQueueAttributesCommand, SQSClient, SQSServiceException } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient, SQSServiceException } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetterQueue } from '../../../lambdas/adapters/sqs/dead-letter.ts';
 import { SqsDeadLetterInbox } from '../../../lambdas/adapters/sqs/dead-letter-inbox.ts';
@@ -133,6 +133,20 @@ describe('a redrive by copy', () => {
 
     expect(result).toMatchObject({ redriven: 1, skippedReplaced: 1, complete: true });
     expect(left.items).toEqual([expect.objectContaining({ id: 'm-2', bodyReplaced: true })]);
+  });
+});
+
+describe('a letter without attributes', () => {
+  it('is listed and redriven by the type and id of its body', async () => {
+    const world = await deadLetterWorld(aws);
+    await aws.sqs.send(new SendMessageCommand({ QueueUrl: world.apply.deadLetterQueueUrl, MessageBody: changeBody('show', 's-9') }));
+    const sqs = sqsClient();
+
+    const listed = await inbox(world, sqs).list({ type: 'show', limit: 10 });
+    const result = await inbox(world, sqs).redrive({ type: 'show' });
+
+    expect(listed.items).toEqual([expect.objectContaining({ type: 'show', id: 's-9' })]);
+    expect(result).toMatchObject({ redriven: 1, skippedOtherTypes: 0 });
   });
 });
 
