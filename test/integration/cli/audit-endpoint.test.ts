@@ -7,6 +7,8 @@
 import Fastify from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../../../lambdas/core/audit/report.ts';
+import { waitForAudit } from '../../../lambdas/cli/commands/audit.ts';
+import { createHttpClient } from '../../../lambdas/cli/http.ts';
 import { apiWorld, type ApiWorld } from '../../unit/api/support.ts';
 import { cliAt, serveOnLoopback } from './support.ts';
 
@@ -82,6 +84,15 @@ describe('freshindex audit --endpoint', () => {
 
     expect(result.code).toBe(3);
     expect(world.launcher.submitted).toEqual([]);
+  });
+
+  it('fails at once, naming the job and its last line, when the local job ends without a report', async () => {
+    const api = createHttpClient({ baseUrl: endpoint, name: 'the ops API' });
+    const submitted = { type: 'video', jobId: 'local-1', jobName: 'freshindex-audit-video-1', submittedAt: new Date(world.clock.now).toISOString() };
+
+    const waiting = waitForAudit(api, submitted, 60_000, async () => ({ ended: true, detail: 'exit code 70: source answered 401' }));
+
+    await expect(waiting).rejects.toMatchObject({ message: 'the audit job local-1 ended without a report (exit code 70: source answered 401)', exitCode: 1 });
   });
 
   it('says so when the deployed ops API predates the audit route', async () => {
