@@ -143,7 +143,7 @@ describe('the console against a local runtime', () => {
     await sqs.send(new SendMessageCommand({ QueueUrl: applyQueue, MessageBody: JSON.stringify({ type: 'movie', id: 'dead-on-arrival', op: 'upsert', version: 'not a version' }) }));
     sqs.destroy();
     const row = page.locator('#dead-letters-body [data-queue="apply"] tbody tr');
-    await expect.poll(() => row.first().innerText(), { timeout: 30_000 }).toContain('unreadable event');
+    await expect.poll(() => row.first().innerText(), { timeout: 30_000 }).toContain('movie/dead-on-arrival');
     expect(await row.first().locator('td.difference').innerText()).toMatch(/^invalid change event: version/);
     await screenshot(page, 'dead-letter');
 
