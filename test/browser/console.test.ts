@@ -46,12 +46,12 @@ describe('the console against a local runtime', () => {
     // Act: rebuild, confirmed in the dialog.
     await page.locator('#rebuild').click();
     await page.locator('#confirm').getByRole('button', { name: 'Rebuild' }).click();
-    await expect.poll(() => page.locator('#announce').innerText()).toMatch(/^Rebuild of movie submitted \(job /);
+    await expect.poll(() => page.locator('#announce').innerText(), { timeout: 10_000 }).toMatch(/^Rebuild of movie submitted \(job /);
 
     // Assess: a second rebuild is refused and the dialog shows why.
     await page.locator('#rebuild').click();
     await page.locator('#confirm').getByRole('button', { name: 'Rebuild' }).click();
-    await expect.poll(() => page.locator('#confirm .problem').innerText()).toMatch(/HTTP 409/);
+    await expect.poll(() => page.locator('#confirm .problem').innerText(), { timeout: 10_000 }).toMatch(/HTTP 409/);
     await screenshot(page, 'rebuild-refused');
     await page.locator('#confirm').getByRole('button', { name: 'Cancel' }).click();
 
@@ -79,7 +79,7 @@ describe('the console against a local runtime', () => {
     const id = catalog.items[0]?.id as string;
     await page.locator('#inspect-id').fill(id);
     await page.locator('#inspect-id').press('Enter');
-    await expect.poll(() => page.locator('#inspect-verdict').innerText()).toBe('✓ The index matches the source.');
+    await expect.poll(() => page.locator('#inspect-verdict').innerText(), { timeout: 10_000 }).toBe('✓ The index matches the source.');
 
     // Act: an operator edits it in the CMS.
     await fetch(`${world.cmsUrl}/movies/${encodeURIComponent(id)}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ 'IMDB Rating': 9.9 }) });
@@ -94,7 +94,7 @@ describe('the console against a local runtime', () => {
     // Act: reindex it from the inspector. Assess: the API's answer is announced.
     await page.locator('#reindex').click();
     await page.locator('#confirm').getByRole('button', { name: 'Reindex' }).click();
-    await expect.poll(() => page.locator('#announce').innerText()).toMatch(new RegExp(`^movie/${id} reindexed: unchanged`));
+    await expect.poll(() => page.locator('#announce').innerText(), { timeout: 10_000 }).toMatch(new RegExp(`^movie/${id} reindexed: unchanged`));
   });
 
   it('marks the fields where the index record differs from transform(source)', async () => {
@@ -110,7 +110,7 @@ describe('the console against a local runtime', () => {
     await page.getByRole('button', { name: 'Inspect' }).click();
 
     // Assess: the verdict says they differ and only the title is marked, on both sides.
-    await expect.poll(() => page.locator('#inspect-verdict').innerText()).toMatch(/^≠ /);
+    await expect.poll(() => page.locator('#inspect-verdict').innerText(), { timeout: 10_000 }).toMatch(/^≠ /);
     expect(await page.locator('#inspect-index li.differs').allInnerTexts()).toEqual(['≠ title: "A drifted title"']);
     expect(await page.locator('#inspect-expected li.differs').count()).toBe(1);
     await screenshot(page, 'inspector-difference');
@@ -122,7 +122,7 @@ describe('the console against a local runtime', () => {
     const id = catalog.items[1]?.id as string;
     await world.ports.quarantine.add({ type: 'movie', id, since: Date.now(), differences: 3, lastDifference: 'content differs from transform(source)', cleanChecks: 0 });
     const row = page.locator(`#quarantine-body tr[data-id="${id}"]`);
-    await expect.poll(() => row.innerText()).toContain('content differs from transform(source)');
+    await expect.poll(() => row.innerText(), { timeout: 10_000 }).toContain('content differs from transform(source)');
     await screenshot(page, 'quarantined');
 
     // Act: release it, confirmed.
@@ -130,7 +130,7 @@ describe('the console against a local runtime', () => {
     await page.locator('#confirm').getByRole('button', { name: 'Release' }).click();
 
     // Assess: gone from the page and from the store.
-    await expect.poll(() => page.locator('#quarantine-empty').isVisible()).toBe(true);
+    await expect.poll(() => page.locator('#quarantine-empty').isVisible(), { timeout: 10_000 }).toBe(true);
     expect(await world.ports.quarantine.get('movie', id)).toBeUndefined();
     expect(await page.locator('#announce').innerText()).toBe(`movie/${id} released from quarantine.`);
   });
@@ -152,6 +152,6 @@ describe('the console against a local runtime', () => {
     await page.locator('#confirm').getByRole('button', { name: 'Redrive' }).click();
 
     // Assess: the API's answer is announced.
-    await expect.poll(() => page.locator('#announce').innerText()).toBe('1 apply dead letter redriven.');
+    await expect.poll(() => page.locator('#announce').innerText(), { timeout: 10_000 }).toBe('1 apply dead letter redriven.');
   });
 });
