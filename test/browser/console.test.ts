@@ -31,8 +31,8 @@ describe('the console against a local runtime', () => {
   beforeAll(async () => {
     world = await startConsoleWorld();
     page = world.page;
-    // Half-second polls: the demo's build runs its phases within a few seconds.
-    await page.goto(`${world.consoleUrl}?refresh=0.5`);
+    // Quarter-second polls: the demo's build reports its load once and ends within a second or two after.
+    await page.goto(`${world.consoleUrl}?refresh=0.25`);
     await page.locator('#connection.live').waitFor();
   }, 120_000);
   afterAll(async () => {

@@ -12,12 +12,12 @@ import { Inspector } from './inspector.ts';
 import { renderQuarantine, type QuarantineEntry } from './quarantine-panel.ts';
 import { renderStatus, wireTypeActions } from './status-panel.ts';
 
-/** How often the page asks the API by default (at most a few seconds behind); `?refresh=SECONDS` (0.5 to 60) changes it. */
+/** How often the page asks the API by default (at most a few seconds behind); `?refresh=SECONDS` (0.25 to 60) changes it. */
 const DEFAULT_POLL_MS = 2_000;
 
 function pollInterval(params: URLSearchParams): number {
   const wanted = Number(params.get('refresh')) * 1000;
-  return wanted >= 500 && wanted <= 60_000 ? wanted : DEFAULT_POLL_MS;
+  return wanted >= 250 && wanted <= 60_000 ? wanted : DEFAULT_POLL_MS;
 }
 
 async function start(): Promise<void> {
