@@ -1,7 +1,7 @@
 /** Dependency rules checked by `npm test` (npm run lint:deps). */
 
-/** Where the product starts: the CLI and CDK app, the job program, the Lambda handlers, the package exports. */
-const ENTRY_POINTS = '^(bin/[^/]+\\.ts|lambdas/jobs/cli\\.ts|lambdas/handlers/(apply|verify|api|monitor|alert-delivery)\\.ts|lambdas/(reader|publisher)/index\\.ts|lambdas/core/config/index\\.ts|lib/index\\.ts)$';
+/** Where the product starts: the CLI and CDK app, the job program, the Lambda handlers, the package exports, the console's browser script. */
+const ENTRY_POINTS = '^(bin/[^/]+\\.ts|lambdas/console/app/main\\.ts|lambdas/jobs/cli\\.ts|lambdas/handlers/(apply|verify|api|monitor|alert-delivery)\\.ts|lambdas/(reader|publisher)/index\\.ts|lambdas/core/config/index\\.ts|lib/index\\.ts)$';
 
 module.exports = {
   forbidden: [
@@ -68,6 +68,16 @@ module.exports = {
       severity: 'error',
       from: { path: ENTRY_POINTS },
       to: { path: '^(lambdas|lib)/', pathNot: ENTRY_POINTS, reachable: false },
+    },
+    {
+      name: 'console-app-runs-in-the-browser',
+      comment: "The console's script (bundled by esbuild for the browser) uses no Node built-in and no product module but types.",
+      severity: 'error',
+      from: { path: '^lambdas/console/app/' },
+      to: {
+        path: ['^(node:)?[a-z_]+$', '^lambdas/(?!console/app/)'],
+        dependencyTypesNot: ['type-only'],
+      },
     },
     {
       name: 'no-circular',

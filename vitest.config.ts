@@ -7,6 +7,8 @@ import { defineConfig } from 'vitest/config';
  * - infra: CDK assertions and cdk-nag on the synthesized stacks;
  * - integration: real AWS SDK against embedded fauxqs + dynalite (and a real redis-server);
  * - package: the built and packed package, installed into fresh projects (no loader, no Docker);
+ * - browser: the console in Debian's chromium (playwright-core) against one local runtime;
+ *   screenshots land in test-artifacts/browser/ (CHROMIUM_PATH overrides /usr/bin/chromium);
  * - integration-moto: the same integration suite against moto_server, a second, independent
  *   emulator. It runs whenever moto_server is installed or MOTO_ENDPOINT is given; CI sets
  *   FRESHINDEX_REQUIRE_MOTO=1 so its absence fails the run instead of passing quietly.
@@ -31,6 +33,8 @@ export default defineConfig({
       { test: { name: 'integration', ...integration } },
       // `npm start` as a user runs it: a child process, driven through the demo CMS and the CLI, stopped with Ctrl-C.
       { test: { name: 'smoke', include: ['test/smoke/**/*.test.ts'], testTimeout: 150_000, hookTimeout: 150_000, fileParallelism: false } },
+      // The console as an operator uses it: a real headless chromium against one local runtime.
+      { test: { name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000, fileParallelism: false } },
       // The package as a user installs it: build, pack once, install into fresh projects (test/package).
       { test: { name: 'package', include: ['test/package/**/*.test.ts'], testTimeout: 240_000, hookTimeout: 240_000 } },
       ...(motoAvailable
@@ -49,6 +53,8 @@ export default defineConfig({
                   'test/integration/faults/apply-burst.test.ts',
                   // Its records and log live in Redis; only the build's lease touches the emulator.
                   'test/integration/rebuild/interleaving-redis.test.ts',
+                  // It starts moto_server itself (CloudWatch, which the embedded emulators lack): once is enough.
+                  'test/integration/console/cloudwatch-metrics.test.ts',
                 ],
                 globalSetup: ['test/support/moto.ts'],
                 // The second emulator runs the long rebuild suites at their smallest size: one fault run per

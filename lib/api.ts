@@ -11,6 +11,7 @@ import { PropChecks } from './checks.ts';
 import type { FreshindexConfigFile } from './config.ts';
 import type { FreshindexDataResources } from './data.ts';
 import { FreshindexFunction, type FreshindexFunctionOptions } from './function.ts';
+import { acknowledge } from './nag.ts';
 import { grantSourceRead } from './source-access.ts';
 import { grantStore, storeEnvironment, storeNetwork } from './store.ts';
 
@@ -133,6 +134,13 @@ export class OpsApi extends Construct {
       new iam.PolicyStatement({ actions: ['batch:SubmitJob'], resources: [props.jobQueue.jobQueueArn, props.jobDefinition.jobDefinitionArn] }),
     );
     grantSourceRead(fn, this, props.config.config.types);
+    // The console's charts (GET /v1/types/{type}/metrics): GetMetricData supports no resource-level
+    // permission, so it has a policy of its own and the wildcard's acknowledgment names only it.
+    const metricsRead = new iam.Policy(this, 'MetricsRead', {
+      roles: [this.handler.role],
+      statements: [new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] })],
+    });
+    acknowledge(metricsRead, { 'AwsSolutions-IAM5[Resource::*]': 'CloudWatch GetMetricData (the console\'s charts) supports no resource-level permission.' });
     grantDeadLetters(fn, props.data);
 
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {

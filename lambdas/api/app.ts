@@ -8,6 +8,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { guardLoopback } from './loopback.ts';
 import type { OpsDeps } from './ports.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { deadLetterRoutes } from './routes/dead-letters.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { quarantineRoutes } from './routes/quarantine.ts';
@@ -80,6 +81,7 @@ export function buildOpsApp(deps: OpsDeps, options: OpsAppOptions = {}): Fastify
     recordRoutes(scope, deps);
     operationRoutes(scope, deps);
     quarantineRoutes(scope, deps);
+    metricsRoutes(scope, deps);
     deadLetterRoutes(scope, deps);
     scope.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   });

@@ -5,6 +5,7 @@
 import type { ResolvedType } from '../core/apply.ts';
 import type { BuildLauncher } from '../core/build-launcher.ts';
 import type { AuditReport } from '../core/audit/report.ts';
+import type { MetricsReader } from '../core/metrics.ts';
 import type { PointerCache } from '../core/pointer-cache.ts';
 import type { CatchUpLog, Clock, PointerStore, QuarantineStore, RecordStore } from '../core/ports.ts';
 import type { GenerationCounter, Lease } from '../core/rebuild/ports.ts';
@@ -56,6 +57,8 @@ export interface OpsDeps {
   reservationTtlMs?: number;
   /** Counts a generation's live records for `?count=exact` (DynamoDB's `Select: COUNT`). @default a scan of `records` */
   counter?: GenerationCounter;
+  /** The apply metrics of the metrics route (the console's charts). */
+  metrics: MetricsReader;
   /** The dead letters of each consumer queue; a queue left out answers 501. @default none */
   deadLetters?: Partial<Record<DeadLetterQueueName, DeadLetterInbox>>;
   clock: Clock;

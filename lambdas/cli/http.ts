@@ -47,16 +47,42 @@ interface Problem {
   detail?: string;
 }
 
+/** Where SigV4 signatures come from: the region, and a profile or credentials (default: the standard provider chain). */
+export interface SignerOptions {
+  region: string;
+  profile?: string;
+  /** Fixed credentials instead of the provider chain (tests). */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+}
+
+/** A SigV4 signer for API Gateway IAM authorization (service `execute-api`). */
+export function createSigner(options: SignerOptions): SignatureV4 {
+  return new SignatureV4({
+    service: 'execute-api',
+    region: options.region,
+    credentials: options.credentials ?? fromNodeProviderChain(options.profile ? { profile: options.profile } : {}),
+    sha256: Sha256,
+  });
+}
+
+/** The headers of a request to `url` once signed (`host`, `x-amz-date`, `authorization`... added). */
+export async function signedHeaders(signer: SignatureV4, method: string, url: URL, headers: Record<string, string>, body: string | undefined): Promise<Record<string, string>> {
+  const signed = await signer.sign({
+    method,
+    protocol: url.protocol,
+    hostname: url.hostname,
+    ...(url.port ? { port: Number(url.port) } : {}),
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    headers: { ...headers, host: url.host },
+    ...(body !== undefined ? { body } : {}),
+  });
+  return signed.headers as Record<string, string>;
+}
+
 /** Builds a client; SigV4 credentials come from the default provider chain (env, profile, SSO, IMDS...). */
 export function createHttpClient(options: HttpClientOptions): HttpClient {
-  const signer = options.sigv4
-    ? new SignatureV4({
-        service: 'execute-api',
-        region: options.sigv4.region,
-        credentials: fromNodeProviderChain(options.sigv4.profile ? { profile: options.sigv4.profile } : {}),
-        sha256: Sha256,
-      })
-    : undefined;
+  const signer = options.sigv4 ? createSigner(options.sigv4) : undefined;
   const base = options.baseUrl.replace(/\/+$/, '');
   return {
     baseUrl: base,
@@ -67,17 +93,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       let headers: Record<string, string> = { accept: 'application/json, application/problem+json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) };
       if (signer) {
         try {
-          const signed = await signer.sign({
-            method,
-            protocol: url.protocol,
-            hostname: url.hostname,
-            ...(url.port ? { port: Number(url.port) } : {}),
-            path: url.pathname,
-            query: Object.fromEntries(url.searchParams),
-            headers: { ...headers, host: url.host },
-            ...(body !== undefined ? { body } : {}),
-          });
-          headers = signed.headers as Record<string, string>;
+          headers = await signedHeaders(signer, method, url, headers, body);
         } catch (error) {
           throw new CliError(`cannot sign the request with AWS credentials: ${error instanceof Error ? error.message : String(error)}`, EXIT.unreachable, { cause: error });
         }

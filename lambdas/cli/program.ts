@@ -7,6 +7,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { describeError } from '../core/errors.ts';
+import { consoleCommand } from './commands/console.ts';
 import { createInterface } from 'node:readline/promises';
 import { devCommand, type Synthesize } from './commands/dev.ts';
 import { dlqCommands } from './commands/dlq.ts';
@@ -80,6 +81,7 @@ export function buildProgram(io: CliIo, deps: CliDeps = {}): Command {
   typeCommands(program, io);
   recordCommands(program, io);
   quarantineCommands(program, io);
+  consoleCommand(program, io);
   dlqCommands(program, io);
   for (const command of program.commands) inheritSettings(command, io);
   return program;

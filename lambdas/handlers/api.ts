@@ -10,6 +10,7 @@ import type { ApiLog, BuildLauncher, OpsDeps, StatusReader } from '../api/ports.
 import type { Runtime, RuntimeOverrides } from '../adapters/compose/index.ts';
 import { parseEnv, runtimeFromEnv, type Environment } from '../adapters/compose/env.ts';
 import type { FreshindexConfigInput } from '../core/config/index.ts';
+import type { MetricsReader } from '../core/metrics.ts';
 
 export { RebuildUnavailableError } from '../adapters/compose/index.ts';
 
@@ -24,6 +25,8 @@ export interface ApiOverrides extends RuntimeOverrides {
   /** @default build and audit records of the runtime's control stores */
   status?: StatusReader;
   log?: ApiLog;
+  /** @default the runtime's (CloudWatch); the local runtime plugs in its in-memory ring */
+  metrics?: MetricsReader;
   /** Replaces every dependency (unit tests). */
   deps?: OpsDeps;
 }
@@ -58,6 +61,7 @@ export function createOpsDeps(configInput: FreshindexConfigInput, overrides: Api
     reservationTtlMs: env.FRESHINDEX_REBUILD_RESERVATION_SECONDS * 1000,
     // Undefined on stores without a cheaper count: `?count=exact` then scans the configured store's records.
     ...(runtime.counter ? { counter: runtime.counter } : {}),
+    metrics: overrides.metrics ?? runtime.metricsReader,
     deadLetters: runtime.deadLetterInboxes,
     clock: runtime.clock,
     log: overrides.log ?? powertoolsLog(new Logger({ serviceName: 'freshindex-api' })),

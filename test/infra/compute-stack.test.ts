@@ -203,6 +203,13 @@ describe('the compute stack', () => {
     expect(actionsOf(statements).filter((action) => /^sns:/.test(action))).toEqual([]);
     expect(JSON.stringify(submit?.['Resource'])).toMatch(/JobQueue.*JobDefinition/);
   });
+
+  it('lets the API function read metrics for the console (GetMetricData) and write none', () => {
+    const template = synthesized.computeTemplate;
+    const statements = statementsOfRole(template, roleOfFunctionWithEnv(template, 'FRESHINDEX_JOB_DEFINITION'));
+
+    expect(actionsOf(statements).filter((action) => action.startsWith('cloudwatch:'))).toEqual(['cloudwatch:GetMetricData']);
+  });
 });
 
 describe('the compute stack props', () => {

@@ -81,6 +81,6 @@ describe('cdk-nag AwsSolutions checks', () => {
     const iam5 = acknowledgments(app).filter((ack) => ack.id.includes('AwsSolutions-IAM5'));
 
     expect(iam5.length).toBeGreaterThan(0);
-    expect(iam5.filter((ack) => !/\/(Tracing|VpcAccess|Role|JobRole|ExecutionRole|ArrayJobs|WatchJobs)$/.test(ack.path))).toEqual([]);
+    expect(iam5.filter((ack) => !/\/(Tracing|VpcAccess|Role|JobRole|ExecutionRole|ArrayJobs|WatchJobs|MetricsRead)$/.test(ack.path))).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@
  * injected (tests point them at emulators). Only clients this module made are destroyed on close.
  */
 import { BatchClient } from '@aws-sdk/client-batch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -27,7 +28,7 @@ export function createDynamoClient(config: DynamoDBClientConfig = {}): DynamoDBC
 export interface AwsSettings {
   region?: string | undefined;
   /** Endpoint overrides per service (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB...): emulators, local runs. */
-  endpoints?: { dynamodb?: string | undefined; sqs?: string | undefined; sns?: string | undefined; batch?: string | undefined } | undefined;
+  endpoints?: { dynamodb?: string | undefined; sqs?: string | undefined; sns?: string | undefined; batch?: string | undefined; cloudwatch?: string | undefined } | undefined;
 }
 
 /** Clients a caller injects instead of the defaults. */
@@ -37,6 +38,7 @@ export interface InjectedClients {
   sqs?: SQSClient | undefined;
   sns?: SNSClient | undefined;
   batch?: BatchClient | undefined;
+  cloudwatch?: CloudWatchClient | undefined;
 }
 
 /** The clients of a runtime; the SQS, SNS and Batch ones are made on first use. */
@@ -46,6 +48,8 @@ export interface AwsClients {
   sqs(): SQSClient;
   sns(): SNSClient;
   batch(): BatchClient;
+  /** The ops API's metrics reads. */
+  cloudwatch(): CloudWatchClient;
   /** Destroys the clients made here (never an injected one). */
   destroy(): void;
 }
@@ -72,6 +76,7 @@ export function awsClients(settings: AwsSettings, injected: InjectedClients): Aw
     sqs: lazy(injected.sqs, () => new SQSClient(config('sqs'))),
     sns: lazy(injected.sns, () => new SNSClient(config('sns'))),
     batch: lazy(injected.batch, () => new BatchClient(config('batch'))),
+    cloudwatch: lazy(injected.cloudwatch, () => new CloudWatchClient(config('cloudwatch'))),
     destroy: () => {
       for (const client of owned.splice(0)) client.destroy();
     },

@@ -33,6 +33,7 @@ const shared = {
   AWS_ENDPOINT_URL_SQS: optionalUrl,
   AWS_ENDPOINT_URL_SNS: optionalUrl,
   AWS_ENDPOINT_URL_BATCH: optionalUrl,
+  AWS_ENDPOINT_URL_CLOUDWATCH: optionalUrl,
 };
 
 /** A variable holding JSON that `schema` validates. */
@@ -198,7 +199,7 @@ export function settingsOf<E extends Entry>(entry: E, env: EntryEnv<E>): Runtime
     alertsTopicArn: text('FRESHINDEX_ALERTS_TOPIC_ARN'),
     notificationsTopicArn: text('FRESHINDEX_NOTIFICATIONS_TOPIC_ARN'),
     region: text('AWS_REGION'),
-    endpoints: { dynamodb: endpoint('DYNAMODB'), sqs: endpoint('SQS'), sns: endpoint('SNS'), batch: endpoint('BATCH') },
+    endpoints: { dynamodb: endpoint('DYNAMODB'), sqs: endpoint('SQS'), sns: endpoint('SNS'), batch: endpoint('BATCH'), cloudwatch: endpoint('CLOUDWATCH') },
     verifyQueueUrl: text('FRESHINDEX_VERIFY_QUEUE_URL'),
     deadLetterQueueUrl: text(deadLetterVariable[entry] ?? ''),
     deadLetterQueues: deadLetterQueuesOf(text),

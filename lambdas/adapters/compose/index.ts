@@ -8,10 +8,12 @@ import type { BuildLauncher } from '../../core/build-launcher.ts';
 import { validateConfig, type FreshindexConfig, type FreshindexConfigInput } from '../../core/config/index.ts';
 import { PointerCache } from '../../core/pointer-cache.ts';
 import { systemClock, type Clock, type Notifier, type RecordStore } from '../../core/ports.ts';
+import type { MetricsReader } from '../../core/metrics.ts';
 import type { JobWatch } from '../../core/monitor/ports.ts';
 import type { CheckScheduler } from '../../core/verify/ports.ts';
 import type { DeadLetterInbox, DeadLetterQueueName } from '../../core/dead-letters.ts';
 import { BatchBuildLauncher } from '../batch/build-launcher.ts';
+import { CloudWatchMetricsReader } from '../metrics/cloudwatch.ts';
 import { BatchJobWatch } from '../batch/job-watch.ts';
 import { SnsNotifier } from '../sns/notifier.ts';
 import { createSource, type SourceDeps } from '../sources/index.ts';
@@ -24,6 +26,7 @@ import { unavailableDeadLetters, unavailableJobWatch, unavailableLauncher, unava
 
 export { createDynamoClient, type AwsSettings } from './clients.ts';
 export { RebuildUnavailableError } from './unavailable.ts';
+export { MetricRing, RecordingMetrics } from '../metrics/ring.ts';
 export { JOB_COMMAND } from '../batch/build-launcher.ts';
 export type { DeadLetterReason, DeadLetterSent, DeadLetterSink } from '../sqs/dead-letter.ts';
 export type { StoreSettings } from './stores.ts';
@@ -56,6 +59,8 @@ export interface RuntimeOverrides extends InjectedClients {
   notifier?: Notifier;
   /** @default AWS Batch when the settings name a job queue and definition */
   buildLauncher?: BuildLauncher;
+  /** @default CloudWatch GetMetricData (the local runtime plugs in its in-memory ring) */
+  metricsReader?: MetricsReader;
   /** @default AWS Batch when the settings name a job queue */
   jobWatch?: JobWatch;
 }
@@ -82,6 +87,8 @@ export interface Runtime extends ApplyDeps, StorePorts {
   jobWatch: JobWatch;
   /** The entry point's dead-letter queue. */
   deadLetters: DeadLetterSink;
+  /** The apply metrics the console charts (the ops API's metrics route). */
+  metricsReader: MetricsReader;
   /** The dead letters of each consumer queue the settings name (the ops API's). */
   deadLetterInboxes: Partial<Record<DeadLetterQueueName, DeadLetterInbox>>;
   clock: Clock;
@@ -121,6 +128,7 @@ export function createRuntime(configInput: FreshindexConfigInput | FreshindexCon
     buildLauncher: overrides.buildLauncher ?? batchLauncher(settings, clients.batch, clock),
     jobWatch: overrides.jobWatch ?? (settings.jobQueue ? new BatchJobWatch({ jobQueue: settings.jobQueue, client: clients.batch(), clock }) : unavailableJobWatch),
     deadLetters: settings.deadLetterQueueUrl ? new DeadLetterQueue(clients.sqs(), settings.deadLetterQueueUrl) : unavailableDeadLetters,
+    metricsReader: overrides.metricsReader ?? new CloudWatchMetricsReader(clients.cloudwatch),
     deadLetterInboxes: deadLetterInboxes(settings, clients.sqs, clock),
     clock,
     close: async () => {

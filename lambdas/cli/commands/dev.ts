@@ -119,6 +119,7 @@ async function banner(runtime: DevRuntime, stateFile: string, cwd: string): Prom
   const type = state.types[0] ?? 'TYPE';
   const lines = [
     `freshindex dev: ready: ops API at ${state.apiUrl}/v1 (OpenAPI at ${state.apiUrl}/v1/openapi.json)`,
+    `  console:                       ${state.apiUrl}/console/`,
     `  control API (jobs, schedules): ${state.controlUrl}/local/v1/jobs`,
     ...(state.cmsUrl ? [`  demo CMS:                      ${state.cmsUrl}/movies`] : []),
     `  state file:                    ${relative(cwd, stateFile) || stateFile}`,

@@ -8,7 +8,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { Runtime } from '../../adapters/compose/index.ts';
+import { RecordingMetrics, type MetricRing, type Runtime } from '../../adapters/compose/index.ts';
 import { runtimeFromEnv } from '../../adapters/compose/env.ts';
 import type { FreshindexConfig } from '../../core/config/index.ts';
 import { createApplyHandler, type SqsHandler } from '../../handlers/apply.ts';
@@ -54,7 +54,7 @@ export async function startConsumers(
   functions: readonly PlannedFunction[],
   config: FreshindexConfig,
   clients: FunctionClients,
-  options: { redisUrl?: string; logLevel: LogLevel; onError: (error: unknown, where: string) => void },
+  options: { redisUrl?: string; logLevel: LogLevel; onError: (error: unknown, where: string) => void; metrics?: MetricRing },
 ): Promise<RunningConsumers> {
   const pollers: RunningConsumers['pollers'] = [];
   const runtimes: Runtime[] = [];
@@ -67,7 +67,9 @@ export async function startConsumers(
       const runtime = runtimeFor(role, config, env, clients);
       runtimes.push(runtime);
       const logger = new Logger({ serviceName: `freshindex-${planned.role}`, logLevel: options.logLevel });
-      const metrics = new Metrics({ namespace: 'freshindex', serviceName: `freshindex-${planned.role}` });
+      const metricsOptions = { namespace: 'freshindex', serviceName: `freshindex-${planned.role}` };
+      // The console's charts read what the handlers publish from the ring.
+      const metrics = options.metrics ? new RecordingMetrics(options.metrics, metricsOptions) : new Metrics(metricsOptions);
       const handler: SqsHandler = (role === 'apply' ? createApplyHandler : createVerifyHandler)(config, { env, runtime, logger, metrics });
       const poller = new SqsEventSource({
         sqs: clients.sqs,

@@ -4,7 +4,7 @@
  * API on localhost; the schedules on croner; the rebuild and audit jobs as child processes; the
  * demo movie CMS. `stop()` takes it all down again, leaving no process and no bound port.
  */
-import { createDynamoClient } from '../../adapters/compose/index.ts';
+import { createDynamoClient, MetricRing } from '../../adapters/compose/index.ts';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { startApiServer, type ApiServer } from '../api-server.ts';
@@ -115,7 +115,8 @@ export async function startDevRuntime(options: DevOptions): Promise<DevRuntime> 
     }
 
     const onError = (error: unknown, where: string) => log(`freshindex dev: ${where}: ${describeError(error)}`);
-    const consumers: RunningConsumers = await startConsumers(plan.functions, config, clients, { ...(redis ? { redisUrl: redis.url } : {}), logLevel: options.logLevel ?? 'INFO', onError });
+    const metrics = new MetricRing();
+    const consumers: RunningConsumers = await startConsumers(plan.functions, config, clients, { ...(redis ? { redisUrl: redis.url } : {}), logLevel: options.logLevel ?? 'INFO', onError, metrics });
     stack.push({ name: 'the queue consumers', stop: () => consumers.stop() });
 
     const jobs = new LocalJobs({
@@ -154,6 +155,8 @@ export async function startDevRuntime(options: DevOptions): Promise<DevRuntime> 
       env: apiEnv,
       runtime: apiRuntime,
       launcher: jobs,
+      metrics,
+      console: true,
       log: { info: () => {}, error: (message, attributes) => log(`ops API: ${message} ${JSON.stringify(attributes ?? {})}`) },
     });
     stack.push({ name: 'the ops API', stop: () => api.close() });

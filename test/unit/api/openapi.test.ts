@@ -18,6 +18,7 @@ describe('GET /v1/openapi.json', () => {
       '/v1/types/{type}/rollback': ['post'],
       '/v1/types/{type}/quarantine': ['get'],
       '/v1/types/{type}/quarantine/{id}': ['delete'],
+      '/v1/types/{type}/metrics': ['get'],
       '/v1/dead-letters': ['get'],
       '/v1/dead-letters/{queue}': ['delete', 'get'],
       '/v1/dead-letters/{queue}/{messageId}': ['get'],

@@ -10,6 +10,7 @@ import type { SourceDoc } from '../../../lambdas/core/ports.ts';
 import type { Lease } from '../../../lambdas/core/rebuild/ports.ts';
 import type { BuildRecord } from '../../../lambdas/core/rebuild/report.ts';
 import { contentHash } from '../../../lambdas/core/hash.ts';
+import { MetricRing } from '../../../lambdas/adapters/compose/index.ts';
 import { MemoryReservations } from '../../support/memory/index.ts';
 import { memoryWorld, videoConfig, type MemoryWorld } from '../verify/world.ts';
 
@@ -51,6 +52,8 @@ export interface ApiWorld extends MemoryWorld {
   log: RecordingLog;
   leases: Map<string, Lease>;
   reservations: MemoryReservations;
+  /** The metrics route's ring: record into it to chart. */
+  metrics: MetricRing;
 }
 
 /** An app over a `video` type (transform: `{ title }`, version: `doc.version`) with `docs` in its source. */
@@ -61,6 +64,7 @@ export async function apiWorld(docs: SourceDoc[] = [], configOverrides: Record<s
   const log = new RecordingLog();
   const leases = new Map<string, Lease>();
   const reservations = new MemoryReservations();
+  const metrics = new MetricRing(world.clock);
   const ops: OpsDeps = {
     types: world.deps.types,
     records: world.index,
@@ -73,12 +77,13 @@ export async function apiWorld(docs: SourceDoc[] = [], configOverrides: Record<s
     launcher,
     leases: { read: async (type) => leases.get(type) },
     reservations,
+    metrics,
     clock: world.clock,
     log,
   };
   const app = buildOpsApp(ops);
   await app.ready();
-  return { ...world, app, ops, launcher, status, log, leases, reservations };
+  return { ...world, app, ops, launcher, status, log, leases, reservations, metrics };
 }
 
 /** Puts `record` in the index as generation `generation`'s record of video/`id`. */
