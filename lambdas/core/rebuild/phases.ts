@@ -98,6 +98,7 @@ async function load(run: Run, generation: Generation): Promise<LoadResult> {
     },
     settings.total,
   );
+  progress.start();
   const result = await loadGeneration({
     type, source: deps.source, records: deps.records, generation, tombstoneTtlSeconds: run.options.tombstoneTtlSeconds,
     tuning: { segments: settings.segments, pageSize: settings.pageSize, chunkSize: settings.chunkSize, writesInFlight: settings.writesInFlight },

@@ -2,8 +2,9 @@ import type { Clock } from '../ports.ts';
 import type { BuildProgress } from './report.ts';
 
 /**
- * Counts the documents a load handled and derives its rate and ETA. `report` fires at most once
- * per `intervalMs` (and once more on `finish`), so a fast load does not flood logs and records.
+ * Counts the documents a load handled and derives its rate and ETA. `report` fires on `start`
+ * (nothing done yet, so a status shows the load from its first second), then at most once per
+ * `intervalMs`, and once more on `finish`, so a fast load does not flood logs and records.
  */
 export class ProgressTracker {
   #done = 0;
@@ -22,6 +23,11 @@ export class ProgressTracker {
 
   get done(): number {
     return this.#done;
+  }
+
+  /** Reports that the load began (0 documents, the total when known). */
+  start(): void {
+    this.report(this.snapshot());
   }
 
   /** Adds `count` handled documents; reports when the interval has passed. */

@@ -28,6 +28,22 @@ describe('rebuild', () => {
     }
   });
 
+  it('reports the load\'s progress from its start (nothing done yet), then its end', async () => {
+    // Prepare: a load shorter than the progress interval.
+    const world = createWorld();
+    for (const id of ids(50)) world.source.docs.set(id, doc(id, 1));
+    const reported: Array<{ done: number; phase: string }> = [];
+    const deps = { ...world.deps, onProgress: (_type: string, progress: { done: number }, phase: string) => reported.push({ done: progress.done, phase }) };
+
+    // Act
+    const { report } = await rebuildType(deps, world.type, world.options);
+
+    // Assess: a status read during the load sees it at 0, not nothing until it is over.
+    expect(report.outcome).toBe('succeeded');
+    expect(reported.at(0)).toEqual({ done: 0, phase: 'loading' });
+    expect(reported.at(-1)).toEqual({ done: 50, phase: 'loading' });
+  });
+
   it('stores and publishes a report with counts, throughput and gate results', async () => {
     // Prepare
     const world = createWorld();
