@@ -80,7 +80,8 @@ function typeWidgets(type: TypeConfig): cw.IWidget[] {
       width: 4,
       height: 6,
     }),
-    graph('Dead-lettered', [sum('apply', 'ApplyDeadLettered', 'apply'), sum('verify', 'VerifyDeadLettered', 'verify')]),
+    // Rejected changes (bad input) go to the dead-letter queue too, counted apart from failures that outlived their retries.
+    graph('Dead-lettered', [sum('apply', 'ApplyRejected', 'apply: rejected'), sum('apply', 'ApplyDeadLettered', 'apply: failed'), sum('verify', 'VerifyDeadLettered', 'verify')]),
     new cw.GraphWidget({
       title: 'Builds',
       left: [freshindexMetric('jobs', 'RebuildDurationSeconds', name, { statistic: 'Maximum', period: HOUR, label: 'duration (s)' })],

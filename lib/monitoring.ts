@@ -125,7 +125,7 @@ export class FreshindexMonitoring extends Construct {
       evaluationPeriods: 1,
       // An idle queue stops reporting: it is empty then.
       treatMissingData: cw.TreatMissingData.NOT_BREACHING,
-      alarmDescription: `Messages are waiting on the ${name} dead-letter queue: changes or alerts that could not be processed, each with its reason. List them with freshindex dlq list, fix the cause, then redrive them.`,
+      alarmDescription: deadLetterDescription(name),
     }, RUNBOOK_ANCHORS.deadLetters);
   }
 
@@ -300,4 +300,12 @@ interface GaugeAlarm {
 
 function capitalized(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** What a dead-letter alarm says: the apply and verify queues have `freshindex dlq`; others are read with the AWS CLI. */
+function deadLetterDescription(name: string): string {
+  if (name === 'apply' || name === 'verify') {
+    return `Messages are waiting on the ${name} dead-letter queue: changes that could not be processed, each with its reason. List them with freshindex dlq list --queue ${name}, fix the cause, then redrive them with freshindex dlq redrive.`;
+  }
+  return `Messages are waiting on the ${name} dead-letter queue, each with its reason. Read them with aws sqs receive-message (freshindex dlq covers the apply and verify queues only), fix the cause, then deal with each.`;
 }

@@ -171,7 +171,7 @@ describe('the monitoring of a deployment', () => {
     expect(dashboards).toHaveLength(1);
     expect(titles).toEqual(expect.arrayContaining(['Alarms', 'Oldest message age (s)', 'Dead letters waiting', '### video (freshness target 5 s)', '### product (freshness target 60 s)']));
     for (const type of ['video', 'product']) {
-      expect(new Set(metricsOfType(type))).toEqual(new Set(['ApplyApplied', 'ApplyFreshnessLag', 'ApplyDeadLettered', 'VerifyDeadLettered', 'RebuildDurationSeconds', 'RebuildSucceeded', 'RebuildFailed', 'AuditDifferences', 'MonitorQuarantined']));
+      expect(new Set(metricsOfType(type))).toEqual(new Set(['ApplyApplied', 'ApplyFreshnessLag', 'ApplyRejected', 'ApplyDeadLettered', 'VerifyDeadLettered', 'RebuildDurationSeconds', 'RebuildSucceeded', 'RebuildFailed', 'AuditDifferences', 'MonitorQuarantined']));
     }
   });
 });

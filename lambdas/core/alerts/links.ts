@@ -80,8 +80,10 @@ export function commandsFor(target: LinkTarget, settings: LinkSettings): string[
       if (t) commands.push(`freshindex status ${t}`, `freshindex rebuild ${t}`);
       break;
     case 'alarm':
-      if (/dead.?letter|dlq/i.test(`${String(target.details['alarmName'] ?? '')} ${String(target.details['metricName'] ?? '')}`)) {
-        commands.push(t ? `freshindex dlq list ${t}` : 'freshindex dlq list');
+      {
+        // `freshindex dlq` reads the apply and verify dead-letter queues; others (alert delivery) have no command.
+        const queue = /DeadLetters-(apply|verify)\b/.exec(String(target.details['alarmName'] ?? ''))?.[1];
+        if (queue) commands.push(t ? `freshindex dlq list ${t} --queue ${queue}` : `freshindex dlq list --queue ${queue}`);
       }
       break;
   }

@@ -64,6 +64,8 @@ const freshindexAlert = z.object({
   at: z.union([z.number(), z.string()]),
 });
 
+const dimensionList = z.array(z.object({ name: z.string(), value: z.string() })).nullish();
+
 const alarmNotification = z.object({
   AlarmName: z.string().min(1),
   NewStateValue: z.string(),
@@ -76,7 +78,11 @@ const alarmNotification = z.object({
     .object({
       MetricName: z.string().nullish(),
       Namespace: z.string().nullish(),
-      Dimensions: z.array(z.object({ name: z.string(), value: z.string() })).nullish(),
+      Dimensions: dimensionList,
+      // Metric-math alarms (error rates) name their metrics here instead, each with its dimensions.
+      Metrics: z
+        .array(z.object({ MetricStat: z.object({ Metric: z.object({ MetricName: z.string().nullish(), Dimensions: dimensionList }).passthrough() }).passthrough().nullish() }).passthrough())
+        .nullish(),
     })
     .passthrough()
     .nullish(),
@@ -125,8 +131,17 @@ function freshindexView(alert: z.output<typeof freshindexAlert>, settings: LinkS
   };
 }
 
+/** The dimensions of a metric-math alarm's metrics, each once (its `type` among them). */
+function mathDimensions(alarm: z.output<typeof alarmNotification>): Array<{ name: string; value: string }> {
+  const seen = new Map<string, { name: string; value: string }>();
+  for (const metric of alarm.Trigger?.Metrics ?? []) {
+    for (const dimension of metric.MetricStat?.Metric.Dimensions ?? []) seen.set(`${dimension.name}=${dimension.value}`, dimension);
+  }
+  return [...seen.values()];
+}
+
 function alarmView(alarm: z.output<typeof alarmNotification>, raw: Record<string, unknown>, received: string | undefined, settings: LinkSettings): AlertView {
-  const dimensions = alarm.Trigger?.Dimensions ?? [];
+  const dimensions = alarm.Trigger?.Dimensions?.length ? alarm.Trigger.Dimensions : mathDimensions(alarm);
   const type = dimensions.find((dimension) => dimension.name === 'type')?.value;
   const state = alarm.NewStateValue;
   const severity: AlertSeverity = state === 'ALARM' ? 'critical' : state === 'OK' ? 'info' : 'warning';

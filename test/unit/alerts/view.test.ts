@@ -45,23 +45,46 @@ describe('the alert view', () => {
 
   it('reads a CloudWatch alarm notification: its type dimension, its description as what to do, its console page', () => {
     const message = JSON.stringify({
-      AlarmName: 'freshindex-movie-apply-dead-letters',
-      AlarmDescription: 'Changes of movie reached the apply dead-letter queue. List them with freshindex dlq list. Runbook: docs/operations.md#apply-dead-letters',
-      AlarmArn: 'arn:aws:cloudwatch:us-west-2:123456789012:alarm:freshindex-movie-apply-dead-letters',
+      AlarmName: 'FreshindexCompute-DeadLetters-apply',
+      AlarmDescription: 'Messages are waiting on the apply dead-letter queue. List them with freshindex dlq list --queue apply. Runbook: docs/operations.md#apply-dead-letters',
+      AlarmArn: 'arn:aws:cloudwatch:us-west-2:123456789012:alarm:FreshindexCompute-DeadLetters-apply',
       NewStateValue: 'ALARM',
       NewStateReason: 'Threshold Crossed: 1 datapoint [3.0] was greater than the threshold (0.0).',
       OldStateValue: 'OK',
       StateChangeTime: '2026-12-01T10:00:00.000+0000',
       Region: 'US West (Oregon)',
-      Trigger: { MetricName: 'ApplyDeadLettered', Namespace: 'freshindex', Dimensions: [{ name: 'type', value: 'movie' }] },
+      Trigger: { MetricName: 'ApproximateNumberOfMessagesVisible', Namespace: 'AWS/SQS', Dimensions: [{ name: 'QueueName', value: 'FreshindexData-ApplyQueueDLQ' }] },
     });
 
     const view = alertViewOf({ message }, { region: 'eu-west-1' });
 
-    expect(view).toMatchObject({ origin: 'cloudwatch-alarm', kind: 'alarm', severity: 'critical', type: 'movie', title: '[freshindex critical] ALARM: freshindex-movie-apply-dead-letters' });
+    expect(view).toMatchObject({ origin: 'cloudwatch-alarm', kind: 'alarm', severity: 'critical', title: '[freshindex critical] ALARM: FreshindexCompute-DeadLetters-apply' });
     expect(view.action).toContain('Runbook: docs/operations.md#apply-dead-letters');
-    expect(view.links[0]?.url).toBe('https://us-west-2.console.aws.amazon.com/cloudwatch/home?region=us-west-2#alarmsV2:alarm/freshindex-movie-apply-dead-letters');
-    expect(view.commands).toEqual(['freshindex dlq list movie']);
+    expect(view.links[0]?.url).toBe('https://us-west-2.console.aws.amazon.com/cloudwatch/home?region=us-west-2#alarmsV2:alarm/FreshindexCompute-DeadLetters-apply');
+    expect(view.commands).toEqual(['freshindex dlq list --queue apply']);
+  });
+
+  it('offers no dlq command for a dead-letter queue freshindex dlq does not read (alert delivery)', () => {
+    const message = JSON.stringify({ AlarmName: 'FreshindexCompute-DeadLetters-alert-delivery', NewStateValue: 'ALARM', Trigger: { MetricName: 'ApproximateNumberOfMessagesVisible', Namespace: 'AWS/SQS', Dimensions: [] } });
+
+    const view = alertViewOf({ message }, SETTINGS);
+
+    expect(view.commands.some((command) => command.includes('dlq'))).toBe(false);
+  });
+
+  it('reads the type of a metric-math alarm (an error rate) from the dimensions of its metrics', () => {
+    const metric = (name: string) => ({ Id: name.toLowerCase(), MetricStat: { Metric: { MetricName: name, Namespace: 'freshindex', Dimensions: [{ value: 'freshindex-apply', name: 'service' }, { value: 'movie', name: 'type' }] }, Period: 300, Stat: 'Sum' }, ReturnData: false });
+    const message = JSON.stringify({
+      AlarmName: 'FreshindexCompute-ApplyFailures-movie',
+      NewStateValue: 'ALARM',
+      Trigger: { Metrics: [{ Expression: 'failed / handled', Id: 'rate', ReturnData: true }, metric('ApplyFailed'), metric('ApplyApplied')] },
+    });
+
+    const view = alertViewOf({ message }, SETTINGS);
+
+    expect(view.type).toBe('movie');
+    expect(view.facts).toContainEqual({ name: 'type', value: 'movie' });
+    expect(view.commands[0]).toMatch(/^freshindex status movie/);
   });
 
   it('shows an alarm back to OK as resolved, with nothing to run', () => {
