@@ -27,6 +27,9 @@ const integration = { include: ['test/integration/**/*.test.ts'], testTimeout: 6
 export default defineConfig({
   test: {
     env: quiet,
+    // Vitest's default is one worker per core less one: a single worker on CI's 2 cores. Most files
+    // wait on emulators, child processes and timers rather than on the CPU, so two share the cores well.
+    maxWorkers: 2,
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 120_000 } },
