@@ -40,7 +40,10 @@ export class HttpAlertPoster implements AlertPoster {
     await withRetries(() => this.attempt(destination, credentials, payload), {
       ...this.options,
       retries: this.options.retries ?? 4,
-      baseMs: this.options.baseMs ?? 200,
+      // Waits of up to 2, 4, 8 and 15 s: a webhook down for half a minute still gets the alert,
+      // and five 10-second attempts with their waits stay inside the function's 90 s.
+      baseMs: this.options.baseMs ?? 2_000,
+      capMs: this.options.capMs ?? 15_000,
       retried: WebhookError,
     });
   }

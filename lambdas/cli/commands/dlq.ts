@@ -170,7 +170,7 @@ function renderList(list: ListView): string {
 
 function summaryLine(item: LetterView): string {
   const what = item.type ? `${item.type}/${item.id ?? '?'}` : 'type unknown';
-  const received = item.receiveCount ? `, received ${item.receiveCount} times` : '';
+  const received = item.receiveCount ? `, received ${item.receiveCount === 1 ? 'once' : `${item.receiveCount} times`}` : '';
   const replaced = item.bodyReplaced ? ' [body replaced: cannot be redriven]' : '';
   return `${item.messageId}  ${what}  first seen ${item.firstSeen}${received}: ${item.reason ?? 'moved by SQS after its last receive (no reason recorded)'}${replaced}`;
 }

@@ -190,12 +190,24 @@ function unrecognizedView(message: AlertMessage, settings: LinkSettings): AlertV
   };
 }
 
-/** The details worth a glance, as facts: scalars only (the generic JSON keeps them all). */
+/** Details shown as facts, at most; the generic JSON keeps them all. */
+const MAX_DETAIL_FACTS = 8;
+/** Characters of one fact's value (lists and objects as compact JSON) before it is cut. */
+const MAX_FACT_CHARS = 400;
+
+/**
+ * The details as facts, lists and objects included (a quarantine's differences, a failed build's
+ * reasons and samples): the action text points to them, so a chat message must carry them.
+ */
 function detailFacts(details: Record<string, unknown>): AlertFact[] {
   return Object.entries(details)
-    .filter(([, value]) => typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
-    .slice(0, 6)
-    .map(([name, value]) => ({ name, value: String(value) }));
+    .filter(([, value]) => value !== undefined && value !== null && value !== '')
+    .slice(0, MAX_DETAIL_FACTS)
+    .map(([name, value]) => ({ name, value: clip(typeof value === 'object' ? JSON.stringify(value) : String(value)) }));
+}
+
+function clip(text: string): string {
+  return text.length <= MAX_FACT_CHARS ? text : `${text.slice(0, MAX_FACT_CHARS - 1)}…`;
 }
 
 function parseJson(text: string): unknown {

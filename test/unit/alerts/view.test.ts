@@ -17,6 +17,17 @@ describe('the alert view', () => {
     ]);
   });
 
+  it('carries the details its action points to, lists and objects included, each cut to a readable length', () => {
+    const seen = [{ at: '2026-12-01T09:58:00.000Z', difference: { kind: 'content', summary: 'title differs' } }];
+    const view = alertViewOf({ message: alert({ id: 'm-1', action: 'Read the differences below.', details: { seen, reason: 'drifted 3 times', samples: Array.from({ length: 200 }, (_, i) => `m-${i}`) } }) }, SETTINGS);
+
+    expect(view.facts).toContainEqual({ name: 'seen', value: JSON.stringify(seen) });
+    expect(view.facts).toContainEqual({ name: 'reason', value: 'drifted 3 times' });
+    const samples = view.facts.find((fact) => fact.name === 'samples')?.value ?? '';
+    expect(samples.startsWith('["m-0","m-1"')).toBe(true);
+    expect(samples.length).toBeLessThanOrEqual(400);
+  });
+
   it('quotes a resource id the shell would split', () => {
     const view = alertViewOf({ message: alert({ id: "it's a film" }) }, { region: 'eu-west-1' });
 
