@@ -18,8 +18,8 @@ export interface BatchJobDetail {
   statusReason?: string | undefined;
   createdAt?: number | undefined;
   tags?: Record<string, string> | undefined;
-  container?: { command?: string[] | undefined; logStreamName?: string | undefined } | undefined;
-  attempts?: Array<{ container?: { logStreamName?: string | undefined } | undefined }> | undefined;
+  container?: { command?: string[] | undefined; logStreamName?: string | undefined; exitCode?: number | undefined } | undefined;
+  attempts?: Array<{ container?: { logStreamName?: string | undefined; exitCode?: number | undefined } | undefined }> | undefined;
   arrayProperties?: { index?: number | undefined } | undefined;
 }
 
@@ -27,6 +27,7 @@ export interface BatchJobDetail {
 export function jobFromDetail(detail: BatchJobDetail): WatchedJob {
   const lastAttempt = detail.attempts?.at(-1)?.container?.logStreamName;
   const logStreamName = detail.container?.logStreamName ?? lastAttempt;
+  const exitCode = detail.container?.exitCode ?? detail.attempts?.at(-1)?.container?.exitCode;
   return {
     jobId: detail.jobId ?? '',
     ...(detail.jobArn ? { jobArn: detail.jobArn } : {}),
@@ -38,6 +39,7 @@ export function jobFromDetail(detail: BatchJobDetail): WatchedJob {
     ...(detail.container?.command ? { command: detail.container.command } : {}),
     tags: detail.tags ?? {},
     ...(logStreamName ? { logStreamName } : {}),
+    ...(exitCode !== undefined ? { exitCode } : {}),
     ...(detail.arrayProperties?.index !== undefined ? { arrayIndex: detail.arrayProperties.index } : {}),
   };
 }
@@ -60,17 +62,31 @@ function rerun(command: string, type: string): string {
   return command === 'audit' ? `freshindex audit ${type}` : `freshindex rebuild ${type}`;
 }
 
-/** The `batch-job-failed` alert of a job, or `undefined` for an array job's child (its parent alerts). */
+/** The job program's exit code for a build that failed its gate or its run: it sent its own `build-failed` alert. */
+const EXIT_REPORTED_FAILURE = 1;
+/** The job program's exit code when another build of the type held the lease: nothing was wrong. */
+const EXIT_BUSY = 3;
+
+/**
+ * The `batch-job-failed` alert of a job, or `undefined` when another alert says it better: an
+ * array job's child (its parent alerts) and a rebuild that exited 1 (it sent its own
+ * `build-failed` alert with the gate's reasons). A job that exited 3 (another build held the
+ * lease) is a warning, not a page.
+ */
 export function failedJobAlert(job: WatchedJob, now: number): Alert | undefined {
   if (job.arrayIndex !== undefined) return undefined;
   const { command, type } = jobOf(job);
+  if (command === 'rebuild' && job.exitCode === EXIT_REPORTED_FAILURE) return undefined;
+  const busy = job.exitCode === EXIT_BUSY;
   const reason = job.statusReason ?? 'no reason given';
   const serving = command === 'audit' ? 'Nothing was repaired by this run' : 'The active generation keeps serving';
   return {
     kind: 'batch-job-failed',
-    severity: command === 'audit' ? 'warning' : 'critical',
+    severity: command === 'audit' || busy ? 'warning' : 'critical',
     type,
-    summary: `the ${command} job ${job.jobName} of ${type === ALL_TYPES ? 'every type' : type} failed in AWS Batch: ${reason}`,
+    summary: busy
+      ? `the ${command} job ${job.jobName} of ${type === ALL_TYPES ? 'every type' : type} stopped: another build of it was running (exit code 3)`
+      : `the ${command} job ${job.jobName} of ${type === ALL_TYPES ? 'every type' : type} failed in AWS Batch: ${reason}`,
     action:
       `${serving}. Read the job's log${job.logStreamName ? ` (stream ${job.logStreamName})` : ''} and its status reason, fix the cause ` +
       `(a container that ran out of memory, an image that cannot be pulled, a role without access), then run \`${rerun(command, type)}\`.`,

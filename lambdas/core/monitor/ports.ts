@@ -20,6 +20,8 @@ export interface WatchedJob {
   tags: Readonly<Record<string, string>>;
   /** The CloudWatch Logs stream of the job's (last) container. */
   logStreamName?: string;
+  /** The exit code of the job's (last) container, when it ran. */
+  exitCode?: number;
   /** Set on the children of an array job (their parent reports for them). */
   arrayIndex?: number;
 }

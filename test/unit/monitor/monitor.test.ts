@@ -45,6 +45,23 @@ describe('the monitor on a job that failed', () => {
     expect(world.notifier.alerts[0]).toMatchObject({ type: 'video', details: { logStreamName: 'second', command: 'audit' } });
   });
 
+  it('sends nothing for a rebuild that exited 1: it sent its own build-failed alert with the gate\'s reasons', async () => {
+    const world = monitorWorld();
+
+    const alert = await reportFailedJob(world.deps, jobFromDetail({ ...failedRebuild, statusReason: 'Essential container in task exited', container: { ...failedRebuild.container, exitCode: 1 } }));
+
+    expect(alert).toBeUndefined();
+    expect(world.notifier.alerts).toEqual([]);
+  });
+
+  it('warns, without paging, about a job that exited 3 because another build held the lease', async () => {
+    const world = monitorWorld();
+
+    await reportFailedJob(world.deps, jobFromDetail({ ...failedRebuild, statusReason: 'Essential container in task exited', attempts: [{ container: { exitCode: 3 } }] }));
+
+    expect(world.notifier.alerts).toEqual([expect.objectContaining({ kind: 'batch-job-failed', severity: 'warning', summary: expect.stringContaining('another build of it was running') })]);
+  });
+
   it('sends nothing for the child of an array job (its parent reports)', async () => {
     const world = monitorWorld();
 
