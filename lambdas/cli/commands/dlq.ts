@@ -1,45 +1,22 @@
 /** `freshindex dlq list|show|redrive|purge`: the dead letters of the apply and verify queues. */
 import { Option, type Command } from 'commander';
 import { contextOf, segment, type CliIo, type CommandContext } from '../context.ts';
+import { DEAD_LETTER_QUEUES, type DeadLetterDetail, type DeadLetterList, type DeadLetterQueueName, type RedriveResult } from '../../core/dead-letters.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 
-const QUEUES = ['apply', 'verify'] as const;
-type Queue = (typeof QUEUES)[number];
+const QUEUES = DEAD_LETTER_QUEUES;
+type Queue = DeadLetterQueueName;
 
-interface LetterView {
-  messageId: string;
-  originalMessageId?: string;
-  reason?: string;
-  type?: string;
-  id?: string;
-  receiveCount?: number;
-  firstSeen: string;
-  bodyReplaced: boolean;
-  body?: string;
-  bodyReplacedBecause?: string;
-}
+/** A letter as the ops API answers it: its date as ISO text, its body only from `dlq show`. */
+type LetterView = Omit<DeadLetterDetail, 'firstSeen' | 'body'> & { firstSeen: string; body?: string };
 
-interface ListView {
+interface ListView extends Omit<DeadLetterList, 'items'> {
   queue: Queue;
   count: number;
-  scanned: number;
-  complete: boolean;
   items: LetterView[];
 }
 
-interface RedriveView {
-  queue: Queue;
-  method: 'move-task' | 'copy';
-  taskHandle?: string;
-  approximateCount?: number;
-  redriven?: number;
-  notDeleted?: number;
-  skippedReplaced?: number;
-  skippedOtherTypes?: number;
-  skippedNewer?: number;
-  complete?: boolean;
-  error?: string;
-}
+type RedriveView = { queue: Queue } & RedriveResult;
 
 /** A copy redrive that ran out of time is sent again, at most this many times, while it makes progress. */
 const MAX_REDRIVE_ROUNDS = 50;
@@ -107,7 +84,7 @@ function redriveCommand(dlq: Command, io: CliIo): void {
       const results: RedriveView[] = [];
       for (const queue of queuesOf(options.queue)) results.push(await redriveQueue(context, queue, options.type));
       context.print({ queues: results }, () => results.map(renderRedrive).join('\n'));
-      if (results.some((result) => result.error)) io.exitCode = EXIT.failure;
+      if (results.some((result) => result.method === 'copy' && result.error)) io.exitCode = EXIT.failure;
     });
 }
 
@@ -140,9 +117,9 @@ async function redriveQueue(context: CommandContext, queue: Queue, type: string 
 }
 
 function sumOf(total: RedriveView, next: RedriveView): RedriveView {
-  const add = (name: 'redriven' | 'notDeleted') => (total[name] ?? 0) + (next[name] ?? 0);
+  if (total.method !== 'copy' || next.method !== 'copy') return next;
   // Skipped letters are counted again by every round: the last round's counts are the ones left.
-  return { ...next, redriven: add('redriven'), notDeleted: add('notDeleted') };
+  return { ...next, redriven: total.redriven + next.redriven, notDeleted: total.notDeleted + next.notDeleted };
 }
 
 async function confirmPurge(context: CommandContext, queue: Queue): Promise<void> {
