@@ -26,6 +26,8 @@ export interface ChangePublisherOptions {
 /** A batch entry that SNS refused. */
 export interface PublishFailure {
   event: ChangeEvent;
+  /** Its position in the events given to `publishMany`. */
+  index: number;
   code: string;
   message: string;
 }
@@ -81,7 +83,7 @@ export class ChangePublisher {
         }),
       );
       for (const failed of response.Failed ?? []) {
-        failures.push({ event: chunk[Number(failed.Id)] as ChangeEvent, code: failed.Code ?? 'Unknown', message: failed.Message ?? '' });
+        failures.push({ event: chunk[Number(failed.Id)] as ChangeEvent, index: start + Number(failed.Id), code: failed.Code ?? 'Unknown', message: failed.Message ?? '' });
       }
     }
     return failures;

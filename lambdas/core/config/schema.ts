@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { SourceDoc } from '../ports.ts';
 import type { VersionLike } from '../version.ts';
+import { dynamodbCaptureSchema } from './dynamodb-capture.ts';
 
 const fn = <T>(what: string) =>
   z.custom<T>((value) => typeof value === 'function', { message: `must be a function (${what})` });
@@ -69,6 +70,8 @@ export const dynamodbSourceSchema = z
     tableName: z.string().min(3),
     /** The table's partition key attribute, holding the resource id. */
     keyAttribute: z.string().min(1).default('id'),
+    /** The table's stream as change events (docs/cdc.md, "DynamoDB Streams"). */
+    capture: dynamodbCaptureSchema.optional(),
   })
   .strict();
 
