@@ -174,7 +174,8 @@ export function parseAlertsEnv(env: Environment): AlertsEnv {
   return result.data;
 }
 
-function problemsOf(error: z.ZodError): string[] {
+/** The problems of a failed parse, one per variable. */
+export function problemsOf(error: z.ZodError): string[] {
   return error.issues.map((issue) => `environment variable ${issue.path.join('.')}: ${issue.message}`);
 }
 
