@@ -11,6 +11,8 @@ import type { QueueFunctionOptions } from './queue-function.ts';
 import { FreshindexMonitoring, type FreshindexMonitoringOptions } from './monitoring.ts';
 import { JobSchedules, type JobSchedulesOptions } from './schedules.ts';
 import { annotateSources } from './source-access.ts';
+import { DynamodbStreamCapture, type DynamodbStreamCaptureOptions } from './stream-capture.ts';
+import { streamCaptureTargets } from '../lambdas/core/capture/dynamodb-stream.ts';
 import { ConsistencyChecker } from './verify.ts';
 
 /** Props of {@link FreshindexCompute}. */
@@ -69,6 +71,12 @@ export interface FreshindexComputeProps {
    */
   readonly monitoring?: FreshindexMonitoringOptions;
   /**
+   * The DynamoDB Streams capture of the types whose DynamoDB source declares `capture` (docs/cdc.md).
+   *
+   * @default - batches of 100 within 1 s, from TRIM_HORIZON, 10 retries, each stream ARN from the config
+   */
+  readonly streamCapture?: DynamodbStreamCaptureOptions;
+  /**
    * Settings every function shares (environment, log retention...); the per-function props win.
    *
    * @default - none
@@ -90,6 +98,8 @@ export class FreshindexCompute extends Construct {
   public readonly monitor: JobMonitor;
   /** The alert-delivery function, when `alerts` names destinations. */
   public readonly alerts?: AlertDelivery;
+  /** The DynamoDB Streams capture, when a type captures its table's stream. */
+  public readonly streamCapture?: DynamodbStreamCapture;
   /** The alarms and the dashboard. */
   public readonly monitoring: FreshindexMonitoring;
 
@@ -141,6 +151,9 @@ export class FreshindexCompute extends Construct {
         logGroups: [this.apply.consumer.handler.logGroup, this.verify.consumer.handler.logGroup],
       });
     }
+    if (streamCaptureTargets(config.config).length > 0) {
+      this.streamCapture = new DynamodbStreamCapture(this, 'StreamCapture', { ...defaults, ...props.streamCapture, config, changeTopic: data.changeTopic, topicKey: data.topicKey, encryptionKey: data.queueKey });
+    }
     this.monitoring = new FreshindexMonitoring(this, 'Monitoring', {
       ...props.monitoring,
       types: config.config.types,
@@ -153,8 +166,9 @@ export class FreshindexCompute extends Construct {
         api: this.api.handler.function,
         monitor: this.monitor.handler.function,
         ...(this.alerts ? { 'alert-delivery': this.alerts.handler.function } : {}),
+        ...(this.streamCapture ? { 'stream-capture': this.streamCapture.handler.function } : {}),
       },
-      extraDeadLetterQueues: { ...props.monitoring?.extraDeadLetterQueues, ...(this.alerts ? { 'alert-delivery': this.alerts.deadLetterQueue } : {}) },
+      extraDeadLetterQueues: { ...props.monitoring?.extraDeadLetterQueues, ...(this.alerts ? { 'alert-delivery': this.alerts.deadLetterQueue } : {}), ...(this.streamCapture ? { 'stream-capture': this.streamCapture.deadLetterQueue } : {}) },
     });
   }
 }

@@ -24,6 +24,7 @@ export { IndexJobs, JOB_COMMAND, type IndexJobsProps, type IndexJobsOptions } fr
 export { JobSchedules, type JobSchedulesProps, type JobSchedulesOptions, type ScheduledJob } from './schedules.ts';
 export { OpsApi, type OpsApiProps, type OpsApiOptions } from './api.ts';
 export { JobMonitor, MONITOR_CONTROL_ACTIONS, type JobMonitorProps, type JobMonitorOptions } from './monitor.ts';
+export { DynamodbStreamCapture, type DynamodbStreamCaptureProps, type DynamodbStreamCaptureOptions } from './stream-capture.ts';
 export { AlertDelivery, type AlertDeliveryProps, type AlertDeliveryOptions, type AlertDestinationProps } from './alert-delivery.ts';
 export { grantSourceRead, sourceReadStatements } from './source-access.ts';
 export { PropChecks } from './checks.ts';
