@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Annotations, Duration } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -93,7 +93,7 @@ export class DynamodbStreamCapture extends Construct {
 
   constructor(scope: Construct, id: string, props: DynamodbStreamCaptureProps) {
     super(scope, id);
-    const streams = capturedStreams(this.node.path, props);
+    const streams = capturedStreams(this, props);
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.KMS,
@@ -137,19 +137,24 @@ export class DynamodbStreamCapture extends Construct {
   }
 }
 
-/** The captured tables and their stream ARNs; throws naming every type without one, and every bad prop. */
-function capturedStreams(where: string, props: DynamodbStreamCaptureProps): Array<{ tableName: string; streamArn: string }> {
-  const checks = new PropChecks(where);
+/**
+ * The captured tables and their stream ARNs. A table without one is a synth error (`cdk synth`
+ * and `cdk deploy` stop on it, naming the type) and gets no mapping; the function stays, so the
+ * local runtime, which finds the streams itself, runs without ARNs. Bad props throw, all named.
+ */
+function capturedStreams(scope: Construct, props: DynamodbStreamCaptureProps): Array<{ tableName: string; streamArn: string }> {
+  const checks = new PropChecks(scope.node.path);
   const byTable = new Map<string, string>();
   const types = props.config.config.types;
   for (const target of streamCaptureTargets(props.config.config)) {
     const source = types.find((type) => type.name === target.type)?.source;
     const streamArn = props.streamArns?.[target.type] ?? (source?.type === 'dynamodb' ? source.capture?.streamArn : undefined);
-    checks.require(
-      streamArn !== undefined,
-      `type "${target.type}": no stream ARN for table ${target.tableName}: set source.capture.streamArn (aws dynamodb describe-table --table-name ${target.tableName} --query Table.LatestStreamArn) or the streamArns prop`,
-    );
     if (streamArn !== undefined) byTable.set(target.tableName, streamArn);
+    else {
+      Annotations.of(scope).addError(
+        `type "${target.type}": no stream ARN for table ${target.tableName}: set source.capture.streamArn (aws dynamodb describe-table --table-name ${target.tableName} --query Table.LatestStreamArn) or the streamCapture.streamArns prop`,
+      );
+    }
   }
   for (const name of Object.keys(props.streamArns ?? {})) checks.require(types.some((type) => type.name === name), `streamArns: "${name}" is no type of the config`);
   checks

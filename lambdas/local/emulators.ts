@@ -30,6 +30,15 @@ export const EMULATOR_REGION = 'us-east-1';
 /** The only interface the emulators listen on: they have no authentication. */
 const LOOPBACK = '127.0.0.1';
 
+/** Options of {@link startEmbeddedEmulators}. */
+export interface EmulatorOptions {
+  /**
+   * A DynamoDB to use instead of the embedded dynalite (moto_server, DynamoDB Local): dynalite
+   * implements no DynamoDB Streams, so a config that captures a table's stream needs one.
+   */
+  dynamodbEndpoint?: string | undefined;
+}
+
 /**
  * Starts fauxqs and dynalite in-process on `ports` (0 picks free ports), on 127.0.0.1 only.
  * Nothing to install, no Docker: both are npm packages.
@@ -38,37 +47,55 @@ const LOOPBACK = '127.0.0.1';
  * only names the host in queue URLs), so its Fastify app is built with `buildApp` and listened
  * on loopback here.
  */
-export async function startEmbeddedEmulators(ports: { sqs?: number; dynamodb?: number } = {}): Promise<EmbeddedEmulators> {
+export async function startEmbeddedEmulators(ports: { sqs?: number; dynamodb?: number } = {}, options: EmulatorOptions = {}): Promise<EmbeddedEmulators> {
   const fauxqs = buildApp({ logger: false, host: LOOPBACK, defaultRegion: EMULATOR_REGION });
   await fauxqs.listen({ port: ports.sqs ?? 0, host: LOOPBACK });
-  const createDynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
-  const dynalite = createDynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  let dynamodb: { url: string; address: AddressInfo; close(): Promise<void> };
   try {
-    await new Promise<void>((resolve, reject) => {
-      dynalite.once('error', reject);
-      dynalite.listen(ports.dynamodb ?? 0, LOOPBACK, () => resolve());
-    });
+    dynamodb = options.dynamodbEndpoint ? externalDynamodb(options.dynamodbEndpoint) : await startDynalite(ports.dynamodb ?? 0);
   } catch (error) {
     await fauxqs.close();
     throw error;
   }
-  const listening = { sqs: fauxqs.server.address() as AddressInfo, dynamodb: dynalite.address() as AddressInfo };
+  const listening = { sqs: fauxqs.server.address() as AddressInfo, dynamodb: dynamodb.address };
   const sqsUrl = `http://${LOOPBACK}:${listening.sqs.port}`;
-  const dynamoUrl = `http://${LOOPBACK}:${listening.dynamodb.port}`;
   return {
-    endpoints: { sqs: sqsUrl, sns: sqsUrl, dynamodb: dynamoUrl },
+    endpoints: { sqs: sqsUrl, sns: sqsUrl, dynamodb: dynamodb.url },
     listening,
     async reset() {
-      await Promise.all([dropAllQueuesAndTopics(sqsUrl), dropAllTables(dynamoUrl)]);
+      await Promise.all([dropAllQueuesAndTopics(sqsUrl), dropAllTables(dynamodb.url)]);
     },
     async stop() {
       await fauxqs.close();
-      await new Promise<void>((resolve) => {
-        dynalite.close(() => resolve());
-        dynalite.closeAllConnections?.();
-      });
+      await dynamodb.close();
     },
   };
+}
+
+async function startDynalite(port: number): Promise<{ url: string; address: AddressInfo; close(): Promise<void> }> {
+  const createDynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
+  const dynalite = createDynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    dynalite.once('error', reject);
+    dynalite.listen(port, LOOPBACK, () => resolve());
+  });
+  const address = dynalite.address() as AddressInfo;
+  return {
+    url: `http://${LOOPBACK}:${address.port}`,
+    address,
+    close: () =>
+      new Promise<void>((resolve) => {
+        dynalite.close(() => resolve());
+        dynalite.closeAllConnections?.();
+      }),
+  };
+}
+
+/** A DynamoDB this process did not start: nothing to stop. */
+function externalDynamodb(endpoint: string): { url: string; address: AddressInfo; close(): Promise<void> } {
+  const url = new URL(endpoint);
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  return { url: url.origin, address: { address: url.hostname, family: 'IPv4', port }, close: async () => {} };
 }
 
 const FAKE_SIGNATURE = (service: string) => `AWS4-HMAC-SHA256 Credential=test/20260101/${EMULATOR_REGION}/${service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=x`;

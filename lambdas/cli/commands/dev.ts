@@ -24,6 +24,7 @@ interface DevCommandOptions {
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   verbose?: boolean;
   assembly?: string;
+  dynamodbEndpoint?: string;
 }
 
 export function devCommand(program: Command, io: CliIo, synthesize: Synthesize | undefined): void {
@@ -37,6 +38,7 @@ export function devCommand(program: Command, io: CliIo, synthesize: Synthesize |
     .option('--no-initial-build', 'do not rebuild the types that have no index yet')
     .addOption(new Option('--log-level <level>', 'log level of the in-process handlers').choices(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'))
     .option('--verbose', "print the jobs' own log lines")
+    .option('--dynamodb-endpoint <url>', 'use this DynamoDB (moto_server, DynamoDB Local) instead of the embedded dynalite, which has no streams: needed for DynamoDB Streams capture')
     .option('--assembly <dir>', 'use this synthesized cloud assembly (cdk.out) instead of synthesizing the app for --config')
     .addHelpText(
       'after',
@@ -86,6 +88,7 @@ export function devCommand(program: Command, io: CliIo, synthesize: Synthesize |
             initialBuild: options.initialBuild,
             logLevel: options.logLevel,
             verbose: Boolean(options.verbose),
+            ...(options.dynamodbEndpoint ? { dynamodbEndpoint: options.dynamodbEndpoint } : {}),
             cwd: io.cwd,
             log: (line) => io.out(`${line}\n`),
           });

@@ -22,6 +22,7 @@ import { LocalJobs } from './jobs.ts';
 import { planPorts, portFree, type DevPorts } from './ports.ts';
 import { findRedisServer, startLocalRedis, withLocalRedis, type LocalRedis } from './redis.ts';
 import { LocalScheduler } from './scheduler.ts';
+import { startLocalStreamCapture } from './stream-capture.ts';
 import { removeDevState, writeDevState, type DevState } from './state.ts';
 import { planFromTemplates, type DevPlan } from './template-plan.ts';
 
@@ -39,6 +40,8 @@ export interface DevOptions {
   initialBuild?: boolean;
   /** Log level of the in-process handlers. @default 'INFO' */
   logLevel?: LogLevel;
+  /** A DynamoDB with streams (moto_server, DynamoDB Local) instead of the embedded dynalite. @default dynalite */
+  dynamodbEndpoint?: string;
   /** Forward the jobs' own output. @default false */
   verbose?: boolean;
   cwd?: string;
@@ -87,7 +90,7 @@ export async function startDevRuntime(options: DevOptions): Promise<DevRuntime> 
     if (options.demoCms !== false) process.env['FRESHINDEX_DEMO_CMS_URL'] = cmsUrl;
     const config = await importConfig(options.configPath);
 
-    const emulators: EmbeddedEmulators = await startEmbeddedEmulators({ sqs: ports.sqs, dynamodb: ports.dynamodb });
+    const emulators: EmbeddedEmulators = await startEmbeddedEmulators({ sqs: ports.sqs, dynamodb: ports.dynamodb }, { dynamodbEndpoint: options.dynamodbEndpoint });
     stack.push({ name: 'the emulators', stop: () => emulators.stop() });
     const clientConfig = (endpoint: string) => ({ endpoint, region: EMULATOR_REGION, credentials: EMULATOR_CREDENTIALS, maxAttempts: 3 });
     const clients = { sqs: new SQSClient(clientConfig(emulators.endpoints.sqs)), sns: new SNSClient(clientConfig(emulators.endpoints.sns)), dynamodb: createDynamoClient(clientConfig(emulators.endpoints.dynamodb)) };
@@ -118,6 +121,9 @@ export async function startDevRuntime(options: DevOptions): Promise<DevRuntime> 
     const metrics = new MetricRing();
     const consumers: RunningConsumers = await startConsumers(plan.functions, config, clients, { ...(redis ? { redisUrl: redis.url } : {}), logLevel: options.logLevel ?? 'INFO', onError, metrics });
     stack.push({ name: 'the queue consumers', stop: () => consumers.stop() });
+    const capture = await startLocalStreamCapture({ config, local, clients, endpoint: emulators.endpoints.dynamodb, region: EMULATOR_REGION, credentials: EMULATOR_CREDENTIALS, logLevel: options.logLevel ?? 'INFO', log, onError });
+    if (capture) stack.push({ name: 'the stream capture', stop: () => capture.stop() });
+    if (capture?.tables.length) log(`freshindex dev: capturing the DynamoDB streams of ${capture.tables.join(', ')}`);
 
     const jobs = new LocalJobs({
       configPath: options.configPath,
