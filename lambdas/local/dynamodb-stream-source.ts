@@ -108,7 +108,9 @@ export class DynamodbStreamSource {
     } catch (error) {
       // An expired iterator is taken again after the last record done; anything else is reported and retried.
       cursor.iterator = undefined;
-      if (!(error instanceof ExpiredIteratorException)) this.#options.onError?.(error, 'records');
+      if (error instanceof ExpiredIteratorException) return false;
+      this.#options.onError?.(error, 'records');
+      await sleep(this.#options.retryDelayMs ?? 1_000, undefined, { signal: this.#stop.signal }).catch(() => undefined);
       return false;
     }
   }
