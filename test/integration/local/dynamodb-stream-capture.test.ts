@@ -6,6 +6,8 @@
  * runtime says so instead of waiting for records that never come.
  */
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateTopicCommand, SNSClient, type PublishBatchCommandOutput } from '@aws-sdk/client-sns';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { CreateTableCommand, DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -82,6 +84,41 @@ describe('DynamoDB Streams capture, locally', () => {
     return Messages.map((message) => ({ reason: message.MessageAttributes?.['reason']?.StringValue ?? '', body: message.Body ?? '' }));
   }
 
+  it('reports the first record whose event the change topic refused, so Lambda retries the shard from it', async () => {
+    const { TopicArn } = await aws.sns.send(new CreateTopicCommand({ Name: `capture-topic-${++tables}` }));
+    const { QueueUrl: dlqUrl } = await aws.sqs.send(new CreateQueueCommand({ QueueName: `capture-dlq-${tables}` }));
+    const sns = new SNSClient(aws.clientConfig('sns'));
+    // SNS answers a PublishBatch entry by entry: make it refuse the second one, as a throttled topic does.
+    sns.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName !== 'PublishBatchCommand') return result;
+        const output = result.output as PublishBatchCommandOutput;
+        output.Successful = (output.Successful ?? []).filter((entry) => entry.Id !== '1');
+        output.Failed = [{ Id: '1', Code: 'Throttled', SenderFault: false, Message: 'rate exceeded' }];
+        return result;
+      },
+      { step: 'initialize' },
+    );
+    const handler = createStreamCaptureHandler(productConfig('cms-products'), {
+      env: { FRESHINDEX_CHANGE_TOPIC_ARN: TopicArn as string, FRESHINDEX_CAPTURE_DLQ_URL: dlqUrl as string },
+      sns,
+      sqs: aws.sqs,
+      logger: new Logger({ serviceName: 'test-capture', logLevel: 'SILENT' }),
+    });
+    const record = (sku: string, sequence: string) => ({
+      eventID: `e-${sku}`,
+      eventName: 'INSERT' as const,
+      eventSourceARN: 'arn:aws:dynamodb:us-east-1:000000000000:table/cms-products/stream/2026-12-01T00:00:00.000',
+      dynamodb: { Keys: { sku: { S: sku } }, NewImage: { sku: { S: sku }, rev: { N: '1' } }, SequenceNumber: sequence },
+    });
+
+    const response = await handler({ Records: [record('a', '100'), record('b', '200'), record('c', '300')] });
+
+    sns.destroy();
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '200' }] });
+  });
+
   // The backend is chosen per vitest project (test/support/aws.ts): the same file runs on both.
   if (inject('motoEndpoint')) {
     it('brings a put, an update and a delete on the source table into the index', async () => {
@@ -120,6 +157,30 @@ describe('DynamoDB Streams capture, locally', () => {
       await pipeline.until(async () => (await pipeline.read('product', 'p-2')) !== undefined);
       const letters = await captureDeadLetters(dlqUrl as string);
       expect(letters).toEqual([{ reason: expect.stringContaining('its NewImage has no string or number attribute "rev"'), body: expect.stringContaining('p-bad') }]);
+    });
+
+    it('reads a shard again from the record the handler reported failed, and only then moves on', async () => {
+      const tableName = await createSourceTable(aws, true);
+      const found = await latestStreamArn(aws.dynamodb, tableName);
+      if (!found.ok) throw new Error(found.reason);
+      const deliveries: string[][] = [];
+      const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+        const skus = event.Records.map((record) => String(record.dynamodb?.Keys?.['sku']?.S));
+        deliveries.push(skus);
+        const failed = deliveries.length === 1 ? event.Records.find((record) => record.dynamodb?.Keys?.['sku']?.S === 'b') : undefined;
+        return { batchItemFailures: failed ? [{ itemIdentifier: String(failed.dynamodb?.SequenceNumber) }] : [] };
+      };
+      for (const sku of ['a', 'b', 'c']) await aws.dynamodb.send(new PutItemCommand({ TableName: tableName, Item: { sku: { S: sku }, rev: { N: '1' } } }));
+      const source = new DynamodbStreamSource({ streams, streamArn: found.arn, handler, startingPosition: 'TRIM_HORIZON', pollIntervalMs: 50, retryDelayMs: 50 });
+      await source.start();
+      running.push(source);
+
+      const deadline = Date.now() + 20_000;
+      while (deliveries.flat().filter((sku) => sku === 'c').length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(deliveries.slice(0, 2)).toEqual([
+        ['a', 'b', 'c'],
+        ['b', 'c'],
+      ]);
     });
   } else {
     it('says that the embedded dynalite has no streams, and what to run instead', async () => {
