@@ -175,7 +175,9 @@ export async function captureStreamRecords(targets: readonly StreamCaptureTarget
   }
   for (const index of rejected) failures.push({ index: origin[index] as number, error: 'the change topic refused the event' });
   let deadLettered = 0;
-  for (const { index, refused: why } of refused) {
+  // Records from the first failed one on are read again: dead-letter them then, not twice.
+  const cutoff = Math.min(Infinity, ...failures.map((failure) => failure.index));
+  for (const { index, refused: why } of refused.filter((candidate) => candidate.index < cutoff)) {
     try {
       await ports.deadLetter(records[index] as DynamodbStreamRecord, why);
       deadLettered++;

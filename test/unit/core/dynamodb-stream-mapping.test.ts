@@ -108,6 +108,14 @@ describe('DynamoDB stream capture of a batch', () => {
     expect(result).toMatchObject({ published: 2, firstFailed: 1 });
   });
 
+  it('leaves the dead letters of records after the first failed one to the retry, so none is sent twice', async () => {
+    const sink = ports([0]);
+    const records = [record('INSERT', { keys: { sku: { S: 'a' } }, next: { sku: { S: 'a' }, rev: { N: '1' } } }), record('INSERT', { keys: { sku: { S: 'b' } }, next: { sku: { S: 'b' } } })];
+    const result = await captureStreamRecords([target], records, sink.ports);
+    expect(result).toMatchObject({ published: 0, deadLettered: 0, firstFailed: 0 });
+    expect(sink.dead).toEqual([]);
+  });
+
   it('skips records of a table no type captures', async () => {
     const sink = ports();
     const result = await captureStreamRecords([{ ...target, tableName: 'other' }], [record('INSERT', { next: { rev: { N: '1' } } })], sink.ports);
