@@ -1,0 +1,137 @@
+/**
+ * One event, many types: each event goes to its own type (when it is one) and to every type that
+ * listens to it (`listensTo`), each derived change applied with its own version guard and outcome.
+ * Dispatch is one level deep: a derived change is applied, never dispatched again.
+ */
+import { applyChanges, type ApplyDeps, type ApplyOptions, type ChangeOutcome, type IncomingChange, type ResolvedType } from './apply.ts';
+import type { ListenerMapping } from './config/fanout.ts';
+import { describeError, isRetryable } from './errors.ts';
+import type { ChangeEvent } from './events.ts';
+
+/** How `dispatchChanges` runs: `applyChanges`' retries, and which types this applier serves. */
+export interface DispatchOptions extends ApplyOptions {
+  /**
+   * The types this applier applies (its queue's, `FRESHINDEX_APPLY_TYPES`): an event is applied to
+   * these and their listeners only, so an event that reaches two queues is not applied twice.
+   * @default every configured type
+   */
+  serves?: ReadonlySet<string>;
+}
+
+/** What became of one of a message's changes. */
+export interface Dispatched {
+  /**
+   * The change applied: the message's event itself, or one derived from it for a listening type
+   * (`{ type, id, op: 'upsert' }`, no doc), or the event addressed to one `listener` when that
+   * listener's mapping failed. A dead letter of a derived change carries it as its body.
+   */
+  change: ChangeEvent;
+  /** True when `change` is not the message's event as it came. */
+  derived: boolean;
+  outcome: ChangeOutcome;
+}
+
+/** The separator of derived keys: never in an SQS message id. */
+const SEP = '\u0000';
+
+/**
+ * Dispatches and applies a batch of events. Returns, per message key, the outcome of each change
+ * the event became: none when this applier serves neither its type nor a listener of it. A
+ * mapping's failure is that listener's outcome (`failed` when retryable, else `rejected` with its
+ * reason); it never affects the other changes. Never throws for one change's sake.
+ */
+export async function dispatchChanges(deps: ApplyDeps, incoming: readonly IncomingChange[], options: DispatchOptions = {}): Promise<Map<string, Dispatched[]>> {
+  const { serves, ...applyOptions } = options;
+  const listeners = listenersByEvent(deps.types, serves);
+  const planned = await Promise.all(incoming.map((message) => planMessage(deps, message, listeners, serves)));
+  const toApply = planned.flat().flatMap((plan) => (plan.outcome ? [] : [{ key: plan.key, change: plan.change }]));
+  const applied = await applyChanges(deps, toApply, applyOptions);
+  const results = new Map<string, Dispatched[]>();
+  incoming.forEach((message, index) => {
+    const plans = planned[index] as Plan[];
+    results.set(
+      message.key,
+      plans.map((plan) => ({ change: plan.change, derived: plan.derived, outcome: plan.outcome ?? (applied.get(plan.key) as ChangeOutcome) })),
+    );
+  });
+  return results;
+}
+
+/** One change a message became: to apply under `key`, or already decided (`outcome`). */
+interface Plan {
+  key: string;
+  change: ChangeEvent;
+  derived: boolean;
+  outcome?: ChangeOutcome;
+}
+
+type Listener = { resolved: ResolvedType; mapping: ListenerMapping };
+
+/** The served types listening to each event type. */
+function listenersByEvent(types: ReadonlyMap<string, ResolvedType>, serves: ReadonlySet<string> | undefined): Map<string, Listener[]> {
+  const byEvent = new Map<string, Listener[]>();
+  for (const resolved of types.values()) {
+    if (serves && !serves.has(resolved.config.name)) continue;
+    for (const [event, mapping] of Object.entries(resolved.config.listensTo ?? {})) {
+      byEvent.set(event, [...(byEvent.get(event) ?? []), { resolved, mapping }]);
+    }
+  }
+  return byEvent;
+}
+
+async function planMessage(deps: ApplyDeps, message: IncomingChange, listeners: Map<string, Listener[]>, serves: ReadonlySet<string> | undefined): Promise<Plan[]> {
+  const { change } = message;
+  const heard = listeners.get(change.type) ?? [];
+  if (change.listener !== undefined) {
+    const listener = heard.find(({ resolved }) => resolved.config.name === change.listener);
+    if (listener) return mapToIds(message, listener);
+    if (serves && !serves.has(change.listener)) return [];
+    const reason = `type "${change.listener}" does not listen to "${change.type}" events`;
+    return [{ key: message.key, change, derived: true, outcome: { status: 'rejected', type: change.listener, id: change.id, reason } }];
+  }
+  const plans: Plan[] = [];
+  const isType = deps.types.has(change.type);
+  // An event nobody knows is applied as it is: the apply path dead-letters it as an unknown type.
+  const unknown = !isType && !anyListens(deps.types, change.type);
+  if ((isType && (!serves || serves.has(change.type))) || unknown) plans.push({ key: message.key, change, derived: false });
+  const derived = await Promise.all(heard.map((listener) => mapToIds(message, listener)));
+  return [...plans, ...derived.flat()];
+}
+
+function anyListens(types: ReadonlyMap<string, ResolvedType>, event: string): boolean {
+  return [...types.values()].some((type) => type.config.listensTo?.[event] !== undefined);
+}
+
+/** Runs one listener's mapping: a change per id it names, or the mapping's failure. */
+async function mapToIds(message: IncomingChange, { resolved, mapping }: Listener): Promise<Plan[]> {
+  const { change } = message;
+  const type = resolved.config.name;
+  let ids: unknown;
+  try {
+    ids = await mapping(change, { type, source: resolved.source });
+  } catch (error) {
+    return [mappingFailure(message, type, error, describeError(error))];
+  }
+  if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string' && id !== '' && id.length <= 512)) {
+    return [mappingFailure(message, type, undefined, `must return an array of ids (non-empty strings of at most 512 characters), got ${preview(ids)}`)];
+  }
+  return [...new Set(ids as string[])].map((id) => ({
+    key: `${message.key}${SEP}${type}${SEP}${id}`,
+    change: { type, id, op: 'upsert', ...(change.occurredAt ? { occurredAt: change.occurredAt } : {}) },
+    derived: true,
+  }));
+}
+
+function mappingFailure(message: IncomingChange, type: string, error: unknown, detail: string): Plan {
+  const { change } = message;
+  const addressed: ChangeEvent = { ...change, listener: type };
+  const outcome: ChangeOutcome = isRetryable(error)
+    ? { status: 'failed', type, id: change.id, error }
+    : { status: 'rejected', type, id: change.id, reason: `${type}.listensTo.${change.type} failed for "${change.id}": ${detail}` };
+  return { key: `${message.key}${SEP}${type}`, change: addressed, derived: true, outcome };
+}
+
+function preview(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
