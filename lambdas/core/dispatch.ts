@@ -5,7 +5,7 @@
  */
 import { applyChanges, type ApplyDeps, type ApplyOptions, type ChangeOutcome, type IncomingChange, type ResolvedType } from './apply.ts';
 import type { ListenerMapping } from './config/fanout.ts';
-import { describeError, isRetryable } from './errors.ts';
+import { describeError } from './errors.ts';
 import type { ChangeEvent } from './events.ts';
 
 /** How `dispatchChanges` runs: `applyChanges`' retries, and which types this applier serves. */
@@ -125,10 +125,19 @@ async function mapToIds(message: IncomingChange, { resolved, mapping }: Listener
 function mappingFailure(message: IncomingChange, type: string, error: unknown, detail: string): Plan {
   const { change } = message;
   const addressed: ChangeEvent = { ...change, listener: type };
-  const outcome: ChangeOutcome = isRetryable(error)
+  const outcome: ChangeOutcome = markedRetryable(error)
     ? { status: 'failed', type, id: change.id, error }
     : { status: 'rejected', type, id: change.id, reason: `${type}.listensTo.${change.type} failed for "${change.id}": ${detail}` };
   return { key: `${message.key}${SEP}${type}`, change: addressed, derived: true, outcome };
+}
+
+/**
+ * A mapping is user code, like a transform: what it throws is for good unless it says otherwise
+ * (`retryable: true`, as the domain's errors carry), so a bug dead-letters at once instead of
+ * coming back until the queue gives up.
+ */
+function markedRetryable(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === true;
 }
 
 function preview(value: unknown): string {
