@@ -34,14 +34,15 @@ export interface ReporterDeps {
 }
 
 /**
- * The types `FRESHINDEX_APPLY_TYPES` names (comma-separated), or undefined when it names none:
- * every type. Throws `ConfigError` naming the ones the config does not have.
+ * The types `FRESHINDEX_APPLY_TYPES` names (comma-separated; empty: none), or undefined when it is
+ * unset: every type. Throws `ConfigError` naming the ones the config does not have.
  */
 export function servedTypes(variable: string | undefined, configured: ReadonlyMap<string, unknown>): ReadonlySet<string> | undefined {
-  const names = (variable ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
+  if (variable === undefined) return undefined;
+  const names = variable.split(',').map((name) => name.trim()).filter((name) => name !== '');
   const unknown = names.filter((name) => !configured.has(name));
   if (unknown.length > 0) throw new ConfigError(unknown.map((name) => `FRESHINDEX_APPLY_TYPES: "${name}" is not a type of the config`));
-  return names.length > 0 ? new Set(names) : undefined;
+  return new Set(names);
 }
 
 /**
