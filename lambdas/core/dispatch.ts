@@ -36,7 +36,7 @@ const SEP = '\u0000';
 
 /**
  * Dispatches and applies a batch of events. Returns, per message key, the outcome of each change
- * the event became: none when this applier serves neither its type nor a listener of it. A
+ * the event became (a rejection when this applier serves neither its type nor a listener of it). A
  * mapping's failure is that listener's outcome (`failed` when retryable, else `rejected` with its
  * reason); it never affects the other changes. Never throws for one change's sake.
  */
@@ -85,8 +85,10 @@ async function planMessage(deps: ApplyDeps, message: IncomingChange, listeners: 
   if (change.listener !== undefined) {
     const listener = heard.find(({ resolved }) => resolved.config.name === change.listener);
     if (listener) return mapToIds(message, listener);
-    if (serves && !serves.has(change.listener)) return [];
-    const reason = `type "${change.listener}" does not listen to "${change.type}" events`;
+    const reason =
+      serves && !serves.has(change.listener)
+        ? `type "${change.listener}" is applied from another apply queue: redrive this letter to that queue`
+        : `type "${change.listener}" does not listen to "${change.type}" events`;
     return [{ key: message.key, change, derived: true, outcome: { status: 'rejected', type: change.listener, id: change.id, reason } }];
   }
   const plans: Plan[] = [];
@@ -95,7 +97,19 @@ async function planMessage(deps: ApplyDeps, message: IncomingChange, listeners: 
   const unknown = !isType && !anyListens(deps.types, change.type);
   if ((isType && (!serves || serves.has(change.type))) || unknown) plans.push({ key: message.key, change, derived: false });
   const derived = await Promise.all(heard.map((listener) => mapToIds(message, listener)));
+  if (plans.length === 0 && heard.length === 0) return [notServed(message, serves)];
   return [...plans, ...derived.flat()];
+}
+
+/**
+ * An event none of whose types this applier serves: the subscriptions' filters never bring one
+ * here, so it was published without the `type` message attribute (or redriven to the wrong
+ * queue). Dead-lettered with the fix, never dropped.
+ */
+function notServed({ key, change }: IncomingChange, serves: ReadonlySet<string> | undefined): Plan {
+  const here = [...(serves ?? [])].join(', ') || 'none';
+  const reason = `"${change.type}" events are applied from another apply queue (this one serves: ${here}): publish them with the message attribute type="${change.type}" so the change topic routes them there`;
+  return { key, change, derived: false, outcome: { status: 'rejected', type: change.type, id: change.id, reason } };
 }
 
 function anyListens(types: ReadonlyMap<string, ResolvedType>, event: string): boolean {

@@ -71,7 +71,6 @@ export function createApplyHandler(configInput: FreshindexConfigInput, overrides
       }
       const results = dispatched.get(record.messageId);
       if (!results) throw new Error(`no outcome for message ${record.messageId}`);
-      if (results.length === 0) return void logger.debug('change skipped: no type of this queue applies it', { messageId: record.messageId });
       const reported = results.map((result) => ({
         outcome: result.outcome,
         change: result.change,

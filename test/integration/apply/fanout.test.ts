@@ -203,6 +203,16 @@ describe('one event, many types', () => {
     expect(await pipeline!.read('author', 'a1')).toBeUndefined();
   });
 
+  it('dead-letters an event none of whose types its queue serves, saying how to route it', async () => {
+    const { runtime } = await start({ types: [author(), card()] });
+
+    const outcomes = await dispatchChanges(runtime, [{ key: 'k1', change: { type: 'author', id: 'a1', op: 'upsert' } }], { serves: new Set() });
+
+    expect(outcomes.get('k1')?.map((result) => result.outcome)).toEqual([
+      expect.objectContaining({ status: 'rejected', reason: expect.stringContaining('publish them with the message attribute type="author"') }),
+    ]);
+  });
+
   it('applies the listeners of a declared event that is not a type', async () => {
     await start({ events: ['author'], types: [byline((event) => [event.id])] });
 
