@@ -65,4 +65,15 @@ describe('per-type apply queues', () => {
       ['product', 'product'],
     ]);
   });
+
+  it('alarms on each own queue’s dead letters and its function’s throttles', () => {
+    const template = synthesized.computeTemplate;
+    for (const type of ['product', 'click']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `Compute-DeadLetters-apply-${type}`,
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::ImportValue': Match.stringLikeRegexp(`ApplyQueue${type}DeadLetterQueue`) } }],
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: `Compute-Throttles-apply-${type}` });
+    }
+  });
 });
