@@ -5,7 +5,7 @@
  */
 import { applyChanges, type ApplyDeps, type ApplyOptions, type ChangeOutcome, type IncomingChange, type ResolvedType } from './apply.ts';
 import type { ListenerMapping } from './config/fanout.ts';
-import { describeError } from './errors.ts';
+import { describeError, SourceError } from './errors.ts';
 import type { ChangeEvent } from './events.ts';
 
 /** How `dispatchChanges` runs: `applyChanges`' retries, and which types this applier serves. */
@@ -34,6 +34,10 @@ export interface Dispatched {
 /** The separator of derived keys: never in an SQS message id. */
 const SEP = '\u0000';
 
+/** The budget when the caller names none (as `applyChanges`'), and the share of it the mappings may take. */
+const DEFAULT_BUDGET_MS = 5_000;
+const MAPPING_SHARE = 0.5;
+
 /**
  * Dispatches and applies a batch of events. Returns, per message key, the outcome of each change
  * the event became (a rejection when this applier serves neither its type nor a listener of it). A
@@ -42,8 +46,9 @@ const SEP = '\u0000';
  */
 export async function dispatchChanges(deps: ApplyDeps, incoming: readonly IncomingChange[], options: DispatchOptions = {}): Promise<Map<string, Dispatched[]>> {
   const { serves, ...applyOptions } = options;
-  const listeners = listenersByEvent(deps.types, serves);
-  const planned = await Promise.all(incoming.map((message) => planMessage(deps, message, listeners, serves)));
+  const timeoutMs = Math.max(1, (options.remainingMs?.() ?? DEFAULT_BUDGET_MS) * MAPPING_SHARE);
+  const routing: Routing = { listeners: listenersByEvent(deps.types, serves), serves, timeoutMs };
+  const planned = await Promise.all(incoming.map((message) => planMessage(deps, message, routing)));
   const toApply = planned.flat().flatMap((plan) => (plan.outcome ? [] : [{ key: plan.key, change: plan.change }]));
   const applied = await applyChanges(deps, toApply, applyOptions);
   const results = new Map<string, Dispatched[]>();
@@ -67,6 +72,13 @@ interface Plan {
 
 type Listener = { resolved: ResolvedType; mapping: ListenerMapping };
 
+/** What planning a message needs: the served listeners by event, the served types, how long a mapping may take. */
+interface Routing {
+  listeners: Map<string, Listener[]>;
+  serves: ReadonlySet<string> | undefined;
+  timeoutMs: number;
+}
+
 /** The served types listening to each event type. */
 function listenersByEvent(types: ReadonlyMap<string, ResolvedType>, serves: ReadonlySet<string> | undefined): Map<string, Listener[]> {
   const byEvent = new Map<string, Listener[]>();
@@ -79,12 +91,12 @@ function listenersByEvent(types: ReadonlyMap<string, ResolvedType>, serves: Read
   return byEvent;
 }
 
-async function planMessage(deps: ApplyDeps, message: IncomingChange, listeners: Map<string, Listener[]>, serves: ReadonlySet<string> | undefined): Promise<Plan[]> {
+async function planMessage(deps: ApplyDeps, message: IncomingChange, { listeners, serves, timeoutMs }: Routing): Promise<Plan[]> {
   const { change } = message;
   const heard = listeners.get(change.type) ?? [];
   if (change.listener !== undefined) {
     const listener = heard.find(({ resolved }) => resolved.config.name === change.listener);
-    if (listener) return mapToIds(message, listener);
+    if (listener) return mapToIds(message, listener, timeoutMs);
     const reason =
       serves && !serves.has(change.listener)
         ? `type "${change.listener}" is applied from another apply queue: redrive this letter to that queue`
@@ -96,7 +108,7 @@ async function planMessage(deps: ApplyDeps, message: IncomingChange, listeners: 
   // An event nobody knows is applied as it is: the apply path dead-letters it as an unknown type.
   const unknown = !isType && !anyListens(deps.types, change.type);
   if ((isType && (!serves || serves.has(change.type))) || unknown) plans.push({ key: message.key, change, derived: false });
-  const derived = await Promise.all(heard.map((listener) => mapToIds(message, listener)));
+  const derived = await Promise.all(heard.map((listener) => mapToIds(message, listener, timeoutMs)));
   if (plans.length === 0 && heard.length === 0) return [notServed(message, serves)];
   return [...plans, ...derived.flat()];
 }
@@ -117,12 +129,12 @@ function anyListens(types: ReadonlyMap<string, ResolvedType>, event: string): bo
 }
 
 /** Runs one listener's mapping: a change per id it names, or the mapping's failure. */
-async function mapToIds(message: IncomingChange, { resolved, mapping }: Listener): Promise<Plan[]> {
+async function mapToIds(message: IncomingChange, { resolved, mapping }: Listener, timeoutMs: number): Promise<Plan[]> {
   const { change } = message;
   const type = resolved.config.name;
   let ids: unknown;
   try {
-    ids = await mapping(change, { type, source: resolved.source });
+    ids = await withTimeout(Promise.resolve().then(() => mapping(change, { type, source: resolved.source })), timeoutMs, type);
   } catch (error) {
     return [mappingFailure(message, type, error, describeError(error))];
   }
@@ -152,6 +164,19 @@ function mappingFailure(message: IncomingChange, type: string, error: unknown, d
  */
 function markedRetryable(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === true;
+}
+
+/** A mapping that does not answer in time fails transiently: the message comes back instead of the invocation timing out. */
+async function withTimeout<T>(work: Promise<T>, timeoutMs: number, type: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new SourceError(`the ${type} mapping did not answer within ${Math.round(timeoutMs)} ms`, { retryable: true })), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function preview(value: unknown): string {

@@ -179,6 +179,17 @@ describe('one event, many types', () => {
     expect(letters.map((letter) => letter.reason)).toEqual([expect.stringMatching(/^gave up after 3 deliveries: .*author index timed out/)]);
   });
 
+  it('brings the message back when a mapping does not answer in time, applying the other types', async () => {
+    const hanging: ListenerMapping = () => new Promise<string[]>(() => {});
+    await start({ types: [author(), byline(hanging)] });
+
+    const response = await invoke([authorEvent('a1', 1)]);
+
+    expect(response.batchItemFailures).toHaveLength(1);
+    expect((await pipeline!.read('author', 'a1'))?.record).toEqual({ name: 'Ada' });
+    expect(await pipeline!.deadLetters()).toEqual([]);
+  });
+
   it('dead-letters a derived change the listening type cannot transform under that type, naming it in the body', async () => {
     world.cards['c1'] = { ...world.cards['c1'], version: 'never' as unknown as number } as World['cards'][string];
     await start({ types: [author(), card()] });
