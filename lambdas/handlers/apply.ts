@@ -1,7 +1,8 @@
 /**
  * The apply handler: SQS (fed by the change topic) → apply each change to the index.
- * Thin by design: parse the messages, call the core (which retries transient failures within the
- * invocation's remaining time, less a safety margin), shape the partial batch response. A change
+ * Thin by design: parse the messages, call the core (which dispatches each event to its own type and
+ * the types listening to it, and retries transient failures within the invocation's remaining time,
+ * less a safety margin), shape the partial batch response (apply-report.ts). A change
  * that can never apply is dead-lettered at once with its reason; one that failed is redelivered,
  * and dead-lettered on its last delivery (docs/architecture.md, "Outcomes").
  */
