@@ -6,8 +6,7 @@
 import type { Message } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { defineConfig, type FreshindexConfigInput } from '../../../lambdas/core/config/index.ts';
-import type { ListenerMapping } from '../../../lambdas/core/config/fanout.ts';
+import { defineConfig, type FreshindexConfigInput, type ListenerMapping } from '../../../lambdas/core/config/index.ts';
 import { dispatchChanges } from '../../../lambdas/core/dispatch.ts';
 import { SourceError } from '../../../lambdas/core/errors.ts';
 import type { ChangeEvent } from '../../../lambdas/core/events.ts';
