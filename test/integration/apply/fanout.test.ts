@@ -3,14 +3,17 @@
  * event reaches its own type and every type that listens to it, each derived change with its own
  * version guard, outcome and dead letter.
  */
+import { Logger } from '@aws-lambda-powertools/logger';
 import type { Message } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defineConfig, type FreshindexConfigInput, type ListenerMapping } from '../../../lambdas/core/config/index.ts';
+import { MetricRing, RecordingMetrics, RING_PERIOD_MS } from '../../../lambdas/adapters/metrics/ring.ts';
 import { dispatchChanges } from '../../../lambdas/core/dispatch.ts';
 import { SourceError } from '../../../lambdas/core/errors.ts';
 import type { ChangeEvent } from '../../../lambdas/core/events.ts';
 import type { SourceDoc } from '../../../lambdas/core/ports.ts';
+import { createApplyHandler } from '../../../lambdas/handlers/apply.ts';
 import { createLambdaContext } from '../../../lambdas/local/lambda-context.ts';
 import { toSqsEvent } from '../../../lambdas/local/sqs-event.ts';
 import { startAws, type AwsTestEnv } from '../../support/aws.ts';
@@ -108,6 +111,23 @@ describe('one event, many types', () => {
     expect((await pipeline!.read('article-card', 'c1'))?.record).toEqual({ title: 'Engines', author: 'Ada' });
     expect((await pipeline!.read('article-card', 'c2'))?.record).toEqual({ title: 'Notes', author: 'Ada' });
     expect(await pipeline!.read('article-card', 'c3')).toBeUndefined();
+  });
+
+  it('counts each derived change under its own type', async () => {
+    const { runtime, dlqUrl } = await start({ types: [author(), card()] });
+    const ring = new MetricRing();
+    const handler = createApplyHandler(defineConfig({ types: [author(), card()] }), {
+      env: { FRESHINDEX_APPLY_DLQ_URL: dlqUrl },
+      runtime,
+      logger: new Logger({ serviceName: 'test-apply', logLevel: 'SILENT' }),
+      metrics: new RecordingMetrics(ring, { namespace: 'test', serviceName: 'test-apply' }),
+    });
+    const messages: Message[] = [{ MessageId: 'm-metrics', ReceiptHandle: 'r', Body: JSON.stringify(authorEvent('a1', 1)), Attributes: { ApproximateReceiveCount: '1' } }];
+
+    await handler(toSqsEvent(messages, { queueArn: 'arn:aws:sqs:us-east-1:000000000000:apply', region: 'us-east-1' }), createLambdaContext({ functionName: 'apply', timeoutMs: 3_000, region: 'us-east-1' }));
+
+    const applied = async (type: string) => (await ring.applySeries(type, 1, Date.now())).points.reduce((sum, point) => sum + point.appliedPerSecond * (RING_PERIOD_MS / 1000), 0);
+    expect([await applied('author'), await applied('article-card')]).toEqual([1, 2]);
   });
 
   it('rewrites a derived record whose version is unchanged when its content changed', async () => {
