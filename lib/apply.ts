@@ -4,6 +4,7 @@ import { applyRoutes } from '../lambdas/core/dispatch-routes.ts';
 import type { ChangeQueueRef } from './change-queue.ts';
 import type { FreshindexConfigFile } from './config.ts';
 import type { FreshindexDataResources } from './data.ts';
+import type { CacheNetwork } from './network.ts';
 import { QueueFunction, type QueueFunctionOptions } from './queue-function.ts';
 import { acknowledge, KMS_SEND_ACTIONS } from './nag.ts';
 import { grantSourceRead } from './source-access.ts';
@@ -15,6 +16,12 @@ export interface IncrementalApplyProps extends QueueFunctionOptions {
   readonly config: FreshindexConfigFile;
   /** The store, the shared apply queue and the types' own apply queues. */
   readonly data: Pick<FreshindexDataResources, 'store' | 'applyQueue' | 'typeApplyQueues'>;
+  /**
+   * Where the function runs: the store's network, or the one reaching a Postgres source (`sourceNetwork` of `FreshindexCompute`).
+   *
+   * @default - the store's (the cache's VPC with store: redis, none with DynamoDB)
+   */
+  readonly network?: CacheNetwork;
 }
 
 /**
@@ -57,7 +64,7 @@ export class IncrementalApply extends Construct {
       handler: 'apply',
       configFile: props.config.path,
       queue,
-      network: storeNetwork(store),
+      network: props.network ?? storeNetwork(store),
       environment: {
         ...props.environment,
         ...storeEnvironment(store),
