@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -64,6 +64,24 @@ export interface ChangeQueueProps extends ChangeQueueOptions {
    * @default Duration.seconds(0)
    */
   readonly deliveryDelay?: Duration;
+  /**
+   * The subscription's filter policy on the message attributes (see {@link typeFilter}).
+   *
+   * @default - every message of the topic
+   */
+  readonly filterPolicy?: Record<string, sns.SubscriptionFilter>;
+}
+
+/**
+ * A filter on the `type` message attribute: `only` the given event types, or every message
+ * `except` them (messages without the attribute included, so an unknown type still reaches a
+ * consumer that dead-letters it with its reason). Undefined when there is nothing to filter.
+ */
+export function typeFilter(filter: { only: readonly string[] } | { except: readonly string[] }): Record<string, sns.SubscriptionFilter> | undefined {
+  if ('only' in filter) return { type: sns.SubscriptionFilter.stringFilter({ allowlist: [...filter.only] }) };
+  if (filter.except.length === 0) return undefined;
+  const conditions = [...sns.SubscriptionFilter.stringFilter({ denylist: [...filter.except] }).conditions, ...sns.SubscriptionFilter.notExistsFilter().conditions];
+  return { type: new sns.SubscriptionFilter(conditions) };
 }
 
 /**
@@ -104,6 +122,6 @@ export class ChangeQueue extends Construct implements ChangeQueueRef {
       deliveryDelay: props.deliveryDelay,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
     });
-    props.topic.addSubscription(new subscriptions.SqsSubscription(this.queue, { rawMessageDelivery: true }));
+    props.topic.addSubscription(new subscriptions.SqsSubscription(this.queue, { rawMessageDelivery: true, ...(props.filterPolicy ? { filterPolicy: props.filterPolicy } : {}) }));
   }
 }

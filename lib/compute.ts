@@ -167,8 +167,19 @@ export class FreshindexCompute extends Construct {
         monitor: this.monitor.handler.function,
         ...(this.alerts ? { 'alert-delivery': this.alerts.handler.function } : {}),
         ...(this.streamCapture ? { 'stream-capture': this.streamCapture.handler.function } : {}),
+        ...mapOwnApply(this.apply.typeConsumers, (consumer) => consumer.function),
       },
-      extraDeadLetterQueues: { ...props.monitoring?.extraDeadLetterQueues, ...(this.alerts ? { 'alert-delivery': this.alerts.deadLetterQueue } : {}), ...(this.streamCapture ? { 'stream-capture': this.streamCapture.deadLetterQueue } : {}) },
+      extraDeadLetterQueues: {
+        ...props.monitoring?.extraDeadLetterQueues,
+        ...(this.alerts ? { 'alert-delivery': this.alerts.deadLetterQueue } : {}),
+        ...(this.streamCapture ? { 'stream-capture': this.streamCapture.deadLetterQueue } : {}),
+        ...mapOwnApply(data.typeApplyQueues ?? {}, (queue) => queue.deadLetterQueue),
+      },
     });
   }
+}
+
+/** The own apply queues' (or functions') monitoring names, `apply-<type>`: letters, digits and `-`, at most 40. */
+function mapOwnApply<T, R>(byType: Readonly<Record<string, T>>, pick: (value: T) => R): Record<string, R> {
+  return Object.fromEntries(Object.entries(byType).map(([type, value]) => [`apply-${type.replace(/_/g, '-')}`.slice(0, 40), pick(value)]));
 }

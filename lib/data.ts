@@ -6,7 +6,8 @@ import { Construct } from 'constructs';
 import type { FreshindexConfig } from '../lambdas/core/config/index.ts';
 import { PropChecks } from './checks.ts';
 import type { FreshindexConfigFile } from './config.ts';
-import { ChangeQueue, type ChangeQueueOptions, type ChangeQueueRef } from './change-queue.ts';
+import { applyRoutes, pureEvents } from '../lambdas/core/dispatch-routes.ts';
+import { ChangeQueue, typeFilter, type ChangeQueueOptions, type ChangeQueueRef } from './change-queue.ts';
 import { ValkeyCache, type ValkeyCacheOptions } from './cache.ts';
 import type { IndexStoreResources } from './store.ts';
 import { allowAlarmNotifications } from './monitoring.ts';
@@ -29,8 +30,10 @@ export interface FreshindexDataResources {
   readonly queueKey: kms.IKey;
   /** Where the CMS publishes change events. */
   readonly changeTopic: sns.ITopic;
-  /** Change events for the apply function. */
+  /** Change events for the apply function (of the types on the shared queue). */
   readonly applyQueue: ChangeQueueRef;
+  /** The own apply queues of the types with `delivery.queue: 'own'`, by type. */
+  readonly typeApplyQueues?: Readonly<Record<string, ChangeQueueRef>>;
   /** Change events for the verify function, delayed by the settle delay. */
   readonly verifyQueue: ChangeQueueRef;
   /** Alerts for operators. */
@@ -154,6 +157,7 @@ export class FreshindexData extends Construct implements FreshindexDataResources
   public readonly cache?: ValkeyCache;
   public readonly changeTopic: sns.Topic;
   public readonly applyQueue: ChangeQueue;
+  public readonly typeApplyQueues: Readonly<Record<string, ChangeQueue>>;
   public readonly verifyQueue: ChangeQueue;
   public readonly alertsTopic: sns.Topic;
   public readonly notificationsTopic: sns.Topic;
@@ -185,16 +189,26 @@ export class FreshindexData extends Construct implements FreshindexDataResources
 
     this.changeTopic = secureTopic(this, 'ChangeTopic', this.topicKey, 'freshindex change events');
     for (const publisher of props.changePublishers ?? []) this.changeTopic.grantPublish(publisher);
+    const routes = applyRoutes(props.config.config);
     this.applyQueue = new ChangeQueue(this, 'ApplyQueue', {
       ...props.applyQueue,
       topic: this.changeTopic,
       encryptionKey: this.queueKey,
+      filterPolicy: typeFilter({ except: routes.shared.excludes }),
     });
+    this.typeApplyQueues = Object.fromEntries(
+      routes.own.map((route) => [
+        route.type,
+        new ChangeQueue(this, `ApplyQueue-${route.type}`, { ...props.applyQueue, topic: this.changeTopic, encryptionKey: this.queueKey, filterPolicy: typeFilter({ only: route.consumes }) }),
+      ]),
+    );
+    // The checker compares types: events of no type (declared `events`) are not its business.
     this.verifyQueue = new ChangeQueue(this, 'VerifyQueue', {
       ...props.verifyQueue,
       topic: this.changeTopic,
       encryptionKey: this.queueKey,
       deliveryDelay: this.verifyDeliveryDelay,
+      filterPolicy: typeFilter({ except: pureEvents(props.config.config) }),
     });
 
     const topics = new OperatorTopics(this, 'OperatorTopics', {

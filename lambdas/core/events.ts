@@ -30,6 +30,12 @@ export const changeEventSchema = z
     version: versionField.optional(),
     doc: z.record(z.string(), z.unknown()).optional().describe('The whole document after an upsert. Optional.'),
     occurredAt: z.iso.datetime({ offset: true }).optional().describe('When the edit happened (ISO-8601). Used for the freshness-lag metric.'),
+    listener: z
+      .string()
+      .min(1)
+      .max(40)
+      .optional()
+      .describe('Only for this listening type: the event goes to its listensTo mapping alone, not to its own type or other listeners. Set on a dead-lettered fan-out mapping, so its redrive re-runs that mapping only.'),
   })
   .strict()
   .refine((event) => !(event.op === 'delete' && event.doc !== undefined), {

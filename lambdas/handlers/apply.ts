@@ -1,22 +1,24 @@
 /**
  * The apply handler: SQS (fed by the change topic) → apply each change to the index.
- * Thin by design: parse the messages, call the core (which retries transient failures within the
- * invocation's remaining time, less a safety margin), shape the partial batch response. A change
+ * Thin by design: parse the messages, call the core (which dispatches each event to its own type and
+ * the types listening to it, and retries transient failures within the invocation's remaining time,
+ * less a safety margin), shape the partial batch response (apply-report.ts). A change
  * that can never apply is dead-lettered at once with its reason; one that failed is redelivered,
  * and dead-lettered on its last delivery (docs/architecture.md, "Outcomes").
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { applyChanges, type ChangeOutcome, type IncomingChange } from '../core/apply.ts';
+import type { ChangeOutcome, IncomingChange } from '../core/apply.ts';
+import { dispatchChanges } from '../core/dispatch.ts';
 import type { FreshindexConfigInput } from '../core/config/index.ts';
-import { describeError, InvalidChangeError, isWidespread } from '../core/errors.ts';
+import type { InvalidChangeError } from '../core/errors.ts';
 import { parseChangeMessage } from '../core/events.ts';
 import type { Runtime, RuntimeOverrides } from '../adapters/compose/index.ts';
 import { parseEnv, runtimeFromEnv, type Environment } from '../adapters/compose/env.ts';
 import { TypeMetrics } from './metrics.ts';
-import { failureFate } from './redelivery.ts';
+import { reporter, servedTypes } from './apply-report.ts';
 
 export interface ApplyHandlerOverrides extends RuntimeOverrides {
   /** @default process.env */
@@ -47,6 +49,9 @@ export function createApplyHandler(configInput: FreshindexConfigInput, overrides
   const logger = overrides.logger ?? new Logger({ serviceName: 'freshindex-apply' });
   const metrics = new TypeMetrics(overrides.metrics ?? new Metrics({ namespace: 'freshindex', serviceName: 'freshindex-apply' }), 'Apply');
 
+  const serves = servedTypes(env.FRESHINDEX_APPLY_TYPES, runtime.types);
+  const report = reporter({ deadLetters, logger, metrics, clock: runtime.clock, maxReceiveCount: env.FRESHINDEX_MAX_RECEIVE_COUNT });
+
   return async (event, context) => {
     const parseErrors = new Map<string, InvalidChangeError>();
     const incoming: IncomingChange[] = [];
@@ -57,58 +62,24 @@ export function createApplyHandler(configInput: FreshindexConfigInput, overrides
         parseErrors.set(record.messageId, error as InvalidChangeError);
       }
     }
-    const outcomes = await applyChanges(runtime, incoming, { remainingMs: retryBudget(context) });
-    const changeOf = new Map(incoming.map((item) => [item.key, item.change]));
+    const dispatched = await dispatchChanges(runtime, incoming, { remainingMs: retryBudget(context), ...(serves ? { serves } : {}) });
 
     const handleRecord = async (record: SQSRecord): Promise<void> => {
-      const change = changeOf.get(record.messageId);
-      const keys = { messageId: record.messageId, type: change?.type, id: change?.id };
       const parseError = parseErrors.get(record.messageId);
-      const outcome: ChangeOutcome | undefined = parseError
-        ? { status: 'rejected', type: '', id: '', reason: parseError.message }
-        : outcomes.get(record.messageId);
-      if (!outcome) throw new Error(`no outcome for message ${record.messageId}`);
-      const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
-
-      switch (outcome.status) {
-        case 'rejected':
-          await deadLetters.send(record.body, { reason: outcome.reason, messageId: record.messageId, ...definedKeys(keys), receiveCount });
-          logger.warn('change rejected: sent to the dead-letter queue', { ...keys, reason: outcome.reason });
-          metrics.count(keys.type, 'Rejected');
-          return;
-        case 'failed': {
-          metrics.count(keys.type, 'Failed');
-          if (isWidespread(outcome.error)) {
-            // Not this change's fault: the source or the store refuses every call (credentials, permissions).
-            metrics.count(keys.type, 'WidespreadFailures');
-            logger.error('the source or the index refuses every call of this type: check its credentials and permissions', { ...keys, reason: describeError(outcome.error), receiveCount });
-          }
-          const fate = failureFate(record, outcome.error, env.FRESHINDEX_MAX_RECEIVE_COUNT, true);
-          if (fate.action === 'dead-letter') {
-            await deadLetters.send(record.body, { reason: fate.reason, messageId: record.messageId, ...definedKeys(keys), receiveCount });
-            logger.error('change failed on its last delivery: sent to the dead-letter queue', { ...keys, reason: fate.reason, receiveCount });
-            metrics.count(keys.type, 'DeadLettered');
-            return;
-          }
-          logger.warn('change failed: SQS will redeliver it', { ...keys, reason: fate.reason, receiveCount });
-          throw outcome.error;
-        }
-        case 'stale':
-        case 'unchanged':
-        case 'superseded':
-          logger.debug(`change skipped (${outcome.status})`, keys);
-          metrics.count(keys.type, outcome.status === 'unchanged' ? 'SkippedUnchanged' : 'SkippedStale');
-          return;
-        case 'applied': {
-          logger.info('change applied', { ...keys, op: outcome.op, version: outcome.version });
-          metrics.count(keys.type, 'Applied');
-          const occurredAt = change?.occurredAt ? Date.parse(change.occurredAt) : Number.NaN;
-          if (Number.isFinite(occurredAt)) {
-            metrics.add(keys.type, 'FreshnessLag', MetricUnit.Milliseconds, Math.max(0, runtime.clock() - occurredAt));
-          }
-          return;
-        }
+      if (parseError) {
+        const rejected: ChangeOutcome = { status: 'rejected', type: '', id: '', reason: parseError.message };
+        return void (await report(record, [{ outcome: rejected, body: record.body, keys: { messageId: record.messageId } }]));
       }
+      const results = dispatched.get(record.messageId);
+      if (!results) throw new Error(`no outcome for message ${record.messageId}`);
+      const reported = results.map((result) => ({
+        outcome: result.outcome,
+        change: result.change,
+        body: result.derived ? JSON.stringify(result.change) : record.body,
+        keys: { messageId: record.messageId, type: result.change.listener ?? result.change.type, id: result.change.id },
+      }));
+      const { redeliver } = await report(record, reported);
+      if (redeliver) throw redeliver.error;
     };
 
     try {
@@ -130,8 +101,4 @@ const MIN_SAFETY_MARGIN_MS = 500;
 function retryBudget(context: Context): () => number {
   const margin = Math.max(MIN_SAFETY_MARGIN_MS, context.getRemainingTimeInMillis() * SAFETY_MARGIN_SHARE);
   return () => context.getRemainingTimeInMillis() - margin;
-}
-
-function definedKeys(keys: { type: string | undefined; id: string | undefined }): { type?: string; id?: string } {
-  return { ...(keys.type ? { type: keys.type } : {}), ...(keys.id ? { id: keys.id } : {}) };
 }

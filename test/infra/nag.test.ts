@@ -4,7 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { loadFreshindexConfig } from '../../lib/index.ts';
-import { buildFreshindex, REDIS_FIXTURE_CONFIG } from './support.ts';
+import { buildFreshindex, FANOUT_FIXTURE_CONFIG, REDIS_FIXTURE_CONFIG } from './support.ts';
 
 function violations(scope: IConstruct): string[] {
   return new AwsSolutionsChecks(scope)
@@ -29,6 +29,12 @@ describe('cdk-nag AwsSolutions checks', () => {
 
   it('finds nothing unacknowledged with store: redis (cache, VPC, functions in the VPC)', async () => {
     const { data, compute } = await buildFreshindex({ config: await loadFreshindexConfig(REDIS_FIXTURE_CONFIG) });
+
+    expect([...violations(data), ...violations(compute)]).toEqual([]);
+  });
+
+  it('finds nothing unacknowledged with per-type apply queues (their queues, functions and roles)', async () => {
+    const { data, compute } = await buildFreshindex({ config: await loadFreshindexConfig(FANOUT_FIXTURE_CONFIG) });
 
     expect([...violations(data), ...violations(compute)]).toEqual([]);
   });

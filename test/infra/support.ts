@@ -18,6 +18,9 @@ export const FIXTURE_CONFIG = fileURLToPath(new URL('./fixtures/freshindex.confi
 /** The same two types with `store: { type: 'redis' }`. */
 export const REDIS_FIXTURE_CONFIG = fileURLToPath(new URL('./fixtures/redis.config.ts', import.meta.url));
 
+/** Fan-out and per-type queues: a shared type, a catalog type on its own batching queue, a click type on its own queue. */
+export const FANOUT_FIXTURE_CONFIG = fileURLToPath(new URL('./fixtures/fanout.config.ts', import.meta.url));
+
 /** The feature flags of cdk.json, so the tests synthesize what `cdk synth` does. */
 const CDK_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
 

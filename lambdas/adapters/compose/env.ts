@@ -56,7 +56,13 @@ const maxReceiveCount = z.coerce.number().int().min(1).default(5);
 
 /** Each entry point's variables. */
 export const entryEnv = {
-  apply: z.object({ ...shared, FRESHINDEX_APPLY_DLQ_URL: z.string().min(1), FRESHINDEX_MAX_RECEIVE_COUNT: maxReceiveCount }),
+  apply: z.object({
+    ...shared,
+    FRESHINDEX_APPLY_DLQ_URL: z.string().min(1),
+    FRESHINDEX_MAX_RECEIVE_COUNT: maxReceiveCount,
+    /** The types this apply function serves, comma-separated (its queue's); unset: every type. */
+    FRESHINDEX_APPLY_TYPES: z.string().optional(),
+  }),
   verify: z.object({
     ...shared,
     FRESHINDEX_VERIFY_QUEUE_URL: z.string().min(1),

@@ -10,3 +10,4 @@ export type {
   GateConfig,
   StoreConfig,
 } from './schema.ts';
+export type { DeliveryConfig, ListenContext, ListenerMapping } from './fanout.ts';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { SourceDoc } from '../ports.ts';
 import type { VersionLike } from '../version.ts';
 import { dynamodbCaptureSchema } from './dynamodb-capture.ts';
+import { checkFanoutGraph, deliverySchema, eventsSchema, listensToSchema } from './fanout.ts';
 
 const fn = <T>(what: string) =>
   z.custom<T>((value) => typeof value === 'function', { message: `must be a function (${what})` });
@@ -150,6 +151,9 @@ export const typeSchema = z
       })
       .strict()
       .prefault({}),
+    /** Event types of other types (or declared `events`) this type listens to, each mapped to this type's ids. */
+    listensTo: listensToSchema.optional(),
+    delivery: deliverySchema.prefault({}),
   })
   .strict();
 
@@ -167,6 +171,8 @@ export const configSchema = z
     /** How long a delete's tombstone is kept (seconds); a change older than that is assumed gone. */
     tombstoneTtlSeconds: z.number().int().min(3600).default(7 * 24 * 3600),
     types: z.array(typeSchema).min(1, { message: 'declare at least one resource type' }),
+    /** Event types that are not types, heard by the types that list them in `listensTo`. */
+    events: eventsSchema.default([]),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -177,6 +183,7 @@ export const configSchema = z
       }
       seen.add(type.name);
     });
+    checkFanoutGraph(config, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
   });
 
 /** The config as written in `freshindex.config.ts` (defaults optional). */

@@ -1,0 +1,79 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadFreshindexConfig } from '../../lib/index.ts';
+import { FANOUT_FIXTURE_CONFIG, synthFreshindex, type Synthesized } from './support.ts';
+
+/** Each sqs subscription's filter policy, by the queue it feeds (`ApplyQueue-product`, `VerifyQueue`...). */
+function filterPolicies(synthesized: Synthesized): Record<string, unknown> {
+  const subscriptions = synthesized.dataTemplate.findResources('AWS::SNS::Subscription', { Properties: { Protocol: 'sqs' } });
+  const queues = synthesized.data.resources.node.findAll().filter((node) => /\/(ApplyQueue(-[a-z]+)?|VerifyQueue)\/Queue$/.test(node.node.path));
+  const byLogicalId = new Map(queues.map((node) => [synthesized.data.getLogicalId((node.node.defaultChild ?? node) as never), node.node.path.split('/').at(-2) as string]));
+  return Object.fromEntries(
+    Object.values(subscriptions).map((subscription) => {
+      const endpoint = (subscription.Properties.Endpoint as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      return [byLogicalId.get(endpoint) ?? endpoint, subscription.Properties.FilterPolicy];
+    }),
+  );
+}
+
+describe('per-type apply queues', () => {
+  let synthesized: Synthesized;
+  beforeAll(async () => {
+    synthesized = await synthFreshindex({ config: await loadFreshindexConfig(FANOUT_FIXTURE_CONFIG) });
+  }, 120_000);
+
+  it('subscribes each queue to the change topic with a filter on the type attribute', () => {
+    expect(filterPolicies(synthesized)).toEqual({
+      'ApplyQueue-product': { type: ['product', 'brand'] },
+      'ApplyQueue-click': { type: ['click'] },
+      // The shared queue takes everything else, messages without a type included (dead-lettered as unknown there).
+      ApplyQueue: { type: [{ 'anything-but': ['brand', 'click', 'product'] }, { exists: false }] },
+      // The checker compares types: events of no type do not reach it.
+      VerifyQueue: { type: [{ 'anything-but': ['author', 'brand'] }, { exists: false }] },
+    });
+  });
+
+  it('gives each own queue a dead-letter queue and a redrive policy', () => {
+    const queues = synthesized.dataTemplate.findResources('AWS::SQS::Queue', { Properties: { RedrivePolicy: Match.anyValue() } });
+    expect(Object.keys(queues).filter((id) => /ApplyQueue(product|click)Queue/.test(id))).toHaveLength(2);
+  });
+
+  it('feeds each own queue to its own apply function with the type’s batch size and batching window', () => {
+    const template = synthesized.computeTemplate;
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('ApplyQueueproductQueue') },
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 20,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('ApplyQueueclickQueue') },
+      BatchSize: 1,
+      MaximumBatchingWindowInSeconds: Match.absent(),
+    });
+  });
+
+  it('has each apply function apply only its queue’s types and dead-letter to its own queue', () => {
+    const functions = synthesized.computeTemplate.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { FRESHINDEX_APPLY_TYPES: Match.anyValue() } } } });
+    const served = Object.values(functions).map((fn) => {
+      const variables = fn.Properties.Environment.Variables as Record<string, unknown>;
+      return [variables['FRESHINDEX_APPLY_TYPES'], JSON.stringify(variables['FRESHINDEX_APPLY_DLQ_URL']).match(/ApplyQueue(\w*?)DeadLetterQueue/)?.[1]];
+    });
+    expect(served.sort()).toEqual([
+      ['article', ''],
+      ['click', 'click'],
+      ['product', 'product'],
+    ]);
+  });
+
+  it('alarms on each own queue’s dead letters and its function’s throttles', () => {
+    const template = synthesized.computeTemplate;
+    for (const type of ['product', 'click']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `Compute-DeadLetters-apply-${type}`,
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::ImportValue': Match.stringLikeRegexp(`ApplyQueue${type}DeadLetterQueue`) } }],
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: `Compute-Throttles-apply-${type}` });
+    }
+  });
+});
