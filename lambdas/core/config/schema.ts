@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { SourceDoc } from '../ports.ts';
 import type { VersionLike } from '../version.ts';
 
+export { postgresConnectionSchema, type PostgresConnectionConfig } from './postgres.ts';
+
 const fn = <T>(what: string) =>
   z.custom<T>((value) => typeof value === 'function', { message: `must be a function (${what})` });
 
