@@ -30,7 +30,7 @@ export interface PostgresConnectionDeps {
 /**
  * Pool settings for Lambda and Batch: a connection attempt gives up after 5 s (a stopped server
  * surfaces as a retryable error while the message can still be redelivered), idle connections
- * close after 30 s, a statement is cancelled after 60 s.
+ * close after 30 s (and never hold a finished process open), a statement is cancelled after 60 s.
  */
 export const POSTGRES_POOL_OPTIONS: pg.PoolConfig = {
   connectionTimeoutMillis: 5_000,
@@ -38,6 +38,8 @@ export const POSTGRES_POOL_OPTIONS: pg.PoolConfig = {
   statement_timeout: 60_000,
   application_name: 'freshindex',
   keepAlive: true,
+  // A process that ends without closing the pool (a CLI command, a job) is not held open by idle connections.
+  allowExitOnIdle: true,
 };
 
 /** The default of `maxConnections`. */
