@@ -228,13 +228,20 @@ describe('PostgresSource', () => {
 
   it('reports a server that is not running as retryable after its retries', async () => {
     // Prepare
-    const source = sourceOn({ table: 'items' }, `postgres://postgres@127.0.0.1:${await freePort()}/postgres`);
+    const retries: unknown[] = [];
+    const parsed = postgresSourceSchema.parse({ type: 'postgres', table: 'items', connection: { env: 'DB_URL' } });
+    const source = new PostgresSource(parsed, {
+      env: { DB_URL: `postgres://postgres@127.0.0.1:${await freePort()}/postgres` },
+      backoff: { ...FAST, onRetry: (event) => retries.push(event) },
+    });
+    opened.push(source);
 
     // Act
     const error = await source.get('1').catch((thrown: unknown) => thrown);
 
-    // Assess
+    // Assess: tried again inside the call (3 retries), then left retryable for redelivery.
     expect(error).toMatchObject({ retryable: true, widespread: false, context: { code: 'ECONNREFUSED' } });
+    expect(retries).toHaveLength(3);
   });
 
   it('shares one pool between the sources of one connection and ends its connections on close', async () => {
