@@ -171,6 +171,15 @@ const INVALID_PASSWORD = '28P01';
 const RETRYABLE_CODES = new Set(['40001', '40P01', '55P03', '57014', '57P01', '57P02', '57P03', '58000', '58030']);
 /** SQLSTATEs every query of the connection meets alike: credentials, grants, a missing database, table or column. */
 const WIDESPREAD_CODES = new Set(['28000', '28P01', '3D000', '42501', '42P01', '42703', '3F000']);
+/** TLS failures every connection meets alike: a certificate that does not verify. */
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_HAS_EXPIRED',
+]);
 /** Node's socket errors of a server out of reach. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
@@ -185,7 +194,8 @@ function pgCode(error: unknown): string | undefined {
  *   timeout, a connection closed by the server), too many connections and other resource limits
  *   (class 53), serialization failures and deadlocks (40001, 40P01), shutdowns (57P0x), cancels;
  * - `widespread` (not one row's fault, not retried inside a call): a refused password or role
- *   (class 28), a missing database, schema, table or column, a missing grant (42501);
+ *   (class 28), a missing database, schema, table or column, a missing grant (42501), TLS asked
+ *   of a server without it, a certificate that does not verify;
  * - anything else (a bad cast, a constraint): permanent.
  * Domain errors and a caller's abort pass through unchanged.
  */
@@ -195,7 +205,7 @@ export function translatePgError(error: unknown, context: Record<string, unknown
   const code = pgCode(error);
   const message = error instanceof Error ? error.message : String(error);
   const connectionLost = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection timeout/i.test(message);
-  const widespread = code !== undefined && WIDESPREAD_CODES.has(code);
+  const widespread = code === undefined ? /does not support SSL/i.test(message) : WIDESPREAD_CODES.has(code) || TLS_CODES.has(code);
   const retryable =
     code !== undefined && (code.startsWith('08') || code.startsWith('53') || RETRYABLE_CODES.has(code) || NETWORK_CODES.has(code))
       ? true

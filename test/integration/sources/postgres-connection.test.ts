@@ -147,6 +147,18 @@ describe('a Postgres connection', () => {
     expect(error).toMatchObject({ retryable: true, widespread: false, context: { code: 'ECONNREFUSED' } });
   });
 
+  it('reports ssl: require against a server without TLS as widespread', async () => {
+    // Prepare: the test server has no certificate.
+    const env = { URL: `postgres://catalog_reader:first-password@127.0.0.1:${postgres.server.port}/postgres` };
+    const pool = await open({ env: 'URL', ssl: 'require' }, { env, ...FAST });
+
+    // Act
+    const error = await pool.query('SELECT 1').then(() => undefined, (thrown: unknown) => translatePgError(thrown));
+
+    // Assess
+    expect(error).toMatchObject({ widespread: true, message: expect.stringContaining('does not support SSL') });
+  });
+
   it('fails a secret that is not in the RDS format with a widespread error naming the secret and the missing fields', async () => {
     // Prepare: a secret holding a bare password.
     const bare = `${secretId}-bare`;
