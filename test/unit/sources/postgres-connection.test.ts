@@ -58,6 +58,7 @@ describe('translatePgError', () => {
     ['3D000', 'a missing database'],
     ['42501', 'a missing grant'],
     ['42P01', 'a missing table'],
+    ['SELF_SIGNED_CERT_IN_CHAIN', 'a certificate that does not verify'],
   ])('makes %s (%s) widespread', (code) => {
     expect(translatePgError(pgError(code))).toMatchObject({ widespread: true, context: { code } });
   });
