@@ -13,8 +13,9 @@ export function identify(idOf: (doc: SourceDoc) => string, doc: SourceDoc, where
 
 /**
  * `getMany` in chunks of `size` distinct ids, `read` called for each (through `limit` when
- * given). A chunk that fails fails only its own ids: the documents of the others are still
- * returned, in a `PartialReadError` when any failed.
+ * given). A chunk that fails fails only its own ids (only those its `PartialReadError` names,
+ * when it throws one): the documents of the others are still returned, in a
+ * `PartialReadError` when any failed.
  */
 export async function readInChunks(
   ids: readonly string[],
@@ -34,7 +35,13 @@ export async function readInChunks(
         try {
           for (const [id, doc] of await read(chunk)) found.set(id, doc);
         } catch (error) {
-          for (const id of chunk) failures.set(id, error);
+          // A chunk read id by id says which of its ids failed.
+          if (error instanceof PartialReadError) {
+            for (const [id, doc] of error.found) found.set(id, doc);
+            for (const [id, failure] of error.failures) failures.set(id, failure);
+          } else {
+            for (const id of chunk) failures.set(id, error);
+          }
         }
       }),
     ),

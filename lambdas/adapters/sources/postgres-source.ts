@@ -4,7 +4,7 @@
  * `= ANY($1)`, scanned by keyset on the key in hash segments (docs/sources.md).
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SourceError } from '../../core/errors.ts';
+import { PartialReadError, SourceError } from '../../core/errors.ts';
 import type { PostgresSourceConfig } from '../../core/config/postgres.ts';
 import type { ScanOptions, Source, SourceDoc } from '../../core/ports.ts';
 import { PostgresPools, translatePgError } from '../postgres/connection.ts';
@@ -113,15 +113,27 @@ export class PostgresSource implements Source {
   /**
    * The rows of `ids`. An id the key column's type cannot hold (`abc` for an integer key) fails
    * the whole statement: the ids are then read one by one and such an id is simply not found.
+   * A row that fails to convert (a data exception that is not its key's) still fails its read.
    */
   private async readIds(ids: readonly string[]): Promise<Row[]> {
     try {
       return await this.query<Row>(this.sql.byIds, [ids]);
     } catch (error) {
       if (!isBadKeyInput(error)) throw error;
-      if (ids.length === 1) return [];
-      return (await Promise.all(ids.map((id) => this.readIds([id])))).flat();
+      if (ids.length > 1) return this.readEachId(ids);
+      const keyRefused = await this.query(this.sql.keyProbe, [ids[0]]).then(() => false, isBadKeyInput);
+      if (keyRefused) return [];
+      throw error;
     }
+  }
+
+  /** `ids` one by one: a `PartialReadError` when some fail, holding the rows of the others. */
+  private async readEachId(ids: readonly string[]): Promise<Row[]> {
+    const settled = await Promise.allSettled(ids.map((id) => this.readIds([id])));
+    const rows = settled.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
+    const failures = new Map(settled.flatMap((result, index) => (result.status === 'rejected' ? [[ids[index] as string, result.reason as unknown] as const] : [])));
+    if (failures.size > 0) throw new PartialReadError(new Map(rows.map((row) => [row.id, row.doc])), failures, { table: this.config.table });
+    return rows;
   }
 
   /** One statement, retried on retryable failures, its errors translated. */
@@ -170,6 +182,8 @@ function statements(config: PostgresSourceConfig) {
   return {
     table,
     byIds: `SELECT ${id} AS id, ${doc} AS doc FROM ${table} t ${versions} WHERE ${key} = ANY($1)`,
+    // Fails only when the key's type cannot hold $1: it converts no row.
+    keyProbe: `SELECT 1 FROM ${table} t WHERE ${key} = $1 LIMIT 0`,
     firstPage: (options: ScanOptions, limit: number) => page(segmentOf(options), limit),
     nextPage: (options: ScanOptions, limit: number) => page(`${key} > $1 AND ${segmentOf(options)}`, limit),
     estimate:

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PostgresPools } from '../../../lambdas/adapters/postgres/connection.ts';
 import { PostgresSource } from '../../../lambdas/adapters/sources/postgres-source.ts';
 import { postgresSourceSchema, type PostgresSourceConfig } from '../../../lambdas/core/config/postgres.ts';
-import { SourceError } from '../../../lambdas/core/errors.ts';
+import { PartialReadError, SourceError } from '../../../lambdas/core/errors.ts';
 import type { ScanOptions, SourceDoc } from '../../../lambdas/core/ports.ts';
 import { freePort } from '../../../lambdas/local/dev/ports.ts';
 import { usePostgres } from '../../support/postgres.ts';
@@ -90,6 +90,22 @@ describe('PostgresSource', () => {
     expect(found.get('1234')).toEqual({ id: 1234, title: 'Item 1234' });
     expect(found.has('9999')).toBe(false);
     expect(found.has('x-1')).toBe(false);
+  });
+
+  it('fails the read of a row its view cannot compute instead of calling it deleted', async () => {
+    // Prepare: a view whose column divides by zero for one row (a data exception, like a bad key's).
+    await postgres.pool.query(`CREATE TABLE rates (id integer PRIMARY KEY, divisor numeric); INSERT INTO rates VALUES (1, 0), (2, 2);
+      CREATE VIEW rate_view AS SELECT id, 1 / divisor AS rate FROM rates`);
+    const source = sourceOn({ table: 'rate_view' });
+
+    // Act
+    const error = await source.getMany(['1', '2']).catch((thrown: unknown) => thrown);
+
+    // Assess: a permanent error for id 1, and id 2 read.
+    expect(error).toBeInstanceOf(PartialReadError);
+    expect((error as PartialReadError).failures.get('1')).toMatchObject({ retryable: false });
+    expect(Object.fromEntries((error as PartialReadError).found)).toEqual({ '2': { id: 2, rate: 0.5 } });
+    expect((error as PartialReadError).failures.get('1')).toMatchObject({ context: { code: '22012' } });
   });
 
   it('returns only the configured columns', async () => {
