@@ -69,9 +69,9 @@ export interface FreshindexComputeProps {
    */
   readonly monitoring?: FreshindexMonitoringOptions;
   /**
-   * Where the functions and jobs that read a Postgres source run: the database's VPC, subnets and
-   * the client security group the database admits (docs/sources.md). Unused without a Postgres
-   * source; with `store: redis` leave it unset (the cache's VPC and client group are used).
+   * Where the functions and jobs that read sources run to reach a Postgres database: its VPC,
+   * subnets and the client security group the database admits (docs/sources.md). With `store:
+   * redis` leave it unset (the cache's VPC and client group are used).
    *
    * @default - the store's network; with a Postgres source and DynamoDB, outside any VPC (a synth warning)
    */

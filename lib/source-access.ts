@@ -99,13 +99,12 @@ export interface SourceNetworkOptions {
 }
 
 /**
- * The network the functions and jobs that read sources run in. Without a Postgres source: the
- * store's (the cache's VPC with `store: redis`, none with DynamoDB). With one: with `store:
- * redis`, the cache's VPC and its client group, which the database must admit too (the cache
- * must then live in the database's VPC); otherwise `options`' VPC and subnets with a client
- * security group (given or created) that the user admits on the database. Without `options`
- * and the cache, the functions run outside any VPC (a warning: the database must then be
- * reachable from the internet).
+ * The network the functions and jobs that read sources run in. With `store: redis`, the cache's
+ * VPC and its client group, which a Postgres database must admit too (the cache must then live
+ * in the database's VPC). Otherwise, when `options` are given (a Postgres source, or the capture
+ * relay's database), their VPC and subnets with a client security group (given or created) that
+ * the user admits on the database. Without either, none: the functions run outside any VPC (with
+ * a Postgres source a warning says the database must then be reachable from the internet).
  */
 export function sourceNetwork(
   scope: Construct,
@@ -115,7 +114,6 @@ export function sourceNetwork(
 ): CacheNetwork | undefined {
   const network = storeNetwork(store);
   const postgres = types.filter((type) => type.source.type === 'postgres').map((type) => type.name);
-  if (postgres.length === 0) return network;
   const names = postgres.map((name) => `"${name}"`).join(', ');
   if (network) {
     if (options && (options.vpc !== network.vpc || options.subnets || options.clientSecurityGroup)) {
@@ -124,14 +122,16 @@ export function sourceNetwork(
           "create the cache in the database's VPC (the data side's cache.vpc and cache.vpcSubnets) and leave sourceNetwork unset",
       );
     }
-    Annotations.of(scope).addInfo(`types ${names} read Postgres from the cache's VPC: admit its client security group on the database's port.`);
+    if (postgres.length > 0) Annotations.of(scope).addInfo(`types ${names} read Postgres from the cache's VPC: admit its client security group on the database's port.`);
     return network;
   }
   if (!options) {
-    Annotations.of(scope).addWarningV2(
-      'freshindex:postgres-outside-vpc',
-      `types ${names} read Postgres from functions outside any VPC: the database must be reachable from the internet. Set sourceNetwork to run them in its VPC.`,
-    );
+    if (postgres.length > 0) {
+      Annotations.of(scope).addWarningV2(
+        'freshindex:postgres-outside-vpc',
+        `types ${names} read Postgres from functions outside any VPC: the database must be reachable from the internet. Set sourceNetwork to run them in its VPC.`,
+      );
+    }
     return undefined;
   }
   const clientSecurityGroup =
