@@ -105,7 +105,7 @@ async function fromSecret(connection: PostgresConnectionConfig, deps: PostgresCo
   const secrets = deps.secrets;
   if (!secrets) throw new SourceError(`secretId ${secretId} needs a Secrets Manager client`, { retryable: false, widespread: true, context: { secretId } });
   const ttl = deps.secretTtlMs ?? DEFAULT_SECRET_TTL_MS;
-  const read = async () => parseRdsSecret(secretId, await readSecretString(secrets, secretId, ttl));
+  const read = async () => parseRdsSecret(secretId, await readSecretString(secrets, secretId, ttl).catch(everyConnectionFails));
   const first = await read();
   return {
     host: first.host,
@@ -116,6 +116,14 @@ async function fromSecret(connection: PostgresConnectionConfig, deps: PostgresCo
     ssl: sslOptions(connection.ssl ?? 'require'),
     Client: clientForgettingRefusedSecret(() => forgetSecret(secrets, secretId)),
   };
+}
+
+/** A secret refused for good (missing, access denied) fails every connection alike: `widespread`, not one change's fault. */
+function everyConnectionFails(error: unknown): never {
+  if (error instanceof SourceError && !error.retryable) {
+    throw new SourceError(error.message, { cause: error, retryable: false, widespread: true, context: error.context });
+  }
+  throw error;
 }
 
 /**

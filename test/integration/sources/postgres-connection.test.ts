@@ -159,6 +159,14 @@ describe('a Postgres connection', () => {
     expect(error).toMatchObject({ widespread: true, message: expect.stringContaining('does not support SSL') });
   });
 
+  it('reports a secret that does not exist as widespread, naming it', async () => {
+    // Act
+    const error = await openPostgresPool({ secretId: `${secretId}-missing` }, { secrets }).then(() => undefined, (thrown: unknown) => thrown);
+
+    // Assess
+    expect(error).toMatchObject({ widespread: true, message: expect.stringContaining(`${secretId}-missing`) });
+  });
+
   it('fails a secret that is not in the RDS format with a widespread error naming the secret and the missing fields', async () => {
     // Prepare: a secret holding a bare password.
     const bare = `${secretId}-bare`;
