@@ -1,6 +1,7 @@
 /** The CDK side of a Postgres source: the functions and jobs that read it run where they reach the database, with its secret. */
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadFreshindexConfig, type FreshindexConfigFile } from '../../lib/index.ts';
@@ -52,6 +53,12 @@ describe('a Postgres source on AWS', () => {
         const secret = statementsOfRole(template, role).find((statement) => statement['Action'] === 'secretsmanager:GetSecretValue');
         expect(JSON.stringify(secret?.['Resource'])).toContain(':secret:catalog/db-??????');
       }
+    });
+
+    it('adds nothing cdk-nag (AwsSolutions) finds unacknowledged to the compute stack', () => {
+      const found = new AwsSolutionsChecks(synthesized.compute).validateScope(synthesized.compute).violations;
+
+      expect(found.map((violation) => `${violation.ruleName} at ${violation.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
     });
 
     it('leaves the monitor outside the VPC: it reads no source', () => {
