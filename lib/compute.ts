@@ -10,7 +10,7 @@ import { JobMonitor, type JobMonitorOptions } from './monitor.ts';
 import type { QueueFunctionOptions } from './queue-function.ts';
 import { FreshindexMonitoring, type FreshindexMonitoringOptions } from './monitoring.ts';
 import { JobSchedules, type JobSchedulesOptions } from './schedules.ts';
-import { annotateSources } from './source-access.ts';
+import { annotateSources, sourceNetwork, type SourceNetworkOptions } from './source-access.ts';
 import { DynamodbStreamCapture, type DynamodbStreamCaptureOptions } from './stream-capture.ts';
 import { streamCaptureTargets } from '../lambdas/core/capture/dynamodb-stream.ts';
 import { ConsistencyChecker } from './verify.ts';
@@ -77,6 +77,14 @@ export interface FreshindexComputeProps {
    */
   readonly streamCapture?: DynamodbStreamCaptureOptions;
   /**
+   * Where the functions and jobs that read sources run to reach a Postgres database: its VPC,
+   * subnets and the client security group the database admits (docs/sources.md). With `store:
+   * redis` leave it unset (the cache's VPC and client group are used).
+   *
+   * @default - the store's network; with a Postgres source and DynamoDB, outside any VPC (a synth warning)
+   */
+  readonly sourceNetwork?: SourceNetworkOptions;
+  /**
    * Settings every function shares (environment, log retention...); the per-function props win.
    *
    * @default - none
@@ -108,15 +116,18 @@ export class FreshindexCompute extends Construct {
     const { config, data } = props;
     const defaults = props.functionDefaults ?? {};
     annotateSources(this, config.config.types);
+    const network = sourceNetwork(this, config.config.types, data.store, props.sourceNetwork);
+    const reach = network ? { network } : {};
 
-    this.apply = new IncrementalApply(this, 'Apply', { ...defaults, ...props.apply, config, data });
-    this.verify = new ConsistencyChecker(this, 'Verify', { ...defaults, ...props.verify, config, data });
+    this.apply = new IncrementalApply(this, 'Apply', { ...defaults, ...props.apply, config, data, ...reach });
+    this.verify = new ConsistencyChecker(this, 'Verify', { ...defaults, ...props.verify, config, data, ...reach });
     this.jobs = new IndexJobs(this, 'Jobs', {
       environment: defaults.environment,
       logRetention: defaults.logRetention,
       ...props.jobs,
       config,
       data,
+      ...reach,
     });
     this.schedules = new JobSchedules(this, 'Schedules', {
       ...props.schedules,
@@ -129,6 +140,7 @@ export class FreshindexCompute extends Construct {
       ...props.api,
       config,
       data,
+      ...reach,
       jobQueue: this.jobs.jobQueue,
       jobDefinition: this.jobs.jobDefinition,
     });
