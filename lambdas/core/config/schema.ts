@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { SourceDoc } from '../ports.ts';
 import type { VersionLike } from '../version.ts';
+import { captureSchema } from './capture.ts';
 
 const fn = <T>(what: string) =>
   z.custom<T>((value) => typeof value === 'function', { message: `must be a function (${what})` });
@@ -164,6 +165,8 @@ export const configSchema = z
     /** How long a delete's tombstone is kept (seconds); a change older than that is assumed gone. */
     tombstoneTtlSeconds: z.number().int().min(3600).default(7 * 24 * 3600),
     types: z.array(typeSchema).min(1, { message: 'declare at least one resource type' }),
+    /** Change data capture: a relay publishing a database's changes (docs/cdc.md). */
+    capture: captureSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {
