@@ -10,19 +10,37 @@ let child: ChildProcess | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
   let endpoint = process.env['MOTO_ENDPOINT'];
-  if (!endpoint) {
-    const port = await freePort();
-    child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-    endpoint = `http://127.0.0.1:${port}`;
-    await waitUntilUp(endpoint, child);
-  }
+  if (!endpoint) ({ endpoint, child } = await spawnMoto());
   project.provide('motoEndpoint', endpoint);
 }
 
 export async function teardown(): Promise<void> {
-  if (child && child.exitCode === null) {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child?.once('exit', resolve));
+  await stopMoto(child);
+}
+
+/**
+ * A moto_server of the caller's own, for a file of the `integration` project that needs a
+ * service the embedded emulators lack (Secrets Manager, CloudWatch). Reuses `motoEndpoint`
+ * when the `integration-moto` project provides one. `stop()` ends only a server it started.
+ */
+export async function useMotoServer(provided: string | undefined): Promise<{ endpoint: string; stop(): Promise<void> }> {
+  if (provided) return { endpoint: provided, stop: async () => {} };
+  const started = await spawnMoto();
+  return { endpoint: started.endpoint, stop: () => stopMoto(started.child) };
+}
+
+async function spawnMoto(): Promise<{ endpoint: string; child: ChildProcess }> {
+  const port = await freePort();
+  const started = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  const endpoint = `http://127.0.0.1:${port}`;
+  await waitUntilUp(endpoint, started);
+  return { endpoint, child: started };
+}
+
+async function stopMoto(started: ChildProcess | undefined): Promise<void> {
+  if (started && started.exitCode === null) {
+    started.kill('SIGTERM');
+    await new Promise((resolve) => started.once('exit', resolve));
   }
 }
 

@@ -3,9 +3,9 @@
  * (local runs, CI) or from an AWS Secrets Manager secret, cached for a bounded time so a
  * rotated secret is picked up without a redeploy.
  */
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { LRUCache } from 'lru-cache';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SourceError } from '../../core/errors.ts';
+import { DEFAULT_SECRET_TTL_MS, forgetSecret, readSecretString } from './secrets.ts';
 import type { HttpSourceConfig } from '../../core/config/schema.ts';
 
 type HttpAuthConfig = NonNullable<HttpSourceConfig['auth']>;
@@ -21,49 +21,6 @@ export interface HttpAuthDeps {
    * @default 300000 (5 minutes)
    */
   secretTtlMs?: number | undefined;
-}
-
-/** Secrets Manager errors that another try cannot fix. */
-const PERMANENT_SECRET_ERRORS = new Set([
-  'ResourceNotFoundException',
-  'AccessDeniedException',
-  'InvalidRequestException',
-  'InvalidParameterException',
-  'DecryptionFailure',
-]);
-
-/** One cache per client, shared by every source using it (several types may share a secret). */
-const caches = new WeakMap<SecretsManagerClient, LRUCache<string, string>>();
-
-function secretCache(client: SecretsManagerClient): LRUCache<string, string> {
-  let cache = caches.get(client);
-  if (!cache) {
-    cache = new LRUCache<string, string>({
-      max: 100,
-      ttl: 300_000,
-      fetchMethod: async (secretId) => readSecret(client, secretId),
-    });
-    caches.set(client, cache);
-  }
-  return cache;
-}
-
-async function readSecret(client: SecretsManagerClient, secretId: string): Promise<string> {
-  let value: string | undefined;
-  try {
-    value = (await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
-  } catch (error) {
-    const name = error instanceof Error ? error.name : '';
-    throw new SourceError(`cannot read secret ${secretId}: ${name || String(error)}`, {
-      cause: error,
-      retryable: !PERMANENT_SECRET_ERRORS.has(name),
-      context: { secretId },
-    });
-  }
-  if (value === undefined) {
-    throw new SourceError(`secret ${secretId} has no string value`, { retryable: false, context: { secretId } });
-  }
-  return value;
 }
 
 /** Produces the auth header of an HTTP source's requests. */
@@ -90,7 +47,7 @@ export class HttpAuth {
 
   /** Forgets the cached secret (the server refused it: it may have been rotated). */
   invalidate(): void {
-    if (this.auth?.secretId !== undefined && this.deps.secrets) secretCache(this.deps.secrets).delete(this.auth.secretId);
+    if (this.auth?.secretId !== undefined && this.deps.secrets) forgetSecret(this.deps.secrets, this.auth.secretId);
   }
 
   private async value(auth: HttpAuthConfig): Promise<string> {
@@ -104,11 +61,6 @@ export class HttpAuth {
       }
       return value;
     }
-    const secretId = auth.secretId as string;
-    const value = await secretCache(this.deps.secrets as SecretsManagerClient).fetch(secretId, {
-      ttl: this.deps.secretTtlMs ?? 300_000,
-    });
-    if (value === undefined) throw new SourceError(`secret ${secretId} could not be read`, { retryable: true });
-    return value;
+    return readSecretString(this.deps.secrets as SecretsManagerClient, auth.secretId as string, this.deps.secretTtlMs ?? DEFAULT_SECRET_TTL_MS);
   }
 }

@@ -17,6 +17,7 @@ export { HttpSource, type HttpSourceOptions } from './http-source.ts';
 export { JsonlSource, type JsonlSourceOptions } from './jsonl-source.ts';
 export { fullJitterDelay, parseRetryAfter, withRetries, type BackoffOptions, type RetryEvent, type Sleep } from './retry.ts';
 export { segmentOf } from './segments.ts';
+export { openPostgresPool, translatePgError, type PostgresConnectionDeps } from '../postgres/connection.ts';
 
 /** Clients and settings the sources may need; each is created with defaults when absent. */
 export interface SourceDeps {

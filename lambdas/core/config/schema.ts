@@ -3,6 +3,8 @@ import type { SourceDoc } from '../ports.ts';
 import type { VersionLike } from '../version.ts';
 import { captureSchema } from './capture.ts';
 
+export { postgresConnectionSchema, type PostgresConnectionConfig } from './postgres.ts';
+
 const fn = <T>(what: string) =>
   z.custom<T>((value) => typeof value === 'function', { message: `must be a function (${what})` });
 

@@ -1,0 +1,37 @@
+/**
+ * The config of a PostgreSQL connection (the Postgres table source, the change-capture relay)
+ * and of the Postgres table source. Credentials never sit in the config: they come from a
+ * Secrets Manager secret or an environment variable.
+ */
+import { z } from 'zod';
+
+/**
+ * How to reach a PostgreSQL database: exactly one of `secretId` (AWS Secrets Manager, the RDS
+ * secret format) or `env` (an environment variable holding a `postgres://` URL).
+ */
+export const postgresConnectionSchema = z
+  .object({
+    /**
+     * A Secrets Manager secret (ARN or name) in the RDS format: a JSON string
+     * `{ "host", "port", "username", "password", "dbname" }` (`port` defaults to 5432, `dbname`
+     * to `postgres`). The password is read again when the secret is rotated.
+     */
+    secretId: z.string().min(1).optional(),
+    /** An environment variable holding a `postgres://user:password@host:port/db` URL (local runs, CI). */
+    env: z.string().min(1).optional(),
+    /**
+     * TLS: `require` encrypts without checking the server's certificate, `verify-full` also checks
+     * it against the system's CAs and the host name, `disable` sends in clear (local servers).
+     * @default 'require' with a secret; with `env`, what the URL's `sslmode` says (none: `disable`)
+     */
+    ssl: z.enum(['require', 'verify-full', 'disable'], { message: "must be 'require', 'verify-full' or 'disable'" }).optional(),
+    /** Connections the pool opens at most, per process. @default 4 */
+    maxConnections: z.number().int().min(1).max(100).optional(),
+  })
+  .strict()
+  .refine((connection) => (connection.secretId === undefined) !== (connection.env === undefined), {
+    message: 'set exactly one of secretId or env',
+  });
+
+/** A validated Postgres connection config. */
+export type PostgresConnectionConfig = z.output<typeof postgresConnectionSchema>;
