@@ -3,32 +3,31 @@
  * and the relay's ports (the change table and the change topic).
  */
 import type { SNSClient } from '@aws-sdk/client-sns';
-import pg from 'pg';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type pg from 'pg';
 import type { RelayDeps } from '../../core/capture/relay.ts';
-import type { PostgresCaptureConfig } from '../../core/config/capture.ts';
+import type { PostgresConnectionConfig } from '../../core/config/postgres.ts';
+import { openPostgresPool, translatePgError } from '../postgres/connection.ts';
 import { PostgresChangeLog } from '../postgres/change-log.ts';
 import { SnsChangeSink } from '../sns/change-sink.ts';
 
 /** Where the database is: the config's connection, or a URL given on the command line. */
 export interface CaptureDatabase {
-  connection: PostgresCaptureConfig['connection'];
+  connection: PostgresConnectionConfig;
   /** Replaces the connection (a `postgres://` URL, e.g. `--url`). */
   url?: string | undefined;
-  env?: NodeJS.ProcessEnv;
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Reads a `secretId` connection. @default a client of the default region, made when needed */
+  secrets?: SecretsManagerClient;
 }
 
-/** Opens a pool on the captured database. The caller ends it. */
+const URL_VARIABLE = 'FRESHINDEX_CAPTURE_URL';
+
+/** Opens a pool on the captured database (see `openPostgresPool`). The caller ends it. */
 export async function openCapturePool(database: CaptureDatabase): Promise<pg.Pool> {
-  const env = database.env ?? process.env;
-  const url = database.url ?? (database.connection.env ? env[database.connection.env] : undefined);
-  if (!url) {
-    throw new Error(
-      database.connection.env ? `the environment variable ${database.connection.env} (capture.postgres.connection.env) is not set` : 'capture.postgres.connection.secretId is not supported yet: give --url',
-    );
-  }
-  const pool = new pg.Pool({ connectionString: url, max: database.connection.maxConnections ?? 2 });
-  pool.on('error', () => undefined);
-  return pool;
+  if (database.url !== undefined) return openPostgresPool({ env: URL_VARIABLE, maxConnections: 2 }, { env: { [URL_VARIABLE]: database.url } });
+  const secrets = database.connection.secretId === undefined ? undefined : (database.secrets ?? new SecretsManagerClient({}));
+  return openPostgresPool(database.connection, { env: database.env ?? process.env, secrets });
 }
 
 /** Runs the setup SQL in one transaction: all of it or none. */
@@ -49,7 +48,7 @@ export async function applyCaptureSql(pool: pg.Pool, sql: string): Promise<void>
 /** The relay's ports on a pool and a topic. */
 export function captureRelayDeps(options: { pool: pg.Pool; sns: SNSClient; topicArn: string; relay?: string }): Pick<RelayDeps, 'log' | 'sink'> {
   return {
-    log: new PostgresChangeLog({ pool: options.pool, ...(options.relay ? { relay: options.relay } : {}) }),
+    log: new PostgresChangeLog({ pool: options.pool, translate: (error) => translatePgError(error), ...(options.relay ? { relay: options.relay } : {}) }),
     sink: new SnsChangeSink({ sns: options.sns, topicArn: options.topicArn }),
   };
 }

@@ -3,19 +3,7 @@
  * (docs/cdc.md). The relay reads the trigger-fed change table and publishes change events.
  */
 import { z } from 'zod';
-
-// Placeholder until pgsource's lambdas/core/config/postgres.ts lands (same shape).
-const postgresConnectionSchema = z
-  .object({
-    secretId: z.string().min(1).optional(),
-    env: z.string().min(1).optional(),
-    ssl: z.enum(['require', 'verify-full', 'disable']).optional(),
-    maxConnections: z.number().int().min(1).max(100).optional(),
-  })
-  .strict()
-  .refine((connection) => (connection.secretId === undefined) !== (connection.env === undefined), {
-    message: 'set exactly one of secretId or env',
-  });
+import { postgresConnectionSchema } from './postgres.ts';
 
 /** PublishBatch takes 10 entries a call; a batch of the relay is at most 50 calls. */
 export const MAX_CAPTURE_BATCH = 500;
