@@ -15,6 +15,7 @@ import { describeError } from '../../core/errors.ts';
 import { createResourcesFromTemplates, type LocalStacks, type StackTemplate } from '../cloud-assembly.ts';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startEmbeddedEmulators, type EmbeddedEmulators } from '../emulators.ts';
 import { startLocalAlerts } from './alerts.ts';
+import { startLocalRelay } from './capture.ts';
 import { startControlServer, type ControlServer } from './control-server.ts';
 import { startDemoCms, type DemoCms } from './demo-cms.ts';
 import { runtimeFor, startConsumers, type LogLevel, type RunningConsumers } from './functions.ts';
@@ -118,6 +119,10 @@ export async function startDevRuntime(options: DevOptions): Promise<DevRuntime> 
     const metrics = new MetricRing();
     const consumers: RunningConsumers = await startConsumers(plan.functions, config, clients, { ...(redis ? { redisUrl: redis.url } : {}), logLevel: options.logLevel ?? 'INFO', onError, metrics });
     stack.push({ name: 'the queue consumers', stop: () => consumers.stop() });
+    if (config.capture?.postgres) {
+      const relay = await startLocalRelay({ capture: config.capture.postgres, sns: clients.sns, topicArn: plan.changeTopicArn, log });
+      stack.push({ name: 'the capture relay', stop: () => relay.stop() });
+    }
 
     const jobs = new LocalJobs({
       configPath: options.configPath,
