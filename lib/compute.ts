@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { AlertDelivery, type AlertDeliveryOptions } from './alert-delivery.ts';
 import { OpsApi, type OpsApiOptions } from './api.ts';
 import { IncrementalApply } from './apply.ts';
+import { CaptureRelay, type CaptureRelayOptions } from './capture.ts';
 import type { FreshindexConfigFile } from './config.ts';
 import type { FreshindexDataResources } from './data.ts';
 import type { FreshindexFunctionOptions } from './function.ts';
@@ -69,6 +70,12 @@ export interface FreshindexComputeProps {
    */
   readonly monitoring?: FreshindexMonitoringOptions;
   /**
+   * The Postgres change-capture relay, built when the config has `capture.postgres` (docs/cdc.md).
+   *
+   * @default - in the jobs' VPC, every minute, 256 MiB
+   */
+  readonly capture?: CaptureRelayOptions;
+  /**
    * Settings every function shares (environment, log retention...); the per-function props win.
    *
    * @default - none
@@ -92,6 +99,8 @@ export class FreshindexCompute extends Construct {
   public readonly alerts?: AlertDelivery;
   /** The alarms and the dashboard. */
   public readonly monitoring: FreshindexMonitoring;
+  /** The capture relay, when the config has `capture.postgres`. */
+  public readonly capture?: CaptureRelay;
 
   constructor(scope: Construct, id: string, props: FreshindexComputeProps) {
     super(scope, id);
@@ -130,6 +139,9 @@ export class FreshindexCompute extends Construct {
       data,
       jobQueue: this.jobs.jobQueue,
     });
+    if (config.config.capture?.postgres) {
+      this.capture = new CaptureRelay(this, 'CaptureRelay', { ...defaults, ...props.capture, config, changeTopic: data.changeTopic, defaultVpc: this.jobs.vpc });
+    }
     if (props.alerts) {
       this.alerts = new AlertDelivery(this, 'Alerts', {
         ...defaults,

@@ -10,7 +10,7 @@ import { GENERATED_DIR, projectRootOf } from '../lambdas/adapters/config-file/in
 export const RUNTIME_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The Lambda handlers freshindex deploys, each built by a factory taking the user's config. */
-export type HandlerName = 'apply' | 'verify' | 'api' | 'monitor' | 'alert-delivery';
+export type HandlerName = 'apply' | 'verify' | 'api' | 'monitor' | 'alert-delivery' | 'capture-relay';
 
 const FACTORIES: Record<HandlerName, string> = {
   apply: 'createApplyHandler',
@@ -18,6 +18,7 @@ const FACTORIES: Record<HandlerName, string> = {
   api: 'createApiHandler',
   monitor: 'createMonitorHandler',
   'alert-delivery': 'createAlertDeliveryHandler',
+  'capture-relay': 'createCaptureRelayHandler',
 };
 
 /** Handlers that do not read the user's config (their bundle leaves it out). */
