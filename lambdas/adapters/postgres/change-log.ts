@@ -48,9 +48,10 @@ export class PostgresChangeLog implements ChangeLog {
   async readFinished(after: LogPosition | undefined, limit: number): Promise<CapturedChange[]> {
     // Rows of a transaction below the snapshot's xmin are final: it committed or aborted.
     const { rows } = await this.#query<ChangeRow>(
-      `SELECT seq, txid::text AS txid, op, table_name, record_id, new_row, committed_at FROM ${CHANGES_TABLE}
-        WHERE txid < pg_snapshot_xmin(pg_current_snapshot()) AND (txid, seq) > ($1::xid8, $2::bigint)
-        ORDER BY txid, seq LIMIT $3`,
+      // Ordered by the xid8 column, not by its text (where '1000' sorts before '945').
+      `SELECT c.seq, c.txid::text AS txid, c.op, c.table_name, c.record_id, c.new_row, c.committed_at FROM ${CHANGES_TABLE} c
+        WHERE c.txid < pg_snapshot_xmin(pg_current_snapshot()) AND (c.txid, c.seq) > ($1::xid8, $2::bigint)
+        ORDER BY c.txid, c.seq LIMIT $3`,
       [after?.txid ?? '0', after?.seq ?? 0, limit],
     );
     return rows.map((row) => ({

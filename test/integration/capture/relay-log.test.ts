@@ -67,6 +67,18 @@ describe('the relay and open transactions', () => {
     slow.release();
   });
 
+  it('keeps transaction order, and publishes each change once, when the transaction ids gain a digit', async () => {
+    const relay = recordingRelay({ pool: pg.pool, sns: aws.sns, topicArn });
+    const { rows } = await pg.pool.query('SELECT pg_current_xact_id()::text::bigint AS xid');
+    const nextPowerOfTen = 10 ** String(rows[0].xid).length;
+    await pg.pool.query(`DO $$ BEGIN FOR i IN 1..${nextPowerOfTen - Number(rows[0].xid) - 5} LOOP PERFORM pg_current_xact_id(); COMMIT; END LOOP; END $$`);
+    for (let n = 1; n <= 10; n += 1) await pg.pool.query(`INSERT INTO movies VALUES ('m${n}', 'Movie ${n}')`);
+
+    for (let round = 0; round < 5; round += 1) await relayRound(relay, { ...MOVIES, batchSize: 3 });
+
+    expect(summary(relay.published)).toEqual(Array.from({ length: 10 }, (_, index) => `upsert m${index + 1}@${index + 1}`));
+  });
+
   it('publishes nothing of a transaction that rolled back', async () => {
     const relay = recordingRelay({ pool: pg.pool, sns: aws.sns, topicArn });
     await pg.pool.query("BEGIN; INSERT INTO movies VALUES ('gone', 'Gone'); ROLLBACK");
