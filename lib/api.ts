@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { PropChecks } from './checks.ts';
 import type { FreshindexConfigFile } from './config.ts';
 import type { FreshindexDataResources } from './data.ts';
+import type { CacheNetwork } from './network.ts';
 import { FreshindexFunction, type FreshindexFunctionOptions } from './function.ts';
 import { acknowledge } from './nag.ts';
 import { grantSourceRead } from './source-access.ts';
@@ -77,6 +78,12 @@ export interface OpsApiProps extends OpsApiOptions {
   /** Where "rebuild one type" submits the job. */
   readonly jobQueue: batch.IJobQueue;
   readonly jobDefinition: batch.IJobDefinition;
+  /**
+   * Where the function runs: the store's network, or the one reaching a Postgres source (`sourceNetwork` of `FreshindexCompute`).
+   *
+   * @default - the store's (the cache's VPC with store: redis, none with DynamoDB)
+   */
+  readonly network?: CacheNetwork;
 }
 
 /**
@@ -111,7 +118,7 @@ export class OpsApi extends Construct {
       handler: 'api',
       configFile: props.config.path,
       timeout,
-      network: storeNetwork(store),
+      network: props.network ?? storeNetwork(store),
       environment: {
         ...props.environment,
         ...storeEnvironment(store),

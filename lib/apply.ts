@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import type { FreshindexConfigFile } from './config.ts';
 import type { FreshindexDataResources } from './data.ts';
+import type { CacheNetwork } from './network.ts';
 import { QueueFunction, type QueueFunctionOptions } from './queue-function.ts';
 import { acknowledge, KMS_SEND_ACTIONS } from './nag.ts';
 import { grantSourceRead } from './source-access.ts';
@@ -12,6 +13,12 @@ export interface IncrementalApplyProps extends QueueFunctionOptions {
   readonly config: FreshindexConfigFile;
   /** The store and the apply queue. */
   readonly data: Pick<FreshindexDataResources, 'store' | 'applyQueue'>;
+  /**
+   * Where the function runs: the store's network, or the one reaching a Postgres source (`sourceNetwork` of `FreshindexCompute`).
+   *
+   * @default - the store's (the cache's VPC with store: redis, none with DynamoDB)
+   */
+  readonly network?: CacheNetwork;
 }
 
 /**
@@ -31,7 +38,7 @@ export class IncrementalApply extends Construct {
       handler: 'apply',
       configFile: props.config.path,
       queue: applyQueue,
-      network: storeNetwork(store),
+      network: props.network ?? storeNetwork(store),
       environment: {
         ...props.environment,
         ...storeEnvironment(store),

@@ -10,13 +10,14 @@ import { PropChecks } from './checks.ts';
 import type { FreshindexConfigFile } from './config.ts';
 import { FreshindexFunction, type FreshindexFunctionOptions } from './function.ts';
 import { acknowledge, KMS_PUBLISH_ACTIONS } from './nag.ts';
+import type { CacheNetwork } from './network.ts';
 
 /** Settings of the change-capture relay (docs/cdc.md). */
 export interface CaptureRelayOptions extends FreshindexFunctionOptions {
   /**
    * The VPC of the captured database.
    *
-   * @default - the VPC of the rebuild and audit jobs
+   * @default - the compute's `sourceNetwork` (with its client security group), else the VPC of the rebuild and audit jobs
    */
   readonly vpc?: ec2.IVpc;
   /**
@@ -51,8 +52,15 @@ export interface CaptureRelayProps extends CaptureRelayOptions {
   readonly config: FreshindexConfigFile;
   /** The change topic the relay publishes to. */
   readonly changeTopic: sns.ITopic;
-  /** The VPC, when `vpc` is not given. */
+  /** The VPC, when neither `vpc` nor `network` is given. */
   readonly defaultVpc: ec2.IVpc;
+  /**
+   * The network reaching the database already (the compute's `sourceNetwork`), used when `vpc` is
+   * not given: its client security group is the relay's.
+   *
+   * @default - none
+   */
+  readonly network?: CacheNetwork;
 }
 
 /** The function's timeout: one schedule period. Each invocation relays until 5 s before it. */
@@ -67,7 +75,7 @@ const RELAY_TIMEOUT = Duration.seconds(60);
 export class CaptureRelay extends Construct {
   public readonly handler: FreshindexFunction;
   /** The relay's security group: the database must admit it. */
-  public readonly securityGroup: ec2.SecurityGroup;
+  public readonly securityGroup: ec2.ISecurityGroup;
   /** The rule invoking the relay every minute. */
   public readonly scheduleRule: events.Rule;
 
@@ -79,8 +87,8 @@ export class CaptureRelay extends Construct {
       .inRange('databasePort', props.databasePort, 1, 65_535)
       .throwIfAny();
     const postgres = capture as PostgresCaptureConfig;
-    const vpc = props.vpc ?? props.defaultVpc;
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc, description: 'freshindex capture relay (admit it on the database)', allowAllOutbound: true });
+    const network = relayNetwork(this, props);
+    this.securityGroup = network.clientSecurityGroup;
     const port = props.databasePort ?? 5432;
     if (props.databaseSecurityGroup) {
       // Here, not on the database's group: that group usually lives in another stack, which must not depend on this one.
@@ -101,7 +109,7 @@ export class CaptureRelay extends Construct {
       configFile: props.config.path,
       timeout: RELAY_TIMEOUT,
       description: 'freshindex capture relay: Postgres change table to the change topic',
-      network: { vpc, subnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }, clientSecurityGroup: this.securityGroup },
+      network,
       environment: { ...props.environment, FRESHINDEX_CHANGE_TOPIC_ARN: props.changeTopic.topicArn },
     });
     const fn = this.handler.function;
@@ -124,6 +132,14 @@ export class CaptureRelay extends Construct {
       targets: [new targets.LambdaFunction(fn, { retryAttempts: 0, maxEventAge: Duration.minutes(2) })],
     });
   }
+}
+
+/** The given VPC with a group of the relay's own; else the sources' network; else the jobs' VPC with a group of its own. */
+function relayNetwork(scope: Construct, props: CaptureRelayProps): CacheNetwork {
+  if (!props.vpc && props.network) return props.network;
+  const vpc = props.vpc ?? props.defaultVpc;
+  const clientSecurityGroup = new ec2.SecurityGroup(scope, 'SecurityGroup', { vpc, description: 'freshindex capture relay (admit it on the database)', allowAllOutbound: true });
+  return { vpc, subnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }, clientSecurityGroup };
 }
 
 /** The database's secret from its id: a full ARN, a partial ARN, or a name. */

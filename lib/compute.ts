@@ -11,7 +11,7 @@ import { JobMonitor, type JobMonitorOptions } from './monitor.ts';
 import type { QueueFunctionOptions } from './queue-function.ts';
 import { FreshindexMonitoring, type FreshindexMonitoringOptions } from './monitoring.ts';
 import { JobSchedules, type JobSchedulesOptions } from './schedules.ts';
-import { annotateSources } from './source-access.ts';
+import { annotateSources, sourceNetwork, type SourceNetworkOptions } from './source-access.ts';
 import { ConsistencyChecker } from './verify.ts';
 
 /** Props of {@link FreshindexCompute}. */
@@ -72,9 +72,17 @@ export interface FreshindexComputeProps {
   /**
    * The Postgres change-capture relay, built when the config has `capture.postgres` (docs/cdc.md).
    *
-   * @default - in the jobs' VPC, every minute, 256 MiB
+   * @default - in `sourceNetwork` (else the jobs' VPC), every minute, 256 MiB
    */
   readonly capture?: CaptureRelayOptions;
+  /**
+   * Where the functions and jobs that read a Postgres source run: the database's VPC, subnets and
+   * the client security group the database admits (docs/sources.md). Unused without a Postgres
+   * source; with `store: redis` leave it unset (the cache's VPC and client group are used).
+   *
+   * @default - the store's network; with a Postgres source and DynamoDB, outside any VPC (a synth warning)
+   */
+  readonly sourceNetwork?: SourceNetworkOptions;
   /**
    * Settings every function shares (environment, log retention...); the per-function props win.
    *
@@ -107,15 +115,18 @@ export class FreshindexCompute extends Construct {
     const { config, data } = props;
     const defaults = props.functionDefaults ?? {};
     annotateSources(this, config.config.types);
+    const network = sourceNetwork(this, config.config.types, data.store, props.sourceNetwork);
+    const reach = network ? { network } : {};
 
-    this.apply = new IncrementalApply(this, 'Apply', { ...defaults, ...props.apply, config, data });
-    this.verify = new ConsistencyChecker(this, 'Verify', { ...defaults, ...props.verify, config, data });
+    this.apply = new IncrementalApply(this, 'Apply', { ...defaults, ...props.apply, config, data, ...reach });
+    this.verify = new ConsistencyChecker(this, 'Verify', { ...defaults, ...props.verify, config, data, ...reach });
     this.jobs = new IndexJobs(this, 'Jobs', {
       environment: defaults.environment,
       logRetention: defaults.logRetention,
       ...props.jobs,
       config,
       data,
+      ...reach,
     });
     this.schedules = new JobSchedules(this, 'Schedules', {
       ...props.schedules,
@@ -128,6 +139,7 @@ export class FreshindexCompute extends Construct {
       ...props.api,
       config,
       data,
+      ...reach,
       jobQueue: this.jobs.jobQueue,
       jobDefinition: this.jobs.jobDefinition,
     });
@@ -140,7 +152,7 @@ export class FreshindexCompute extends Construct {
       jobQueue: this.jobs.jobQueue,
     });
     if (config.config.capture?.postgres) {
-      this.capture = new CaptureRelay(this, 'CaptureRelay', { ...defaults, ...props.capture, config, changeTopic: data.changeTopic, defaultVpc: this.jobs.vpc });
+      this.capture = new CaptureRelay(this, 'CaptureRelay', { ...defaults, ...props.capture, config, changeTopic: data.changeTopic, defaultVpc: this.jobs.vpc, ...reach });
     }
     if (props.alerts) {
       this.alerts = new AlertDelivery(this, 'Alerts', {

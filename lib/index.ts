@@ -26,7 +26,7 @@ export { OpsApi, type OpsApiProps, type OpsApiOptions } from './api.ts';
 export { CaptureRelay, type CaptureRelayProps, type CaptureRelayOptions } from './capture.ts';
 export { JobMonitor, MONITOR_CONTROL_ACTIONS, type JobMonitorProps, type JobMonitorOptions } from './monitor.ts';
 export { AlertDelivery, type AlertDeliveryProps, type AlertDeliveryOptions, type AlertDestinationProps } from './alert-delivery.ts';
-export { grantSourceRead, sourceReadStatements } from './source-access.ts';
+export { grantSourceRead, sourceNetwork, sourceReadStatements, type SourceNetworkOptions } from './source-access.ts';
 export { PropChecks } from './checks.ts';
 export {
   FreshindexMonitoring, RUNBOOK_ANCHORS, ALARM_DEFAULTS, allowAlarmNotifications, smallestFreshnessTarget,

@@ -10,7 +10,7 @@ import type { FreshindexConfigFile } from './config.ts';
 import type { FreshindexDataResources } from './data.ts';
 import { jobImageFromConfig, JOB_BUNDLE } from './job-image.ts';
 import { acknowledge, KMS_PUBLISH_ACTIONS } from './nag.ts';
-import { createFreshindexVpc } from './network.ts';
+import { createFreshindexVpc, type CacheNetwork } from './network.ts';
 import { grantSourceRead } from './source-access.ts';
 import { grantStore, storeEnvironment, storeNetwork } from './store.ts';
 
@@ -93,6 +93,12 @@ export interface IndexJobsProps extends IndexJobsOptions {
   readonly config: FreshindexConfigFile;
   /** The store and the alerts and notifications topics. */
   readonly data: Pick<FreshindexDataResources, 'store' | 'alertsTopic' | 'notificationsTopic'>;
+  /**
+   * Where the jobs run: the store's network, or the one reaching a Postgres source (`sourceNetwork` of `FreshindexCompute`).
+   *
+   * @default - the store's (the cache's VPC with store: redis, none with DynamoDB)
+   */
+  readonly network?: CacheNetwork;
 }
 
 /**
@@ -111,18 +117,18 @@ export class IndexJobs extends Construct {
 
   constructor(scope: Construct, id: string, props: IndexJobsProps) {
     super(scope, id);
+    const network = props.network ?? storeNetwork(props.data.store);
     new PropChecks(this.node.path)
       .require(!(props.vpc === undefined && props.vpcSubnets !== undefined), 'vpcSubnets needs vpc')
       .require(
-        storeNetwork(props.data.store) === undefined || (props.vpc === undefined && props.vpcSubnets === undefined),
-        'with store: redis the jobs run in the cache\'s VPC: set the data side\'s cache.vpc and cache.vpcSubnets instead of jobs.vpc',
+        network === undefined || (props.vpc === undefined && props.vpcSubnets === undefined),
+        'with store: redis the jobs run in the cache\'s VPC, with a Postgres source in sourceNetwork\'s: set the data side\'s cache.vpc and cache.vpcSubnets (or sourceNetwork) instead of jobs.vpc',
       )
       .inRange('maxvCpus', props.maxvCpus, 1, 10_000)
       .inRange('retryAttempts', props.retryAttempts, 1, 10)
       .durationInRange('timeout', props.timeout, 60, 14 * 24 * 3600)
       .throwIfAny();
 
-    const network = storeNetwork(props.data.store);
     this.vpc = props.vpc ?? network?.vpc ?? createFreshindexVpc(this, { flowLogRetention: props.logRetention });
     this.computeEnvironment = new batch.FargateComputeEnvironment(this, 'ComputeEnvironment', {
       vpc: this.vpc,

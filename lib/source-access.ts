@@ -1,12 +1,17 @@
-import { Annotations, ArnFormat, Stack } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnOutput, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type { IConstruct } from 'constructs';
+import type { Construct, IConstruct } from 'constructs';
 import type { TypeConfig } from '../lambdas/core/config/index.ts';
+import type { CacheNetwork } from './network.ts';
+import { storeNetwork, type IndexStoreResources } from './store.ts';
 
 /**
  * The IAM statements that let a function or job read the config's sources and nothing else:
- * `secretsmanager:GetSecretValue` on each HTTP source's auth secret, read actions on each
- * DynamoDB source table. HTTP sources without a secret need no AWS permission.
+ * `secretsmanager:GetSecretValue` on each HTTP source's auth secret and each Postgres source's
+ * connection secret, read actions on each DynamoDB source table. HTTP sources without a secret
+ * need no AWS permission; a Postgres database admits the functions by security group
+ * ({@link sourceNetwork}) and its own grants.
  */
 export function sourceReadStatements(scope: IConstruct, types: readonly TypeConfig[]): iam.PolicyStatement[] {
   const stack = Stack.of(scope);
@@ -15,6 +20,7 @@ export function sourceReadStatements(scope: IConstruct, types: readonly TypeConf
   for (const type of types) {
     const source = type.source;
     if (source.type === 'http' && source.auth?.secretId) secrets.add(secretArn(stack, source.auth.secretId));
+    if (source.type === 'postgres' && source.connection.secretId) secrets.add(secretArn(stack, source.connection.secretId));
     if (source.type === 'dynamodb') {
       tables.add(stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: source.tableName }));
     }
@@ -49,6 +55,12 @@ export function annotateSources(scope: IConstruct, types: readonly TypeConfig[])
         `type "${type.name}": a jsonl source reads a local file (${source.path}); it works locally, not in Lambda or Batch.`,
       );
     }
+    if (source.type === 'postgres' && source.connection.env) {
+      Annotations.of(scope).addWarningV2(
+        'freshindex:env-connection',
+        `type "${type.name}": the Postgres source reads its URL (with the password) from $${source.connection.env}; pass it with the compute "environment" prop or use connection.secretId.`,
+      );
+    }
     if (source.type === 'http' && source.auth?.env) {
       Annotations.of(scope).addWarningV2(
         'freshindex:env-auth',
@@ -65,4 +77,75 @@ function secretArn(stack: Stack, secretId: string): string {
     return /-[A-Za-z0-9]{6}$/.test(name) ? secretId : `${secretId}-??????`;
   }
   return stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${secretId}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+}
+
+/** Where the functions and jobs run to reach the database of a Postgres source (`FreshindexCompute`'s `sourceNetwork`). */
+export interface SourceNetworkOptions {
+  /** The database's VPC, or one routed to it (peering, Transit Gateway). */
+  readonly vpc: ec2.IVpc;
+  /**
+   * The subnets the functions and jobs run in: private, with a route out (NAT or VPC endpoints)
+   * to the AWS APIs they call.
+   *
+   * @default - the VPC's private subnets with egress
+   */
+  readonly subnets?: ec2.SubnetSelection;
+  /**
+   * The security group of the functions and jobs, which the database admits on its port.
+   *
+   * @default - a new group, its id in the stack output `SourceClientSecurityGroupId`
+   */
+  readonly clientSecurityGroup?: ec2.ISecurityGroup;
+}
+
+/**
+ * The network the functions and jobs that read sources run in. Without a Postgres source: the
+ * store's (the cache's VPC with `store: redis`, none with DynamoDB). With one: with `store:
+ * redis`, the cache's VPC and its client group, which the database must admit too (the cache
+ * must then live in the database's VPC); otherwise `options`' VPC and subnets with a client
+ * security group (given or created) that the user admits on the database. Without `options`
+ * and the cache, the functions run outside any VPC (a warning: the database must then be
+ * reachable from the internet).
+ */
+export function sourceNetwork(
+  scope: Construct,
+  types: readonly TypeConfig[],
+  store: IndexStoreResources,
+  options: SourceNetworkOptions | undefined,
+): CacheNetwork | undefined {
+  const network = storeNetwork(store);
+  const postgres = types.filter((type) => type.source.type === 'postgres').map((type) => type.name);
+  if (postgres.length === 0) return network;
+  const names = postgres.map((name) => `"${name}"`).join(', ');
+  if (network) {
+    if (options && (options.vpc !== network.vpc || options.subnets || options.clientSecurityGroup)) {
+      throw new Error(
+        `${scope.node.path}: with store: redis the functions and jobs run in the cache's VPC with its client security group: ` +
+          "create the cache in the database's VPC (the data side's cache.vpc and cache.vpcSubnets) and leave sourceNetwork unset",
+      );
+    }
+    Annotations.of(scope).addInfo(`types ${names} read Postgres from the cache's VPC: admit its client security group on the database's port.`);
+    return network;
+  }
+  if (!options) {
+    Annotations.of(scope).addWarningV2(
+      'freshindex:postgres-outside-vpc',
+      `types ${names} read Postgres from functions outside any VPC: the database must be reachable from the internet. Set sourceNetwork to run them in its VPC.`,
+    );
+    return undefined;
+  }
+  const clientSecurityGroup =
+    options.clientSecurityGroup ??
+    new ec2.SecurityGroup(scope, 'SourceClients', {
+      vpc: options.vpc,
+      description: 'freshindex functions and jobs reading Postgres sources: admit this group on the database port',
+      allowAllOutbound: true,
+    });
+  if (!options.clientSecurityGroup) {
+    new CfnOutput(Stack.of(scope), 'SourceClientSecurityGroupId', {
+      value: clientSecurityGroup.securityGroupId,
+      description: 'Admit this security group on the Postgres database port (freshindex functions and jobs)',
+    });
+  }
+  return { vpc: options.vpc, subnets: options.subnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }, clientSecurityGroup };
 }

@@ -63,6 +63,16 @@ describe('the capture relay on AWS', () => {
     });
   });
 
+  it("runs the relay in the Postgres source's network, with the client security group the database admits", async () => {
+    const config = await loadFreshindexConfig(fileURLToPath(new URL('./fixtures/capture-source.config.ts', import.meta.url)));
+    const withSource = await synthFreshindex({ config, compute: (data) => ({ sourceNetwork: { vpc: new ec2.Vpc(data, 'DatabaseVpc', { maxAzs: 2, natGateways: 1 }) } }) });
+    const template = withSource.computeTemplate;
+    const groups = Object.values(template.findResources('AWS::Lambda::Function')).map((fn) => JSON.stringify(fn['Properties']['VpcConfig']?.['SecurityGroupIds']));
+
+    expect(relayFunction(template)[1]['Properties']['VpcConfig']['SecurityGroupIds']).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/SourceClients/), 'GroupId'] }]);
+    expect(new Set(groups.filter((group) => group?.includes('SourceClients'))).size).toBe(1);
+  });
+
   it('builds no relay for a config without capture', async () => {
     const plain = await synthFreshindex();
 

@@ -16,7 +16,7 @@ import { BatchBuildLauncher } from '../batch/build-launcher.ts';
 import { CloudWatchMetricsReader } from '../metrics/cloudwatch.ts';
 import { BatchJobWatch } from '../batch/job-watch.ts';
 import { SnsNotifier } from '../sns/notifier.ts';
-import { createSource, type SourceDeps } from '../sources/index.ts';
+import { createPostgresPools, createSource, type SourceDeps } from '../sources/index.ts';
 import { SqsCheckScheduler } from '../sqs/check-scheduler.ts';
 import { DeadLetterQueue, type DeadLetterSink } from '../sqs/dead-letter.ts';
 import { SqsDeadLetterInbox } from '../sqs/dead-letter-inbox.ts';
@@ -111,6 +111,8 @@ export function createRuntime(configInput: FreshindexConfigInput | FreshindexCon
   const context = { config, settings, dynamodb: clients.dynamodb, document: clients.document, clock };
   const { close: closeStores, ...storePorts } = storeFactories[config.store.type](context);
   const sourceDeps = { dynamodb: clients.dynamodb, ...overrides.sourceDeps } as SourceDeps;
+  // One pool per Postgres connection for all the types, ended at close (unless injected).
+  const ownPostgres = sourceDeps.postgres ? undefined : (sourceDeps.postgres = createPostgresPools(sourceDeps));
   const types = new Map<string, ResolvedType>(config.types.map((type) => [type.name, { config: type, source: createSource(type, sourceDeps) }]));
   return {
     config,
@@ -133,6 +135,7 @@ export function createRuntime(configInput: FreshindexConfigInput | FreshindexCon
     clock,
     close: async () => {
       await closeStores().catch(() => {});
+      await ownPostgres?.close().catch(() => {});
       clients.destroy();
     },
   };

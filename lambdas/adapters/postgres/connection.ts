@@ -30,7 +30,7 @@ export interface PostgresConnectionDeps {
 /**
  * Pool settings for Lambda and Batch: a connection attempt gives up after 5 s (a stopped server
  * surfaces as a retryable error while the message can still be redelivered), idle connections
- * close after 30 s, a statement is cancelled after 60 s.
+ * close after 30 s (and never hold a finished process open), a statement is cancelled after 60 s.
  */
 export const POSTGRES_POOL_OPTIONS: pg.PoolConfig = {
   connectionTimeoutMillis: 5_000,
@@ -38,6 +38,8 @@ export const POSTGRES_POOL_OPTIONS: pg.PoolConfig = {
   statement_timeout: 60_000,
   application_name: 'freshindex',
   keepAlive: true,
+  // A process that ends without closing the pool (a CLI command, a job) is not held open by idle connections.
+  allowExitOnIdle: true,
 };
 
 /** The default of `maxConnections`. */
@@ -204,4 +206,44 @@ export function translatePgError(error: unknown, context: Record<string, unknown
     widespread,
     context: { ...context, ...(code === undefined ? {} : { code }) },
   });
+}
+
+/** What {@link PostgresPools} opens its pools with: a Secrets Manager client made only when a connection names a secret. */
+export interface PostgresPoolsDeps extends Omit<PostgresConnectionDeps, 'secrets'> {
+  secrets?: SecretsManagerClient | (() => SecretsManagerClient) | undefined;
+}
+
+/**
+ * The pools of one process, one per distinct connection config, so every type reading the same
+ * database shares its connections. A pool that failed to open (an unreadable secret) is not
+ * kept: the next call tries again. `close()` ends them all (the runtime's shutdown).
+ */
+export class PostgresPools {
+  private readonly pools = new Map<string, Promise<pg.Pool>>();
+  private closed = false;
+
+  constructor(private readonly deps: PostgresPoolsDeps = {}) {}
+
+  /** The shared pool of `connection`, opened on first use. */
+  pool(connection: PostgresConnectionConfig): Promise<pg.Pool> {
+    if (this.closed) return Promise.reject(new SourceError('the Postgres pools are closed', { retryable: true }));
+    const key = JSON.stringify([connection.secretId, connection.env, connection.ssl, connection.maxConnections]);
+    let pool = this.pools.get(key);
+    if (!pool) {
+      const { secrets, ...rest } = this.deps;
+      const client = typeof secrets === 'function' ? (connection.secretId === undefined ? undefined : secrets()) : secrets;
+      pool = openPostgresPool(connection, { ...rest, secrets: client });
+      this.pools.set(key, pool);
+      pool.catch(() => this.pools.get(key) === pool && this.pools.delete(key));
+    }
+    return pool;
+  }
+
+  /** Ends every pool opened so far; later calls of `pool` reject. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((pool) => pool.then((opened) => opened.end(), () => undefined)));
+  }
 }

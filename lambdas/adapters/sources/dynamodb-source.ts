@@ -5,9 +5,10 @@
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, ScanCommand, type TranslateConfig } from '@aws-sdk/lib-dynamodb';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { describeError, PartialReadError, SourceError } from '../../core/errors.ts';
+import { describeError, SourceError } from '../../core/errors.ts';
 import type { DynamodbSourceConfig } from '../../core/config/schema.ts';
 import type { ScanOptions, Source, SourceDoc } from '../../core/ports.ts';
+import { readInChunks } from './documents.ts';
 import { withRetries, type BackoffOptions } from './retry.ts';
 import { checkSegment } from './segments.ts';
 import { isTransientDynamoError, isWidespreadDynamoError } from '../dynamodb/errors.ts';
@@ -78,24 +79,10 @@ export class DynamodbSource implements Source {
   }
 
   async getMany(ids: readonly string[]): Promise<Map<string, SourceDoc>> {
-    const unique = [...new Set(ids)];
-    const chunks: string[][] = [];
-    for (let start = 0; start < unique.length; start += BATCH_GET_LIMIT) chunks.push(unique.slice(start, start + BATCH_GET_LIMIT));
-    const found = new Map<string, SourceDoc>();
-    const failures = new Map<string, unknown>();
-    await Promise.all(
-      chunks.map((chunk) =>
-        this.limit(async () => {
-          try {
-            for (const item of await this.batchGet(chunk)) found.set(String(item[this.config.keyAttribute]), item);
-          } catch (error) {
-            for (const id of chunk) failures.set(id, error);
-          }
-        }),
-      ),
-    );
-    if (failures.size > 0) throw new PartialReadError(found, failures, { table: this.config.tableName });
-    return found;
+    return readInChunks(ids, BATCH_GET_LIMIT, async (chunk) => (await this.batchGet(chunk)).map((item) => [String(item[this.config.keyAttribute]), item] as const), {
+      limit: this.limit,
+      context: { table: this.config.tableName },
+    });
   }
 
   async *scan(options: ScanOptions): AsyncIterable<SourceDoc[]> {

@@ -10,14 +10,17 @@ import type { Source, SourceDoc } from '../../core/ports.ts';
 import { DynamodbSource } from './dynamodb-source.ts';
 import { HttpSource } from './http-source.ts';
 import { JsonlSource } from './jsonl-source.ts';
+import { PostgresSource } from './postgres-source.ts';
+import { PostgresPools } from '../postgres/connection.ts';
 import type { BackoffOptions } from './retry.ts';
 
 export { DynamodbSource, type DynamodbSourceOptions } from './dynamodb-source.ts';
 export { HttpSource, type HttpSourceOptions } from './http-source.ts';
 export { JsonlSource, type JsonlSourceOptions } from './jsonl-source.ts';
+export { PostgresSource, type PostgresSourceOptions } from './postgres-source.ts';
 export { fullJitterDelay, parseRetryAfter, withRetries, type BackoffOptions, type RetryEvent, type Sleep } from './retry.ts';
 export { segmentOf } from './segments.ts';
-export { openPostgresPool, translatePgError, type PostgresConnectionDeps } from '../postgres/connection.ts';
+export { openPostgresPool, PostgresPools, translatePgError, type PostgresConnectionDeps } from '../postgres/connection.ts';
 
 /** Clients and settings the sources may need; each is created with defaults when absent. */
 export interface SourceDeps {
@@ -27,7 +30,7 @@ export interface SourceDeps {
    */
   dynamodb?: DynamoDBClient | DynamoDBDocumentClient | undefined;
   /**
-   * The client reading HTTP sources' `auth.secretId`.
+   * The client reading HTTP sources' `auth.secretId` and Postgres sources' `connection.secretId`.
    * @default new SecretsManagerClient({}), created only when a source names a secret
    */
   secrets?: SecretsManagerClient | undefined;
@@ -42,6 +45,12 @@ export interface SourceDeps {
    * @default {} (an `auth.env` source then fails with a message naming the variable)
    */
   env?: Readonly<Record<string, string | undefined>> | undefined;
+  /**
+   * The pools of Postgres sources, shared by every type on the same connection; the runtime
+   * makes one and ends it at its shutdown.
+   * @default pools of each source's own (see `PostgresSource.close`)
+   */
+  postgres?: PostgresPools | undefined;
   /** Backoff tuning of every source (tests shorten it). */
   backoff?: BackoffOptions | undefined;
 }
@@ -59,6 +68,17 @@ type SourceFactories = {
 let defaultDynamodb: DynamoDBClient | undefined;
 let defaultSecrets: SecretsManagerClient | undefined;
 
+/** The injected Secrets Manager client, else one made on first use. */
+const secretsOf = (deps: SourceDeps) => deps.secrets ?? (() => (defaultSecrets ??= new SecretsManagerClient({})));
+
+/**
+ * Pools for the Postgres sources of one process (the runtime's), reading secrets and the
+ * environment as the sources do. The caller ends them with `close()`.
+ */
+export function createPostgresPools(deps: SourceDeps = {}): PostgresPools {
+  return new PostgresPools({ env: deps.env, secrets: secretsOf(deps) });
+}
+
 /** The registry: one factory per source type. */
 const factories: SourceFactories = {
   http: (config, { deps, idOf }) =>
@@ -72,6 +92,13 @@ const factories: SourceFactories = {
   dynamodb: (config, { deps }) =>
     new DynamodbSource(config, { client: deps.dynamodb ?? (defaultDynamodb ??= new DynamoDBClient({})), backoff: deps.backoff }),
   jsonl: (config, { idOf }) => new JsonlSource(config, { idOf }),
+  postgres: (config, { deps }) =>
+    new PostgresSource(config, {
+      pools: deps.postgres,
+      env: deps.env,
+      secrets: secretsOf(deps),
+      backoff: deps.backoff,
+    }),
 };
 
 /**

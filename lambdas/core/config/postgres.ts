@@ -35,3 +35,38 @@ export const postgresConnectionSchema = z
 
 /** A validated Postgres connection config. */
 export type PostgresConnectionConfig = z.output<typeof postgresConnectionSchema>;
+
+const TABLE_MESSAGE = "must be 'table' or 'schema.table'";
+const identifier = z.string().min(1).max(63).regex(/^[^"\0]+$/, { message: 'must be a column name without double quotes' });
+
+/**
+ * A PostgreSQL table holding the documents, one row per resource, read by its primary key
+ * (docs/sources.md). A document is the row as JSON (`to_jsonb`).
+ */
+export const postgresSourceSchema = z
+  .object({
+    type: z.literal('postgres'),
+    /** `'schema.table'` or `'table'` (schema `public`), as written (case-sensitive); a view works too. */
+    table: z.string().regex(/^[^.\s"\0]+(\.[^.\s"\0]+)?$/, { message: TABLE_MESSAGE }),
+    /** The primary key column (a single column, unique and indexed), holding the resource id. */
+    keyColumn: identifier.default('id'),
+    /** The columns a document carries (they must include `keyColumn`). Default: every column. */
+    columns: z.array(identifier).min(1).optional(),
+    connection: postgresConnectionSchema,
+    /**
+     * The table is captured by `freshindex cdc postgres init`: every document carries
+     * `freshindex_seq`, the sequence number of its latest captured change (0 when none), so
+     * `version: (doc) => doc.freshindex_seq` agrees with the relay's events.
+     */
+    captured: z.boolean({ message: 'must be true or false' }).default(false),
+    /** Rows per page of a scan. Default: the rebuild's page size. */
+    pageSize: z.number().int().min(1).max(10_000).optional(),
+  })
+  .strict()
+  .refine((source) => source.columns === undefined || source.columns.includes(source.keyColumn), {
+    message: 'columns must include the key column',
+    path: ['columns'],
+  });
+
+/** A validated Postgres source config. */
+export type PostgresSourceConfig = z.output<typeof postgresSourceSchema>;

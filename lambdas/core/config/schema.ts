@@ -3,6 +3,8 @@ import type { SourceDoc } from '../ports.ts';
 import type { VersionLike } from '../version.ts';
 import { captureSchema } from './capture.ts';
 
+import { postgresSourceSchema } from './postgres.ts';
+
 export { postgresConnectionSchema, type PostgresConnectionConfig } from './postgres.ts';
 
 const fn = <T>(what: string) =>
@@ -83,7 +85,7 @@ export const jsonlSourceSchema = z
   })
   .strict();
 
-export const sourceSchema = z.discriminatedUnion('type', [httpSourceSchema, dynamodbSourceSchema, jsonlSourceSchema]);
+export const sourceSchema = z.discriminatedUnion('type', [httpSourceSchema, dynamodbSourceSchema, jsonlSourceSchema, postgresSourceSchema]);
 
 /** The gate a rebuild must pass before its generation goes live. */
 export const gateSchema = z
@@ -190,5 +192,6 @@ export type SourceConfig = z.output<typeof sourceSchema>;
 export type HttpSourceConfig = z.output<typeof httpSourceSchema>;
 export type DynamodbSourceConfig = z.output<typeof dynamodbSourceSchema>;
 export type JsonlSourceConfig = z.output<typeof jsonlSourceSchema>;
+export type { PostgresSourceConfig } from './postgres.ts';
 export type GateConfig = z.output<typeof gateSchema>;
 export type StoreConfig = z.output<typeof storeSchema>;

@@ -10,6 +10,8 @@ import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { openPostgresPool, translatePgError } from '../../../lambdas/adapters/postgres/connection.ts';
+import { PostgresSource } from '../../../lambdas/adapters/sources/postgres-source.ts';
+import { postgresSourceSchema } from '../../../lambdas/core/config/postgres.ts';
 import { SourceError } from '../../../lambdas/core/errors.ts';
 import { freePort } from '../../../lambdas/local/dev/ports.ts';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from '../../../lambdas/local/emulators.ts';
@@ -114,6 +116,23 @@ describe('a Postgres connection', () => {
     // Assess: a SourceError the apply path leaves to redelivery and alerts on.
     expect(error).toBeInstanceOf(SourceError);
     expect(error).toMatchObject({ widespread: true, context: { code: '28P01' }, message: expect.stringContaining('password authentication failed') });
+  });
+
+  it('fails a source read with a refused password at once, without retrying it', async () => {
+    // Prepare: a Postgres source whose URL carries a wrong password, its retries counted.
+    const retries: unknown[] = [];
+    const env = { URL: `postgres://catalog_reader:wrong@127.0.0.1:${postgres.server.port}/postgres` };
+    const source = new PostgresSource(postgresSourceSchema.parse({ type: 'postgres', table: 'items', connection: { env: 'URL' } }), {
+      env,
+      backoff: { baseMs: 1, capMs: 2, onRetry: (event) => retries.push(event) },
+    });
+
+    // Act
+    const error = await source.get('1').catch((thrown: unknown) => thrown).finally(() => source.close());
+
+    // Assess
+    expect(error).toMatchObject({ widespread: true, context: { code: '28P01', table: 'items' } });
+    expect(retries).toEqual([]);
   });
 
   it('reports a server that is not running as retryable, not widespread', async () => {
