@@ -4,7 +4,10 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { loadFreshindexConfig } from '../../lib/index.ts';
+import { fileURLToPath } from 'node:url';
 import { buildFreshindex, REDIS_FIXTURE_CONFIG } from './support.ts';
+
+const CAPTURE_FIXTURE_CONFIG = fileURLToPath(new URL('./fixtures/capture.config.ts', import.meta.url));
 
 function violations(scope: IConstruct): string[] {
   return new AwsSolutionsChecks(scope)
@@ -29,6 +32,12 @@ describe('cdk-nag AwsSolutions checks', () => {
 
   it('finds nothing unacknowledged with store: redis (cache, VPC, functions in the VPC)', async () => {
     const { data, compute } = await buildFreshindex({ config: await loadFreshindexConfig(REDIS_FIXTURE_CONFIG) });
+
+    expect([...violations(data), ...violations(compute)]).toEqual([]);
+  });
+
+  it('finds nothing unacknowledged with the Postgres capture relay (function in a VPC, database secret)', async () => {
+    const { data, compute } = await buildFreshindex({ config: await loadFreshindexConfig(CAPTURE_FIXTURE_CONFIG) });
 
     expect([...violations(data), ...violations(compute)]).toEqual([]);
   });
