@@ -114,6 +114,8 @@ export class CaptureRelay extends Construct {
     });
     const fn = this.handler.function;
     (fn.node.defaultChild as { reservedConcurrentExecutions?: number }).reservedConcurrentExecutions = 1;
+    // The next minute's invocation replaces a failed or throttled one: no retries piling up behind it.
+    fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(2) });
     props.changeTopic.grantPublish(fn);
     acknowledge(this.handler.role, KMS_PUBLISH_ACTIONS);
     if (postgres.connection.secretId) databaseSecret(this, postgres.connection.secretId).grantRead(fn);

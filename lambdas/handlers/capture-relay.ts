@@ -35,7 +35,9 @@ export interface CaptureRelayHandlerOverrides {
 
 /**
  * Builds the relay's handler for a config that has `capture.postgres`. The pool is opened at the
- * first invocation and kept for the next ones.
+ * first invocation and kept for the next ones. An invocation in which no round succeeded throws
+ * the last round's error (the function's Errors metric counts it); otherwise failed rounds are
+ * logged and retried after the poll interval.
  *
  * @example
  * export const handler = createCaptureRelayHandler(config);
@@ -53,6 +55,7 @@ export function createCaptureRelayHandler(configInput: FreshindexConfigInput, ov
       throw error;
     }));
     const outcome: RelayOutcome = { rounds: 0, published: 0, rejected: 0, failures: 0 };
+    let lastError: unknown;
     const stop = new AbortController();
     const timer = setTimeout(() => stop.abort(), Math.max(0, context.getRemainingTimeInMillis() - margin));
     try {
@@ -67,6 +70,7 @@ export function createCaptureRelayHandler(configInput: FreshindexConfigInput, ov
         },
         onError: (error) => {
           outcome.failures += 1;
+          lastError = error;
           logger.error('relay round failed: retried after the poll interval', { error: describeError(error) });
         },
       });
@@ -74,6 +78,8 @@ export function createCaptureRelayHandler(configInput: FreshindexConfigInput, ov
       clearTimeout(timer);
     }
     logger.info('relayed', { ...outcome });
+    // Not one round went through (the database or the topic unreachable): fail, so the function's Errors metric shows it.
+    if (outcome.rounds === 0 && lastError !== undefined) throw lastError;
     return outcome;
   };
 }

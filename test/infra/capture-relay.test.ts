@@ -37,6 +37,7 @@ describe('the capture relay on AWS', () => {
       State: 'ENABLED',
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [id, 'Arn'] } })],
     });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: id }, MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 120 });
   });
 
   it('lets the relay read the database secret and publish to the change topic, nothing more', () => {

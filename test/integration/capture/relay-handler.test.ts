@@ -43,6 +43,17 @@ describe('the capture relay function', () => {
     expect(await deps.log.checkpoint()).toMatchObject({ seq: 2 });
   });
 
+  it('fails the invocation when not one round went through, so the Errors metric shows it', async () => {
+    await pg.pool.query('DROP SCHEMA IF EXISTS freshindex CASCADE');
+    const deps = captureRelayDeps({ pool: pg.pool, sns: aws.sns, topicArn: 'arn:aws:sns:us-east-1:000000000000:none' });
+    const handler = createCaptureRelayHandler(
+      { types: [movie], capture: { postgres: { connection: { env: 'UNUSED' }, tables: [{ table: 'movies', event: 'movie' }], pollIntervalMs: 50 } } },
+      { parts: { deps, close: async () => {} }, logger: new Logger({ logLevel: 'SILENT' }), marginMs: 0 },
+    );
+
+    await expect(handler({}, { getRemainingTimeInMillis: () => 300 })).rejects.toThrow(/freshindex.relay_checkpoint" does not exist/);
+  });
+
   it('refuses a config without capture.postgres at cold start', () => {
     expect(() => createCaptureRelayHandler({ types: [movie] })).toThrow(ConfigError);
   });
