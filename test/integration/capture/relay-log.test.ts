@@ -103,6 +103,30 @@ describe('the relay and the topic', () => {
     ]);
   });
 
+  it('publishes large rows in as many PublishBatch calls as 256 KiB each allows, and a row too large for SNS without its doc', async () => {
+    const sns = new SNSClient(aws.clientConfig('sns'));
+    const calls: number[] = [];
+    sns.middlewareStack.add(
+      (next) => async (args) => {
+        const entries = (args.input as { PublishBatchRequestEntries?: Array<{ Message: string }> }).PublishBatchRequestEntries;
+        if (entries) calls.push(entries.reduce((bytes, entry) => bytes + Buffer.byteLength(entry.Message), 0));
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const relay = recordingRelay({ pool: pg.pool, sns, topicArn });
+    await pg.pool.query("INSERT INTO movies SELECT 'big-' || n, repeat('x', 60000) FROM generate_series(1, 6) AS n");
+    await pg.pool.query("INSERT INTO movies VALUES ('huge', repeat('y', 300000))");
+
+    await relayRound(relay, MOVIES);
+
+    expect(summary(relay.published)).toEqual([...Array.from({ length: 6 }, (_, index) => `upsert big-${index + 1}@${index + 1}`), 'upsert huge@7']);
+    expect(calls.length).toBeGreaterThan(1);
+    expect(Math.max(...calls)).toBeLessThanOrEqual(256 * 1024);
+    expect(relay.published.at(-1)).not.toHaveProperty('doc');
+    sns.destroy();
+  });
+
   it('keeps the checkpoint before an entry SNS keeps refusing, and publishes from there once it accepts', async () => {
     let refuse = 'heat';
     const sns = new SNSClient(aws.clientConfig('sns'));
