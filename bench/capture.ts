@@ -76,6 +76,15 @@ async function until(counted: Counted, total: number): Promise<void> {
   if (counted.seqs.size < total) throw new Error(`the relay fell behind: ${total - counted.seqs.size} changes unpublished a minute after the writes stopped`);
 }
 
+/** The change topic, with one SQS subscriber (the apply queue's stand-in). */
+async function changeTopic(sns: SNSClient, sqs: SQSClient): Promise<string> {
+  const topicArn = (await sns.send(new CreateTopicCommand({ Name: 'bench-changes' }))).TopicArn as string;
+  const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'bench-apply' }))).QueueUrl as string;
+  const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.['QueueArn'];
+  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn }));
+  return topicArn;
+}
+
 const SETTINGS: RelaySettings = { tables: [{ table: 'items', event: 'item' }], batchSize: 500, retentionHours: 24 };
 
 /** Runs the benchmark once and prints its table. */
@@ -94,10 +103,7 @@ export async function benchCapture(): Promise<void> {
   try {
     await writerPool.query('CREATE TABLE items (id text PRIMARY KEY, title text, body text)');
     await applyCaptureSql(writerPool, initSql([{ table: 'items', idColumn: 'id' }]));
-    const topicArn = (await sns.send(new CreateTopicCommand({ Name: 'bench-changes' }))).TopicArn as string;
-    const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'bench-apply' }))).QueueUrl as string;
-    const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.['QueueArn'];
-    await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn }));
+    const topicArn = await changeTopic(sns, sqs);
     const ports = captureRelayDeps({ pool: relayPool, sns, topicArn });
     const changes = async () => Number((await writerPool.query('SELECT count(*) AS n FROM freshindex.freshindex_changes')).rows[0].n);
     const relayOn = (sink: ChangeSink, signal: AbortSignal) =>
