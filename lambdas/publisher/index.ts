@@ -26,6 +26,8 @@ export interface ChangePublisherOptions {
 /** A batch entry that SNS refused. */
 export interface PublishFailure {
   event: ChangeEvent;
+  /** Its position in the events given to `publishMany`. */
+  index: number;
   code: string;
   message: string;
 }
@@ -71,7 +73,7 @@ export class ChangePublisher {
    * sending anything if one breaks the contract.
    */
   async publishMany(events: readonly ChangeEvent[]): Promise<PublishFailure[]> {
-    const entries = events.map((event) => ({ event, message: message(parseChangeEvent(event)) }));
+    const entries = events.map((event, index) => ({ event, index, message: message(parseChangeEvent(event)) }));
     const failures: PublishFailure[] = [];
     for (const chunk of batches(entries)) {
       const response = await this.#options.sns.send(
@@ -81,7 +83,8 @@ export class ChangePublisher {
         }),
       );
       for (const failed of response.Failed ?? []) {
-        failures.push({ event: chunk[Number(failed.Id)]?.event as ChangeEvent, code: failed.Code ?? 'Unknown', message: failed.Message ?? '' });
+        const entry = chunk[Number(failed.Id)] as Entry;
+        failures.push({ event: entry.event, index: entry.index, code: failed.Code ?? 'Unknown', message: failed.Message ?? '' });
       }
     }
     return failures;
@@ -97,7 +100,7 @@ export class ChangePublisher {
 const BATCH_ENTRIES = 10;
 const BATCH_BYTES = 256 * 1024;
 
-type Entry = { event: ChangeEvent; message: ReturnType<typeof message> };
+type Entry = { event: ChangeEvent; index: number; message: ReturnType<typeof message> };
 
 function entryBytes(entry: Entry): number {
   return Buffer.byteLength(entry.message.Message) + 'type'.length + 'String'.length + Buffer.byteLength(entry.event.type);
