@@ -23,6 +23,7 @@ import { LocalJobs } from './jobs.ts';
 import { planPorts, portFree, type DevPorts } from './ports.ts';
 import { findRedisServer, startLocalRedis, withLocalRedis, type LocalRedis } from './redis.ts';
 import { LocalScheduler } from './scheduler.ts';
+import { sourceEnvironment } from './source-env.ts';
 import { removeDevState, writeDevState, type DevState } from './state.ts';
 import { planFromTemplates, type DevPlan } from './template-plan.ts';
 
@@ -131,6 +132,7 @@ export async function startDevRuntime(options: DevOptions): Promise<DevRuntime> 
       log: (line) => log(`freshindex dev: ${line}`),
       env: {
         ...withLocalRedis(plan.jobEnvironment, redis?.url),
+        ...sourceEnvironment(config, process.env),
         AWS_REGION: EMULATOR_REGION,
         AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
