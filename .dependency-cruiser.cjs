@@ -1,7 +1,7 @@
 /** Dependency rules checked by `npm test` (npm run lint:deps). */
 
 /** Where the product starts: the CLI and CDK app, the job program, the Lambda handlers, the package exports, the console's browser script. */
-const ENTRY_POINTS = '^(bin/[^/]+\\.ts|lambdas/console/app/main\\.ts|lambdas/jobs/cli\\.ts|lambdas/handlers/(apply|verify|api|monitor|alert-delivery|stream-capture)\\.ts|lambdas/(reader|publisher)/index\\.ts|lambdas/core/config/index\\.ts|lib/index\\.ts)$';
+const ENTRY_POINTS = '^(bin/[^/]+\\.ts|lambdas/console/app/main\\.ts|lambdas/jobs/cli\\.ts|lambdas/handlers/(apply|verify|api|monitor|alert-delivery|stream-capture|capture-relay)\\.ts|lambdas/(reader|publisher)/index\\.ts|lambdas/core/config/index\\.ts|lib/index\\.ts)$';
 
 module.exports = {
   forbidden: [

@@ -3,7 +3,7 @@
  * as tests. A benchmark whose file is not there yet is reported as "not available".
  *
  * Usage: npm run bench [-- apply rebuild verify reader soak faults freshness memory]   (default: all)
- * Usage: npm run bench [-- apply rebuild verify reader soak faults cli-start]   (default: all)
+ * Usage: npm run bench [-- apply rebuild verify reader soak faults cli-start capture]   (default: all)
  */
 import { pathToFileURL } from 'node:url';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,7 @@ const BENCHMARKS: readonly BenchEntry[] = [
   { name: 'freshness', file: 'freshness.ts', exportName: 'benchFreshness' },
   { name: 'memory', file: 'memory.ts', exportName: 'benchMemory' },
   { name: 'cli-start', file: 'cli-start.ts', exportName: 'benchCliStart' },
+  { name: 'capture', file: 'capture.ts', exportName: 'benchCapture' },
 ];
 
 // Powertools metrics print one EMF line per invocation to stdout: they would bury the report.

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { AlertDelivery, type AlertDeliveryOptions } from './alert-delivery.ts';
 import { OpsApi, type OpsApiOptions } from './api.ts';
 import { IncrementalApply } from './apply.ts';
+import { CaptureRelay, type CaptureRelayOptions } from './capture.ts';
 import type { FreshindexConfigFile } from './config.ts';
 import type { FreshindexDataResources } from './data.ts';
 import type { FreshindexFunctionOptions } from './function.ts';
@@ -77,9 +78,15 @@ export interface FreshindexComputeProps {
    */
   readonly streamCapture?: DynamodbStreamCaptureOptions;
   /**
-   * Where the functions and jobs that read sources run to reach a Postgres database: its VPC,
-   * subnets and the client security group the database admits (docs/sources.md). With `store:
-   * redis` leave it unset (the cache's VPC and client group are used).
+   * The Postgres change-capture relay, built when the config has `capture.postgres` (docs/cdc.md).
+   *
+   * @default - in `sourceNetwork` (else the jobs' VPC), every minute, 256 MiB
+   */
+  readonly capture?: CaptureRelayOptions;
+  /**
+   * Where the functions and jobs that read a Postgres source run: the database's VPC, subnets and
+   * the client security group the database admits (docs/sources.md). Unused without a Postgres
+   * source; with `store: redis` leave it unset (the cache's VPC and client group are used).
    *
    * @default - the store's network; with a Postgres source and DynamoDB, outside any VPC (a synth warning)
    */
@@ -110,6 +117,8 @@ export class FreshindexCompute extends Construct {
   public readonly streamCapture?: DynamodbStreamCapture;
   /** The alarms and the dashboard. */
   public readonly monitoring: FreshindexMonitoring;
+  /** The capture relay, when the config has `capture.postgres`. */
+  public readonly capture?: CaptureRelay;
 
   constructor(scope: Construct, id: string, props: FreshindexComputeProps) {
     super(scope, id);
@@ -152,6 +161,9 @@ export class FreshindexCompute extends Construct {
       data,
       jobQueue: this.jobs.jobQueue,
     });
+    if (config.config.capture?.postgres) {
+      this.capture = new CaptureRelay(this, 'CaptureRelay', { ...defaults, ...props.capture, config, changeTopic: data.changeTopic, defaultVpc: this.jobs.vpc, ...reach });
+    }
     if (props.alerts) {
       this.alerts = new AlertDelivery(this, 'Alerts', {
         ...defaults,

@@ -10,7 +10,7 @@ import { GENERATED_DIR, projectRootOf } from '../lambdas/adapters/config-file/in
 export const RUNTIME_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The Lambda handlers freshindex deploys, each built by a factory taking the user's config. */
-export type HandlerName = 'apply' | 'verify' | 'api' | 'monitor' | 'alert-delivery' | 'stream-capture';
+export type HandlerName = 'apply' | 'verify' | 'api' | 'monitor' | 'alert-delivery' | 'stream-capture' | 'capture-relay';
 
 const FACTORIES: Record<HandlerName, string> = {
   apply: 'createApplyHandler',
@@ -19,6 +19,7 @@ const FACTORIES: Record<HandlerName, string> = {
   monitor: 'createMonitorHandler',
   'alert-delivery': 'createAlertDeliveryHandler',
   'stream-capture': 'createStreamCaptureHandler',
+  'capture-relay': 'createCaptureRelayHandler',
 };
 
 /** Handlers that do not read the user's config (their bundle leaves it out). */

@@ -23,6 +23,7 @@ export { ConsistencyChecker, type ConsistencyCheckerProps } from './verify.ts';
 export { IndexJobs, JOB_COMMAND, type IndexJobsProps, type IndexJobsOptions } from './jobs.ts';
 export { JobSchedules, type JobSchedulesProps, type JobSchedulesOptions, type ScheduledJob } from './schedules.ts';
 export { OpsApi, type OpsApiProps, type OpsApiOptions } from './api.ts';
+export { CaptureRelay, type CaptureRelayProps, type CaptureRelayOptions } from './capture.ts';
 export { JobMonitor, MONITOR_CONTROL_ACTIONS, type JobMonitorProps, type JobMonitorOptions } from './monitor.ts';
 export { DynamodbStreamCapture, type DynamodbStreamCaptureProps, type DynamodbStreamCaptureOptions } from './stream-capture.ts';
 export { AlertDelivery, type AlertDeliveryProps, type AlertDeliveryOptions, type AlertDestinationProps } from './alert-delivery.ts';

@@ -7,6 +7,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { describeError } from '../core/errors.ts';
+import { cdcCommands } from './commands/cdc.ts';
 import { consoleCommand } from './commands/console.ts';
 import { createInterface } from 'node:readline/promises';
 import { devCommand, type Synthesize } from './commands/dev.ts';
@@ -78,6 +79,7 @@ export function buildProgram(io: CliIo, deps: CliDeps = {}): Command {
   initCommand(program, io);
   devCommand(program, io, deps.synthesize);
   publishCommand(program, io);
+  cdcCommands(program, io);
   typeCommands(program, io);
   recordCommands(program, io);
   quarantineCommands(program, io);

@@ -68,22 +68,23 @@ export class ChangePublisher {
   }
 
   /**
-   * Publishes many events, 10 per SNS call. Returns the events SNS refused (retry them); throws
-   * before sending anything if one breaks the contract.
+   * Publishes many events, 10 per SNS call (fewer when they would pass the 256 KiB a PublishBatch
+   * takes). Returns the events SNS refused (the very objects given, to retry them); throws before
+   * sending anything if one breaks the contract.
    */
   async publishMany(events: readonly ChangeEvent[]): Promise<PublishFailure[]> {
-    const valid = events.map((event) => parseChangeEvent(event));
+    const entries = events.map((event, index) => ({ event, index, message: message(parseChangeEvent(event)) }));
     const failures: PublishFailure[] = [];
-    for (let start = 0; start < valid.length; start += 10) {
-      const chunk = valid.slice(start, start + 10);
+    for (const chunk of batches(entries)) {
       const response = await this.#options.sns.send(
         new PublishBatchCommand({
           TopicArn: this.#options.topicArn,
-          PublishBatchRequestEntries: chunk.map((event, index) => ({ Id: String(index), ...message(event) })),
+          PublishBatchRequestEntries: chunk.map((entry, index) => ({ Id: String(index), ...entry.message })),
         }),
       );
       for (const failed of response.Failed ?? []) {
-        failures.push({ event: chunk[Number(failed.Id)] as ChangeEvent, index: start + Number(failed.Id), code: failed.Code ?? 'Unknown', message: failed.Message ?? '' });
+        const entry = chunk[Number(failed.Id)] as Entry;
+        failures.push({ event: entry.event, index: entry.index, code: failed.Code ?? 'Unknown', message: failed.Message ?? '' });
       }
     }
     return failures;
@@ -93,6 +94,35 @@ export class ChangePublisher {
     const occurredAt = options.occurredAt ?? new Date((this.#options.now ?? Date.now)());
     return { ...(options.version === undefined ? {} : { version: options.version }), occurredAt: occurredAt.toISOString() };
   }
+}
+
+/** What one PublishBatch call takes: 10 entries, 256 KiB of messages and attributes in all. */
+const BATCH_ENTRIES = 10;
+const BATCH_BYTES = 256 * 1024;
+
+type Entry = { event: ChangeEvent; index: number; message: ReturnType<typeof message> };
+
+function entryBytes(entry: Entry): number {
+  return Buffer.byteLength(entry.message.Message) + 'type'.length + 'String'.length + Buffer.byteLength(entry.event.type);
+}
+
+/** Splits entries into PublishBatch calls, in order. */
+function batches(entries: readonly Entry[]): Entry[][] {
+  const calls: Entry[][] = [];
+  let current: Entry[] = [];
+  let bytes = 0;
+  for (const entry of entries) {
+    const size = entryBytes(entry);
+    if (current.length > 0 && (current.length === BATCH_ENTRIES || bytes + size > BATCH_BYTES)) {
+      calls.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(entry);
+    bytes += size;
+  }
+  if (current.length > 0) calls.push(current);
+  return calls;
 }
 
 function message(event: ChangeEvent) {

@@ -4,7 +4,10 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { loadFreshindexConfig } from '../../lib/index.ts';
+import { fileURLToPath } from 'node:url';
 import { buildFreshindex, FANOUT_FIXTURE_CONFIG, REDIS_FIXTURE_CONFIG } from './support.ts';
+
+const CAPTURE_FIXTURE_CONFIG = fileURLToPath(new URL('./fixtures/capture.config.ts', import.meta.url));
 
 function violations(scope: IConstruct): string[] {
   return new AwsSolutionsChecks(scope)
@@ -35,6 +38,12 @@ describe('cdk-nag AwsSolutions checks', () => {
 
   it('finds nothing unacknowledged with per-type apply queues (their queues, functions and roles)', async () => {
     const { data, compute } = await buildFreshindex({ config: await loadFreshindexConfig(FANOUT_FIXTURE_CONFIG) });
+
+    expect([...violations(data), ...violations(compute)]).toEqual([]);
+  });
+
+  it('finds nothing unacknowledged with the Postgres capture relay (function in a VPC, database secret)', async () => {
+    const { data, compute } = await buildFreshindex({ config: await loadFreshindexConfig(CAPTURE_FIXTURE_CONFIG) });
 
     expect([...violations(data), ...violations(compute)]).toEqual([]);
   });

@@ -3,6 +3,7 @@ import type { SourceDoc } from '../ports.ts';
 import type { VersionLike } from '../version.ts';
 import { dynamodbCaptureSchema } from './dynamodb-capture.ts';
 import { checkFanoutGraph, deliverySchema, eventsSchema, listensToSchema } from './fanout.ts';
+import { captureSchema } from './capture.ts';
 
 import { postgresSourceSchema } from './postgres.ts';
 
@@ -177,6 +178,8 @@ export const configSchema = z
     types: z.array(typeSchema).min(1, { message: 'declare at least one resource type' }),
     /** Event types that are not types, heard by the types that list them in `listensTo`. */
     events: eventsSchema.default([]),
+    /** Change data capture: a relay publishing a database's changes (docs/cdc.md). */
+    capture: captureSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

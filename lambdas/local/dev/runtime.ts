@@ -15,6 +15,7 @@ import { describeError } from '../../core/errors.ts';
 import { createResourcesFromTemplates, type LocalStacks, type StackTemplate } from '../cloud-assembly.ts';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startEmbeddedEmulators, type EmbeddedEmulators } from '../emulators.ts';
 import { startLocalAlerts } from './alerts.ts';
+import { startLocalRelay } from './capture.ts';
 import { startControlServer, type ControlServer } from './control-server.ts';
 import { startDemoCms, type DemoCms } from './demo-cms.ts';
 import { runtimeFor, startConsumers, type LogLevel, type RunningConsumers } from './functions.ts';
@@ -23,6 +24,7 @@ import { planPorts, portFree, type DevPorts } from './ports.ts';
 import { findRedisServer, startLocalRedis, withLocalRedis, type LocalRedis } from './redis.ts';
 import { LocalScheduler } from './scheduler.ts';
 import { startLocalStreamCapture } from './stream-capture.ts';
+import { sourceEnvironment } from './source-env.ts';
 import { removeDevState, writeDevState, type DevState } from './state.ts';
 import { planFromTemplates, type DevPlan } from './template-plan.ts';
 
@@ -124,6 +126,10 @@ export async function startDevRuntime(options: DevOptions): Promise<DevRuntime> 
     const capture = await startLocalStreamCapture({ config, local, clients, endpoint: emulators.endpoints.dynamodb, region: EMULATOR_REGION, credentials: EMULATOR_CREDENTIALS, logLevel: options.logLevel ?? 'INFO', log, onError });
     if (capture) stack.push({ name: 'the stream capture', stop: () => capture.stop() });
     if (capture?.tables.length) log(`freshindex dev: capturing the DynamoDB streams of ${capture.tables.join(', ')}`);
+    if (config.capture?.postgres) {
+      const relay = await startLocalRelay({ capture: config.capture.postgres, sns: clients.sns, topicArn: plan.changeTopicArn, log });
+      stack.push({ name: 'the capture relay', stop: () => relay.stop() });
+    }
 
     const jobs = new LocalJobs({
       configPath: options.configPath,
@@ -132,6 +138,7 @@ export async function startDevRuntime(options: DevOptions): Promise<DevRuntime> 
       log: (line) => log(`freshindex dev: ${line}`),
       env: {
         ...withLocalRedis(plan.jobEnvironment, redis?.url),
+        ...sourceEnvironment(config, process.env),
         AWS_REGION: EMULATOR_REGION,
         AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
