@@ -3,6 +3,7 @@
  * (docs/cdc.md). The relay reads the trigger-fed change table and publishes change events.
  */
 import { z } from 'zod';
+import { typeNameSchema } from './names.ts';
 import { postgresConnectionSchema } from './postgres.ts';
 
 /** PublishBatch takes 10 entries a call; a batch of the relay is at most 50 calls. */
@@ -16,7 +17,7 @@ export const capturedTableSchema = z
     /** `'schema.table'` or `'table'` (schema `public`), as written (case-sensitive). */
     table: z.string().regex(/^[^.\s"]+(\.[^.\s"]+)?$/, { message: TABLE_MESSAGE }),
     /** The change event `type` of its rows: a configured type's name, or an event some type listens to. */
-    event: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, { message: 'must match ^[a-z][a-z0-9_-]{0,39}$' }),
+    event: typeNameSchema,
     /** The column holding the resource id. */
     idColumn: z.string().min(1).max(63).default('id'),
   })

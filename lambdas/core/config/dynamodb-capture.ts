@@ -3,6 +3,7 @@
  * (docs/cdc.md, "DynamoDB Streams").
  */
 import { z } from 'zod';
+import { typeNameSchema } from './names.ts';
 
 const SEQUENCE_REFUSED =
   "'sequence' is not offered: a stream record's SequenceNumber has up to 40 digits, past the 2^53 - 1 a version may be, and its order holds within one shard only. Name an attribute every write sets (a counter or a timestamp): version: { attribute: 'updatedAt' }, or leave version out (the applier then reads the table for every change)";
@@ -22,10 +23,7 @@ const captureVersionSchema = z
 export const dynamodbCaptureSchema = z
   .object({
     /** The change event type the stream's records become. Default: the type's own name. */
-    event: z
-      .string()
-      .regex(/^[a-z][a-z0-9_-]{0,39}$/, { message: 'must match ^[a-z][a-z0-9_-]{0,39}$' })
-      .optional(),
+    event: typeNameSchema.optional(),
     /**
      * The version a change carries: `{ attribute }` reads it from the record's NewImage (an
      * upsert) or OldImage (a delete). Without it, events carry no version and the applier reads

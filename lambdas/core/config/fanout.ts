@@ -4,6 +4,7 @@
  * graph they form, run when the config is loaded (docs/change-events.md, "Fan-out").
  */
 import { z } from 'zod';
+import { TYPE_NAME, typeNameSchema } from './names.ts';
 import type { ChangeEvent } from '../events.ts';
 import type { Source } from '../ports.ts';
 
@@ -23,17 +24,15 @@ export interface ListenContext {
  */
 export type ListenerMapping = (event: ChangeEvent, context: ListenContext) => readonly string[] | Promise<readonly string[]>;
 
-/** The event-type name rule: a type name's, at most 40 characters (a change event's `type` field). */
-const EVENT_NAME = /^[a-z][a-z0-9_-]{0,39}$/;
 
 /** `listensTo`: event type → the mapping from one of its events to this type's ids. */
 export const listensToSchema = z.record(
-  z.string().regex(EVENT_NAME, { message: `event type names must match ${EVENT_NAME.source}` }),
+  z.string().regex(TYPE_NAME, { message: `event type names must match ${TYPE_NAME.source}` }),
   z.custom<ListenerMapping>((value) => typeof value === 'function', { message: 'must be a function ((event, context) => ids)' }),
 );
 
 /** The top-level `events`: event types some type listens to that are not types themselves. */
-export const eventsSchema = z.array(z.string().regex(EVENT_NAME, { message: `must match ${EVENT_NAME.source}` }));
+export const eventsSchema = z.array(typeNameSchema);
 
 /** Lambda's limits on an SQS event source: up to 10,000 messages, up to 300 s of gathering. */
 const MAX_BATCH_SIZE = 10_000;

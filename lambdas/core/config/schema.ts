@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TYPE_NAME, typeNameSchema } from './names.ts';
 import type { SourceDoc } from '../ports.ts';
 import type { VersionLike } from '../version.ts';
 import { dynamodbCaptureSchema } from './dynamodb-capture.ts';
@@ -112,7 +113,7 @@ const scheduleSchema = z
 export const typeSchema = z
   .object({
     /** The type's name: lower-case letters, digits, `-` and `_`. */
-    name: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, { message: 'must match ^[a-z][a-z0-9_-]{0,39}$' }),
+    name: typeNameSchema,
     source: sourceSchema,
     /** The resource id of a document. Default: `String(doc.id)`. */
     id: fn<(doc: SourceDoc) => string>('doc => id').optional(),
@@ -191,7 +192,29 @@ export const configSchema = z
       seen.add(type.name);
     });
     checkFanoutGraph(config, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
+    checkCapturedEvents(config, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
   });
+
+/**
+ * Every event a capture publishes (a Postgres table's rows, a DynamoDB source's stream) is a type or
+ * a declared event: otherwise each of them would be dead-lettered as of an unknown type.
+ */
+function checkCapturedEvents(
+  config: { events: readonly string[]; types: ReadonlyArray<{ name: string; source: SourceConfig }>; capture?: { postgres?: { tables: ReadonlyArray<{ event: string }> } | undefined } | undefined },
+  addIssue: (path: Array<string | number>, message: string) => void,
+): void {
+  const known = new Set([...config.types.map((type) => type.name), ...config.events]);
+  // A malformed name has its own problem already; one message per mistake.
+  const unknown = (event: string) => TYPE_NAME.test(event) && !known.has(event);
+  const message = (event: string) => `unknown event type "${event}": name a type or declare it in events (a type listening to it in listensTo)`;
+  config.capture?.postgres?.tables.forEach((table, index) => {
+    if (unknown(table.event)) addIssue(['capture', 'postgres', 'tables', index, 'event'], message(table.event));
+  });
+  config.types.forEach((type, index) => {
+    const event = type.source.type === 'dynamodb' ? type.source.capture?.event : undefined;
+    if (event !== undefined && unknown(event)) addIssue(['types', index, 'source', 'capture', 'event'], message(event));
+  });
+}
 
 /** The config as written in `freshindex.config.ts` (defaults optional). */
 export type FreshindexConfigInput = z.input<typeof configSchema>;

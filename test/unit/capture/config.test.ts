@@ -48,4 +48,24 @@ describe('the capture config', () => {
   it('refuses a capture without tables', () => {
     expect(problemsOf({ postgres: { connection: { env: 'DB_URL' }, tables: [] } })).toEqual(['capture.postgres.tables: name at least one table to capture']);
   });
+
+  it('refuses a captured table whose event no type would hear, as it refuses a stream capture of one', () => {
+    const problems = (() => {
+      try {
+        validateConfig({
+          types: [type, { ...type, name: 'product', source: { type: 'dynamodb', tableName: 'products', capture: { event: 'prodcut' } } }],
+          capture: { postgres: { connection: { env: 'DB_URL' }, tables: [{ table: 'movies', event: 'movie' }, { table: 'authors', event: 'author' }] } },
+        });
+      } catch (error) {
+        if (error instanceof ConfigError) return error.problems;
+        throw error;
+      }
+      return [];
+    })();
+
+    expect(problems).toEqual([
+      'capture.postgres.tables[1].event: unknown event type "author": name a type or declare it in events (a type listening to it in listensTo)',
+      'types[1](product).source.capture.event: unknown event type "prodcut": name a type or declare it in events (a type listening to it in listensTo)',
+    ]);
+  });
 });
