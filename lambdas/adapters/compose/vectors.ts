@@ -4,8 +4,9 @@
  * it. The store's own catch-up log storage holds the journal.
  */
 import type { FreshindexConfig } from '../../core/config/index.ts';
-import type { Clock } from '../../core/ports.ts';
-import { journalingStore } from '../../core/vectors/index.ts';
+import { journalingStore, SimilarItems, type IndexTuning } from '../../core/vectors/index.ts';
+import { usearchEngine } from '../vectors/usearch.ts';
+import type { CatchUpLog, Clock as RuntimeClock, PointerStore, QuarantineStore, RecordStore } from '../../core/ports.ts';
 import type { StoreParts } from './stores.ts';
 
 /** Whether a type's records carry vectors: it has an `embed` step. */
@@ -15,8 +16,27 @@ export function embedsTypes(config: FreshindexConfig): (type: string) => boolean
 }
 
 /** `parts` with its record store journaling the writes of types with vectors. */
-export function withVectorJournal(parts: StoreParts, config: FreshindexConfig, clock: Clock): StoreParts {
+export function withVectorJournal(parts: StoreParts, config: FreshindexConfig, clock: RuntimeClock): StoreParts {
   const hasVectors = embedsTypes(config);
   if (!config.types.some((type) => hasVectors(type.name))) return parts;
   return { ...parts, records: journalingStore(parts.records, { journal: parts.catchUp, hasVectors, clock }) };
+}
+
+/**
+ * similar() over a runtime's ports (the ops API's): the pointer and the quarantine read each
+ * call (the ops API is not a hot path), records with vectors from the store, usearch as the engine.
+ */
+export function similarItemsOf(
+  runtime: { records: RecordStore; catchUp: CatchUpLog; pointerStore: Pick<PointerStore, 'readPointer'>; quarantine: Pick<QuarantineStore, 'list'>; clock: RuntimeClock },
+  tuning: Partial<IndexTuning> = {},
+): SimilarItems {
+  return new SimilarItems(
+    { records: runtime.records, journal: runtime.catchUp, engine: usearchEngine() },
+    async (type) => {
+      const [pointer, entries] = await Promise.all([runtime.pointerStore.readPointer(type), runtime.quarantine.list(type)]);
+      return [pointer, new Set(entries.map((entry) => entry.id))];
+    },
+    runtime.clock,
+    tuning,
+  );
 }
