@@ -53,10 +53,10 @@ export class SimilarItems {
   async similar<R>(type: string, id: string, options: SimilarOptions<R> = {}): Promise<Array<SimilarItem<R>>> {
     const k = options.k ?? 10;
     const [pointer, quarantined] = await this.live(type);
-    if (!pointer) throw new NotFoundError(`type "${type}" has no live generation yet`, { type });
+    if (!pointer) throw new NotFoundError(`a live generation of type "${type}"`, { type });
     const generation = pointer.active;
     const query = (await this.ports.records.getRecords(type, generation, [id])).get(id);
-    if (!query || query.deleted) throw new NotFoundError(`${type}/${id} is not in the index`, { type, id, generation });
+    if (!query || query.deleted) throw new NotFoundError(`${type}/${id} in generation ${generation} of the index`, { type, id, generation });
     if (!query.vector) throw new NoVectorsError(`${type}/${id} has no vector: does "${type}" have an embed step?`, { type, id, generation });
     const index = await this.#index(pointer);
     await index.refresh();
