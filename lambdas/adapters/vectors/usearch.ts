@@ -2,9 +2,23 @@
  * The vector engine on usearch (HNSW, a native module with prebuilt linux-x64 and linux-arm64
  * binaries): cosine metric, float32 vectors. See docs/vectors.md for the settings.
  */
-import usearch from 'usearch';
+import { createRequire } from 'node:module';
+import type usearchModule from 'usearch';
 
-type NativeIndex = InstanceType<typeof usearch.Index>;
+type Usearch = typeof usearchModule;
+type NativeIndex = InstanceType<Usearch['Index']>;
+
+let loaded: Usearch | undefined;
+
+/**
+ * usearch, loaded on first use: its native binary loads when the module does, and only the
+ * functions that answer similar() ship it (the CDK bundles it as a node module of the ops API's
+ * function); the others never load it.
+ */
+function usearch(): Usearch {
+  loaded ??= createRequire(import.meta.url)('usearch') as Usearch;
+  return loaded;
+}
 import type { EngineMatch, VectorEngine, VectorEngineIndex } from '../../core/vectors/index.ts';
 
 /** HNSW settings (usearch's names). */
@@ -26,10 +40,11 @@ class UsearchIndex implements VectorEngineIndex {
   readonly #index: NativeIndex;
 
   constructor(dimensions: number, settings: UsearchSettings) {
-    this.#index = new usearch.Index({
+    const { Index, MetricKind, ScalarKind } = usearch();
+    this.#index = new Index({
       dimensions,
-      metric: usearch.MetricKind.Cos,
-      quantization: usearch.ScalarKind.F32,
+      metric: MetricKind.Cos,
+      quantization: ScalarKind.F32,
       connectivity: settings.connectivity ?? 16,
       expansion_add: settings.expansionAdd ?? 128,
       expansion_search: settings.expansionSearch ?? 64,
