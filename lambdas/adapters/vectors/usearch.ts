@@ -56,6 +56,14 @@ class UsearchIndex implements VectorEngineIndex {
     this.#index.add(BigInt(key), vector);
   }
 
+  addMany(keys: readonly number[], vectors: readonly Float32Array[]): void {
+    if (keys.length === 0) return;
+    const dimensions = this.#index.dimensions();
+    const matrix = new Float32Array(keys.length * dimensions);
+    vectors.forEach((vector, row) => matrix.set(vector, row * dimensions));
+    this.#index.add(BigUint64Array.from(keys, (key) => BigInt(key)), matrix, 0);
+  }
+
   remove(key: number): void {
     this.#index.remove(BigInt(key));
   }

@@ -51,8 +51,13 @@ export class GenerationIndex {
   async build(): Promise<void> {
     const startedAt = this.clock();
     const segments = Array.from({ length: this.tuning.buildSegments }, (_, segment) => segment);
-    const pages = await Promise.all(segments.map((segment) => this.#scanSegment(segment)));
-    for (const records of pages) for (const record of records) this.#put(record);
+    const records = (await Promise.all(segments.map((segment) => this.#scanSegment(segment)))).flat();
+    const first = records[0];
+    if (first) {
+      this.#engine = this.ports.engine((first.vector as Float32Array).length, records.length);
+      const keys = records.map((record) => this.#entry(record));
+      this.#engine.addMany(keys, records.map((record) => record.vector as Float32Array));
+    }
     this.#readUpTo = startedAt;
     this.#lastRefresh = startedAt;
   }
@@ -107,10 +112,15 @@ export class GenerationIndex {
     const vector = record.vector as Float32Array;
     this.#engine ??= this.ports.engine(vector.length, 1024);
     this.#remove(record.id);
+    this.#engine.add(this.#entry(record), vector);
+  }
+
+  /** A new key for `record`, remembered with what it was indexed from. */
+  #entry(record: StoredRecord): number {
     const key = this.#nextKey++;
-    this.#engine.add(key, vector);
     this.#entries.set(record.id, { key, writtenAt: record.writtenAt, version: record.version });
     this.#ids.set(key, record.id);
+    return key;
   }
 
   #remove(id: string): void {

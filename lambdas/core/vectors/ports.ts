@@ -14,6 +14,8 @@ export interface EngineMatch {
 export interface VectorEngineIndex {
   /** Adds `vector` under `key` (a key is never reused: an update is a remove and an add of a new key). */
   add(key: number, vector: Float32Array): void;
+  /** Adds many at once (the build of a generation's index), on every core the engine may use. */
+  addMany(keys: readonly number[], vectors: readonly Float32Array[]): void;
   remove(key: number): void;
   /** Up to `k` nearest keys, nearest first, by cosine distance. */
   search(vector: Float32Array, k: number): EngineMatch[];
