@@ -19,6 +19,7 @@ export interface IndexTuning {
   buildSegments: number;
 }
 
+/** The tuning of every index unless a reader sets its own. */
 export const DEFAULT_TUNING: IndexTuning = { refreshMs: 10_000, lookbackMs: 120_000, sliceMs: JOURNAL_SLICE_MS, buildSegments: 4 };
 
 /** What an indexed id was indexed from: its engine key and write time. */
