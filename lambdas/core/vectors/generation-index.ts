@@ -12,7 +12,7 @@ import type { EngineMatch, SimilarPorts, VectorEngineIndex } from './ports.ts';
 export interface IndexTuning {
   /** Least time between two reads of the journal (ms): the staleness bound. @default 10_000 */
   refreshMs: number;
-  /** How far back each journal read reaches before the last one (ms): writes landing that late after their entry are still seen. @default 120_000 */
+  /** How far back each journal read reaches before the last one (ms): writes landing that late after their entry are still seen. @default 60_000 */
   lookbackMs: number;
   sliceMs: number;
   /** Scan segments read at once when building. @default 4 */
@@ -20,7 +20,7 @@ export interface IndexTuning {
 }
 
 /** The tuning of every index unless a reader sets its own. */
-export const DEFAULT_TUNING: IndexTuning = { refreshMs: 10_000, lookbackMs: 120_000, sliceMs: JOURNAL_SLICE_MS, buildSegments: 4 };
+export const DEFAULT_TUNING: IndexTuning = { refreshMs: 10_000, lookbackMs: 60_000, sliceMs: JOURNAL_SLICE_MS, buildSegments: 4 };
 
 /** What an indexed id was indexed from: its engine key and write time. */
 interface Entry {
