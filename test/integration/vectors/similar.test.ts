@@ -93,6 +93,13 @@ describe.each(eachBackend)('similar items: %s', (_name, start) => {
     expect(items[0]?.distance).toBeLessThan(items[1]?.distance as number);
   });
 
+  it('fetches more candidates until k pass the filter', async () => {
+    const farOnly = (record: { title: string }) => /^noise2\d$/.test(record.title);
+    const items = await similar.similar('movie', 'q', { k: 10, filter: farOnly });
+    expect(items.map((item) => item.id).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `noise2${i}`));
+    expect(items.every((item) => farOnly(item.record))).toBe(true);
+  });
+
   it('refuses an id the index does not hold and a record without a vector', async () => {
     await expect(similar.similar('movie', 'nobody')).rejects.toBeInstanceOf(NotFoundError);
     await ports.store.bulkPut('movie', 1, [stored('plain', 1, undefined)]);
