@@ -28,6 +28,7 @@ const BENCHMARKS: readonly BenchEntry[] = [
   { name: 'memory', file: 'memory.ts', exportName: 'benchMemory' },
   { name: 'cli-start', file: 'cli-start.ts', exportName: 'benchCliStart' },
   { name: 'capture', file: 'capture.ts', exportName: 'benchCapture' },
+  { name: 'vectors', file: 'vectors.ts', exportName: 'benchVectors' },
 ];
 
 // Powertools metrics print one EMF line per invocation to stdout: they would bury the report.

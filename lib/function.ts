@@ -73,6 +73,13 @@ export interface FreshindexFunctionProps extends FreshindexFunctionOptions {
    * @default - outside any VPC
    */
   readonly network?: CacheNetwork;
+  /**
+   * Packages installed next to the bundle instead of bundled (native modules: `usearch` for the
+   * functions answering similar()); their versions come from the lock file.
+   *
+   * @default - none
+   */
+  readonly nodeModules?: readonly string[];
 }
 
 /**
@@ -141,6 +148,7 @@ export class FreshindexFunction extends Construct {
         sourcesContent: false,
         // The bundle carries its own AWS SDK: the version we test with, not the runtime's.
         externalModules: [],
+        ...(props.nodeModules?.length ? { nodeModules: [...props.nodeModules] } : {}),
         forceDockerBundling: false,
       },
     });

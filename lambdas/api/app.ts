@@ -14,6 +14,7 @@ import { operationRoutes } from './routes/operations.ts';
 import { quarantineRoutes } from './routes/quarantine.ts';
 import { installProblemAnswers, routerErrors } from './routing.ts';
 import { recordRoutes } from './routes/records.ts';
+import { similarRoutes } from './routes/similar.ts';
 import { typeRoutes } from './routes/types.ts';
 import { sharedSchemas } from './schemas.ts';
 
@@ -79,6 +80,7 @@ export function buildOpsApp(deps: OpsDeps, options: OpsAppOptions = {}): Fastify
   void app.register(async (scope) => {
     typeRoutes(scope, deps);
     recordRoutes(scope, deps);
+    similarRoutes(scope, deps);
     operationRoutes(scope, deps);
     quarantineRoutes(scope, deps);
     metricsRoutes(scope, deps);

@@ -2,6 +2,7 @@
  * What the ops API runs on. The handler (lambdas/handlers/api.ts) takes them from the composition
  * root's bundle (lambdas/adapters/compose/); tests wire fakes or emulators.
  */
+import type { SimilarItems } from '../core/vectors/index.ts';
 import type { ResolvedType } from '../core/apply.ts';
 import type { BuildLauncher } from '../core/build-launcher.ts';
 import type { AuditReport } from '../core/audit/report.ts';
@@ -61,6 +62,8 @@ export interface OpsDeps {
   metrics: MetricsReader;
   /** The dead letters of each consumer queue; a queue left out answers 501. @default none */
   deadLetters?: Partial<Record<DeadLetterQueueName, DeadLetterInbox>>;
+  /** Similar items (types with an `embed` step); left out, the similar route answers 501. */
+  similar?: Pick<SimilarItems, 'similar'>;
   clock: Clock;
   log: ApiLog;
 }

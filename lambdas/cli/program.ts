@@ -16,6 +16,7 @@ import { initCommand } from './commands/init.ts';
 import { publishCommand } from './commands/publish.ts';
 import { quarantineCommands } from './commands/quarantine.ts';
 import { recordCommands } from './commands/records.ts';
+import { similarCommands } from './commands/similar.ts';
 import { typeCommands } from './commands/types.ts';
 import type { CliIo } from './context.ts';
 import { CliError, EXIT, oneLine } from './exit-codes.ts';
@@ -82,6 +83,7 @@ export function buildProgram(io: CliIo, deps: CliDeps = {}): Command {
   cdcCommands(program, io);
   typeCommands(program, io);
   recordCommands(program, io);
+  similarCommands(program, io);
   quarantineCommands(program, io);
   consoleCommand(program, io);
   dlqCommands(program, io);

@@ -9,6 +9,7 @@ import { buildOpsApp } from '../api/app.ts';
 import type { ApiLog, BuildLauncher, OpsDeps, StatusReader } from '../api/ports.ts';
 import type { Runtime, RuntimeOverrides } from '../adapters/compose/index.ts';
 import { parseEnv, runtimeFromEnv, type Environment } from '../adapters/compose/env.ts';
+import { similarItemsOf } from '../adapters/compose/vectors.ts';
 import type { FreshindexConfigInput } from '../core/config/index.ts';
 import type { MetricsReader } from '../core/metrics.ts';
 
@@ -63,6 +64,7 @@ export function createOpsDeps(configInput: FreshindexConfigInput, overrides: Api
     ...(runtime.counter ? { counter: runtime.counter } : {}),
     metrics: overrides.metrics ?? runtime.metricsReader,
     deadLetters: runtime.deadLetterInboxes,
+    similar: similarItemsOf(runtime),
     clock: runtime.clock,
     log: overrides.log ?? powertoolsLog(new Logger({ serviceName: 'freshindex-api' })),
   };

@@ -11,3 +11,4 @@
  */
 export { createReader, sourceFallback, type ReaderOptions, type UnprocessedRetry } from '../adapters/compose/reader.ts';
 export type { Reader, ReaderFallback, ReadResult, ReadSource } from '../core/reader/index.ts';
+export { NoVectorsError, type SimilarItem, type SimilarOptions } from '../core/vectors/index.ts';

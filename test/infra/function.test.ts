@@ -50,3 +50,24 @@ describe('the house function', () => {
     expect(bundle).toMatch(/export\s*\{[^}]*handler/);
   });
 });
+
+describe('a function shipping a native module', () => {
+  it('installs usearch with its linux-arm64 binary next to the bundle instead of bundling it', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'freshindex-bundle-'));
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'Native');
+    new FreshindexFunction(stack, 'Api', {
+      handler: 'api',
+      configFile: FIXTURE_CONFIG,
+      runtimeRoot: FIXTURE_RUNTIME,
+      timeout: Duration.seconds(10),
+      nodeModules: ['usearch'],
+    });
+
+    app.synth();
+    const assetDir = join(outdir, readdirSync(outdir).find((name) => name.startsWith('asset.')) ?? 'missing');
+
+    expect(readdirSync(join(assetDir, 'node_modules/usearch/prebuilds/linux-arm64'))).toContain('usearch.node');
+    expect(readFileSync(join(assetDir, 'index.mjs'), 'utf8')).not.toContain('usearch.node');
+  });
+});

@@ -22,6 +22,7 @@ import { DeadLetterQueue, type DeadLetterSink } from '../sqs/dead-letter.ts';
 import { SqsDeadLetterInbox } from '../sqs/dead-letter-inbox.ts';
 import { awsClients, type AwsClients, type AwsSettings, type InjectedClients } from './clients.ts';
 import { storeFactories, type StorePorts, type StoreSettings } from './stores.ts';
+import { withVectorJournal } from './vectors.ts';
 import { unavailableDeadLetters, unavailableJobWatch, unavailableLauncher, unavailableScheduler } from './unavailable.ts';
 
 export { createDynamoClient, type AwsSettings } from './clients.ts';
@@ -109,7 +110,7 @@ export function createRuntime(configInput: FreshindexConfigInput | FreshindexCon
   const clock = overrides.clock ?? systemClock;
   const clients = awsClients(settings, overrides);
   const context = { config, settings, dynamodb: clients.dynamodb, document: clients.document, clock };
-  const { close: closeStores, ...storePorts } = storeFactories[config.store.type](context);
+  const { close: closeStores, ...storePorts } = withVectorJournal(storeFactories[config.store.type](context), config, clock);
   const sourceDeps = { dynamodb: clients.dynamodb, ...overrides.sourceDeps } as SourceDeps;
   // One pool per Postgres connection for all the types, ended at close (unless injected).
   const ownPostgres = sourceDeps.postgres ? undefined : (sourceDeps.postgres = createPostgresPools(sourceDeps));

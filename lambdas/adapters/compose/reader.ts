@@ -14,10 +14,13 @@ import { readerOver, transformingFallback, type Reader, type ReaderFallback, typ
 import { createDynamoClient } from './clients.ts';
 import type { UnprocessedRetry } from '../dynamodb/batch.ts';
 import { DynamoIndexStore } from '../dynamodb/index-store.ts';
+import { DynamoCatchUpLog } from '../dynamodb/catch-up-log.ts';
 import { DynamoLiveReads } from '../dynamodb/live-reads.ts';
 import { DynamoQuarantineStore } from '../dynamodb/quarantine-store.ts';
 import { createRedisStores } from '../redis/index.ts';
 import { createSource, type SourceDeps } from '../sources/index.ts';
+import { usearchEngine } from '../vectors/usearch.ts';
+import type { IndexTuning } from '../../core/vectors/index.ts';
 
 export type { UnprocessedRetry };
 
@@ -77,6 +80,13 @@ export interface ReaderOptions {
   onFallbackError?: (error: unknown, context: { type: string; ids: readonly string[] }) => void;
   /** The clock of the caches (tests move it). @default Date.now */
   clock?: Clock;
+  /**
+   * similar(): how often (ms) a vector index reads the journal of changes: a change shows in
+   * similar() at most this long after its write. @default 10_000
+   */
+  vectorRefreshMs?: number;
+  /** similar(): the rest of the vector indexes' tuning (docs/vectors.md). */
+  vectorTuning?: Partial<IndexTuning>;
 }
 
 /** The ports of one store and how to release what was opened for them. */
@@ -117,6 +127,7 @@ export function createReader<Records extends Record<string, unknown> = Record<st
     fallback: options.fallback,
     onFallbackError: options.onFallbackError,
     clock: options.clock ?? systemClock,
+    vectorTuning: { ...options.vectorTuning, ...(options.vectorRefreshMs === undefined ? {} : { refreshMs: options.vectorRefreshMs }) },
     close,
   });
 }
@@ -130,11 +141,13 @@ function dynamoPorts(options: ReaderOptions): StorePorts {
   }
   const { document, owned } = documentClientOf(options.dynamodb);
   const consistentReads = options.consistentReads ?? false;
+  const store = new DynamoIndexStore({ client: document, indexTable, controlTable, tombstoneTtlSeconds: 0, consistentReads, ...(options.unprocessedRetry ? { unprocessedRetry: options.unprocessedRetry } : {}) });
   return {
     ports: {
-      pointers: new DynamoIndexStore({ client: document, indexTable, controlTable, tombstoneTtlSeconds: 0, consistentReads }),
+      pointers: store,
       quarantine: new DynamoQuarantineStore(document, controlTable, consistentReads),
       records: new DynamoLiveReads({ client: document, indexTable, consistentReads, unprocessedRetry: options.unprocessedRetry }),
+      vectors: { records: store, journal: new DynamoCatchUpLog(document, controlTable), engine: usearchEngine() },
     },
     close: async () => owned?.destroy(),
   };
@@ -153,7 +166,8 @@ function redisPorts(options: ReaderOptions, keyPrefix: string): StorePorts {
           ...(options.redisOptions ? { connection: { clientOptions: options.redisOptions } } : {}),
         })
       : createRedisStores({ ...common, client: redis });
-  return { ports: { pointers: stores.store, quarantine: stores.quarantine, records: stores.liveReads }, close: () => stores.close() };
+  const vectors = { records: stores.store, journal: stores.catchUp, engine: usearchEngine() };
+  return { ports: { pointers: stores.store, quarantine: stores.quarantine, records: stores.liveReads, vectors }, close: () => stores.close() };
 }
 
 function documentClientOf(dynamodb: ReaderOptions['dynamodb']): { document: DynamoDBDocumentClient; owned?: DynamoDBClient } {

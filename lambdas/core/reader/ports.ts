@@ -4,6 +4,7 @@
  */
 import type { PointerStore, QuarantineStore } from '../ports.ts';
 import type { Generation } from '../records.ts';
+import type { SimilarItem, SimilarOptions, SimilarPorts } from '../vectors/index.ts';
 
 /** What the reader keeps of a stored record. */
 export interface IndexHit {
@@ -28,6 +29,8 @@ export interface ReaderPorts {
   pointers: Pick<PointerStore, 'readPointer'>;
   quarantine: Pick<QuarantineStore, 'list'>;
   records: LiveRecordReads;
+  /** What `similar` reads (records with their vectors, the vector journal) and its engine; without it `similar` refuses. */
+  vectors?: Omit<SimilarPorts, 'pointers' | 'quarantine'>;
 }
 
 /**
@@ -72,6 +75,13 @@ export interface Reader<Records extends Record<string, unknown> = Record<string,
    * round trip on Redis.
    */
   getMany<T extends keyof Records & string>(type: T, ids: readonly string[]): Promise<Array<ReadResult<Records[T]>>>;
+  /**
+   * The `k` (default 10) records nearest to `id` by their vectors (the type's `embed` step), in
+   * the live generation, nearest first: never a tombstone, a quarantined id or `id` itself, and
+   * only records `filter` keeps. Throws `NotFoundError` for an id not in the index and
+   * `NoVectorsError` for a record without a vector. See docs/vectors.md.
+   */
+  similar<T extends keyof Records & string>(type: T, id: string, options?: SimilarOptions<Records[T]>): Promise<Array<SimilarItem<Records[T]>>>;
   /** Forgets cached pointers and quarantine lists (of one type, or all). */
   invalidate(type?: string): void;
   /** Releases the connections the reader opened (not a client you passed in). */

@@ -7,6 +7,7 @@ import type { Pointer } from '../pointer.ts';
 import type { Clock } from '../ports.ts';
 import type { Generation } from '../records.ts';
 import { TypeCache } from '../type-cache.ts';
+import { NoVectorsError, SimilarItems, type IndexTuning, type SimilarItem, type SimilarOptions } from '../vectors/index.ts';
 import type { IndexHit, ReadResult, Reader, ReaderFallback, ReaderPorts } from './ports.ts';
 
 /** Settings of the policy (the public options of `createReader`, defaults applied). */
@@ -18,6 +19,8 @@ export interface ReaderPolicyOptions {
   fallback?: ReaderFallback | undefined;
   onFallbackError?: ((error: unknown, context: { type: string; ids: readonly string[] }) => void) | undefined;
   clock: Clock;
+  /** Tuning of similar()'s vector indexes (the journal's read interval: its staleness bound). */
+  vectorTuning?: Partial<IndexTuning> | undefined;
   /** Releases what the wiring opened for this reader. */
   close?: () => Promise<void>;
 }
@@ -45,6 +48,7 @@ interface Answers {
 class PolicyReader<Records extends Record<string, unknown>> implements Reader<Records> {
   readonly #pointers: TypeCache<Pointer | undefined>;
   readonly #quarantine: TypeCache<ReadonlySet<string>>;
+  readonly #similar: SimilarItems | undefined;
 
   constructor(
     private readonly ports: ReaderPorts,
@@ -53,6 +57,12 @@ class PolicyReader<Records extends Record<string, unknown>> implements Reader<Re
     // Read-only: unlike the writers' PointerCache, a reader never creates a pointer.
     this.#pointers = new TypeCache(options.pointerCacheMs, options.clock, (type) => ports.pointers.readPointer(type));
     this.#quarantine = new TypeCache(options.quarantineCacheMs, options.clock, async (type): Promise<ReadonlySet<string>> => new Set((await ports.quarantine.list(type)).map((entry) => entry.id)));
+    this.#similar = ports.vectors && new SimilarItems(ports.vectors, async (type) => this.#pointerAndQuarantine(type), options.clock, options.vectorTuning);
+  }
+
+  async similar<T extends keyof Records & string>(type: T, id: string, options?: SimilarOptions<Records[T]>): Promise<Array<SimilarItem<Records[T]>>> {
+    if (!this.#similar) throw new NoVectorsError('this reader was wired without vector reads', { type });
+    return this.#similar.similar(type, id, options);
   }
 
   async get<T extends keyof Records & string>(type: T, id: string): Promise<ReadResult<Records[T]>> {

@@ -13,6 +13,7 @@ describe('GET /v1/openapi.json', () => {
       '/v1/types/{type}': ['get'],
       '/v1/types/{type}/records/{id}': ['get'],
       '/v1/types/{type}/records/{id}/reindex': ['post'],
+      '/v1/types/{type}/records/{id}/similar': ['get'],
       '/v1/types/{type}/rebuild': ['post'],
       '/v1/types/{type}/audit': ['post'],
       '/v1/types/{type}/rollback': ['post'],

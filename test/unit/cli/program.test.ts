@@ -39,7 +39,7 @@ describe('the freshindex command line', () => {
 
   it('offers every command the issue names', () => {
     expect(paths.map((path) => path.join(' '))).toEqual(
-      expect.arrayContaining(['dev', 'publish', 'status', 'get', 'reindex', 'rebuild', 'rollback', 'audit', 'quarantine list', 'quarantine release']),
+      expect.arrayContaining(['dev', 'publish', 'status', 'get', 'reindex', 'similar', 'rebuild', 'rollback', 'audit', 'quarantine list', 'quarantine release']),
     );
   });
 
