@@ -10,3 +10,4 @@ export type {
   GateConfig,
   StoreConfig,
 } from './schema.ts';
+export type { EmbedConfig, EmbedProviderConfig } from './embed.ts';

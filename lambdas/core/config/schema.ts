@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { SourceDoc } from '../ports.ts';
 import type { VersionLike } from '../version.ts';
+import { embedSchema } from './embed.ts';
 
 const fn = <T>(what: string) =>
   z.custom<T>((value) => typeof value === 'function', { message: `must be a function (${what})` });
@@ -137,6 +138,8 @@ export const typeSchema = z
       })
       .strict()
       .prefault({}),
+    /** Embeddings of the type's documents, stored on each record as `vector` (docs/embeddings.md). */
+    embed: embedSchema.optional(),
     audit: z
       .object({
         schedule: scheduleSchema.default('rate(6 hours)'),
