@@ -26,6 +26,11 @@ export interface StoredRecord<R = unknown> extends RecordMeta {
   type: string;
   id: string;
   record?: R;
+  /**
+   * The record's embedding (see docs/vectors.md), when its type has an `embed` step. Absent on
+   * tombstones. Stores keep it as little-endian float32 (`vectorToBytes`).
+   */
+  vector?: Float32Array;
   /** Tombstones expire (epoch seconds): by then no late change of that age can still arrive. */
   expiresAt?: number;
 }
@@ -35,7 +40,16 @@ export const TOMBSTONE_HASH = 'tombstone';
 
 /** A change to one record, in one generation. */
 export type RecordWrite =
-  | { kind: 'upsert'; id: string; version: number; hash: string; record: unknown }
+  | {
+      kind: 'upsert';
+      id: string;
+      version: number;
+      /** Covers the record and, when there is one, the embedding (model and text), so a new model rewrites it. */
+      hash: string;
+      record: unknown;
+      /** The record's embedding (the `embed` step sets it). */
+      vector?: Float32Array;
+    }
   | { kind: 'delete'; id: string; version: number };
 
 /**
@@ -79,5 +93,22 @@ export function toStoredRecord(
   if (write.kind === 'delete') {
     return { ...meta, hash: TOMBSTONE_HASH, deleted: true, expiresAt: Math.floor(now / 1000) + tombstoneTtlSeconds };
   }
-  return { ...meta, hash: write.hash, deleted: false, record: write.record };
+  return { ...meta, hash: write.hash, deleted: false, record: write.record, ...(write.vector ? { vector: write.vector } : {}) };
+}
+
+/** A vector as little-endian float32 bytes: the stores' compact form of it. */
+export function vectorToBytes(vector: Float32Array): Uint8Array {
+  const bytes = new Uint8Array(vector.length * 4);
+  const view = new DataView(bytes.buffer);
+  vector.forEach((value, index) => view.setFloat32(index * 4, value, true));
+  return bytes;
+}
+
+/** The vector of `vectorToBytes`'s bytes (copied: the bytes need not be aligned). */
+export function vectorFromBytes(bytes: Uint8Array): Float32Array {
+  if (bytes.byteLength % 4 !== 0) throw new RangeError(`a vector's bytes come in fours, not ${bytes.byteLength}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const vector = new Float32Array(bytes.byteLength / 4);
+  for (let index = 0; index < vector.length; index++) vector[index] = view.getFloat32(index * 4, true);
+  return vector;
 }

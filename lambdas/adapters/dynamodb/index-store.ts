@@ -3,7 +3,7 @@ import pLimit from 'p-limit';
 import { ConflictError, PartialWriteError } from '../../core/errors.ts';
 import type { Pointer } from '../../core/pointer.ts';
 import type { Clock, PointerStore, RecordStore, ScanOptions } from '../../core/ports.ts';
-import { guard, toStoredRecord, type Generation, type RecordWrite, type StoredRecord, type WriteOutcome, type WriteResult } from '../../core/records.ts';
+import { guard, toStoredRecord, vectorFromBytes, vectorToBytes, type Generation, type RecordWrite, type StoredRecord, type WriteOutcome, type WriteResult } from '../../core/records.ts';
 import { batchGetAll, batchWriteAll, type UnprocessedRetry } from './batch.ts';
 import { isConditionFailure, translateDynamoError } from './errors.ts';
 import { bucketsOfSegment } from '../../core/buckets.ts';
@@ -196,6 +196,8 @@ export function recordToItem(record: StoredRecord): Record<string, unknown> {
     deleted: record.deleted,
     writtenAt: record.writtenAt,
     ...(record.deleted ? {} : { record: JSON.stringify(record.record) }),
+    // A binary attribute of little-endian float32: 4 bytes a dimension.
+    ...(record.deleted || !record.vector ? {} : { vector: vectorToBytes(record.vector) }),
     ...(record.expiresAt === undefined ? {} : { expiresAt: record.expiresAt }),
   };
 }
@@ -212,6 +214,7 @@ export function recordFromItem(item: Record<string, unknown>): StoredRecord {
     deleted: item['deleted'] === true,
     writtenAt: Number(item['writtenAt']),
     ...(typeof body === 'string' ? { record: parseRecordBody(body) } : {}),
+    ...(item['vector'] instanceof Uint8Array ? { vector: vectorFromBytes(item['vector']) } : {}),
     ...(item['expiresAt'] === undefined ? {} : { expiresAt: Number(item['expiresAt']) }),
   };
 }
@@ -242,6 +245,7 @@ function unmarshallIfNeeded(item: Record<string, unknown>): Record<string, unkno
       if ('S' in wire) out[key] = wire['S'];
       else if ('N' in wire) out[key] = Number(wire['N']);
       else if ('BOOL' in wire) out[key] = wire['BOOL'];
+      else if ('B' in wire) out[key] = wire['B'];
       else out[key] = value;
     } else {
       out[key] = value;

@@ -2,7 +2,7 @@ import { ConflictError, PartialWriteError, StoreError } from '../../core/errors.
 import type { Pointer } from '../../core/pointer.ts';
 import type { Clock, PointerStore, RecordStore, ScanOptions } from '../../core/ports.ts';
 import type { GenerationCounter } from '../../core/rebuild/ports.ts';
-import { toStoredRecord, type Generation, type RecordWrite, type StoredRecord, type WriteOutcome, type WriteResult } from '../../core/records.ts';
+import { toStoredRecord, vectorFromBytes, vectorToBytes, type Generation, type RecordWrite, type StoredRecord, type WriteOutcome, type WriteResult } from '../../core/records.ts';
 import { parseStored, pipelineResults, redisCall, translateRedisError } from './errors.ts';
 import { BUCKETS, bucketOf, bucketsOfSegment, groupByBucket, type KeyLayout } from './keys.ts';
 import { scriptPipeline, type ScriptedRedis } from './scripts.ts';
@@ -26,6 +26,8 @@ interface StoredValue {
   deleted: boolean;
   writtenAt: number;
   record?: unknown;
+  /** The vector: little-endian float32, base64 (a third more than its bytes, in the same value). */
+  vector?: string;
   expiresAt?: number;
 }
 
@@ -238,6 +240,7 @@ export class RedisIndexStore implements PointerStore, RecordStore, GenerationCou
 function toValue(record: StoredRecord): string {
   const value: StoredValue = { version: record.version, hash: record.hash, deleted: record.deleted, writtenAt: record.writtenAt };
   if (!record.deleted) value.record = record.record;
+  if (!record.deleted && record.vector) value.vector = Buffer.from(vectorToBytes(record.vector)).toString('base64');
   if (record.expiresAt !== undefined) value.expiresAt = record.expiresAt;
   return JSON.stringify(value);
 }
@@ -253,6 +256,7 @@ function fromValue(type: string, generation: Generation, id: string, raw: string
     deleted: value.deleted,
     writtenAt: value.writtenAt,
     ...('record' in value ? { record: value.record } : {}),
+    ...(typeof value.vector === 'string' ? { vector: vectorFromBytes(Buffer.from(value.vector, 'base64')) } : {}),
     ...(value.expiresAt === undefined ? {} : { expiresAt: value.expiresAt }),
   };
 }
