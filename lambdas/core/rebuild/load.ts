@@ -1,5 +1,7 @@
 import type { TypeConfig } from '../config/schema.ts';
-import { describeError, TransformError } from '../errors.ts';
+import type { EmbedStep } from '../embed/ports.ts';
+import { embedWrites, type PlannedUpsert } from '../embed/writes.ts';
+import { describeError, isRetryable, TransformError } from '../errors.ts';
 import type { RecordStore, Source, SourceDoc } from '../ports.ts';
 import { toStoredRecord, type Generation, type StoredRecord } from '../records.ts';
 import { toUpsertFromDoc } from '../transform.ts';
@@ -42,6 +44,8 @@ export interface LoadArgs {
   random: () => number;
   progress: ProgressTracker;
   signal?: AbortSignal;
+  /** The type's embed step: each chunk is embedded (one call of the step) before it is written. */
+  embed?: EmbedStep | undefined;
 }
 
 const MAX_ERROR_SAMPLES = 10;
@@ -57,26 +61,26 @@ export async function loadGeneration(args: LoadArgs): Promise<LoadResult> {
   const state = { scanned: 0, loaded: 0, transformErrors: 0, errorSamples: [] as string[] };
   const reservoir = new Reservoir<string>(args.sampleSize, args.random);
   const writes = new WriteBudget(args.tuning.writesInFlight);
-  const flush = async (chunk: StoredRecord[]) => {
+  const flush = async (chunk: PlannedUpsert[]) => {
     await writes.run(async () => {
-      await args.records.bulkPut(args.type.name, args.generation, chunk);
-      state.loaded += chunk.length;
-      args.progress.add(chunk.length);
+      const records = await withVectors(args, chunk, state);
+      for (const record of records) reservoir.offer(record.id);
+      if (records.length > 0) await args.records.bulkPut(args.type.name, args.generation, records);
+      state.loaded += records.length;
+      args.progress.add(records.length);
     });
   };
   // One segment failing stops the others: nothing of this load may keep writing after it returns.
   const stop = new AbortController();
   const signal = args.signal ? AbortSignal.any([args.signal, stop.signal]) : stop.signal;
   const scanSegment = async (segment: number) => {
-    let buffer: StoredRecord[] = [];
+    let buffer: PlannedUpsert[] = [];
     const scan = args.source.scan({ segment, totalSegments: args.tuning.segments, pageSize: args.tuning.pageSize, signal });
     for await (const page of scan) {
       signal.throwIfAborted();
       for (const doc of page) {
-        const record = transformOne(args, doc, state);
-        if (record === undefined) continue;
-        reservoir.offer(record.id);
-        buffer.push(record);
+        const write = transformOne(args, doc, state);
+        if (write !== undefined) buffer.push(write);
       }
       while (buffer.length >= args.tuning.chunkSize) {
         await flush(buffer.slice(0, args.tuning.chunkSize));
@@ -102,18 +106,42 @@ export async function loadGeneration(args: LoadArgs): Promise<LoadResult> {
   return { ...state, sample: reservoir.items(), durationMs: args.clock() - startedAt };
 }
 
-function transformOne(args: LoadArgs, doc: SourceDoc, state: { scanned: number; transformErrors: number; errorSamples: string[] }): StoredRecord | undefined {
+type LoadState = { scanned: number; transformErrors: number; errorSamples: string[] };
+
+function transformOne(args: LoadArgs, doc: SourceDoc, state: LoadState): PlannedUpsert | undefined {
   state.scanned++;
   try {
-    const write = toUpsertFromDoc(args.type, doc);
-    return toStoredRecord(args.type.name, args.generation, write, args.clock(), args.tombstoneTtlSeconds);
+    return toUpsertFromDoc(args.type, doc);
   } catch (error) {
     if (!(error instanceof TransformError)) throw error;
-    state.transformErrors++;
-    args.progress.add(1);
-    if (state.errorSamples.length < MAX_ERROR_SAMPLES) state.errorSamples.push(describeError(error));
+    countError(args, state, error);
     return undefined;
   }
+}
+
+function countError(args: LoadArgs, state: LoadState, error: unknown): void {
+  state.transformErrors++;
+  args.progress.add(1);
+  if (state.errorSamples.length < MAX_ERROR_SAMPLES) state.errorSamples.push(describeError(error));
+}
+
+/**
+ * A chunk's stored records, each with its vector when the type embeds. A document the provider
+ * refused for good counts as a transform error (the gate's error rate weighs it); a transient
+ * failure that outlived the provider's retries stops the load (the build fails, saying why).
+ */
+async function withVectors(args: LoadArgs, chunk: readonly PlannedUpsert[], state: LoadState): Promise<StoredRecord[]> {
+  const { ready } = await embedWrites(args.embed, chunk, args.signal);
+  const records: StoredRecord[] = [];
+  for (const outcome of ready) {
+    if ('error' in outcome) {
+      if (isRetryable(outcome.error)) throw outcome.error;
+      countError(args, state, outcome.error);
+      continue;
+    }
+    records.push(toStoredRecord(args.type.name, args.generation, outcome.write, args.clock(), args.tombstoneTtlSeconds));
+  }
+  return records;
 }
 
 /**
