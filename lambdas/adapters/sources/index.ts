@@ -58,13 +58,18 @@ type SourceFactories = {
 let defaultDynamodb: DynamoDBClient | undefined;
 let defaultSecrets: SecretsManagerClient | undefined;
 
+/** The process's one default Secrets Manager client, made on first use (HTTP sources, embedding API keys). */
+export function defaultSecretsClient(): SecretsManagerClient {
+  return (defaultSecrets ??= new SecretsManagerClient({}));
+}
+
 /** The registry: one factory per source type. */
 const factories: SourceFactories = {
   http: (config, { deps, idOf }) =>
     new HttpSource(config, {
       fetch: deps.fetch,
       env: deps.env,
-      secrets: config.auth?.secretId === undefined ? deps.secrets : (deps.secrets ?? (defaultSecrets ??= new SecretsManagerClient({}))),
+      secrets: config.auth?.secretId === undefined ? deps.secrets : (deps.secrets ?? defaultSecretsClient()),
       idOf,
       backoff: deps.backoff,
     }),
