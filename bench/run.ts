@@ -27,6 +27,7 @@ const BENCHMARKS: readonly BenchEntry[] = [
   { name: 'freshness', file: 'freshness.ts', exportName: 'benchFreshness' },
   { name: 'memory', file: 'memory.ts', exportName: 'benchMemory' },
   { name: 'cli-start', file: 'cli-start.ts', exportName: 'benchCliStart' },
+  { name: 'embed', file: 'embed.ts', exportName: 'benchEmbed' },
 ];
 
 // Powertools metrics print one EMF line per invocation to stdout: they would bury the report.

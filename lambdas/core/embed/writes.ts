@@ -4,6 +4,7 @@
  */
 import type { RecordWrite } from '../records.ts';
 import { embedTexts, type EmbedStats } from './embed.ts';
+import { embeddingKey } from './text.ts';
 import { EmbeddingError } from './errors.ts';
 import type { EmbedStep } from './ports.ts';
 
@@ -40,10 +41,36 @@ export async function embedWrites<W extends { kind: string }>(
   const { results, stats } = await embedTexts(step, indexes.map((index) => embedTextOf(writes[index] as W) as string), signal);
   indexes.forEach((index, position) => {
     const result = results[position];
-    const { kind: _kind, embedText: _text, ...upsert } = writes[index] as unknown as PlannedUpsert;
-    ready[index] = result && 'vector' in result ? { write: { kind: 'upsert', ...upsert, vector: result.vector } } : { error: result?.error };
+    ready[index] = result && 'vector' in result ? { write: withVector(writes[index] as unknown as PlannedUpsert, result.vector) } : { error: result?.error };
   });
   return { ready, stats };
+}
+
+/**
+ * Splits writes into those ready to store (nothing to embed, or a vector the cache holds) and the
+ * upserts whose text must still be embedded (`embedWrites`). Lets a caller gather the misses of
+ * many chunks into full provider batches. The cache failing leaves every upsert missing.
+ */
+export async function fromCache<W extends { kind: string }>(step: EmbedStep | undefined, writes: readonly W[]): Promise<{ ready: Array<W | Upsert>; missing: W[] }> {
+  const texts = writes.map(embedTextOf);
+  if (!step || texts.every((text) => text === undefined)) return { ready: writes.filter((_, index) => texts[index] === undefined), missing: writes.filter((_, index) => texts[index] !== undefined) };
+  const keys = texts.map((text) => (text === undefined ? undefined : embeddingKey(step.config, text)));
+  const found = await step.cache.get(keys.filter((key): key is string => key !== undefined)).catch(() => new Map<string, Float32Array>());
+  const ready: Array<W | Upsert> = [];
+  const missing: W[] = [];
+  writes.forEach((write, index) => {
+    const key = keys[index];
+    const vector = key === undefined ? undefined : found.get(key);
+    if (key === undefined) ready.push(write);
+    else if (vector) ready.push(withVector(write as unknown as PlannedUpsert, vector));
+    else missing.push(write);
+  });
+  return { ready, missing };
+}
+
+function withVector(write: PlannedUpsert, vector: Float32Array): Upsert {
+  const { kind: _kind, embedText: _text, ...upsert } = write;
+  return { kind: 'upsert', ...upsert, vector };
 }
 
 function embedTextOf(write: { kind: string }): string | undefined {

@@ -1,6 +1,6 @@
 import type { TypeConfig } from '../config/schema.ts';
 import type { EmbedStep } from '../embed/ports.ts';
-import { embedWrites, type PlannedUpsert } from '../embed/writes.ts';
+import { embedWrites, fromCache, type PlannedUpsert } from '../embed/writes.ts';
 import { describeError, isRetryable, TransformError } from '../errors.ts';
 import type { RecordStore, Source, SourceDoc } from '../ports.ts';
 import { toStoredRecord, type Generation, type StoredRecord } from '../records.ts';
@@ -8,7 +8,10 @@ import { toUpsertFromDoc } from '../transform.ts';
 import type { ProgressTracker } from './progress.ts';
 import { Reservoir } from './sample.ts';
 
-/** Tuning of the bulk load. Memory stays below about segments × (pageSize + chunkSize) + writesInFlight × chunkSize records. */
+/**
+ * Tuning of the bulk load. Memory stays below about segments × (pageSize + chunkSize) + writesInFlight × chunkSize records
+ * (a type that embeds holds up to one `embed.batchSize` more, the texts waiting for a full provider batch).
+ */
 export interface LoadTuning {
   /** Parallel scan segments. */
   segments: number;
@@ -61,13 +64,26 @@ export async function loadGeneration(args: LoadArgs): Promise<LoadResult> {
   const state = { scanned: 0, loaded: 0, transformErrors: 0, errorSamples: [] as string[] };
   const reservoir = new Reservoir<string>(args.sampleSize, args.random);
   const writes = new WriteBudget(args.tuning.writesInFlight);
-  const flush = async (chunk: PlannedUpsert[]) => {
+  const { chunkSize } = args.tuning;
+  const store = async (records: StoredRecord[]) => {
+    for (const record of records) reservoir.offer(record.id);
+    for (let start = 0; start < records.length; start += chunkSize) {
+      const chunk = records.slice(start, start + chunkSize);
+      await args.records.bulkPut(args.type.name, args.generation, chunk);
+      state.loaded += chunk.length;
+      args.progress.add(chunk.length);
+    }
+  };
+  // The texts the cache misses are gathered over chunks and segments into full provider batches:
+  // a rebuild after a few edits then makes about (changed texts ÷ batchSize) provider calls.
+  const misses = new MissQueue(args.embed?.config.batchSize ?? 1);
+  const embedAndStore = async (planned: readonly PlannedUpsert[]) => store(await withVectors(args, planned, state));
+  const flush = async (planned: PlannedUpsert[]) => {
     await writes.run(async () => {
-      const records = await withVectors(args, chunk, state);
-      for (const record of records) reservoir.offer(record.id);
-      if (records.length > 0) await args.records.bulkPut(args.type.name, args.generation, records);
-      state.loaded += records.length;
-      args.progress.add(records.length);
+      const { ready, missing } = await fromCache(args.embed, planned);
+      await store(ready.map((write) => toStoredRecord(args.type.name, args.generation, write, args.clock(), args.tombstoneTtlSeconds)));
+      const full = misses.add(missing);
+      if (full.length > 0) await embedAndStore(full);
     });
   };
   // One segment failing stops the others: nothing of this load may keep writing after it returns.
@@ -82,9 +98,9 @@ export async function loadGeneration(args: LoadArgs): Promise<LoadResult> {
         const write = transformOne(args, doc, state);
         if (write !== undefined) buffer.push(write);
       }
-      while (buffer.length >= args.tuning.chunkSize) {
-        await flush(buffer.slice(0, args.tuning.chunkSize));
-        buffer = buffer.slice(args.tuning.chunkSize);
+      while (buffer.length >= chunkSize) {
+        await flush(buffer.slice(0, chunkSize));
+        buffer = buffer.slice(chunkSize);
       }
     }
     if (buffer.length > 0) await flush(buffer);
@@ -99,11 +115,33 @@ export async function loadGeneration(args: LoadArgs): Promise<LoadResult> {
     ),
   );
   await writes.drain();
+  const rest = misses.takeAll();
+  if (rest.length > 0 && !signal.aborted && segments.every((result) => result.status === 'fulfilled')) {
+    await writes.run(() => embedAndStore(rest));
+    await writes.drain();
+  }
   const failed = segments.find((result) => result.status === 'rejected');
   // The first segment to fail stopped the others: its error is the cause, not their AbortErrors.
   if (failed) throw args.signal?.aborted ? args.signal.reason : stop.signal.aborted ? stop.signal.reason : failed.reason;
   writes.throwIfFailed();
   return { ...state, sample: reservoir.items(), durationMs: args.clock() - startedAt };
+}
+
+/** Upserts waiting for their embedding, handed out in whole batches. */
+class MissQueue {
+  #pending: PlannedUpsert[] = [];
+  constructor(private readonly batchSize: number) {}
+
+  /** Adds `writes`; returns the whole batches now ready (none while fewer than a batch wait). */
+  add(writes: readonly PlannedUpsert[]): PlannedUpsert[] {
+    this.#pending.push(...writes);
+    const whole = Math.floor(this.#pending.length / this.batchSize) * this.batchSize;
+    return whole === 0 ? [] : this.#pending.splice(0, whole);
+  }
+
+  takeAll(): PlannedUpsert[] {
+    return this.#pending.splice(0);
+  }
 }
 
 type LoadState = { scanned: number; transformErrors: number; errorSamples: string[] };
