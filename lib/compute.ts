@@ -10,6 +10,7 @@ import { JobMonitor, type JobMonitorOptions } from './monitor.ts';
 import type { QueueFunctionOptions } from './queue-function.ts';
 import { FreshindexMonitoring, type FreshindexMonitoringOptions } from './monitoring.ts';
 import { JobSchedules, type JobSchedulesOptions } from './schedules.ts';
+import { annotateEmbeds } from './embed-access.ts';
 import { annotateSources } from './source-access.ts';
 import { ConsistencyChecker } from './verify.ts';
 
@@ -98,6 +99,7 @@ export class FreshindexCompute extends Construct {
     const { config, data } = props;
     const defaults = props.functionDefaults ?? {};
     annotateSources(this, config.config.types);
+    annotateEmbeds(this, config.config.types);
 
     this.apply = new IncrementalApply(this, 'Apply', { ...defaults, ...props.apply, config, data });
     this.verify = new ConsistencyChecker(this, 'Verify', { ...defaults, ...props.verify, config, data });
