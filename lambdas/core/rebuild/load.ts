@@ -65,27 +65,8 @@ export async function loadGeneration(args: LoadArgs): Promise<LoadResult> {
   const reservoir = new Reservoir<string>(args.sampleSize, args.random);
   const writes = new WriteBudget(args.tuning.writesInFlight);
   const { chunkSize } = args.tuning;
-  const store = async (records: StoredRecord[]) => {
-    for (const record of records) reservoir.offer(record.id);
-    for (let start = 0; start < records.length; start += chunkSize) {
-      const chunk = records.slice(start, start + chunkSize);
-      await args.records.bulkPut(args.type.name, args.generation, chunk);
-      state.loaded += chunk.length;
-      args.progress.add(chunk.length);
-    }
-  };
-  // The texts the cache misses are gathered over chunks and segments into full provider batches:
-  // a rebuild after a few edits then makes about (changed texts ÷ batchSize) provider calls.
-  const misses = new MissQueue(args.embed?.config.batchSize ?? 1);
-  const embedAndStore = async (planned: readonly PlannedUpsert[]) => store(await withVectors(args, planned, state));
-  const flush = async (planned: PlannedUpsert[]) => {
-    await writes.run(async () => {
-      const { ready, missing } = await fromCache(args.embed, planned);
-      await store(ready.map((write) => toStoredRecord(args.type.name, args.generation, write, args.clock(), args.tombstoneTtlSeconds)));
-      const full = misses.add(missing);
-      if (full.length > 0) await embedAndStore(full);
-    });
-  };
+  const writer = chunkWriter(args, state, reservoir, writes);
+  const flush = writer.flush;
   // One segment failing stops the others: nothing of this load may keep writing after it returns.
   const stop = new AbortController();
   const signal = args.signal ? AbortSignal.any([args.signal, stop.signal]) : stop.signal;
@@ -115,16 +96,48 @@ export async function loadGeneration(args: LoadArgs): Promise<LoadResult> {
     ),
   );
   await writes.drain();
-  const rest = misses.takeAll();
-  if (rest.length > 0 && !signal.aborted && segments.every((result) => result.status === 'fulfilled')) {
-    await writes.run(() => embedAndStore(rest));
-    await writes.drain();
-  }
+  if (!signal.aborted && segments.every((result) => result.status === 'fulfilled')) await writer.finish();
   const failed = segments.find((result) => result.status === 'rejected');
   // The first segment to fail stopped the others: its error is the cause, not their AbortErrors.
   if (failed) throw args.signal?.aborted ? args.signal.reason : stop.signal.aborted ? stop.signal.reason : failed.reason;
   writes.throwIfFailed();
   return { ...state, sample: reservoir.items(), durationMs: args.clock() - startedAt };
+}
+
+/**
+ * The write side of a load: each chunk's records with a cached vector (or none to embed) are
+ * written at once; the texts the cache misses are gathered over chunks and segments into full
+ * provider batches, so a rebuild after a few edits makes about (changed texts ÷ batchSize)
+ * provider calls. `finish` embeds and writes what is left once every segment is scanned.
+ */
+function chunkWriter(args: LoadArgs, state: LoadState & { loaded: number }, reservoir: Reservoir<string>, writes: WriteBudget) {
+  const { chunkSize } = args.tuning;
+  const store = async (records: StoredRecord[]) => {
+    for (const record of records) reservoir.offer(record.id);
+    for (let start = 0; start < records.length; start += chunkSize) {
+      const chunk = records.slice(start, start + chunkSize);
+      await args.records.bulkPut(args.type.name, args.generation, chunk);
+      state.loaded += chunk.length;
+      args.progress.add(chunk.length);
+    }
+  };
+  const misses = new MissQueue(args.embed?.config.batchSize ?? 1);
+  const embedAndStore = async (planned: readonly PlannedUpsert[]) => store(await withVectors(args, planned, state));
+  return {
+    flush: (planned: PlannedUpsert[]) =>
+      writes.run(async () => {
+        const { ready, missing } = await fromCache(args.embed, planned);
+        await store(ready.map((write) => toStoredRecord(args.type.name, args.generation, write, args.clock(), args.tombstoneTtlSeconds)));
+        const full = misses.add(missing);
+        if (full.length > 0) await embedAndStore(full);
+      }),
+    finish: async () => {
+      const rest = misses.takeAll();
+      if (rest.length === 0) return;
+      await writes.run(() => embedAndStore(rest));
+      await writes.drain();
+    },
+  };
 }
 
 /** Upserts waiting for their embedding, handed out in whole batches. */
