@@ -25,9 +25,12 @@ export function maxChars(config: EmbedConfig): number {
   return config.maxChars ?? modelLimits(config.provider).maxChars;
 }
 
-/** Texts per provider call: `batchSize`, never more than the model takes. */
-export function batchLimit(config: EmbedConfig, providerMax: number): number {
-  return Math.max(1, Math.min(config.batchSize, providerMax, modelLimits(config.provider).maxBatch));
+/**
+ * Texts per `Embedder.embed` call: `batchSize`, never more than the embedder takes (Cohere 96 per
+ * request; Titan V2 takes one per request, and its embedder runs a batch as concurrent requests).
+ */
+export function batchLimit(config: EmbedConfig, embedderMax: number): number {
+  return Math.max(1, Math.min(config.batchSize, embedderMax));
 }
 
 /**
