@@ -6,13 +6,13 @@ import { describeProvider, modelLimits, type EmbedConfig } from '../config/embed
 import { contentHash } from '../hash.ts';
 
 /**
- * What makes two vectors interchangeable: the provider (and endpoint), the model and the
- * dimensions. Part of every cache key, so a model change re-embeds everything.
+ * What makes two vectors interchangeable: the provider (and endpoint), the model, the dimensions
+ * and the length a text is split at. Part of every cache key, so a model change re-embeds everything.
  */
 export function embeddingIdentity(config: EmbedConfig): string {
   const { provider } = config;
   const model = provider.kind === 'bedrock' ? provider.model : provider.kind === 'openai' ? `${provider.url}|${provider.model}` : 'feature-hashing-v1';
-  return `${provider.kind}|${model}|${config.dimensions}`;
+  return `${provider.kind}|${model}|${config.dimensions}|${maxChars(config)}`;
 }
 
 /** The cache key of a text: a hash of the embedding identity and the text itself. */
