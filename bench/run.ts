@@ -29,6 +29,7 @@ const BENCHMARKS: readonly BenchEntry[] = [
   { name: 'cli-start', file: 'cli-start.ts', exportName: 'benchCliStart' },
   { name: 'capture', file: 'capture.ts', exportName: 'benchCapture' },
   { name: 'vectors', file: 'vectors.ts', exportName: 'benchVectors' },
+  { name: 'embed', file: 'embed.ts', exportName: 'benchEmbed' },
 ];
 
 // Powertools metrics print one EMF line per invocation to stdout: they would bury the report.

@@ -11,6 +11,7 @@ import { JobMonitor, type JobMonitorOptions } from './monitor.ts';
 import type { QueueFunctionOptions } from './queue-function.ts';
 import { FreshindexMonitoring, type FreshindexMonitoringOptions } from './monitoring.ts';
 import { JobSchedules, type JobSchedulesOptions } from './schedules.ts';
+import { annotateEmbeds } from './embed-access.ts';
 import { annotateSources, sourceNetwork, type SourceNetworkOptions } from './source-access.ts';
 import { DynamodbStreamCapture, type DynamodbStreamCaptureOptions } from './stream-capture.ts';
 import { streamCaptureTargets } from '../lambdas/core/capture/dynamodb-stream.ts';
@@ -125,6 +126,7 @@ export class FreshindexCompute extends Construct {
     const { config, data } = props;
     const defaults = props.functionDefaults ?? {};
     annotateSources(this, config.config.types);
+    annotateEmbeds(this, config.config.types);
     const network = sourceNetwork(this, config.config.types, data.store, props.sourceNetwork);
     const reach = network ? { network } : {};
 

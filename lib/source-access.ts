@@ -1,10 +1,12 @@
-import { Annotations, ArnFormat, CfnOutput, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct, IConstruct } from 'constructs';
 import type { TypeConfig } from '../lambdas/core/config/index.ts';
 import type { CacheNetwork } from './network.ts';
 import { storeNetwork, type IndexStoreResources } from './store.ts';
+import { embedStatements } from './embed-access.ts';
+import { secretArn } from './secret-arn.ts';
 
 /**
  * The IAM statements that let a function or job read the config's sources and nothing else:
@@ -40,9 +42,12 @@ export function sourceReadStatements(scope: IConstruct, types: readonly TypeConf
   return statements;
 }
 
-/** Grants `grantee` read access to the config's sources (see {@link sourceReadStatements}). */
+/**
+ * Grants `grantee` read access to the config's sources (see {@link sourceReadStatements}) and the
+ * use of its embedding providers (see `embedStatements`): whatever reads a document may embed it.
+ */
 export function grantSourceRead(grantee: iam.IGrantable, scope: IConstruct, types: readonly TypeConfig[]): void {
-  for (const statement of sourceReadStatements(scope, types)) grantee.grantPrincipal.addToPrincipalPolicy(statement);
+  for (const statement of [...sourceReadStatements(scope, types), ...embedStatements(scope, types)]) grantee.grantPrincipal.addToPrincipalPolicy(statement);
 }
 
 /** Warns at synth time about sources that cannot work in AWS as configured. */
@@ -69,16 +74,6 @@ export function annotateSources(scope: IConstruct, types: readonly TypeConfig[])
     }
   }
 }
-
-/** A secret's ARN pattern: a full ARN as given, a partial ARN or a name with Secrets Manager's 6-character suffix. */
-function secretArn(stack: Stack, secretId: string): string {
-  if (secretId.startsWith('arn:')) {
-    const name = stack.splitArn(secretId, ArnFormat.COLON_RESOURCE_NAME).resourceName ?? '';
-    return /-[A-Za-z0-9]{6}$/.test(name) ? secretId : `${secretId}-??????`;
-  }
-  return stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${secretId}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-}
-
 /** Where the functions and jobs run to reach the database of a Postgres source (`FreshindexCompute`'s `sourceNetwork`). */
 export interface SourceNetworkOptions {
   /** The database's VPC, or one routed to it (peering, Transit Gateway). */

@@ -2,6 +2,8 @@ import { retryPending, type JitterOptions, type Sleep } from './backoff.ts';
 import { collapse, eventVersion, newestEventVersion, type Group, type IncomingChange } from './collapse.ts';
 import type { TypeConfig } from './config/schema.ts';
 import { describeError, isRetryable, isWidespread } from './errors.ts';
+import type { EmbedStep } from './embed/ports.ts';
+import { embedWrites } from './embed/writes.ts';
 import type { ChangeEvent } from './events.ts';
 import type { PointerCache } from './pointer-cache.ts';
 import { writeTargets } from './pointer.ts';
@@ -17,6 +19,8 @@ export { collapse, type Group, type IncomingChange } from './collapse.ts';
 export interface ResolvedType {
   config: TypeConfig;
   source: Source;
+  /** The type's embed step, when its config has `embed` (see core/embed). */
+  embed?: EmbedStep | undefined;
 }
 
 export interface ApplyDeps {
@@ -182,7 +186,8 @@ async function applyType(deps: ApplyDeps, resolved: ResolvedType, groups: readon
       fail(group, error);
     }
   }
-  if (planned.length === 0) return outcomes;
+  const embedded = await withVectors(resolved.embed, planned, fail);
+  if (embedded.length === 0) return outcomes;
 
   let targets: number[];
   let building: number | undefined;
@@ -193,10 +198,10 @@ async function applyType(deps: ApplyDeps, resolved: ResolvedType, groups: readon
     building = pointer.building?.generation;
     pointerLoadedAt = loadedAt;
   } catch (error) {
-    for (const { group } of planned) fail(group, error);
+    for (const { group } of embedded) fail(group, error);
     return outcomes;
   }
-  const ready = await resolveDeleteVersions(deps.records, config.name, targets, planned, fail);
+  const ready = await resolveDeleteVersions(deps.records, config.name, targets, embedded, fail);
   if (ready.length === 0) return outcomes;
   // The active generation's writes go out with the catch-up log; the building generation's only
   // once the log landed. That order is what makes the log sufficient: a building write the load
@@ -271,6 +276,22 @@ function planWrite(config: TypeConfig, group: Group, read: SourceRead | undefine
   // Gone at the source: tombstone at the newest version any change of the group named (a
   // collapsed versioned delete must keep its version), or at the stored one if that is newer.
   return { kind: 'delete', id: group.id, version: undefined, atLeast: newestEventVersion(group) };
+}
+
+/**
+ * The planned writes with their vectors, in one embed call for the type's batch: a group whose
+ * embedding failed is failed (`fail`) and left out, so its record is never written without one.
+ */
+async function withVectors(step: EmbedStep | undefined, planned: readonly Planned[], fail: (group: Group, error: unknown) => void): Promise<Planned[]> {
+  const { ready } = await embedWrites(step, planned.map(({ write }) => write));
+  return planned.flatMap((plan, index) => {
+    const outcome = ready[index] as (typeof ready)[number];
+    if ('error' in outcome) {
+      fail(plan.group, outcome.error);
+      return [];
+    }
+    return [{ group: plan.group, write: outcome.write }];
+  });
 }
 
 /** A delete whose version is only known once the index was read. */

@@ -41,7 +41,8 @@ export const loadSegmentsCommand: JobCommand = {
 
 async function loadShare(context: JobContext, type: TypeConfig, share: { buildId: string; generation: number; totalSegments: number; children: number; child: number }): Promise<number> {
   const { runtime, env, logger } = context;
-  const source = runtime.types.get(type.name)?.source;
+  const resolved = runtime.types.get(type.name);
+  const source = resolved?.source;
   if (!source) throw new Error(`type "${type.name}" has no source`);
   const only = segmentsOfChild(share.child, share.children, share.totalSegments);
   logger.info('child load started', { type: type.name, ...share, segments: only });
@@ -49,7 +50,7 @@ async function loadShare(context: JobContext, type: TypeConfig, share: { buildId
   const result = await loadGeneration({
     type, source, records: runtime.records, generation: share.generation, tombstoneTtlSeconds: runtime.config.tombstoneTtlSeconds,
     tuning: { segments: share.totalSegments, only, pageSize: env.FRESHINDEX_LOAD_PAGE_SIZE, chunkSize: env.FRESHINDEX_LOAD_CHUNK_SIZE, writesInFlight: env.FRESHINDEX_LOAD_WRITES_IN_FLIGHT },
-    sampleSize: type.rebuild.gate.sampleSize, clock: runtime.clock, random: Math.random, progress, signal: context.signal,
+    sampleSize: type.rebuild.gate.sampleSize, clock: runtime.clock, random: Math.random, progress, signal: context.signal, embed: resolved?.embed,
   });
   progress.finish();
   // On AWS Batch the parent reads the result from the control store (its log does not reach the parent); locally, from the log line too.

@@ -65,6 +65,7 @@ function rebuildDeps(context: JobContext, type: TypeConfig): RebuildDeps {
   if (!resolved) throw new Error(`type "${type.name}" has no source`);
   return {
     source: resolved.source,
+    embed: resolved.embed,
     pointers: runtime.pointerStore,
     records: runtime.records,
     catchUp: runtime.catchUp,

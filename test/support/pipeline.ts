@@ -9,7 +9,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { FreshindexConfigInput } from '../../lambdas/core/config/index.ts';
 import type { ChangeEvent } from '../../lambdas/core/events.ts';
 import type { StoredRecord } from '../../lambdas/core/records.ts';
-import { createRuntime, type Runtime } from '../../lambdas/adapters/compose/index.ts';
+import { createRuntime, type Runtime, type RuntimeOverrides } from '../../lambdas/adapters/compose/index.ts';
 import { createTables } from './tables.ts';
 import { createApplyHandler, type SqsHandler } from '../../lambdas/handlers/apply.ts';
 import { SqsEventSource } from '../../lambdas/local/event-source.ts';
@@ -28,6 +28,8 @@ export interface PipelineOptions {
   dlqMaximumMessageSize?: number;
   /** The DynamoDB client of the runtime (a fault-injected one, say). @default the test backend's */
   dynamodb?: DynamoDBClient;
+  /** The embedding providers' clients and environment (embed steps). */
+  embedderDeps?: RuntimeOverrides['embedderDeps'];
   /** Pollers invoking the handler at once. @default 2 */
   concurrency?: number;
 }
@@ -97,7 +99,7 @@ export async function startPipeline(aws: AwsTestEnv, config: FreshindexConfigInp
   const runtime = createRuntime(
     config,
     { ...tables, redisUrl: options.redisUrl, deadLetterQueueUrl: dlqUrl },
-    { dynamodb: options.dynamodb ?? aws.dynamodb, sqs: aws.sqs, sourceDeps: { backoff: { baseMs: 20, capMs: 100 } } },
+    { dynamodb: options.dynamodb ?? aws.dynamodb, sqs: aws.sqs, sourceDeps: { backoff: { baseMs: 20, capMs: 100 } }, ...(options.embedderDeps ? { embedderDeps: options.embedderDeps } : {}) },
   );
   const handler = createApplyHandler(config, {
     env,

@@ -21,6 +21,8 @@ import { SqsCheckScheduler } from '../sqs/check-scheduler.ts';
 import { DeadLetterQueue, type DeadLetterSink } from '../sqs/dead-letter.ts';
 import { SqsDeadLetterInbox } from '../sqs/dead-letter-inbox.ts';
 import { awsClients, type AwsClients, type AwsSettings, type InjectedClients } from './clients.ts';
+import { embedSteps } from './embed.ts';
+import type { EmbedderDeps } from '../embedders/index.ts';
 import { storeFactories, type StorePorts, type StoreSettings } from './stores.ts';
 import { withVectorJournal } from './vectors.ts';
 import { unavailableDeadLetters, unavailableJobWatch, unavailableLauncher, unavailableScheduler } from './unavailable.ts';
@@ -56,6 +58,8 @@ export interface RuntimeSettings extends StoreSettings, AwsSettings {
 /** Clients and parts a caller may inject (tests point them at emulators; the local runtime plugs in its own launcher). */
 export interface RuntimeOverrides extends InjectedClients {
   sourceDeps?: Partial<SourceDeps>;
+  /** The embedding providers' clients (tests point Bedrock at a local server). @default made from the settings and `sourceDeps` */
+  embedderDeps?: Partial<EmbedderDeps>;
   clock?: Clock;
   notifier?: Notifier;
   /** @default AWS Batch when the settings name a job queue and definition */
@@ -114,7 +118,11 @@ export function createRuntime(configInput: FreshindexConfigInput | FreshindexCon
   const sourceDeps = { dynamodb: clients.dynamodb, ...overrides.sourceDeps } as SourceDeps;
   // One pool per Postgres connection for all the types, ended at close (unless injected).
   const ownPostgres = sourceDeps.postgres ? undefined : (sourceDeps.postgres = createPostgresPools(sourceDeps));
-  const types = new Map<string, ResolvedType>(config.types.map((type) => [type.name, { config: type, source: createSource(type, sourceDeps) }]));
+  const embedderDeps = { auth: { secrets: sourceDeps.secrets, env: sourceDeps.env }, fetch: sourceDeps.fetch, ...overrides.embedderDeps };
+  const embed = embedSteps(config, storePorts.embeddings, embedderDeps, settings.region);
+  const types = new Map<string, ResolvedType>(
+    config.types.map((type) => [type.name, { config: type, source: createSource(type, sourceDeps), embed: embed.steps.get(type.name) }]),
+  );
   return {
     config,
     settings,
@@ -137,6 +145,7 @@ export function createRuntime(configInput: FreshindexConfigInput | FreshindexCon
     close: async () => {
       await closeStores().catch(() => {});
       await ownPostgres?.close().catch(() => {});
+      embed.destroy();
       clients.destroy();
     },
   };

@@ -6,6 +6,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditReportStore } from '../../core/audit/ports.ts';
+import type { EmbeddingCache } from '../../core/embed/ports.ts';
 import type { FreshindexConfig } from '../../core/config/index.ts';
 import { ConfigError } from '../../core/errors.ts';
 import type { CatchUpLog, Clock, PointerStore, QuarantineStore, RecordStore } from '../../core/ports.ts';
@@ -19,6 +20,7 @@ import { DynamoChildResults } from '../dynamodb/child-results.ts';
 import { DynamoTableCapacity } from '../dynamodb/capacity.ts';
 import { DynamoCatchUpLog } from '../dynamodb/catch-up-log.ts';
 import { DynamoDifferenceCounters } from '../dynamodb/checks.ts';
+import { DynamoEmbeddingCache } from '../dynamodb/embedding-cache.ts';
 import { DynamoIndexStore } from '../dynamodb/index-store.ts';
 import { DynamoQuarantineStore } from '../dynamodb/quarantine-store.ts';
 import { DynamoBuildReservations } from '../dynamodb/reservations.ts';
@@ -63,6 +65,8 @@ export interface StorePorts {
   /** The checker's per-resource difference counters. */
   differences: DifferenceCounters;
   auditReports: AuditReportStore;
+  /** Vectors already computed, by embedding key, in the index store (core/embed). */
+  embeddings: EmbeddingCache;
 }
 
 type StoreType = FreshindexConfig['store']['type'];
@@ -96,6 +100,7 @@ export const storeFactories: Record<StoreType, (context: StoreContext) => StoreP
       capacity: new DynamoTableCapacity(dynamodb, settings.indexTable),
       differences: new DynamoDifferenceCounters(document, settings.controlTable, clock),
       auditReports: new DynamoAuditReportStore(document, settings.controlTable),
+      embeddings: new DynamoEmbeddingCache({ client: document, table: settings.indexTable, clock }),
       close: async () => {},
     };
   },
@@ -122,6 +127,7 @@ export const storeFactories: Record<StoreType, (context: StoreContext) => StoreP
       capacity: undefined,
       differences: stores.differences,
       auditReports: stores.auditReports,
+      embeddings: stores.embeddings,
       close: stores.close,
     };
   },

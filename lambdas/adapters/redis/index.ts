@@ -15,6 +15,7 @@ import { KeyLayout } from './keys.ts';
 import { RedisIndexStore } from './index-store.ts';
 import { RedisLiveReads } from './live-reads.ts';
 import { RedisQuarantineStore } from './quarantine-store.ts';
+import { RedisEmbeddingCache } from './embedding-cache.ts';
 import { RedisBuildReservations } from './reservations.ts';
 import { withScripts } from './scripts.ts';
 
@@ -30,6 +31,7 @@ export { BUCKETS, ControlKeys, KeyLayout, bucketOf, bucketsOfSegment } from './k
 export { RedisIndexStore, type RedisIndexStoreOptions } from './index-store.ts';
 export { RedisLiveReads } from './live-reads.ts';
 export { RedisQuarantineStore } from './quarantine-store.ts';
+export { RedisEmbeddingCache } from './embedding-cache.ts';
 
 /**
  * Options of `createRedisStores`: a URL and the secret of its AUTH token (the stores own the
@@ -64,6 +66,8 @@ export interface RedisStores {
   /** The checker's per-resource difference counters. */
   differences: RedisDifferenceCounters;
   auditReports: RedisAuditReportStore;
+  /** Vectors already computed, by embedding key (core/embed). */
+  embeddings: RedisEmbeddingCache;
   /** The reader's record reads (freshindex/reader). */
   liveReads: RedisLiveReads;
   /** Closes the connection when the stores opened it (a `url` was given); a no-op for an injected client. */
@@ -100,6 +104,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
     counter: store,
     differences: new RedisDifferenceCounters(client, keys.control),
     auditReports: new RedisAuditReportStore(client, keys.control),
+    embeddings: new RedisEmbeddingCache({ client, keyPrefix: keys.prefix }),
     liveReads: new RedisLiveReads(client, keys),
     async close() {
       if (!owned) return;

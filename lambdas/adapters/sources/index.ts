@@ -68,8 +68,13 @@ type SourceFactories = {
 let defaultDynamodb: DynamoDBClient | undefined;
 let defaultSecrets: SecretsManagerClient | undefined;
 
-/** The injected Secrets Manager client, else one made on first use. */
-const secretsOf = (deps: SourceDeps) => deps.secrets ?? (() => (defaultSecrets ??= new SecretsManagerClient({})));
+/** The process's one default Secrets Manager client, made on first use (HTTP sources, Postgres secrets, embedding API keys). */
+export function defaultSecretsClient(): SecretsManagerClient {
+  return (defaultSecrets ??= new SecretsManagerClient({}));
+}
+
+/** The injected Secrets Manager client, else the default one made on first use. */
+const secretsOf = (deps: SourceDeps) => deps.secrets ?? defaultSecretsClient;
 
 /**
  * Pools for the Postgres sources of one process (the runtime's), reading secrets and the
@@ -85,7 +90,7 @@ const factories: SourceFactories = {
     new HttpSource(config, {
       fetch: deps.fetch,
       env: deps.env,
-      secrets: config.auth?.secretId === undefined ? deps.secrets : (deps.secrets ?? (defaultSecrets ??= new SecretsManagerClient({}))),
+      secrets: config.auth?.secretId === undefined ? deps.secrets : (deps.secrets ?? defaultSecretsClient()),
       idOf,
       backoff: deps.backoff,
     }),

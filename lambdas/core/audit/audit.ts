@@ -141,7 +141,7 @@ class Confirmer {
     if (!difference || !kinds.includes(difference.kind)) return;
     this.tally.difference(difference.kind, id);
     if (!this.tally.takeRepair()) return;
-    const result = await repair(this.deps, this.resolved.config.name, this.pointer, id, expected, stored);
+    const result = await repair(this.deps, this.resolved.config.name, this.pointer, id, expected, stored, this.resolved.embed);
     this.tally.repairDone(result === 'stale' ? 'refused' : 'repaired');
   }
 }

@@ -11,3 +11,4 @@ export type {
   StoreConfig,
 } from './schema.ts';
 export type { DeliveryConfig, ListenContext, ListenerMapping } from './fanout.ts';
+export type { EmbedConfig, EmbedProviderConfig } from './embed.ts';

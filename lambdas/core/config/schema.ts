@@ -9,6 +9,7 @@ import { captureSchema } from './capture.ts';
 import { postgresSourceSchema } from './postgres.ts';
 
 export { postgresConnectionSchema, type PostgresConnectionConfig } from './postgres.ts';
+import { embedSchema } from './embed.ts';
 
 const fn = <T>(what: string) =>
   z.custom<T>((value) => typeof value === 'function', { message: `must be a function (${what})` });
@@ -147,6 +148,8 @@ export const typeSchema = z
       })
       .strict()
       .prefault({}),
+    /** Embeddings of the type's documents, stored on each record as `vector` (docs/embeddings.md). */
+    embed: embedSchema.optional(),
     audit: z
       .object({
         schedule: scheduleSchema.default('rate(6 hours)'),

@@ -102,7 +102,7 @@ async function load(run: Run, generation: Generation): Promise<LoadResult> {
   const result = await loadGeneration({
     type, source: deps.source, records: deps.records, generation, tombstoneTtlSeconds: run.options.tombstoneTtlSeconds,
     tuning: { segments: settings.segments, pageSize: settings.pageSize, chunkSize: settings.chunkSize, writesInFlight: settings.writesInFlight },
-    sampleSize: type.rebuild.gate.sampleSize, clock: deps.clock, random: deps.random, progress, signal: run.signal,
+    sampleSize: type.rebuild.gate.sampleSize, clock: deps.clock, random: deps.random, progress, signal: run.signal, embed: deps.embed,
   });
   progress.finish();
   return result;
@@ -118,7 +118,7 @@ async function carry(run: Run, active: Generation, generation: Generation): Prom
 async function replay(run: Run, active: Generation, generation: Generation): Promise<ReplayResult> {
   const { deps, type, signal } = run;
   return run.retrier.call('replay the catch-up log', () =>
-    replayCatchUp({ type, source: deps.source, records: deps.records, catchUp: deps.catchUp, generation, activeGeneration: active, batchSize: 100, concurrency: 4, signal }), { signal },
+    replayCatchUp({ type, source: deps.source, records: deps.records, catchUp: deps.catchUp, generation, activeGeneration: active, batchSize: 100, concurrency: 4, signal, embed: deps.embed }), { signal },
   );
 }
 
@@ -131,7 +131,7 @@ async function reconcile(run: Run, generation: Generation, active: Generation): 
   const result = await run.retrier.call('reconcile with the active generation', () =>
     reconcileGeneration({
       type, source: deps.source, records: deps.records, generation, activeGeneration: active, segments: settings.segments, pageSize: settings.pageSize,
-      sampleSize: type.rebuild.gate.sampleSize, random: deps.random, clock: deps.clock, signal,
+      sampleSize: type.rebuild.gate.sampleSize, random: deps.random, clock: deps.clock, signal, embed: deps.embed,
     }), { signal },
   );
   if (result.missing > 0) {

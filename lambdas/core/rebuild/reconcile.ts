@@ -11,6 +11,7 @@
 import type { TypeConfig } from '../config/schema.ts';
 import type { RecordStore, Source } from '../ports.ts';
 import type { Generation } from '../records.ts';
+import type { EmbedStep } from '../embed/ports.ts';
 import { replayBatch, type ReplayResult } from './replay.ts';
 import { Reservoir } from './sample.ts';
 
@@ -31,6 +32,8 @@ export interface ReconcileArgs {
   random: () => number;
   clock: () => number;
   signal?: AbortSignal;
+  /** The type's embed step: restored upserts get their vector before they are written. */
+  embed?: EmbedStep | undefined;
 }
 
 export interface ReconcileResult {

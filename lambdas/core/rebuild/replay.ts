@@ -1,6 +1,8 @@
 import pLimit from 'p-limit';
 import type { TypeConfig } from '../config/schema.ts';
-import { describeError, TransformError } from '../errors.ts';
+import type { EmbedStep } from '../embed/ports.ts';
+import { embedWrites } from '../embed/writes.ts';
+import { describeError, isRetryable, TransformError } from '../errors.ts';
 import type { CatchUpLog, RecordStore, Source } from '../ports.ts';
 import type { Generation, RecordWrite } from '../records.ts';
 import { toUpsert } from '../transform.ts';
@@ -19,10 +21,12 @@ export interface ReplayArgs {
   /** Batches in flight at once. */
   concurrency: number;
   signal?: AbortSignal;
+  /** The type's embed step: re-read upserts get their vector before they are written. */
+  embed?: EmbedStep | undefined;
 }
 
 /** What re-reading resources into the building generation needs (the replay, the reconciliation). */
-export type RereadArgs = Pick<ReplayArgs, 'type' | 'source' | 'records' | 'generation' | 'activeGeneration'>;
+export type RereadArgs = Pick<ReplayArgs, 'type' | 'source' | 'records' | 'generation' | 'activeGeneration' | 'embed'>;
 
 export interface ReplayResult {
   replayed: number;
@@ -54,8 +58,12 @@ export async function replayCatchUp(args: ReplayArgs): Promise<ReplayResult> {
  */
 export async function replayBatch(args: RereadArgs, ids: string[], result: ReplayResult): Promise<{ upserted: string[]; gone: string[] }> {
   const docs = await args.source.getMany(ids);
-  const writes: RecordWrite[] = [];
+  const planned: RecordWrite[] = [];
   const gone: string[] = [];
+  const countError = (error: unknown) => {
+    result.transformErrors++;
+    if (result.errorSamples.length < 10) result.errorSamples.push(describeError(error));
+  };
   for (const id of ids) {
     const doc = docs.get(id);
     if (doc === undefined) {
@@ -63,13 +71,19 @@ export async function replayBatch(args: RereadArgs, ids: string[], result: Repla
       continue;
     }
     try {
-      writes.push(toUpsert(args.type, id, doc));
+      planned.push(toUpsert(args.type, id, doc));
     } catch (error) {
       if (!(error instanceof TransformError)) throw error;
-      result.transformErrors++;
-      if (result.errorSamples.length < 10) result.errorSamples.push(describeError(error));
+      countError(error);
     }
   }
+  // An embedding refused for good is counted like a transform error; a transient one fails the replay (retried).
+  const writes = (await embedWrites(args.embed, planned)).ready.flatMap((outcome) => {
+    if (!('error' in outcome)) return [outcome.write];
+    if (isRetryable(outcome.error)) throw outcome.error;
+    countError(outcome.error);
+    return [];
+  });
   const upserted = writes.map((write) => write.id);
   writes.push(...(await tombstones(args, gone)));
   if (writes.length > 0) await args.records.write(args.type.name, args.generation, writes);

@@ -1,5 +1,6 @@
 /** One build in progress: what it runs on and its settings, shared by its phases, and what the phases found. */
 import type { TypeConfig } from '../config/schema.ts';
+import type { EmbedStep } from '../embed/ports.ts';
 import type { CatchUpLog, Clock, Notifier, PointerStore, RecordStore, Source } from '../ports.ts';
 import type { Generation } from '../records.ts';
 import type { ChildLoader } from './children.ts';
@@ -40,6 +41,8 @@ export interface RebuildDeps {
   log?: RebuildLog;
   /** Called with every progress report of the load (the job turns them into metrics). */
   onProgress?: (type: string, progress: BuildProgress, phase: BuildPhase) => void;
+  /** The type's embed step (core/embed): the load, the replay and the reconciliation embed through it. @default none */
+  embed?: EmbedStep | undefined;
   /** Called when a phase starts (logs, crash tests). */
   onPhase?: (type: string, phase: BuildPhase, buildId: string) => void;
 }

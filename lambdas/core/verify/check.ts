@@ -85,7 +85,7 @@ export async function checkResource(deps: VerifyDeps, typeName: string, id: stri
   const difference = compare(expected, stored);
   const state: ResourceState = { config, id, counters, quarantined: entry !== undefined, now: deps.clock() };
   if (!difference) return onClean(deps, state);
-  const repaired = await repair(deps, typeName, pointer, id, expected, stored);
+  const repaired = await repair(deps, typeName, pointer, id, expected, stored, resolved.embed);
   return { ...(await onDifference(deps, state, difference)), repair: repaired };
 }
 

@@ -3,7 +3,9 @@
  * repair. Shared by the per-change checker and the audit.
  */
 import type { TypeConfig } from '../config/schema.ts';
-import { contentHash } from '../hash.ts';
+import type { EmbedStep } from '../embed/ports.ts';
+import { embedWrites } from '../embed/writes.ts';
+import { embeddingPartOf, recordHash } from '../hash.ts';
 import { writeTargets, type Pointer } from '../pointer.ts';
 import type { CatchUpLog, Clock, RecordStore, SourceDoc } from '../ports.ts';
 import type { RecordWrite, StoredRecord, WriteResult } from '../records.ts';
@@ -65,7 +67,8 @@ export function compare(expected: Expected, stored: StoredRecord | undefined): D
       expectedHash: write.hash,
     };
   }
-  const indexHash = contentHash(live.record);
+  // The content is rehashed; the embedding part (which text and model the vector is from) is the stored one.
+  const indexHash = recordHash(live.record, embeddingPartOf(live.hash));
   if (indexHash === write.hash) return undefined;
   const lying = live.hash !== indexHash ? ` (its stored hash attribute says ${live.hash})` : '';
   return {
@@ -115,6 +118,8 @@ export interface RepairDeps {
  * Writes the expected state, version-guarded, into every generation the pointer names (the
  * building one too, logged for its catch-up first, as the applier does). An extra record becomes
  * a tombstone at its own version: at an equal version a delete wins, a newer upsert still wins.
+ * An upsert of a type that embeds gets its vector through `embed` first; when the embedding fails,
+ * its error is thrown and nothing is written.
  */
 export async function repair(
   deps: RepairDeps,
@@ -123,8 +128,9 @@ export async function repair(
   id: string,
   expected: Expected,
   stored: StoredRecord | undefined,
+  embed?: EmbedStep,
 ): Promise<RepairResult> {
-  const write: RecordWrite = expected.kind === 'present' ? expected.write : { kind: 'delete', id, version: stored?.version ?? 0 };
+  const write = await withVector(embed, expected.kind === 'present' ? expected.write : { kind: 'delete', id, version: stored?.version ?? 0 });
   if (pointer.building) await deps.catchUp.record(type, pointer.building.generation, [id]);
   const [active] = await Promise.all(writeTargets(pointer).map((generation) => deps.records.write(type, generation, [write])));
   const result = active?.[0] ?? 'stale';
@@ -132,7 +138,13 @@ export async function repair(
   // Same version, same hash attribute, different content: only an unconditional put repairs it.
   // A newer change racing this put is checked after its own settle delay and repaired then.
   await deps.records.bulkPut(type, pointer.active, [
-    { type, id, generation: pointer.active, version: write.version, hash: write.hash, deleted: false, writtenAt: deps.clock(), record: write.record },
+    { type, id, generation: pointer.active, version: write.version, hash: write.hash, deleted: false, writtenAt: deps.clock(), record: write.record, ...(write.vector ? { vector: write.vector } : {}) },
   ]);
   return 'forced';
+}
+
+async function withVector(embed: EmbedStep | undefined, write: RecordWrite): Promise<RecordWrite> {
+  const [outcome] = (await embedWrites(embed, [write])).ready;
+  if (outcome === undefined || 'error' in outcome) throw outcome?.error;
+  return outcome.write;
 }

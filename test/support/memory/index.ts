@@ -8,6 +8,7 @@ export { MemoryAuditReports, MemoryDifferenceCounters, MemoryQuarantine, savedRe
 export { MemoryChildResults } from './child-results.ts';
 export { MemoryControl } from './control.ts';
 export { MemoryCatchUpLog, MemoryGenerationCounter, MemoryIndex } from './index-store.ts';
+export { MemoryEmbeddingCache } from './embeddings.ts';
 export { MemoryNotifier, MemoryScheduler } from './outbox.ts';
 export { MemoryReservations } from './reservations.ts';
 export { MemorySource } from './source.ts';

@@ -5,6 +5,8 @@
  * A new backend joins by adding an entry to `backends`.
  */
 import type { AuditReportStore } from '../../../../lambdas/core/audit/ports.ts';
+import type { EmbeddingCache } from '../../../../lambdas/core/embed/ports.ts';
+import { DynamoEmbeddingCache } from '../../../../lambdas/adapters/dynamodb/embedding-cache.ts';
 import type { CatchUpLog, PointerStore, QuarantineStore, RecordStore } from '../../../../lambdas/core/ports.ts';
 import type { BuildRecordStore, ChildResultStore, GenerationCounter, LeaseStore, RetirementStore } from '../../../../lambdas/core/rebuild/index.ts';
 import type { ReservationStore } from '../../../../lambdas/core/rebuild/reservation.ts';
@@ -28,6 +30,7 @@ import {
   MemoryChildResults,
   MemoryControl,
   MemoryDifferenceCounters,
+  MemoryEmbeddingCache,
   MemoryGenerationCounter,
   MemoryIndex,
   MemoryQuarantine,
@@ -46,6 +49,7 @@ export interface Ports {
   counter: GenerationCounter;
   differences: DifferenceCounters;
   auditReports: AuditReportStore;
+  embeddings: EmbeddingCache;
 }
 
 export interface StartedBackend {
@@ -79,6 +83,7 @@ export const backends: Record<'dynamodb' | 'redis' | 'memory', () => Promise<Sta
           counter: new DynamoGenerationCounter(aws.doc, names.indexTable, 2),
           differences: new DynamoDifferenceCounters(aws.doc, control),
           auditReports: new DynamoAuditReportStore(aws.doc, control),
+          embeddings: new DynamoEmbeddingCache({ client: aws.doc, table: names.indexTable }),
         };
       },
       stop: () => aws.stop(),
@@ -115,6 +120,7 @@ export const backends: Record<'dynamodb' | 'redis' | 'memory', () => Promise<Sta
           counter: new MemoryGenerationCounter(index),
           differences: new MemoryDifferenceCounters(),
           auditReports: new MemoryAuditReports(),
+          embeddings: new MemoryEmbeddingCache(),
         };
       },
       memoryIndex: () => index,
