@@ -8,6 +8,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { functionDeadLetterQueue } from './change-queue.ts';
 import { ALERT_SERVICES, type AlertService } from '../lambdas/core/alerts/formatters.ts';
 import { PropChecks } from './checks.ts';
 import { FreshindexFunction, type FreshindexFunctionOptions } from './function.ts';
@@ -83,12 +84,7 @@ export class AlertDelivery extends Construct {
     super(scope, id);
     checkDestinations(this.node.path, props);
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.encryptionKey,
-      enforceSSL: true,
-      retentionPeriod: props.deadLetterRetention ?? Duration.days(14),
-    });
+    this.deadLetterQueue = functionDeadLetterQueue(this, { encryptionKey: props.encryptionKey, retention: props.deadLetterRetention });
     this.handler = new FreshindexFunction(this, 'Handler', {
       ...props,
       handler: 'alert-delivery',

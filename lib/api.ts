@@ -119,8 +119,8 @@ export class OpsApi extends Construct {
       configFile: props.config.path,
       timeout,
       network: props.network ?? storeNetwork(store),
-      // similar()'s HNSW engine: a native module with prebuilt linux-arm64 binaries (docs/vectors.md).
-      nodeModules: ['usearch'],
+      // similar()'s HNSW engine, for types that embed: a native module with prebuilt linux-arm64 binaries (docs/vectors.md).
+      ...(props.config.config.types.some((type) => type.embed !== undefined) ? { nodeModules: ['usearch'] } : {}),
       environment: {
         ...props.environment,
         ...storeEnvironment(store),

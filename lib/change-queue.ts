@@ -91,6 +91,19 @@ export function typeFilter(filter: { only: readonly string[] } | { except: reado
  * queue up to 1 MiB, so a dead letter always keeps its whole body next to its reason. Both
  * queues are KMS-encrypted and refuse non-TLS requests.
  */
+/**
+ * The dead-letter queue of a function outside the change queues (alert delivery, stream capture):
+ * KMS-encrypted with `encryptionKey`, TLS only, kept `retention` (default 14 days).
+ */
+export function functionDeadLetterQueue(scope: Construct, props: { encryptionKey: kms.IKey; retention?: Duration | undefined }): sqs.Queue {
+  return new sqs.Queue(scope, 'DeadLetterQueue', {
+    encryption: sqs.QueueEncryption.KMS,
+    encryptionMasterKey: props.encryptionKey,
+    enforceSSL: true,
+    retentionPeriod: props.retention ?? Duration.days(14),
+  });
+}
+
 export class ChangeQueue extends Construct implements ChangeQueueRef {
   public readonly queue: sqs.Queue;
   public readonly deadLetterQueue: sqs.Queue;

@@ -6,6 +6,7 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { functionDeadLetterQueue } from './change-queue.ts';
 import { streamCaptureTargets } from '../lambdas/core/capture/dynamodb-stream.ts';
 import { PropChecks } from './checks.ts';
 import type { FreshindexConfigFile } from './config.ts';
@@ -95,12 +96,7 @@ export class DynamodbStreamCapture extends Construct {
     super(scope, id);
     const streams = capturedStreams(this, props);
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.encryptionKey,
-      enforceSSL: true,
-      retentionPeriod: props.deadLetterRetention ?? Duration.days(14),
-    });
+    this.deadLetterQueue = functionDeadLetterQueue(this, { encryptionKey: props.encryptionKey, retention: props.deadLetterRetention });
     this.handler = new FreshindexFunction(this, 'Handler', {
       ...props,
       handler: 'stream-capture',

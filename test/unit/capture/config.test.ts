@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../../lambdas/core/config/index.ts';
 import { ConfigError } from '../../../lambdas/core/errors.ts';
+import { configProblems } from '../../support/config.ts';
 
 const type = { name: 'movie', source: { type: 'jsonl', path: 'm.jsonl' }, transform: (doc: unknown) => doc, version: () => 1 };
 
@@ -50,18 +51,10 @@ describe('the capture config', () => {
   });
 
   it('refuses a captured table whose event no type would hear, as it refuses a stream capture of one', () => {
-    const problems = (() => {
-      try {
-        validateConfig({
-          types: [type, { ...type, name: 'product', source: { type: 'dynamodb', tableName: 'products', capture: { event: 'prodcut' } } }],
-          capture: { postgres: { connection: { env: 'DB_URL' }, tables: [{ table: 'movies', event: 'movie' }, { table: 'authors', event: 'author' }] } },
-        });
-      } catch (error) {
-        if (error instanceof ConfigError) return error.problems;
-        throw error;
-      }
-      return [];
-    })();
+    const problems = configProblems({
+      types: [type, { ...type, name: 'product', source: { type: 'dynamodb', tableName: 'products', capture: { event: 'prodcut' } } }],
+      capture: { postgres: { connection: { env: 'DB_URL' }, tables: [{ table: 'movies', event: 'movie' }, { table: 'authors', event: 'author' }] } },
+    });
 
     expect(problems).toEqual([
       'capture.postgres.tables[1].event: unknown event type "author": name a type or declare it in events (a type listening to it in listensTo)',

@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../../lambdas/core/config/index.ts';
-import { ConfigError } from '../../../lambdas/core/errors.ts';
+import { configProblems } from '../../support/config.ts';
 
 const http = { type: 'http', itemUrl: 'http://cms/x/{id}', pageUrl: 'http://cms/x?cursor={cursor}' };
 const type = (name: string, extra: Record<string, unknown> = {}) => ({ name, source: http, transform: (doc: object) => doc, version: () => 1, ...extra });
 const ids = () => [];
 
-function problemsOf(input: unknown): readonly string[] {
-  try {
-    validateConfig(input);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('the config was accepted');
-}
+const problemsOf = configProblems;
 
 describe('fan-out config', () => {
   it('accepts a type listening to another type and to a declared event, cycles included', () => {

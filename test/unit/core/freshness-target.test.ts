@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../../lambdas/core/config/index.ts';
-import { ConfigError } from '../../../lambdas/core/errors.ts';
+import { configProblems } from '../../support/config.ts';
 
 const source = { type: 'jsonl', path: './videos.jsonl' };
 const video = { name: 'video', source, transform: (doc: object) => doc, version: () => 1 };
 
-function problemsOf(input: unknown): readonly string[] {
-  try {
-    validateConfig(input);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problemsOf = configProblems;
 
 describe('a type\'s freshness target', () => {
   it('defaults to 60 seconds', () => {
