@@ -188,6 +188,7 @@ export class FreshindexCompute extends Construct {
       verifyQueue: data.verifyQueue,
       applyFunction: this.apply.consumer.function,
       verifyFunction: this.verify.consumer.function,
+      typeApplyQueues: data.typeApplyQueues ?? {},
       otherFunctions: {
         api: this.api.handler.function,
         monitor: this.monitor.handler.function,

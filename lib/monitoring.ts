@@ -55,6 +55,11 @@ export interface FreshindexMonitoringProps extends FreshindexMonitoringOptions {
    * @default - none
    */
   readonly otherFunctions?: Readonly<Record<string, lambda.IFunction>>;
+  /**
+   * The apply queues of types with `delivery.queue: 'own'`, by type: each gets an age alarm at its
+   * type's freshness target, and the shared queue's threshold is the smallest of the other types.
+   */
+  readonly typeApplyQueues?: Readonly<Record<string, ChangeQueueRef>>;
 }
 
 /** The minimal `freshnessTargetSeconds` of the types: the apply queue's age threshold. */
@@ -97,7 +102,7 @@ export class FreshindexMonitoring extends Construct {
     this.monitorDeadLetterQueue('apply', props.applyQueue.deadLetterQueue);
     this.monitorDeadLetterQueue('verify', props.verifyQueue.deadLetterQueue);
     for (const [name, queue] of Object.entries(props.extraDeadLetterQueues ?? {})) this.monitorDeadLetterQueue(name, queue);
-    this.queueAgeAlarm(props);
+    this.queueAgeAlarms(props);
     this.invocationErrorAlarm('apply', props.applyFunction);
     this.invocationErrorAlarm('verify', props.verifyFunction);
     this.monitorFunction('apply', props.applyFunction);
@@ -144,18 +149,28 @@ export class FreshindexMonitoring extends Construct {
     }, RUNBOOK_ANCHORS.throttles);
   }
 
-  private queueAgeAlarm(props: FreshindexMonitoringProps): void {
+  private queueAgeAlarms(props: FreshindexMonitoringProps): void {
+    const own = props.typeApplyQueues ?? {};
+    const shared = props.types.filter((type) => own[type.name] === undefined);
+    this.queueAgeAlarm('ApplyQueueAge', props.applyQueue, shared.length > 0 ? shared : props.types, 'the apply queue (shared by every type without a queue of its own)');
+    for (const [name, queue] of Object.entries(own)) {
+      const types = props.types.filter((type) => type.name === name);
+      this.queueAgeAlarm(`ApplyQueueAge-${name}`, queue, types, `the apply queue of type ${name}`);
+    }
+  }
+
+  private queueAgeAlarm(id: string, queue: ChangeQueueRef, types: readonly TypeConfig[], what: string): void {
     const option = this.options.applyQueueAge;
-    if (option === false) return;
-    const threshold = option?.threshold ?? smallestFreshnessTarget(props.types);
-    this.alarm('ApplyQueueAge', {
-      metric: props.applyQueue.queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: Duration.minutes(1) }),
+    if (option === false || types.length === 0) return;
+    const threshold = option?.threshold ?? smallestFreshnessTarget(types);
+    this.alarm(id, {
+      metric: queue.queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: Duration.minutes(1) }),
       threshold,
       comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 5,
       datapointsToAlarm: 3,
       treatMissingData: cw.TreatMissingData.NOT_BREACHING,
-      alarmDescription: `The oldest change on the apply queue (shared by every type) is older than ${threshold} s, the smallest freshness target: the apply function is not keeping up or is failing. Look at its errors, throttles and freshindex status.`,
+      alarmDescription: `The oldest change on ${what} is older than ${threshold} s, the smallest freshness target of its types: its apply function is not keeping up or is failing. Look at its errors, throttles and freshindex status.`,
     }, RUNBOOK_ANCHORS.applyQueueAge);
   }
 

@@ -76,4 +76,11 @@ describe('per-type apply queues', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: `Compute-Throttles-apply-${type}` });
     }
   });
+
+  it('alarms on the age of each own queue at its type\'s freshness target, and on the shared queue at the others\' smallest', () => {
+    const ages = synthesized.computeTemplate.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'ApproximateAgeOfOldestMessage' } });
+    const thresholds = Object.fromEntries(Object.values(ages).map((alarm) => [alarm.Properties.AlarmName, alarm.Properties.Threshold]));
+
+    expect(thresholds).toEqual({ 'Compute-ApplyQueueAge': 60, 'Compute-ApplyQueueAge-product': 60, 'Compute-ApplyQueueAge-click': 5 });
+  });
 });
