@@ -58,6 +58,8 @@ export default defineConfig({
                   'test/integration/rebuild/interleaving-redis.test.ts',
                   // It starts moto_server itself (CloudWatch, which the embedded emulators lack): once is enough.
                   'test/integration/console/cloudwatch-metrics.test.ts',
+                  // It drives a whole local runtime on its own embedded emulators: once is enough.
+                  'test/integration/capture/dev-restart.test.ts',
                 ],
                 globalSetup: ['test/support/moto.ts'],
                 // The second emulator runs the long rebuild suites at their smallest size: one fault run per

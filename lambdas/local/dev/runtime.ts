@@ -123,13 +123,6 @@ export async function startDevRuntime(options: DevOptions): Promise<DevRuntime> 
     const metrics = new MetricRing();
     const consumers: RunningConsumers = await startConsumers(plan.functions, config, clients, { ...(redis ? { redisUrl: redis.url } : {}), logLevel: options.logLevel ?? 'INFO', onError, metrics });
     stack.push({ name: 'the queue consumers', stop: () => consumers.stop() });
-    const capture = await startLocalStreamCapture({ config, local, clients, endpoint: emulators.endpoints.dynamodb, region: EMULATOR_REGION, credentials: EMULATOR_CREDENTIALS, logLevel: options.logLevel ?? 'INFO', log, onError });
-    if (capture) stack.push({ name: 'the stream capture', stop: () => capture.stop() });
-    if (capture?.tables.length) log(`freshindex dev: capturing the DynamoDB streams of ${capture.tables.join(', ')}`);
-    if (config.capture?.postgres) {
-      const relay = await startLocalRelay({ capture: config.capture.postgres, sns: clients.sns, topicArn: plan.changeTopicArn, log });
-      stack.push({ name: 'the capture relay', stop: () => relay.stop() });
-    }
 
     const jobs = new LocalJobs({
       configPath: options.configPath,
@@ -227,6 +220,16 @@ export async function startDevRuntime(options: DevOptions): Promise<DevRuntime> 
       for (const type of config.types) {
         if (!(await apiRuntime.pointerStore.readPointer(type.name))) initialJobs.push(jobs.run(['rebuild', '--type', type.name], 'startup').id);
       }
+    }
+
+    // Captured changes start flowing only now: one applied before this check would create the
+    // type's pointer, and the type would never get its initial build (its index mostly empty).
+    const capture = await startLocalStreamCapture({ config, local, clients, endpoint: emulators.endpoints.dynamodb, region: EMULATOR_REGION, credentials: EMULATOR_CREDENTIALS, logLevel: options.logLevel ?? 'INFO', log, onError });
+    if (capture) stack.push({ name: 'the stream capture', stop: () => capture.stop() });
+    if (capture?.tables.length) log(`freshindex dev: capturing the DynamoDB streams of ${capture.tables.join(', ')}`);
+    if (config.capture?.postgres) {
+      const relay = await startLocalRelay({ capture: config.capture.postgres, sns: clients.sns, topicArn: plan.changeTopicArn, log });
+      stack.push({ name: 'the capture relay', stop: () => relay.stop() });
     }
 
     let stopped: Promise<void> | undefined;
