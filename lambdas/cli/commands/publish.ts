@@ -60,8 +60,12 @@ export function publishCommand(program: Command, io: CliIo): void {
       } else {
         const { state } = await context.target();
         if (!state) throw new CliError('no local runtime to publish to', EXIT.unreachable);
-        const unknown = events.find((event) => !state.types.includes(event.type));
-        if (unknown) throw new CliError(`unknown resource type "${unknown.type}": the running config declares ${state.types.join(', ')}`, EXIT.notFound);
+        const heard = [...state.types, ...state.events];
+        const unknown = events.find((event) => !heard.includes(event.type));
+        if (unknown) {
+          const declared = state.events.length > 0 ? ` and the events ${state.events.join(', ')}` : '';
+          throw new CliError(`unknown resource type "${unknown.type}": the running config declares the types ${state.types.join(', ')}${declared}`, EXIT.notFound);
+        }
         sns = new SNSClient({ endpoint: state.endpoints.sns, region: state.region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 2 });
         target = state.changeTopicArn;
       }

@@ -203,6 +203,7 @@ export async function startDevRuntime(options: DevOptions): Promise<DevRuntime> 
       startedAt: new Date().toISOString(),
       configPath: options.configPath,
       types: config.types.map((type) => type.name),
+      events: [...config.events],
       apiUrl: api.url,
       controlUrl: control.url,
       ...(cms ? { cmsUrl: cms.url } : {}),

@@ -20,6 +20,8 @@ export const devStateSchema = z.object({
   configPath: z.string(),
   /** The resource types of the config. */
   types: z.array(z.string()),
+  /** The config's declared events (types' listeners hear them); absent in a state file of an older version. */
+  events: z.array(z.string()).default([]),
   /** The ops API (`/v1/...`), as on AWS but without authentication. */
   apiUrl: z.string().url(),
   /** The local control API (`/local/v1/...`): jobs and schedules, the local stand-ins of Batch and EventBridge. */
