@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import type { SourceDoc } from '../ports.ts';
+import { checkAcrossTypes, graphOfInput } from './cross-checks.ts';
 import { configSchema, type FreshindexConfig, type FreshindexConfigInput, type TypeConfig } from './schema.ts';
 
 /**
@@ -24,10 +25,13 @@ export function defineConfig(config: FreshindexConfigInput): FreshindexConfigInp
 export function validateConfig(input: unknown): FreshindexConfig {
   const result = configSchema.safeParse(input);
   if (result.success) return result.data;
-  throw new ConfigError(result.error.issues.map((issue) => describeIssue(input, issue)));
+  const problems = result.error.issues.map((issue) => describeIssue(input, issue));
+  // A failed field stops the config's own refinements: check across types on the raw input too.
+  checkAcrossTypes(graphOfInput(input), (path, message) => problems.push(describeIssue(input, { path, message })));
+  throw new ConfigError([...new Set(problems)]);
 }
 
-function describeIssue(input: unknown, issue: z.core.$ZodIssue): string {
+function describeIssue(input: unknown, issue: Pick<z.core.$ZodIssue, 'path' | 'message'>): string {
   const path = issue.path.map((part, index) => {
     if (typeof part === 'number' && issue.path[index - 1] === 'types') {
       const name = typeName(input, part);

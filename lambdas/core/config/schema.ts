@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { TYPE_NAME, typeNameSchema } from './names.ts';
+import { typeNameSchema } from './names.ts';
 import type { SourceDoc } from '../ports.ts';
 import type { VersionLike } from '../version.ts';
 import { dynamodbCaptureSchema } from './dynamodb-capture.ts';
-import { checkFanoutGraph, deliverySchema, eventsSchema, listensToSchema } from './fanout.ts';
+import { deliverySchema, eventsSchema, listensToSchema } from './fanout.ts';
 import { captureSchema } from './capture.ts';
+import { checkAcrossTypes, graphOfConfig } from './cross-checks.ts';
 
 import { postgresSourceSchema } from './postgres.ts';
 
@@ -187,37 +188,8 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    const seen = new Set<string>();
-    config.types.forEach((type, index) => {
-      if (seen.has(type.name)) {
-        ctx.addIssue({ code: 'custom', path: ['types', index, 'name'], message: `duplicate type name "${type.name}"` });
-      }
-      seen.add(type.name);
-    });
-    checkFanoutGraph(config, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
-    checkCapturedEvents(config, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
+    checkAcrossTypes(graphOfConfig(config), (path, message) => ctx.addIssue({ code: 'custom', path, message }));
   });
-
-/**
- * Every event a capture publishes (a Postgres table's rows, a DynamoDB source's stream) is a type or
- * a declared event: otherwise each of them would be dead-lettered as of an unknown type.
- */
-function checkCapturedEvents(
-  config: { events: readonly string[]; types: ReadonlyArray<{ name: string; source: SourceConfig }>; capture?: { postgres?: { tables: ReadonlyArray<{ event: string }> } | undefined } | undefined },
-  addIssue: (path: Array<string | number>, message: string) => void,
-): void {
-  const known = new Set([...config.types.map((type) => type.name), ...config.events]);
-  // A malformed name has its own problem already; one message per mistake.
-  const unknown = (event: string) => TYPE_NAME.test(event) && !known.has(event);
-  const message = (event: string) => `unknown event type "${event}": name a type or declare it in events (a type listening to it in listensTo)`;
-  config.capture?.postgres?.tables.forEach((table, index) => {
-    if (unknown(table.event)) addIssue(['capture', 'postgres', 'tables', index, 'event'], message(table.event));
-  });
-  config.types.forEach((type, index) => {
-    const event = type.source.type === 'dynamodb' ? type.source.capture?.event : undefined;
-    if (event !== undefined && unknown(event)) addIssue(['types', index, 'source', 'capture', 'event'], message(event));
-  });
-}
 
 /** The config as written in `freshindex.config.ts` (defaults optional). */
 export type FreshindexConfigInput = z.input<typeof configSchema>;

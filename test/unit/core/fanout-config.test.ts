@@ -55,4 +55,23 @@ describe('fan-out config', () => {
 
     expect(config.types[0]?.delivery).toEqual({ queue: 'own', batchSize: 100, batchingWindowSeconds: 20 });
   });
+
+  it('still names the graph\'s problems when another field of the config fails', () => {
+    const problems = problemsOf({
+      types: [
+        type('card', { listensTo: { auhtor: ids, other: 'not a function' } }),
+        type('card', { source: { ...http, type: 'httpp' } }),
+        type('profile', { embed: { text: () => '', provider: { kind: 'bedrock', model: 'amazon.titan-embed-text-v3:0' }, dimensions: 256 } }),
+      ],
+    });
+
+    expect(problems).toEqual(expect.arrayContaining([
+      'types[0](card).listensTo.auhtor: unknown event type "auhtor": name a type or declare it in events',
+      'types[0](card).listensTo.other: unknown event type "other": name a type or declare it in events',
+      'types[1](card).name: duplicate type name "card"',
+    ]));
+    expect(problems.some((problem) => problem.startsWith('types[0](card).listensTo.other: must be a function'))).toBe(true);
+    expect(problems.some((problem) => problem.startsWith('types[1](card).source'))).toBe(true);
+    expect(problems.some((problem) => problem.startsWith('types[2](profile).embed.provider'))).toBe(true);
+  });
 });
