@@ -109,6 +109,10 @@ async function reportFailure(deps: ReporterDeps, reported: ReportedChange, error
 }
 
 async function deadLetter(deps: ReporterDeps, reported: ReportedChange, reason: string, receiveCount: number): Promise<void> {
-  const { messageId, type, id } = reported.keys;
+  // A failed mapping's letter is the event addressed to its listener: its attributes describe that
+  // body (the event's type and id), and the reason names the listener.
+  const addressed = reported.change?.listener !== undefined ? reported.change : undefined;
+  const { messageId } = reported.keys;
+  const { type, id } = addressed ? { type: addressed.type, id: addressed.id } : reported.keys;
   await deps.deadLetters.send(reported.body, { reason, messageId, ...(type ? { type } : {}), ...(id ? { id } : {}), receiveCount });
 }

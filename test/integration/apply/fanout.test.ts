@@ -155,6 +155,8 @@ describe('one event, many types', () => {
     expect(letters).toHaveLength(1);
     expect(letters[0]?.reason).toMatch(/^article-card\.listensTo\.author failed for "a1": .*no author index/);
     expect(JSON.parse(letters[0]?.body ?? '{}')).toMatchObject({ type: 'author', id: 'a1', listener: 'article-card' });
+    // The attributes describe the body (the author event), not a card with the author's id.
+    expect(letters[0]?.attributes).toMatchObject({ type: 'author', id: 'a1' });
   });
 
   it('re-runs only the failed listener’s mapping when its dead letter is redriven', async () => {
