@@ -48,6 +48,9 @@ export function cdcCommands(program: Command, io: CliIo): void {
       }
       const { openCapturePool, applyCaptureSql } = await import('../../adapters/compose/capture.ts');
       const connection = options.secret ? { secretId: options.secret } : capture.connection;
+      if (!options.url && 'env' in connection && connection.env !== undefined && !io.env[connection.env]) {
+        throw new CliError(`$${connection.env} (the database URL the config names) is not set: set it, or pass --url or --secret`, EXIT.usage);
+      }
       let pool: Awaited<ReturnType<typeof openCapturePool>> | undefined;
       try {
         pool = await openCapturePool({ connection, url: options.url, env: io.env });

@@ -78,4 +78,11 @@ describe('freshindex cdc postgres init', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/--url and --secret need --apply/);
   });
+
+  it('exits 2 naming the variable when the config\'s database URL is not set and no --url is given', async () => {
+    const run = await cli(['cdc', 'postgres', 'init', '--apply']);
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('$SHOP_DATABASE_URL (the database URL the config names) is not set: set it, or pass --url or --secret');
+  });
 });
