@@ -140,7 +140,7 @@ async function applyTypeWithRetries(deps: ApplyDeps, resolved: ResolvedType, gro
   await retryPending(
     groups,
     async (pending) => {
-      const round = await applyType(deps, resolved, pending, wroteActive);
+      const round = await applyType(deps, resolved, pending, wroteActive, retry.remainingMs);
       for (const [key, outcome] of round) outcomes.set(key, outcome);
       return pending.filter((group) => worthRetryingNow(outcomes.get(group.winner.key)));
     },
@@ -171,7 +171,13 @@ interface Planned {
  * `wroteActive` remembers the groups an earlier try wrote, so a retry that meets its own write
  * still reports `applied`.
  */
-async function applyType(deps: ApplyDeps, resolved: ResolvedType, groups: readonly Group[], wroteActive: Set<string>): Promise<Map<string, ChangeOutcome>> {
+async function applyType(
+  deps: ApplyDeps,
+  resolved: ResolvedType,
+  groups: readonly Group[],
+  wroteActive: Set<string>,
+  remainingMs: (() => number) | undefined,
+): Promise<Map<string, ChangeOutcome>> {
   const { config } = resolved;
   const outcomes = new Map<string, ChangeOutcome>();
   const fail = (group: Group, error: unknown) => outcomes.set(group.winner.key, failureOutcome(config.name, group.id, error));
@@ -186,7 +192,10 @@ async function applyType(deps: ApplyDeps, resolved: ResolvedType, groups: readon
       fail(group, error);
     }
   }
-  const embedded = await withVectors(resolved.embed, planned, fail);
+  // The provider's own retries must not outlast the invocation: past the budget the call is
+  // aborted, and the change fails (redelivered) instead of the whole batch timing out.
+  const budget = remainingMs ? AbortSignal.timeout(Math.max(1, remainingMs())) : undefined;
+  const embedded = await withVectors(resolved.embed, planned, fail, budget);
   if (embedded.length === 0) return outcomes;
 
   let targets: number[];
@@ -282,8 +291,8 @@ function planWrite(config: TypeConfig, group: Group, read: SourceRead | undefine
  * The planned writes with their vectors, in one embed call for the type's batch: a group whose
  * embedding failed is failed (`fail`) and left out, so its record is never written without one.
  */
-async function withVectors(step: EmbedStep | undefined, planned: readonly Planned[], fail: (group: Group, error: unknown) => void): Promise<Planned[]> {
-  const { ready } = await embedWrites(step, planned.map(({ write }) => write));
+async function withVectors(step: EmbedStep | undefined, planned: readonly Planned[], fail: (group: Group, error: unknown) => void, signal?: AbortSignal): Promise<Planned[]> {
+  const { ready } = await embedWrites(step, planned.map(({ write }) => write), signal);
   return planned.flatMap((plan, index) => {
     const outcome = ready[index] as (typeof ready)[number];
     if ('error' in outcome) {

@@ -5,7 +5,7 @@
  * docs/embeddings.md.
  */
 import pLimit from 'p-limit';
-import { isRetryable } from '../errors.ts';
+import { describeError, isRetryable } from '../errors.ts';
 import { EmbeddingError } from './errors.ts';
 import type { CachedEmbedding, EmbedStep } from './ports.ts';
 import { batchLimit, embeddingKey, maxChars, meanNormalised, providerName, splitText } from './text.ts';
@@ -79,7 +79,9 @@ async function embedBatch(step: EmbedStep, batch: readonly string[], out: Map<st
     const vectors = await step.embedder.embed(batch, signal);
     checkShape(step, batch, vectors);
     batch.forEach((piece, index) => out.set(piece, { vector: vectors[index] as Float32Array }));
-  } catch (error) {
+  } catch (caught) {
+    // Out of time (the caller's budget) is transient, whatever the embedder threw: never halved, never a refusal.
+    const error = signal?.aborted ? new EmbeddingError(`the embedding call was cut off at the time left for it: ${describeError(caught)}`, { retryable: true, cause: caught }) : caught;
     if (batch.length > 1 && !isRetryable(error)) {
       const half = Math.ceil(batch.length / 2);
       await embedBatch(step, batch.slice(0, half), out, stats, signal);

@@ -48,4 +48,22 @@ describe('embedding failures on the apply path', () => {
     expect([...stored.keys()].sort()).toEqual(['a', 'c']);
     expect(stored.get('a')?.vector).toHaveLength(16);
   });
+
+  it('cuts a hanging provider call off at the time left, failing the change for redelivery instead of timing the batch out', async () => {
+    const { deps, index } = await world();
+    const resolved = deps.types.get(TYPE)!;
+    // Answers only by giving up when its call is aborted: without the budget's signal it would hang the test.
+    const hanging = {
+      maxBatch: 100,
+      embed: (_texts: readonly string[], signal?: AbortSignal) =>
+        new Promise<Float32Array[]>((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason), { once: true })),
+    };
+    const types = new Map([[TYPE, { ...resolved, embed: { ...resolved.embed!, embedder: hanging } }]]);
+    const started = Date.now();
+
+    const outcomes = await applyChanges({ ...deps, types }, [change('a', 1), change('b', 1)], { sleep: async () => {}, remainingMs: () => 50 - (Date.now() - started) });
+
+    expect([outcomes.get('a@1')?.status, outcomes.get('b@1')?.status]).toEqual(['failed', 'failed']);
+    expect((await index.getRecords(TYPE, 1, ['a', 'b'])).size).toBe(0);
+  });
 });
