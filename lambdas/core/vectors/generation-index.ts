@@ -17,10 +17,16 @@ export interface IndexTuning {
   sliceMs: number;
   /** Scan segments read at once when building. @default 4 */
   buildSegments: number;
+  /**
+   * After this long without a journal read (ms), the index is built again from a scan instead of
+   * read from the journal: a long idle reader would read one journal slice per minute it missed,
+   * and past the journal's week of retention it would miss changes. @default 1_800_000 (30 min)
+   */
+  rescanAfterMs: number;
 }
 
 /** The tuning of every index unless a reader sets its own. */
-export const DEFAULT_TUNING: IndexTuning = { refreshMs: 10_000, lookbackMs: 60_000, sliceMs: JOURNAL_SLICE_MS, buildSegments: 4 };
+export const DEFAULT_TUNING: IndexTuning = { refreshMs: 10_000, lookbackMs: 60_000, sliceMs: JOURNAL_SLICE_MS, buildSegments: 4, rescanAfterMs: 30 * 60_000 };
 
 /** What an indexed id was indexed from: its engine key and write time. */
 interface Entry {
@@ -35,6 +41,8 @@ export class GenerationIndex {
   readonly #ids = new Map<number, string>();
   #nextKey = 1;
   #engine: VectorEngineIndex | undefined;
+  /** The vectors' length: the first record's (a record of another length, written after embed.dimensions changed, waits for a rebuild). */
+  #dimensions: number | undefined;
   /** Epoch ms the journal was last read up to (the build's start before the first read). */
   #readUpTo = 0;
   #lastRefresh = 0;
@@ -51,11 +59,16 @@ export class GenerationIndex {
   /** Scans the generation into a new engine index. */
   async build(): Promise<void> {
     const startedAt = this.clock();
+    this.#entries.clear();
+    this.#ids.clear();
+    this.#engine = undefined;
+    this.#dimensions = undefined;
     const segments = Array.from({ length: this.tuning.buildSegments }, (_, segment) => segment);
-    const records = (await Promise.all(segments.map((segment) => this.#scanSegment(segment)))).flat();
-    const first = records[0];
-    if (first) {
-      this.#engine = this.ports.engine((first.vector as Float32Array).length, records.length);
+    const scanned = (await Promise.all(segments.map((segment) => this.#scanSegment(segment)))).flat();
+    this.#dimensions = (scanned[0]?.vector as Float32Array | undefined)?.length;
+    const records = scanned.filter((record) => this.fits(record.vector as Float32Array));
+    if (records.length > 0) {
+      this.#engine = this.ports.engine(this.#dimensions as number, records.length);
       const keys = records.map((record) => this.#entry(record));
       this.#engine.addMany(keys, records.map((record) => record.vector as Float32Array));
     }
@@ -82,13 +95,14 @@ export class GenerationIndex {
 
   async #readJournal(): Promise<void> {
     const now = this.clock();
+    if (now - this.#readUpTo > this.tuning.rescanAfterMs) return this.build();
     const from = sliceOf(this.#readUpTo - this.tuning.lookbackMs, this.tuning.sliceMs);
     const ids = await readJournal(this.ports.journal, this.type, this.generation, from, sliceOf(now, this.tuning.sliceMs));
     const records = ids.size === 0 ? new Map<string, StoredRecord>() : await this.ports.records.getRecords(this.type, this.generation, [...ids]);
     for (const id of ids) {
       const record = records.get(id);
       const entry = this.#entries.get(id);
-      if (!record || record.deleted || !record.vector) this.#remove(id);
+      if (!record || record.deleted || !record.vector || !this.fits(record.vector)) this.#remove(id);
       else if (!entry || entry.writtenAt !== record.writtenAt || entry.version !== record.version) this.#put(record);
     }
     this.#readUpTo = now;
@@ -104,6 +118,16 @@ export class GenerationIndex {
       .filter((match): match is { id: string; distance: number } => match.id !== undefined);
   }
 
+  /** True when a vector has the index's length (or the index has none yet). */
+  fits(vector: Float32Array): boolean {
+    return this.#dimensions === undefined || vector.length === this.#dimensions;
+  }
+
+  /** The vectors' length, once a vector was indexed. */
+  get dimensions(): number | undefined {
+    return this.#dimensions;
+  }
+
   /** Ids indexed. */
   get size(): number {
     return this.#entries.size;
@@ -111,6 +135,7 @@ export class GenerationIndex {
 
   #put(record: StoredRecord): void {
     const vector = record.vector as Float32Array;
+    this.#dimensions ??= vector.length;
     this.#engine ??= this.ports.engine(vector.length, 1024);
     this.#remove(record.id);
     this.#engine.add(this.#entry(record), vector);

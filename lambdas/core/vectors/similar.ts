@@ -60,6 +60,12 @@ export class SimilarItems {
     if (!query.vector) throw new NoVectorsError(`${type}/${id} has no vector: does "${type}" have an embed step?`, { type, id, generation });
     const index = await this.#index(pointer);
     await index.refresh();
+    if (!index.fits(query.vector)) {
+      throw new NoVectorsError(
+        `${type}/${id} has a vector of ${query.vector.length} dimensions and generation ${generation}'s index ${index.dimensions}: after changing embed.dimensions, rebuild the type`,
+        { type, id, generation },
+      );
+    }
     return this.#nearest(index, query.vector, id, k, quarantined, options.filter) as Promise<Array<SimilarItem<R>>>;
   }
 
@@ -70,7 +76,7 @@ export class SimilarItems {
     for (;;) {
       const candidates = index.search(vector, fetch + 1).filter((match) => match.id !== self && !quarantined.has(match.id));
       const current = await this.ports.records.getRecords(index.type, index.generation, candidates.map((match) => match.id));
-      const kept = [...current.values()].filter((record) => keep(record, filter));
+      const kept = [...current.values()].filter((record) => keep(record, vector.length, filter));
       if (kept.length >= k || fetch + 1 >= index.size) return rank(kept, vector, index.generation).slice(0, k);
       fetch *= 2;
     }
@@ -95,8 +101,9 @@ export class SimilarItems {
   }
 }
 
-function keep(record: StoredRecord, filter?: (record: never, id: string) => boolean): boolean {
-  if (record.deleted || !record.vector) return false;
+function keep(record: StoredRecord, dimensions: number, filter?: (record: never, id: string) => boolean): boolean {
+  // A vector of another length (written since embed.dimensions changed) has no distance to this one.
+  if (record.deleted || !record.vector || record.vector.length !== dimensions) return false;
   return filter ? filter(record.record as never, record.id) : true;
 }
 

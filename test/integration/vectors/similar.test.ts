@@ -87,6 +87,27 @@ describe.each(eachBackend)('similar items: %s', (_name, start) => {
     expect(await idsSimilarTo('q')).toEqual(['fresh', 'a1', 'a3']);
   });
 
+  it('builds the index again from a scan after a long idle spell, seeing a change whose journal entry is long gone', async () => {
+    expect(await idsSimilarTo('q', 1)).toEqual(['a1']);
+    // Written without a journal entry: as if its entry had expired while the reader sat idle.
+    await ports.store.write('movie', 1, [{ kind: 'upsert', id: 'late', version: 1, hash: 'h-late', record: { title: 'late' }, vector: near(0, 0.01) }]);
+    now += 31 * 60_000;
+
+    expect(await idsSimilarTo('q', 1)).toEqual(['late']);
+  });
+
+  it('leaves out vectors of another length (embed.dimensions changed, no rebuild yet) and refuses a query of one', async () => {
+    const journaled = journalingStore(ports.store, { journal: ports.catchUp, hasVectors: () => true, clock: () => now });
+    expect(await idsSimilarTo('q', 1)).toEqual(['a1']);
+    const longer = new Float32Array(DIMENSIONS * 2);
+    longer[0] = 1;
+    await journaled.write('movie', 1, [{ kind: 'upsert', id: 'wide', version: 1, hash: 'h-wide', record: { title: 'wide' }, vector: longer }]);
+    now += 5_000;
+
+    expect(await idsSimilarTo('q')).toEqual(['a1', 'a2', 'a3']);
+    await expect(similar.similar('movie', 'wide')).rejects.toThrow(/has a vector of 16 dimensions and generation 1's index 8: after changing embed.dimensions, rebuild the type/);
+  });
+
   it('applies the caller\'s filter before counting k', async () => {
     const items = await similar.similar('movie', 'q', { k: 2, filter: (record: { title: string }) => record.title !== 'a1' });
     expect(items.map((item) => item.id)).toEqual(['a2', 'a3']);
