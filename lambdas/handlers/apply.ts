@@ -13,7 +13,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import type { ChangeOutcome, IncomingChange } from '../core/apply.ts';
 import { dispatchChanges } from '../core/dispatch.ts';
 import type { FreshindexConfigInput } from '../core/config/index.ts';
-import type { InvalidChangeError } from '../core/errors.ts';
+import { describeError, type InvalidChangeError } from '../core/errors.ts';
 import { parseChangeMessage } from '../core/events.ts';
 import type { Runtime, RuntimeOverrides } from '../adapters/compose/index.ts';
 import { parseEnv, runtimeFromEnv, type Environment } from '../adapters/compose/env.ts';
@@ -80,6 +80,25 @@ export function createApplyHandler(configInput: FreshindexConfigInput, overrides
       }));
       const { redeliver } = await report(record, reported);
       if (redeliver) throw redeliver.error;
+      await checkDerived(results);
+    };
+
+    /**
+     * A derived change is checked after its type's settle delay, as the verify queue checks every
+     * other change: two close events deriving one record at its unchanged version may land in the
+     * wrong order, and the check repairs that. A check that cannot be scheduled is logged.
+     */
+    const checkDerived = async (results: ReadonlyArray<{ derived: boolean; change: { type: string; id: string }; outcome: ChangeOutcome }>): Promise<void> => {
+      if (!env.FRESHINDEX_VERIFY_QUEUE_URL) return;
+      for (const { derived, change, outcome } of results) {
+        if (!derived || outcome.status !== 'applied') continue;
+        const settle = runtime.types.get(outcome.type)?.config.settleDelaySeconds ?? 0;
+        try {
+          await runtime.checkScheduler.schedule({ type: outcome.type, id: outcome.id, checkAfter: runtime.clock() + settle * 1000, trigger: 'change' });
+        } catch (error) {
+          logger.warn('derived change applied, but its check could not be scheduled: the audit will compare it', { type: outcome.type, id: outcome.id, event: `${change.type}/${change.id}`, reason: describeError(error) });
+        }
+      }
     };
 
     try {

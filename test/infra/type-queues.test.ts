@@ -83,4 +83,18 @@ describe('per-type apply queues', () => {
 
     expect(thresholds).toEqual({ 'Compute-ApplyQueueAge': 60, 'Compute-ApplyQueueAge-product': 60, 'Compute-ApplyQueueAge-click': 5 });
   });
+
+  it('lets every apply function schedule the checks of derived changes on the verify queue', () => {
+    const functions = synthesized.computeTemplate.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { FRESHINDEX_APPLY_TYPES: Match.anyValue() } } } });
+    const verifyUrls = Object.values(functions).map((fn) => JSON.stringify((fn.Properties.Environment.Variables as Record<string, unknown>)['FRESHINDEX_VERIFY_QUEUE_URL']));
+
+    expect(verifyUrls).toHaveLength(3);
+    expect(verifyUrls.every((url) => /VerifyQueue/.test(url))).toBe(true);
+    // Each apply function's policy may send to the verify queue (the queue's ARN from the data stack).
+    const policies = Object.entries(synthesized.computeTemplate.findResources('AWS::IAM::Policy')).filter(([id]) => /Apply/.test(id));
+    const sending = policies.filter(([, policy]) =>
+      (policy.Properties.PolicyDocument.Statement as Array<{ Action: unknown; Resource: unknown }>).some((statement) => JSON.stringify(statement.Action).includes('sqs:SendMessage') && /VerifyQueue/.test(JSON.stringify(statement.Resource))),
+    );
+    expect(sending).toHaveLength(3);
+  });
 });

@@ -32,6 +32,8 @@ export interface PipelineOptions {
   embedderDeps?: RuntimeOverrides['embedderDeps'];
   /** Pollers invoking the handler at once. @default 2 */
   concurrency?: number;
+  /** Gives the apply function a verify queue (unpolled), where it schedules the checks of derived changes: `pipeline.checks()` reads them. */
+  verifyQueue?: boolean;
 }
 
 export interface DeadLetter {
@@ -53,6 +55,8 @@ export interface Pipeline {
   until(check: () => Promise<boolean> | boolean, timeoutMs?: number): Promise<void>;
   /** Drains the dead-letter queue. */
   deadLetters(): Promise<DeadLetter[]>;
+  /** The check messages on the verify queue (with `verifyQueue: true`), up to 10 per call. */
+  checks(): Promise<Array<Record<string, unknown>>>;
   poller: SqsEventSource;
   /** The apply handler the poller invokes (tests may invoke it directly, after `poller.stop()`). */
   handler: SqsHandler;
@@ -90,15 +94,17 @@ export async function startPipeline(aws: AwsTestEnv, config: FreshindexConfigInp
     }),
   );
 
+  const verifyQueueUrl = options.verifyQueue ? (await aws.sqs.send(new CreateQueueCommand({ QueueName: `verify-${n}` }))).QueueUrl : undefined;
   const env = {
     FRESHINDEX_INDEX_TABLE: tables.indexTable,
     FRESHINDEX_CONTROL_TABLE: tables.controlTable,
     FRESHINDEX_APPLY_DLQ_URL: dlqUrl,
     FRESHINDEX_MAX_RECEIVE_COUNT: String(maxReceiveCount),
+    ...(verifyQueueUrl ? { FRESHINDEX_VERIFY_QUEUE_URL: verifyQueueUrl } : {}),
   };
   const runtime = createRuntime(
     config,
-    { ...tables, redisUrl: options.redisUrl, deadLetterQueueUrl: dlqUrl },
+    { ...tables, redisUrl: options.redisUrl, deadLetterQueueUrl: dlqUrl, ...(verifyQueueUrl ? { verifyQueueUrl } : {}) },
     { dynamodb: options.dynamodb ?? aws.dynamodb, sqs: aws.sqs, sourceDeps: { backoff: { baseMs: 20, capMs: 100 } }, ...(options.embedderDeps ? { embedderDeps: options.embedderDeps } : {}) },
   );
   const handler = createApplyHandler(config, {
@@ -156,6 +162,11 @@ export async function startPipeline(aws: AwsTestEnv, config: FreshindexConfigInp
         if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
+    },
+    async checks() {
+      if (!verifyQueueUrl) throw new Error('startPipeline: pass verifyQueue: true to read checks');
+      const { Messages = [] } = await aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: verifyQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      return Messages.map((message) => JSON.parse(message.Body ?? '{}') as Record<string, unknown>);
     },
     async deadLetters() {
       const letters: DeadLetter[] = [];

@@ -62,6 +62,8 @@ export const entryEnv = {
     FRESHINDEX_MAX_RECEIVE_COUNT: maxReceiveCount,
     /** The types this apply function serves, comma-separated (its queue's); unset: every type. */
     FRESHINDEX_APPLY_TYPES: z.string().optional(),
+    /** The verify queue, where the checks of derived changes (fan-out) are scheduled; unset: they are not checked. */
+    FRESHINDEX_VERIFY_QUEUE_URL: optionalName,
   }),
   verify: z.object({
     ...shared,

@@ -61,8 +61,8 @@ describe('one event, many types', () => {
   const card = (mapping: ListenerMapping = cardsOfAuthor) => type('article-card', 'cards', (doc) => ({ title: doc['title'], author: doc['authorName'] }), { author: mapping });
   const byline = (mapping: ListenerMapping) => type('byline', 'authors', (doc) => ({ line: `by ${String(doc['name'])}` }), { author: mapping });
 
-  const start = async (config: FreshindexConfigInput, maxReceiveCount = 3) => {
-    pipeline = await startPipeline(aws, defineConfig(config), { maxReceiveCount });
+  const start = async (config: FreshindexConfigInput, maxReceiveCount = 3, options: { verifyQueue?: boolean } = {}) => {
+    pipeline = await startPipeline(aws, defineConfig(config), { maxReceiveCount, ...options });
     await pipeline.poller.stop(); // the handler is invoked directly: one batch per test
     return pipeline;
   };
@@ -111,6 +111,21 @@ describe('one event, many types', () => {
     expect((await pipeline!.read('article-card', 'c1'))?.record).toEqual({ title: 'Engines', author: 'Ada' });
     expect((await pipeline!.read('article-card', 'c2'))?.record).toEqual({ title: 'Notes', author: 'Ada' });
     expect(await pipeline!.read('article-card', 'c3')).toBeUndefined();
+  });
+
+  it('schedules a check of each derived change it applied, after its type\'s settle delay, as for any other change', async () => {
+    // A settle delay of 0: the check messages are visible at once (SQS delays them by the settle delay).
+    await start({ types: [author(), { ...card(), settleDelaySeconds: 0 }] }, 3, { verifyQueue: true });
+    const before = Date.now();
+
+    await invoke([authorEvent('a1', 1)]);
+
+    const checks = await pipeline!.checks();
+    expect(checks.map((check) => [check['type'], check['id'], check['trigger']]).sort()).toEqual([
+      ['article-card', 'c1', 'change'],
+      ['article-card', 'c2', 'change'],
+    ]);
+    expect(checks.every((check) => (check['checkAfter'] as number) >= before)).toBe(true);
   });
 
   it('counts each derived change under its own type', async () => {
