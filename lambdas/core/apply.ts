@@ -194,7 +194,7 @@ async function applyType(
   }
   // The provider's own retries must not outlast the invocation: past the budget the call is
   // aborted, and the change fails (redelivered) instead of the whole batch timing out.
-  const budget = remainingMs ? AbortSignal.timeout(Math.max(1, remainingMs())) : undefined;
+  const budget = resolved.embed && remainingMs ? AbortSignal.timeout(timerMs(remainingMs())) : undefined;
   const embedded = await withVectors(resolved.embed, planned, fail, budget);
   if (embedded.length === 0) return outcomes;
 
@@ -285,6 +285,11 @@ function planWrite(config: TypeConfig, group: Group, read: SourceRead | undefine
   // Gone at the source: tombstone at the newest version any change of the group named (a
   // collapsed versioned delete must keep its version), or at the stored one if that is newer.
   return { kind: 'delete', id: group.id, version: undefined, atLeast: newestEventVersion(group) };
+}
+
+/** A timer's delay for `ms` left: a whole number of milliseconds from 1 to the largest a timer takes (AbortSignal.timeout refuses fractions). */
+function timerMs(ms: number): number {
+  return Number.isFinite(ms) ? Math.min(2_147_483_647, Math.max(1, Math.floor(ms))) : 2_147_483_647;
 }
 
 /**

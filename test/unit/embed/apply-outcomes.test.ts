@@ -66,4 +66,13 @@ describe('embedding failures on the apply path', () => {
     expect([outcomes.get('a@1')?.status, outcomes.get('b@1')?.status]).toEqual(['failed', 'failed']);
     expect((await index.getRecords(TYPE, 1, ['a', 'b'])).size).toBe(0);
   });
+
+  it('applies with vectors when the time left is a fraction of a millisecond, as a Lambda\'s budget less its margin is', async () => {
+    const { deps, index } = await world();
+
+    const outcomes = await applyChanges(deps, [change('a', 1)], { sleep: async () => {}, remainingMs: () => 26_999.7 });
+
+    expect(outcomes.get('a@1')?.status).toBe('applied');
+    expect((await index.getRecords(TYPE, 1, ['a'])).get('a')?.vector).toBeInstanceOf(Float32Array);
+  });
 });
