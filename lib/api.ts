@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -73,8 +73,8 @@ export interface OpsApiOptions extends FreshindexFunctionOptions {
 export interface OpsApiProps extends OpsApiOptions {
   /** The user's config file, loaded and validated. */
   readonly config: FreshindexConfigFile;
-  /** The store, and the apply and verify queues whose dead letters the API lists and redrives. */
-  readonly data: Pick<FreshindexDataResources, 'store' | 'applyQueue' | 'verifyQueue' | 'queueKey'>;
+  /** The store, and the apply and verify queues (and the types' own apply queues) whose dead letters the API lists and redrives. */
+  readonly data: Pick<FreshindexDataResources, 'store' | 'applyQueue' | 'verifyQueue' | 'queueKey' | 'typeApplyQueues'>;
   /** Where "rebuild one type" submits the job. */
   readonly jobQueue: batch.IJobQueue;
   readonly jobDefinition: batch.IJobDefinition;
@@ -130,6 +130,7 @@ export class OpsApi extends Construct {
         FRESHINDEX_DEAD_LETTERS_APPLY_DLQ_URL: props.data.applyQueue.deadLetterQueue.queueUrl,
         FRESHINDEX_DEAD_LETTERS_VERIFY_QUEUE_URL: props.data.verifyQueue.queue.queueUrl,
         FRESHINDEX_DEAD_LETTERS_VERIFY_DLQ_URL: props.data.verifyQueue.deadLetterQueue.queueUrl,
+        ...ownApplyEnvironment(this, props.data.typeApplyQueues ?? {}),
       },
     });
     const fn = this.handler.function;
@@ -178,9 +179,15 @@ export class OpsApi extends Construct {
   }
 }
 
-/** What the dead-letter routes call, on the two dead-letter queues, their consumer queues and the queues' key. */
+/** `FRESHINDEX_DEAD_LETTERS_OWN_APPLY`: the own apply queues and their dead-letter queues, by type (`apply:<type>` in the routes); absent without one. */
+function ownApplyEnvironment(scope: Construct, byType: NonNullable<OpsApiProps['data']['typeApplyQueues']>): Record<string, string> {
+  const entries = Object.entries(byType).map(([type, ref]) => [type, { queueUrl: ref.queue.queueUrl, dlqUrl: ref.deadLetterQueue.queueUrl }]);
+  return entries.length === 0 ? {} : { FRESHINDEX_DEAD_LETTERS_OWN_APPLY: Stack.of(scope).toJsonString(Object.fromEntries(entries)) };
+}
+
+/** What the dead-letter routes call, on every dead-letter queue (shared and own), their consumer queues and the queues' key. */
 function grantDeadLetters(fn: iam.IGrantable, data: OpsApiProps['data']): void {
-  for (const { queue, deadLetterQueue } of [data.applyQueue, data.verifyQueue]) {
+  for (const { queue, deadLetterQueue } of [data.applyQueue, data.verifyQueue, ...Object.values(data.typeApplyQueues ?? {})]) {
     deadLetterQueue.grant(fn, ...API_DEAD_LETTER_ACTIONS);
     queue.grant(fn, ...API_CONSUMER_QUEUE_ACTIONS);
   }

@@ -86,7 +86,7 @@ export const sharedSchemas = [
     type: 'object',
     required: ['queue', 'configured'],
     properties: {
-      queue: { type: 'string', enum: ['apply', 'verify'] },
+      queue: { type: 'string', description: '`apply`, `verify`, or `apply:<type>` for a type with its own apply queue.' },
       configured: { type: 'boolean', description: 'False when this deployment does not name the queue.' },
       visible: { type: 'integer', description: 'Letters waiting (approximate).' },
       inFlight: { type: 'integer', description: 'Letters being looked at or redriven (approximate).' },

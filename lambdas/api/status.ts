@@ -8,7 +8,7 @@ import type { Generation } from '../core/records.ts';
 import type { AuditReport } from '../core/audit/report.ts';
 import type { BuildRecord, CleanupProgress } from '../core/rebuild/report.ts';
 import { scanCounter } from '../core/rebuild/count.ts';
-import { DEAD_LETTER_QUEUES, type DeadLetterQueueName } from '../core/dead-letters.ts';
+import { deadLetterQueueNames, type DeadLetterQueueName } from '../core/dead-letters.ts';
 import { describeError } from '../core/errors.ts';
 import type { OpsDeps } from './ports.ts';
 
@@ -139,10 +139,14 @@ export interface DeadLetterDepthStatus {
   error?: string;
 }
 
-/** The depth of the apply and verify dead-letter queues; a queue that cannot be read says so instead of failing the status. */
-export async function deadLetterDepths(deps: Pick<OpsDeps, 'deadLetters' | 'log'>): Promise<DeadLetterDepthStatus[]> {
+/**
+ * The depth of the apply and verify dead-letter queues and of each own apply queue's
+ * (`apply:<type>`, the types with `delivery.queue: 'own'`); a queue that cannot be read says so
+ * instead of failing the status.
+ */
+export async function deadLetterDepths(deps: Pick<OpsDeps, 'deadLetters' | 'log' | 'types'>): Promise<DeadLetterDepthStatus[]> {
   return Promise.all(
-    DEAD_LETTER_QUEUES.map(async (queue): Promise<DeadLetterDepthStatus> => {
+    deadLetterQueueNames([...deps.types.values()].map((type) => type.config)).map(async (queue): Promise<DeadLetterDepthStatus> => {
       const inbox = deps.deadLetters?.[queue];
       if (!inbox) return { queue, configured: false };
       try {

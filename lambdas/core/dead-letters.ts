@@ -3,10 +3,36 @@
  * counts them through, one per consumer queue. The SQS adapter is
  * lambdas/adapters/sqs/dead-letter-inbox.ts.
  */
+import { TYPE_NAME } from './config/names.ts';
 
-/** The consumer queues that have a dead-letter queue. */
+/** The shared consumer queues that have a dead-letter queue. */
 export const DEAD_LETTER_QUEUES = ['apply', 'verify'] as const;
-export type DeadLetterQueueName = (typeof DEAD_LETTER_QUEUES)[number];
+/** A shared consumer queue: `apply` or `verify`. */
+export type SharedDeadLetterQueueName = (typeof DEAD_LETTER_QUEUES)[number];
+/** A consumer queue with a dead-letter queue: a shared one, or a type's own apply queue, `apply:<type>`. */
+export type DeadLetterQueueName = SharedDeadLetterQueueName | `apply:${string}`;
+
+/** The rule of a dead-letter queue's name: `apply`, `verify` or `apply:<type>`. */
+export const DEAD_LETTER_QUEUE_NAME = new RegExp(`^(apply|verify|apply:${TYPE_NAME.source.slice(1, -1)})$`);
+
+/** How a type's own apply queue (`delivery.queue: 'own'`) is named here: `apply:<type>`. */
+export function ownApplyQueueName(type: string): `apply:${string}` {
+  return `apply:${type}`;
+}
+
+/** The type of an own apply queue's name (`apply:movie` → `movie`); `undefined` for a shared queue's name. */
+export function ownQueueType(queue: DeadLetterQueueName): string | undefined {
+  return queue.startsWith('apply:') ? queue.slice('apply:'.length) : undefined;
+}
+
+/**
+ * Every consumer queue of a config with a dead-letter queue: `apply`, `verify`, then `apply:<type>`
+ * for each type with its own apply queue, in the config's order.
+ */
+export function deadLetterQueueNames(types: Iterable<{ name: string; delivery?: { queue: 'shared' | 'own' } | undefined }>): DeadLetterQueueName[] {
+  const own = [...types].filter((type) => type.delivery?.queue === 'own').map((type) => ownApplyQueueName(type.name));
+  return [...DEAD_LETTER_QUEUES, ...own];
+}
 
 /** One dead letter as a list shows it. */
 export interface DeadLetterSummary {

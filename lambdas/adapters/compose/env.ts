@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import { validateConfig, type FreshindexConfig, type FreshindexConfigInput } from '../../core/config/index.ts';
+import { ownApplyQueueName } from '../../core/dead-letters.ts';
+import { TYPE_NAME } from '../../core/config/names.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { localWebhooksSchema, secretDestinationsSchema } from '../webhooks/credentials.ts';
 import { createRuntime, type Runtime, type RuntimeOverrides, type RuntimeSettings } from './index.ts';
@@ -37,6 +39,12 @@ const shared = {
 };
 
 /** A variable holding JSON that `schema` validates. */
+/** The own apply queues' URLs the API's `FRESHINDEX_DEAD_LETTERS_OWN_APPLY` names, by type. */
+const ownApplyQueuesSchema = z.record(
+  z.string().regex(TYPE_NAME, { message: `type names must match ${TYPE_NAME.source}` }),
+  z.strictObject({ queueUrl: z.string().min(1), dlqUrl: z.string().min(1) }),
+);
+
 function jsonVariable<T extends z.ZodType>(schema: T) {
   return z
     .string()
@@ -83,6 +91,8 @@ export const entryEnv = {
     FRESHINDEX_DEAD_LETTERS_APPLY_DLQ_URL: optionalName,
     FRESHINDEX_DEAD_LETTERS_VERIFY_QUEUE_URL: optionalName,
     FRESHINDEX_DEAD_LETTERS_VERIFY_DLQ_URL: optionalName,
+    /** The own apply queues (`delivery.queue: 'own'`) and their dead-letter queues, by type: `{"<type>": {"queueUrl": ..., "dlqUrl": ...}}`. */
+    FRESHINDEX_DEAD_LETTERS_OWN_APPLY: jsonVariable(ownApplyQueuesSchema).optional(),
   }),
   monitor: z.object({
     ...shared,
@@ -211,21 +221,22 @@ export function settingsOf<E extends Entry>(entry: E, env: EntryEnv<E>): Runtime
     endpoints: { dynamodb: endpoint('DYNAMODB'), sqs: endpoint('SQS'), sns: endpoint('SNS'), batch: endpoint('BATCH'), cloudwatch: endpoint('CLOUDWATCH') },
     verifyQueueUrl: text('FRESHINDEX_VERIFY_QUEUE_URL'),
     deadLetterQueueUrl: text(deadLetterVariable[entry] ?? ''),
-    deadLetterQueues: deadLetterQueuesOf(text),
+    deadLetterQueues: deadLetterQueuesOf(text, vars['FRESHINDEX_DEAD_LETTERS_OWN_APPLY'] as z.output<typeof ownApplyQueuesSchema> | undefined),
     jobQueue: text('FRESHINDEX_JOB_QUEUE'),
     jobDefinition: text('FRESHINDEX_JOB_DEFINITION'),
   };
 }
 
-/** The consumer queues whose variables name both the queue and its dead-letter queue. */
-function deadLetterQueuesOf(text: (name: string) => string | undefined): RuntimeSettings['deadLetterQueues'] {
+/** The consumer queues whose variables name both the queue and its dead-letter queue, the own apply queues as `apply:<type>`. */
+function deadLetterQueuesOf(text: (name: string) => string | undefined, ownApply: z.output<typeof ownApplyQueuesSchema> | undefined): RuntimeSettings['deadLetterQueues'] {
   const pair = (queue: 'APPLY' | 'VERIFY') => {
     const queueUrl = text(`FRESHINDEX_DEAD_LETTERS_${queue}_QUEUE_URL`);
     const deadLetterQueueUrl = text(`FRESHINDEX_DEAD_LETTERS_${queue}_DLQ_URL`);
     return queueUrl && deadLetterQueueUrl ? { queueUrl, deadLetterQueueUrl } : undefined;
   };
   const [apply, verify] = [pair('APPLY'), pair('VERIFY')];
-  return { ...(apply ? { apply } : {}), ...(verify ? { verify } : {}) };
+  const own = Object.entries(ownApply ?? {}).map(([type, urls]) => [ownApplyQueueName(type), { queueUrl: urls.queueUrl, deadLetterQueueUrl: urls.dlqUrl }] as const);
+  return { ...(apply ? { apply } : {}), ...(verify ? { verify } : {}), ...Object.fromEntries(own) };
 }
 
 /** The variable naming each entry point's own dead-letter queue. */

@@ -48,7 +48,7 @@ export interface RuntimeSettings extends StoreSettings, AwsSettings {
   verifyQueueUrl?: string | undefined;
   /** The entry point's own dead-letter queue (FRESHINDEX_APPLY_DLQ_URL or FRESHINDEX_VERIFY_DLQ_URL). */
   deadLetterQueueUrl?: string | undefined;
-  /** The consumer queues and their dead-letter queues the ops API lists and redrives (FRESHINDEX_DEAD_LETTERS_{APPLY,VERIFY}_{QUEUE,DLQ}_URL). */
+  /** The consumer queues and their dead-letter queues the ops API lists and redrives (FRESHINDEX_DEAD_LETTERS_{APPLY,VERIFY}_{QUEUE,DLQ}_URL; the own apply queues, `apply:<type>`, from FRESHINDEX_DEAD_LETTERS_OWN_APPLY). */
   deadLetterQueues?: Partial<Record<DeadLetterQueueName, { queueUrl: string; deadLetterQueueUrl: string }>> | undefined;
   /** Where rebuilds are submitted (FRESHINDEX_JOB_QUEUE and FRESHINDEX_JOB_DEFINITION). */
   jobQueue?: string | undefined;
@@ -154,10 +154,9 @@ export function createRuntime(configInput: FreshindexConfigInput | FreshindexCon
 /** One inbox per named queue pair; message move tasks only on SQS itself (an endpoint override is an emulator: neither fauxqs nor moto has them). */
 function deadLetterInboxes(settings: RuntimeSettings, sqs: AwsClients['sqs'], clock: Clock): Runtime['deadLetterInboxes'] {
   return Object.fromEntries(
-    Object.entries(settings.deadLetterQueues ?? {}).map(([queue, urls]) => [
-      queue,
-      new SqsDeadLetterInbox({ sqs: sqs(), deadLetterQueueUrl: urls.deadLetterQueueUrl, sourceQueueUrl: urls.queueUrl, moveTasks: !settings.endpoints?.sqs, clock }),
-    ]),
+    Object.entries(settings.deadLetterQueues ?? {}).flatMap(([queue, urls]) =>
+      urls ? [[queue, new SqsDeadLetterInbox({ sqs: sqs(), deadLetterQueueUrl: urls.deadLetterQueueUrl, sourceQueueUrl: urls.queueUrl, moveTasks: !settings.endpoints?.sqs, clock })]] : [],
+    ),
   );
 }
 

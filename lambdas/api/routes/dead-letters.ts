@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { DEAD_LETTER_QUEUES, type DeadLetterInbox, type DeadLetterQueueName, type DeadLetterSummary } from '../../core/dead-letters.ts';
+import { DEAD_LETTER_QUEUE_NAME, ownQueueType, type DeadLetterInbox, type DeadLetterQueueName, type DeadLetterSummary } from '../../core/dead-letters.ts';
 import { FreshindexError, NotFoundError } from '../../core/errors.ts';
 import type { OpsDeps } from '../ports.ts';
 import { problemResponses, typeParam } from '../schemas.ts';
@@ -9,7 +9,12 @@ import { deadLetterDepths } from '../status.ts';
 export class DeadLettersUnavailableError extends FreshindexError {
   override readonly status = 501;
   constructor(queue: DeadLetterQueueName) {
-    super(`the ${queue} dead-letter queue is not configured here: FRESHINDEX_DEAD_LETTERS_${queue.toUpperCase()}_QUEUE_URL and FRESHINDEX_DEAD_LETTERS_${queue.toUpperCase()}_DLQ_URL are not both set`);
+    const type = ownQueueType(queue);
+    super(
+      type === undefined
+        ? `the ${queue} dead-letter queue is not configured here: FRESHINDEX_DEAD_LETTERS_${queue.toUpperCase()}_QUEUE_URL and FRESHINDEX_DEAD_LETTERS_${queue.toUpperCase()}_DLQ_URL are not both set`
+        : `the ${queue} dead-letter queue is not configured here: FRESHINDEX_DEAD_LETTERS_OWN_APPLY does not name type "${type}"`,
+    );
     this.name = 'DeadLettersUnavailableError';
   }
 }
@@ -17,7 +22,11 @@ export class DeadLettersUnavailableError extends FreshindexError {
 /** What a purge must be sent with. */
 export const PURGE_CONFIRMATION = 'purge';
 
-const queueParam = { type: 'string', enum: [...DEAD_LETTER_QUEUES], description: 'The consumer queue whose dead letters these are.' } as const;
+const queueParam = {
+  type: 'string',
+  pattern: DEAD_LETTER_QUEUE_NAME.source,
+  description: 'The consumer queue whose dead letters these are: `apply`, `verify`, or `apply:<type>` for a type with its own apply queue (`delivery.queue: own`).',
+} as const;
 const queueParams = { type: 'object', required: ['queue'], additionalProperties: false, properties: { queue: queueParam } } as const;
 const letterProperties = {
   messageId: { type: 'string' },
@@ -31,7 +40,7 @@ const letterProperties = {
 } as const;
 const letterSummary = { type: 'object', required: ['messageId', 'firstSeen', 'bodyReplaced'], properties: letterProperties } as const;
 
-/** List, show, redrive and purge the dead letters of the apply and verify queues; their depth. */
+/** List, show, redrive and purge the dead letters of the apply and verify queues and of the types' own apply queues; their depth. */
 export function deadLetterRoutes(app: FastifyInstance, deps: OpsDeps): void {
   depthRoute(app, deps);
   listRoute(app, deps);
@@ -202,6 +211,8 @@ class PurgeNotConfirmedError extends FreshindexError {
 }
 
 function inboxOf(deps: OpsDeps, queue: DeadLetterQueueName): DeadLetterInbox {
+  const type = ownQueueType(queue);
+  if (type !== undefined && deps.types.get(type)?.config.delivery.queue !== 'own') throw new NotFoundError(`own apply queue of type "${type}" (no type of that name has delivery.queue: 'own')`, { queue, type });
   const inbox = deps.deadLetters?.[queue];
   if (!inbox) throw new DeadLettersUnavailableError(queue);
   return inbox;

@@ -1,10 +1,9 @@
-/** `freshindex dlq list|show|redrive|purge`: the dead letters of the apply and verify queues. */
+/** `freshindex dlq list|show|redrive|purge`: the dead letters of the apply and verify queues and of the types' own apply queues. */
 import { Option, type Command } from 'commander';
 import { contextOf, segment, type CliIo, type CommandContext } from '../context.ts';
-import { DEAD_LETTER_QUEUES, type DeadLetterDetail, type DeadLetterList, type DeadLetterQueueName, type RedriveResult } from '../../core/dead-letters.ts';
+import { DEAD_LETTER_QUEUE_NAME, type DeadLetterDetail, type DeadLetterList, type DeadLetterQueueName, type RedriveResult } from '../../core/dead-letters.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 
-const QUEUES = DEAD_LETTER_QUEUES;
 type Queue = DeadLetterQueueName;
 
 /** A letter as the ops API answers it: its date as ISO text, its body only from `dlq show`. */
@@ -21,10 +20,11 @@ type RedriveView = { queue: Queue } & RedriveResult;
 /** A copy redrive that ran out of time is sent again, at most this many times, while it makes progress. */
 const MAX_REDRIVE_ROUNDS = 50;
 
-const queueOption = () => new Option('--queue <queue>', 'the apply or the verify queue (default: both)').choices(QUEUES);
+const queueOption = () =>
+  new Option('--queue <queue>', "apply, verify, or apply:<type> for a type's own apply queue (default: every queue of the deployment)").argParser(queueOf);
 
 export function dlqCommands(program: Command, io: CliIo): void {
-  const dlq = program.command('dlq').description('Dead letters: messages the apply and verify functions could not process, with their reason');
+  const dlq = program.command('dlq').description('Dead letters: messages the apply functions (shared and own queues) and the verify function could not process, with their reason');
   listCommand(dlq, io);
   showCommand(dlq, io);
   redriveCommand(dlq, io);
@@ -43,9 +43,9 @@ function listCommand(dlq: Command, io: CliIo): void {
       const context = contextOf(command, io);
       const { api } = await context.target();
       const lists: ListView[] = [];
-      for (const queue of queuesOf(options.queue)) {
+      for (const queue of await queuesOf(context, options.queue)) {
         const query = { limit: String(options.limit), ...(type ? { type } : {}) };
-        lists.push((await api.request('GET', `/v1/dead-letters/${queue}`, { query })).body as ListView);
+        lists.push((await api.request('GET', `/v1/dead-letters/${segment(queue)}`, { query })).body as ListView);
       }
       context.print({ queues: lists }, () => lists.map(renderList).join('\n'));
     });
@@ -61,14 +61,15 @@ function showCommand(dlq: Command, io: CliIo): void {
     .action(async (id: string, options: { queue?: Queue }, command: Command) => {
       const context = contextOf(command, io);
       const { api } = await context.target();
-      for (const queue of queuesOf(options.queue)) {
-        const answer = await api.request('GET', `/v1/dead-letters/${queue}/${segment(id)}`, { accept: [404] });
+      const queues = await queuesOf(context, options.queue);
+      for (const queue of queues) {
+        const answer = await api.request('GET', `/v1/dead-letters/${segment(queue)}/${segment(id)}`, { accept: [404] });
         if (answer.status === 404) continue;
         const letter = answer.body as LetterView & { queue: Queue };
         context.print(letter, () => renderLetter(letter));
         return;
       }
-      throw new CliError(`no dead letter ${id} in the ${queuesOf(options.queue).join(' or ')} dead-letter queue`, EXIT.notFound);
+      throw new CliError(`no dead letter ${id} in the ${queues.join(' or ')} dead-letter queue`, EXIT.notFound);
     });
 }
 
@@ -82,7 +83,7 @@ function redriveCommand(dlq: Command, io: CliIo): void {
     .action(async (options: { queue?: Queue; type?: string }, command: Command) => {
       const context = contextOf(command, io);
       const results: RedriveView[] = [];
-      for (const queue of queuesOf(options.queue)) results.push(await redriveQueue(context, queue, options.type));
+      for (const queue of await queuesOf(context, options.queue)) results.push(await redriveQueue(context, queue, options.type));
       context.print({ queues: results }, () => results.map(renderRedrive).join('\n'));
       if (results.some((result) => result.method === 'copy' && result.error)) io.exitCode = EXIT.failure;
     });
@@ -99,7 +100,7 @@ function purgeCommand(dlq: Command, io: CliIo): void {
       const context = contextOf(command, io);
       const { api } = await context.target();
       if (!options.yes) await confirmPurge(context, options.queue);
-      const result = (await api.request('DELETE', `/v1/dead-letters/${options.queue}`, { query: { confirm: 'purge' } })).body;
+      const result = (await api.request('DELETE', `/v1/dead-letters/${segment(options.queue)}`, { query: { confirm: 'purge' } })).body;
       context.print(result, () => `${options.queue}: every dead letter deleted (SQS takes up to a minute)`);
     });
 }
@@ -109,7 +110,7 @@ async function redriveQueue(context: CommandContext, queue: Queue, type: string 
   const { api } = await context.target();
   let total: RedriveView | undefined;
   for (let round = 0; round < MAX_REDRIVE_ROUNDS; round++) {
-    const result = (await api.request('POST', `/v1/dead-letters/${queue}/redrive`, { body: type ? { type } : {} })).body as RedriveView;
+    const result = (await api.request('POST', `/v1/dead-letters/${segment(queue)}/redrive`, { body: type ? { type } : {} })).body as RedriveView;
     total = total ? sumOf(total, result) : result;
     if (result.method !== 'copy' || result.complete || result.error || !result.redriven) break;
   }
@@ -129,8 +130,17 @@ async function confirmPurge(context: CommandContext, queue: Queue): Promise<void
   if (answer.trim() !== 'purge') throw new CliError('not confirmed: nothing was deleted', EXIT.usage);
 }
 
-function queuesOf(queue: Queue | undefined): readonly Queue[] {
-  return queue ? [queue] : QUEUES;
+/** The queue asked for, or every queue the deployment's status lists (`apply`, `verify`, then each own apply queue). */
+async function queuesOf(context: CommandContext, queue: Queue | undefined): Promise<readonly Queue[]> {
+  if (queue) return [queue];
+  const { api } = await context.target();
+  const depths = (await api.request('GET', '/v1/dead-letters')).body as { queues: Array<{ queue: Queue }> };
+  return depths.queues.map((depth) => depth.queue);
+}
+
+function queueOf(value: string): Queue {
+  if (!DEAD_LETTER_QUEUE_NAME.test(value)) throw new CliError(`--queue must be apply, verify or apply:<type>, got "${value}"`, EXIT.usage);
+  return value as Queue;
 }
 
 function limitOf(value: string): number {

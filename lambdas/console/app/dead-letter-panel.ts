@@ -65,7 +65,7 @@ export class DeadLetterPanel {
         const key = String(depth);
         if (this.#listedAt.get(queue.queue) === key) return;
         this.#listedAt.set(queue.queue, key);
-        const letters = depth === 0 ? undefined : await api<Letters>('GET', `/v1/dead-letters/${queue.queue}?limit=${LIST_LIMIT}`);
+        const letters = depth === 0 ? undefined : await api<Letters>('GET', `/v1/dead-letters/${encodeURIComponent(queue.queue)}?limit=${LIST_LIMIT}`);
         fill(box, ...this.render(queue.queue, depth, letters));
       }),
     );
@@ -105,7 +105,7 @@ export class DeadLetterPanel {
       title: `Redrive the ${queue} dead letters?`,
       description: `Sends them back to the ${queue} queue. Fix what made them fail first: a letter that fails again comes back here.`,
       verb: 'Redrive',
-      run: () => api('POST', `/v1/dead-letters/${queue}/redrive`),
+      run: () => api('POST', `/v1/dead-letters/${encodeURIComponent(queue)}/redrive`),
       done: (answer) => {
         this.#listedAt.delete(queue);
         this.refresh();
