@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import type { ApiLog } from '../../../lambdas/api/ports.ts';
+import { ownApplyQueueName, type DeadLetterQueueName } from '../../../lambdas/core/dead-letters.ts';
 import { DeadLetterQueue } from '../../../lambdas/adapters/sqs/dead-letter.ts';
 import { startApiServer, type ApiServer } from '../../../lambdas/local/api-server.ts';
 import type { AwsTestEnv } from '../../support/aws.ts';
@@ -20,12 +21,14 @@ export interface QueueUrls {
 export interface DeadLetterWorld {
   apply: QueueUrls;
   verify: QueueUrls;
+  /** Every queue pair by its name (`apply`, `verify`, `apply:<type>` for each own queue asked for). */
+  queues: Record<DeadLetterQueueName, QueueUrls>;
   /** The environment naming them as lib/api.ts does, and the emulator's SQS endpoint. */
   env: Record<string, string>;
   /** Dead-letters a change event of `type`/`id` as the apply handler does; resolves with the body sent. */
-  deadLetter(queue: 'apply' | 'verify', type: string, id: string, reason?: string): Promise<string>;
+  deadLetter(queue: DeadLetterQueueName, type: string, id: string, reason?: string): Promise<string>;
   /** Puts a message on a dead-letter queue as SQS moves one after maxReceiveCount: no reason, only its own attributes. */
-  movedBySqs(queue: 'apply' | 'verify', type: string, id: string): Promise<string>;
+  movedBySqs(queue: DeadLetterQueueName, type: string, id: string): Promise<string>;
 }
 
 export const config = {
@@ -42,8 +45,8 @@ export function changeBody(type: string, id: string): string {
   return JSON.stringify({ type, id, op: 'upsert', version: 1 });
 }
 
-/** Creates the four queues (and the API's tables) with fresh names. */
-export async function deadLetterWorld(aws: AwsTestEnv, options: { dlqMaximumMessageSize?: number } = {}): Promise<DeadLetterWorld> {
+/** Creates the four queues (two more for each type of `ownTypes`, named as lib/api.ts names them) and the API's tables, with fresh names. */
+export async function deadLetterWorld(aws: AwsTestEnv, options: { dlqMaximumMessageSize?: number; ownTypes?: readonly string[] } = {}): Promise<DeadLetterWorld> {
   const suffix = randomUUID().slice(0, 8);
   const create = async (name: string, attributes?: Record<string, string>) =>
     (await aws.sqs.send(new CreateQueueCommand({ QueueName: `${name}-${suffix}`, ...(attributes ? { Attributes: attributes } : {}) }))).QueueUrl as string;
@@ -52,11 +55,19 @@ export async function deadLetterWorld(aws: AwsTestEnv, options: { dlqMaximumMess
   const verify = { queueUrl: await create('verify'), deadLetterQueueUrl: await create('verify-dlq', dlqAttributes) };
   const tables = { indexTable: `dl-index-${suffix}`, controlTable: `dl-control-${suffix}` };
   await createTables(aws.dynamodb, tables);
-  const queues = { apply, verify };
+  const own: Record<string, { queueUrl: string; dlqUrl: string }> = {};
+  const queues: Record<DeadLetterQueueName, QueueUrls> = { apply, verify };
+  for (const type of options.ownTypes ?? []) {
+    const pair = { queueUrl: await create(`apply-${type}`), deadLetterQueueUrl: await create(`apply-${type}-dlq`, dlqAttributes) };
+    own[type] = { queueUrl: pair.queueUrl, dlqUrl: pair.deadLetterQueueUrl };
+    queues[ownApplyQueueName(type)] = pair;
+  }
   return {
     apply,
     verify,
+    queues,
     env: {
+      ...(options.ownTypes?.length ? { FRESHINDEX_DEAD_LETTERS_OWN_APPLY: JSON.stringify(own) } : {}),
       FRESHINDEX_INDEX_TABLE: tables.indexTable,
       FRESHINDEX_CONTROL_TABLE: tables.controlTable,
       FRESHINDEX_DEAD_LETTERS_APPLY_QUEUE_URL: apply.queueUrl,
@@ -67,13 +78,13 @@ export async function deadLetterWorld(aws: AwsTestEnv, options: { dlqMaximumMess
     },
     async deadLetter(queue, type, id, reason = `invalid change event: ${type}/${id} is broken`) {
       const body = changeBody(type, id);
-      await new DeadLetterQueue(aws.sqs, queues[queue].deadLetterQueueUrl).send(body, { reason, messageId: randomUUID(), type, id, receiveCount: 5 });
+      await new DeadLetterQueue(aws.sqs, queues[queue]!.deadLetterQueueUrl).send(body, { reason, messageId: randomUUID(), type, id, receiveCount: 5 });
       return body;
     },
     async movedBySqs(queue, type, id) {
       const body = changeBody(type, id);
       const sent = await aws.sqs.send(
-        new SendMessageCommand({ QueueUrl: queues[queue].deadLetterQueueUrl, MessageBody: body, MessageAttributes: { type: { DataType: 'String', StringValue: type } } }),
+        new SendMessageCommand({ QueueUrl: queues[queue]!.deadLetterQueueUrl, MessageBody: body, MessageAttributes: { type: { DataType: 'String', StringValue: type } } }),
       );
       return sent.MessageId as string;
     },
@@ -81,8 +92,8 @@ export async function deadLetterWorld(aws: AwsTestEnv, options: { dlqMaximumMess
 }
 
 /** The ops API on localhost, wired to the world through the composition root (as the API function is). */
-export async function startDeadLetterApi(aws: AwsTestEnv, world: DeadLetterWorld, log: ApiLog = { info() {}, error() {} }): Promise<ApiServer> {
-  return startApiServer({ config, env: world.env, dynamodb: aws.dynamodb, sqs: aws.sqs, log });
+export async function startDeadLetterApi(aws: AwsTestEnv, world: DeadLetterWorld, log: ApiLog = { info() {}, error() {} }, apiConfig: Parameters<typeof startApiServer>[0]['config'] = config): Promise<ApiServer> {
+  return startApiServer({ config: apiConfig, env: world.env, dynamodb: aws.dynamodb, sqs: aws.sqs, log });
 }
 
 /** Every message of a queue, with its attributes (received, and hidden for a minute). */
