@@ -9,7 +9,7 @@ import type { FreshindexFunctionOptions } from './function.ts';
 import { IndexJobs, type IndexJobsOptions } from './jobs.ts';
 import { JobMonitor, type JobMonitorOptions } from './monitor.ts';
 import type { QueueFunctionOptions } from './queue-function.ts';
-import { FreshindexMonitoring, type FreshindexMonitoringOptions } from './monitoring.ts';
+import { FreshindexMonitoring, ownApplyName, type FreshindexMonitoringOptions } from './monitoring.ts';
 import { JobSchedules, type JobSchedulesOptions } from './schedules.ts';
 import { annotateEmbeds } from './embed-access.ts';
 import { annotateSources, sourceNetwork, type SourceNetworkOptions } from './source-access.ts';
@@ -206,7 +206,7 @@ export class FreshindexCompute extends Construct {
   }
 }
 
-/** The own apply queues' (or functions') monitoring names, `apply-<type>`: letters, digits and `-`, at most 40. */
+/** The own apply queues (or functions) by their monitoring names, `apply-<type>` ({@link ownApplyName}). */
 function mapOwnApply<T, R>(byType: Readonly<Record<string, T>>, pick: (value: T) => R): Record<string, R> {
-  return Object.fromEntries(Object.entries(byType).map(([type, value]) => [`apply-${type.replace(/_/g, '-')}`.slice(0, 40), pick(value)]));
+  return Object.fromEntries(Object.entries(byType).map(([type, value]) => [ownApplyName(type), pick(value)]));
 }

@@ -101,7 +101,8 @@ export class FreshindexMonitoring extends Construct {
 
     this.monitorDeadLetterQueue('apply', props.applyQueue.deadLetterQueue);
     this.monitorDeadLetterQueue('verify', props.verifyQueue.deadLetterQueue);
-    for (const [name, queue] of Object.entries(props.extraDeadLetterQueues ?? {})) this.monitorDeadLetterQueue(name, queue);
+    const ownTypes = new Map(Object.keys(props.typeApplyQueues ?? {}).map((type) => [ownApplyName(type), type]));
+    for (const [name, queue] of Object.entries(props.extraDeadLetterQueues ?? {})) this.monitorDeadLetterQueue(name, queue, ownTypes.get(name));
     this.queueAgeAlarms(props);
     this.invocationErrorAlarm('apply', props.applyFunction);
     this.invocationErrorAlarm('verify', props.verifyFunction);
@@ -117,8 +118,11 @@ export class FreshindexMonitoring extends Construct {
     }
   }
 
-  /** Alarms on messages visible on a dead-letter queue and graphs them (apply and verify are monitored already). */
-  monitorDeadLetterQueue(name: string, queue: sqs.IQueue): cw.Alarm | undefined {
+  /**
+   * Alarms on messages visible on a dead-letter queue and graphs them (apply and verify are
+   * monitored already). `ownType`: the queue is the dead-letter queue of that type's own apply queue.
+   */
+  monitorDeadLetterQueue(name: string, queue: sqs.IQueue, ownType?: string): cw.Alarm | undefined {
     this.deadLetterQueues.push([name, queue]);
     this.board?.addDeadLetterQueue(name, queue);
     const option = this.options.deadLetters;
@@ -130,7 +134,7 @@ export class FreshindexMonitoring extends Construct {
       evaluationPeriods: 1,
       // An idle queue stops reporting: it is empty then.
       treatMissingData: cw.TreatMissingData.NOT_BREACHING,
-      alarmDescription: deadLetterDescription(name),
+      alarmDescription: deadLetterDescription(ownType === undefined ? name : `apply:${ownType}`),
     }, RUNBOOK_ANCHORS.deadLetters);
   }
 
@@ -318,9 +322,14 @@ function capitalized(text: string): string {
 }
 
 /** What a dead-letter alarm says: the apply and verify queues have `freshindex dlq`; others are read with the AWS CLI. */
+/** The monitoring name of a type's own apply queue (or function): `apply-<type>`, letters, digits and `-`, at most 40. */
+export function ownApplyName(type: string): string {
+  return `apply-${type.replace(/_/g, '-')}`.slice(0, 40);
+}
+
 function deadLetterDescription(name: string): string {
-  if (name === 'apply' || name === 'verify') {
+  if (name === 'apply' || name === 'verify' || name.startsWith('apply:')) {
     return `Messages are waiting on the ${name} dead-letter queue: changes that could not be processed, each with its reason. List them with freshindex dlq list --queue ${name}, fix the cause, then redrive them with freshindex dlq redrive.`;
   }
-  return `Messages are waiting on the ${name} dead-letter queue, each with its reason. Read them with aws sqs receive-message (freshindex dlq covers the apply and verify queues only), fix the cause, then deal with each.`;
+  return `Messages are waiting on the ${name} dead-letter queue, each with its reason. Read them with aws sqs receive-message (freshindex dlq covers the apply and verify queues and the types' own apply queues only), fix the cause, then deal with each.`;
 }

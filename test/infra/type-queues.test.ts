@@ -66,11 +66,12 @@ describe('per-type apply queues', () => {
     ]);
   });
 
-  it('alarms on each own queue’s dead letters and its function’s throttles', () => {
+  it('alarms on each own queue’s dead letters, naming the dlq command for them, and its function’s throttles', () => {
     const template = synthesized.computeTemplate;
     for (const type of ['product', 'click']) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         AlarmName: `Compute-DeadLetters-apply-${type}`,
+        AlarmDescription: Match.stringLikeRegexp(`freshindex dlq list --queue apply:${type},`),
         Dimensions: [{ Name: 'QueueName', Value: { 'Fn::ImportValue': Match.stringLikeRegexp(`ApplyQueue${type}DeadLetterQueue`) } }],
       });
       template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: `Compute-Throttles-apply-${type}` });

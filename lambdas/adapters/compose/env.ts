@@ -41,7 +41,7 @@ const shared = {
 /** A variable holding JSON that `schema` validates. */
 /** The own apply queues' URLs the API's `FRESHINDEX_DEAD_LETTERS_OWN_APPLY` names, by type. */
 const ownApplyQueuesSchema = z.record(
-  z.string().regex(TYPE_NAME, { message: `type names must match ${TYPE_NAME.source}` }),
+  z.string().regex(TYPE_NAME),
   z.strictObject({ queueUrl: z.string().min(1), dlqUrl: z.string().min(1) }),
 );
 
