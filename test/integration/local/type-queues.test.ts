@@ -1,12 +1,13 @@
 /**
  * Issue 14, per-type queues, on the local runtime: the template's own apply queues and their
  * filtered subscriptions are stood up on the emulators, so an event reaches the queues of the
- * types that consume it and no other, and each queue's poller runs with that type's batching.
+ * types that consume it and no other, and each queue's poller runs with that type's batching;
+ * the ops API is given each own queue and its dead-letter queue (`apply:<type>` of its routes).
  */
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { PublishBatchCommand } from '@aws-sdk/client-sns';
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthesizeStacks } from '../../../bin/freshindex.ts';
 import { createResourcesFromTemplates } from '../../../lambdas/local/cloud-assembly.ts';
@@ -69,5 +70,19 @@ describe('per-type apply queues on the local runtime', () => {
     expect(await drain(queues['product']?.queueUrl as string)).toEqual(['brand', 'product']);
     expect(await drain(queues['click']?.queueUrl as string)).toEqual(['click']);
     expect(await drain(queues['article']?.queueUrl as string)).toEqual(['article', 'author']);
+  });
+
+  it('names each own queue and its dead-letter queue to the ops API, the queue its poller reads', async () => {
+    const queues = applyQueues();
+    const api = plan.functions.find((planned) => planned.role === 'api');
+    const own = JSON.parse(api?.fn.environment['FRESHINDEX_DEAD_LETTERS_OWN_APPLY'] ?? '{}') as Record<string, { queueUrl: string; dlqUrl: string }>;
+
+    expect(Object.keys(own).sort()).toEqual(['click', 'product']);
+    for (const type of ['click', 'product']) {
+      expect(own[type]?.queueUrl).toBe(queues[type]?.queueUrl);
+      const { Attributes = {} } = await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl: own[type]?.queueUrl, AttributeNames: ['RedrivePolicy'] }));
+      // A queue URL ends with its name, an ARN too.
+      expect(JSON.parse(Attributes['RedrivePolicy'] ?? '{}').deadLetterTargetArn).toMatch(new RegExp(`:${own[type]?.dlqUrl.split('/').pop()}$`));
+    }
   });
 });
