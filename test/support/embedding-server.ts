@@ -33,6 +33,9 @@ export interface EmbeddingServer {
   stop(): Promise<void>;
 }
 
+/** The vectors' length on `/v1/embeddings` when a request sends no `dimensions`. */
+export const OPENAI_FIXED_DIMENSIONS = 1536;
+
 export async function startEmbeddingServer(): Promise<EmbeddingServer> {
   const requests: EmbeddingRequest[] = [];
   const faults: Fault[] = [];
@@ -45,7 +48,8 @@ export async function startEmbeddingServer(): Promise<EmbeddingServer> {
   const answer = async (path: string, body: Record<string, unknown>): Promise<unknown> => {
     if (path === '/v1/embeddings') {
       const input = body['input'] as string[];
-      const vectors = await new LocalEmbedder(Number(body['dimensions'])).embed(input);
+      // Without `dimensions`, the length of a model that has one (text-embedding-ada-002's).
+      const vectors = await new LocalEmbedder(Number(body['dimensions'] ?? OPENAI_FIXED_DIMENSIONS)).embed(input);
       return { object: 'list', model: body['model'], data: vectors.map((vector, index) => ({ object: 'embedding', index, embedding: [...vector] })) };
     }
     if (/^\/model\/[^/]+\/invoke$/.test(path)) {

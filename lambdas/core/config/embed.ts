@@ -47,6 +47,13 @@ const openaiProviderSchema = z
     model: z.string().min(1),
     /** The API key, sent as `Authorization: Bearer <key>`: a Secrets Manager secret or an environment variable. */
     apiKey: apiKeySchema,
+    /**
+     * Send `dimensions` with each request, asking the model to shorten its vectors to the
+     * embed step's `dimensions` (text-embedding-3-*). Off, the model answers its own length, which
+     * must then be `dimensions`: models with one length (text-embedding-ada-002, many
+     * self-hosted servers) refuse the parameter. @default false
+     */
+    sendDimensions: z.boolean().default(false),
   })
   .strict();
 

@@ -100,6 +100,8 @@ function checkShape(step: EmbedStep, batch: readonly string[], vectors: readonly
   }
   const wrong = vectors.find((vector) => vector.length !== dimensions);
   if (wrong) {
-    throw new EmbeddingError(`${context.provider} answered a vector of ${wrong.length} dimensions, the config says ${dimensions}`, { retryable: false, widespread: true, context });
+    const { provider } = step.config;
+    const hint = provider.kind === 'openai' && !provider.sendDimensions ? ` (set provider.sendDimensions: true to ask the model for ${dimensions}, or dimensions: ${wrong.length})` : '';
+    throw new EmbeddingError(`${context.provider} answered a vector of ${wrong.length} dimensions, the config says ${dimensions}${hint}`, { retryable: false, widespread: true, context });
   }
 }

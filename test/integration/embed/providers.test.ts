@@ -9,7 +9,7 @@ import { embedTexts } from '../../../lambdas/core/embed/embed.ts';
 import type { SourceDoc } from '../../../lambdas/core/ports.ts';
 import { BedrockEmbedder, createEmbedder } from '../../../lambdas/adapters/embedders/index.ts';
 import { MemoryEmbeddingCache } from '../../support/memory/index.ts';
-import { startEmbeddingServer, type EmbeddingServer } from '../../support/embedding-server.ts';
+import { OPENAI_FIXED_DIMENSIONS, startEmbeddingServer, type EmbeddingServer } from '../../support/embedding-server.ts';
 
 const fast = { baseMs: 1, capMs: 5 };
 
@@ -30,7 +30,7 @@ beforeEach(() => {
 });
 
 describe('OpenAI-compatible provider', () => {
-  const config = () => embedConfig({ provider: { kind: 'openai', url: `${server.url}/v1`, model: 'text-embedding-3-small', apiKey: { env: 'EMBED_KEY' } }, dimensions: 32, batchSize: 100 });
+  const config = () => embedConfig({ provider: { kind: 'openai', url: `${server.url}/v1`, model: 'text-embedding-3-small', apiKey: { env: 'EMBED_KEY' }, sendDimensions: true }, dimensions: 32, batchSize: 100 });
   const openai = (embed = config()) => createEmbedder(embed, { auth: { env: { EMBED_KEY: 'sk-test' } }, backoff: fast });
 
   it('sends distinct uncached texts in batches of batchSize with the model, dimensions and key', async () => {
@@ -43,6 +43,28 @@ describe('OpenAI-compatible provider', () => {
     expect(server.requests[0]?.body).toMatchObject({ model: 'text-embedding-3-small', dimensions: 32 });
     expect(server.requests[0]?.headers['authorization']).toBe('Bearer sk-test');
     expect(results.every((result) => 'vector' in result && result.vector.length === 32)).toBe(true);
+  });
+
+  it('sends no dimensions unless the config asks, so a model of one length (text-embedding-ada-002) takes the request', async () => {
+    const fixed = (dimensions: number) =>
+      embedConfig({ provider: { kind: 'openai', url: `${server.url}/v1`, model: 'text-embedding-ada-002', apiKey: { env: 'EMBED_KEY' } }, dimensions });
+    const embed = fixed(OPENAI_FIXED_DIMENSIONS);
+
+    const { results } = await embedTexts({ config: embed, embedder: openai(embed), cache: new MemoryEmbeddingCache() }, ['a movie']);
+
+    expect(server.requests[0]?.body).not.toHaveProperty('dimensions');
+    expect(results).toEqual([{ vector: expect.any(Float32Array) }]);
+    expect((results[0] as { vector: Float32Array }).vector).toHaveLength(OPENAI_FIXED_DIMENSIONS);
+  });
+
+  it('says how to fix a config whose dimensions the model does not answer when it sends none', async () => {
+    const embed = embedConfig({ provider: { kind: 'openai', url: `${server.url}/v1`, model: 'text-embedding-ada-002', apiKey: { env: 'EMBED_KEY' } }, dimensions: 32 });
+
+    const { results } = await embedTexts({ config: embed, embedder: openai(embed), cache: new MemoryEmbeddingCache() }, ['a movie']);
+
+    const error = (results[0] as { error: Error }).error;
+    expect(error).toMatchObject({ name: 'EmbeddingError', widespread: true });
+    expect(error.message).toMatch(/answered a vector of 1536 dimensions, the config says 32 \(set provider\.sendDimensions: true to ask the model for 32, or dimensions: 1536\)/);
   });
 
   it('waits out a 429 with Retry-After and then succeeds', async () => {
