@@ -3,6 +3,7 @@ import { collapse, eventVersion, newestEventVersion, type Group, type IncomingCh
 import type { TypeConfig } from './config/schema.ts';
 import { describeError, isRetryable, isWidespread } from './errors.ts';
 import type { EmbedStep } from './embed/ports.ts';
+import type { EmbedStats } from './embed/embed.ts';
 import { embedWrites } from './embed/writes.ts';
 import type { ChangeEvent } from './events.ts';
 import type { PointerCache } from './pointer-cache.ts';
@@ -44,6 +45,8 @@ export interface ApplyOptions extends JitterOptions {
   remainingMs?: () => number;
   /** Replaces the timer (tests). */
   sleep?: Sleep;
+  /** Told what each call of a type's embed step did (the handler publishes it as metrics). */
+  onEmbedded?: (type: string, stats: EmbedStats) => void;
 }
 
 /** The backoff between retries inside one call: 50 ms, doubling, capped at 2 s, full jitter. */
@@ -140,7 +143,7 @@ async function applyTypeWithRetries(deps: ApplyDeps, resolved: ResolvedType, gro
   await retryPending(
     groups,
     async (pending) => {
-      const round = await applyType(deps, resolved, pending, wroteActive, retry.remainingMs);
+      const round = await applyType(deps, resolved, pending, wroteActive, retry);
       for (const [key, outcome] of round) outcomes.set(key, outcome);
       return pending.filter((group) => worthRetryingNow(outcomes.get(group.winner.key)));
     },
@@ -176,7 +179,7 @@ async function applyType(
   resolved: ResolvedType,
   groups: readonly Group[],
   wroteActive: Set<string>,
-  remainingMs: (() => number) | undefined,
+  { remainingMs, onEmbedded }: Pick<ApplyOptions, 'remainingMs' | 'onEmbedded'>,
 ): Promise<Map<string, ChangeOutcome>> {
   const { config } = resolved;
   const outcomes = new Map<string, ChangeOutcome>();
@@ -195,7 +198,7 @@ async function applyType(
   // The provider's own retries must not outlast the invocation: past the budget the call is
   // aborted, and the change fails (redelivered) instead of the whole batch timing out.
   const budget = resolved.embed && remainingMs ? AbortSignal.timeout(timerMs(remainingMs())) : undefined;
-  const embedded = await withVectors(resolved.embed, planned, fail, budget);
+  const embedded = await withVectors(resolved.embed, planned, fail, budget, (stats) => onEmbedded?.(config.name, stats));
   if (embedded.length === 0) return outcomes;
 
   let targets: number[];
@@ -296,8 +299,15 @@ function timerMs(ms: number): number {
  * The planned writes with their vectors, in one embed call for the type's batch: a group whose
  * embedding failed is failed (`fail`) and left out, so its record is never written without one.
  */
-async function withVectors(step: EmbedStep | undefined, planned: readonly Planned[], fail: (group: Group, error: unknown) => void, signal?: AbortSignal): Promise<Planned[]> {
-  const { ready } = await embedWrites(step, planned.map(({ write }) => write), signal);
+async function withVectors(
+  step: EmbedStep | undefined,
+  planned: readonly Planned[],
+  fail: (group: Group, error: unknown) => void,
+  signal: AbortSignal | undefined,
+  onStats: (stats: EmbedStats) => void,
+): Promise<Planned[]> {
+  const { ready, stats } = await embedWrites(step, planned.map(({ write }) => write), signal);
+  if (stats) onStats(stats);
   return planned.flatMap((plan, index) => {
     const outcome = ready[index] as (typeof ready)[number];
     if ('error' in outcome) {

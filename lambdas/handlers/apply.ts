@@ -62,7 +62,8 @@ export function createApplyHandler(configInput: FreshindexConfigInput, overrides
         parseErrors.set(record.messageId, error as InvalidChangeError);
       }
     }
-    const dispatched = await dispatchChanges(runtime, incoming, { remainingMs: retryBudget(context), ...(serves ? { serves } : {}) });
+    const onEmbedded = metrics.embedded.bind(metrics);
+    const dispatched = await dispatchChanges(runtime, incoming, { remainingMs: retryBudget(context), onEmbedded, ...(serves ? { serves } : {}) });
 
     const handleRecord = async (record: SQSRecord): Promise<void> => {
       const parseError = parseErrors.get(record.messageId);

@@ -1,4 +1,5 @@
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import type { EmbedStats } from '../core/embed/embed.ts';
 
 /** A metric's unit (`MetricUnit.Count`...). */
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
@@ -43,6 +44,19 @@ export class TypeMetrics {
   /** Counts one `name` event of `type`. */
   count(type: string | undefined, name: string): void {
     this.add(type, name, MetricUnit.Count, 1);
+  }
+
+  /**
+   * Counts what one call of `type`'s embed step did: `EmbedTexts` (texts asked for),
+   * `EmbedCacheHits` (distinct texts the cache answered), `EmbedComputed` (distinct texts the
+   * provider embedded), `EmbedProviderCalls` and `EmbedFailures` (distinct texts left without a vector).
+   */
+  embedded(type: string, stats: EmbedStats): void {
+    this.add(type, 'EmbedTexts', MetricUnit.Count, stats.texts);
+    this.add(type, 'EmbedCacheHits', MetricUnit.Count, stats.cached);
+    this.add(type, 'EmbedComputed', MetricUnit.Count, stats.computed);
+    this.add(type, 'EmbedProviderCalls', MetricUnit.Count, stats.calls);
+    this.add(type, 'EmbedFailures', MetricUnit.Count, stats.failed);
   }
 
   /** Records a value of `type`'s `name` metric. */

@@ -30,6 +30,8 @@ export interface PipelineOptions {
   dynamodb?: DynamoDBClient;
   /** The embedding providers' clients and environment (embed steps). */
   embedderDeps?: RuntimeOverrides['embedderDeps'];
+  /** The apply handler's Powertools metrics (one that records what it is given, say). @default a plain one */
+  metrics?: Metrics;
   /** Pollers invoking the handler at once. @default 2 */
   concurrency?: number;
   /** Gives the apply function a verify queue (unpolled), where it schedules the checks of derived changes: `pipeline.checks()` reads them. */
@@ -111,7 +113,7 @@ export async function startPipeline(aws: AwsTestEnv, config: FreshindexConfigInp
     env,
     runtime,
     logger: new Logger({ serviceName: 'test-apply', logLevel: 'SILENT' }),
-    metrics: new Metrics({ namespace: 'test', serviceName: 'test-apply' }),
+    metrics: options.metrics ?? new Metrics({ namespace: 'test', serviceName: 'test-apply' }),
   });
   const poller = new SqsEventSource({
     sqs: aws.sqs,

@@ -23,6 +23,8 @@ export interface EmbedStats {
   computed: number;
   /** Provider calls made (`embed` calls; a failed batch split to find its bad text counts each try). */
   calls: number;
+  /** Distinct texts left without a vector (their provider calls failed). */
+  failed: number;
 }
 
 /** Provider calls of one step call in flight at once. */
@@ -35,7 +37,7 @@ const CALLS_IN_FLIGHT = 4;
  * optimisation: when it cannot be read or written, texts are computed and the result still stands.
  */
 export async function embedTexts(step: EmbedStep, texts: readonly string[], signal?: AbortSignal): Promise<{ results: Embedded[]; stats: EmbedStats }> {
-  const stats: EmbedStats = { texts: texts.length, cached: 0, computed: 0, calls: 0 };
+  const stats: EmbedStats = { texts: texts.length, cached: 0, computed: 0, calls: 0, failed: 0 };
   const keys = texts.map((text) => embeddingKey(step.config, text));
   const textOf = new Map(keys.map((key, index) => [key, texts[index] as string]));
   const found = await step.cache.get([...textOf.keys()]).catch(() => new Map<string, Float32Array>());
@@ -53,6 +55,7 @@ export async function embedTexts(step: EmbedStep, texts: readonly string[], sign
     else computed.push({ key, vector: meanNormalised(outcomes.map((outcome) => (outcome as { vector: Float32Array }).vector)) });
   }
   stats.computed = computed.length;
+  stats.failed = failed.size;
   if (computed.length > 0) await step.cache.put(computed).catch(() => undefined);
   const vectors = new Map([...found, ...computed.map(({ key, vector }) => [key, vector] as const)]);
   const results = keys.map((key): Embedded => {
