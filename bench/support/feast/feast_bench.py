@@ -1,0 +1,45 @@
+"""The Python side of the Feast row (bench/feast.ts), run with the bench's Feast virtual environment.
+
+  python feast_bench.py parquet ROWS.jsonl OUT.parquet   the rows freshindex loads, as Parquet
+  python feast_bench.py materialize REPO START END        times store.materialize() of REPO's views
+
+`materialize` prints one JSON line: {"seconds": ...}, the time of store.materialize() alone (the
+store is opened and its registry read before the clock starts).
+"""
+
+import json
+import sys
+import time
+from datetime import datetime
+
+
+def write_parquet(rows_path: str, out_path: str) -> None:
+    import pandas as pd
+
+    frame = pd.read_json(rows_path, lines=True, dtype={"id": str})
+    frame["event_timestamp"] = pd.to_datetime(frame["event_timestamp"], utc=True)
+    frame.to_parquet(out_path, engine="pyarrow", index=False)
+    print(json.dumps({"rows": len(frame)}))
+
+
+def materialize(repo: str, start: str, end: str) -> None:
+    from feast import FeatureStore
+
+    store = FeatureStore(repo_path=repo)
+    views = [view.name for view in store.list_feature_views()]
+    start_date = datetime.fromisoformat(start.replace("Z", "+00:00"))
+    end_date = datetime.fromisoformat(end.replace("Z", "+00:00"))
+    started = time.perf_counter()
+    store.materialize(start_date=start_date, end_date=end_date, feature_views=views)
+    seconds = time.perf_counter() - started
+    print(json.dumps({"seconds": seconds, "views": views}))
+
+
+if __name__ == "__main__":
+    command, *args = sys.argv[1:]
+    if command == "parquet":
+        write_parquet(*args)
+    elif command == "materialize":
+        materialize(*args)
+    else:
+        sys.exit(f"unknown command {command}: parquet or materialize")
