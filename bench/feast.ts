@@ -11,7 +11,8 @@
  *   `store.materialize()` of the whole window, timed inside Python around that call alone.
  *
  * The two alternate A B A B, BENCH_FEAST_RUNS runs (default 3) of BENCH_FEAST_ITEMS items
- * (default 20,000), the server flushed before each. Feast runs from a virtual environment
+ * (default 20,000), the server flushed before each. BENCH_FEAST_WRITE_BATCH sets Feast's
+ * `online_write_batch_size` (default: unset, Feast's default, one batch). Feast runs from a virtual environment
  * (bench/support/feast/venv.ts); without python3, venv or pip the row is skipped with the reason.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,14 +33,14 @@ const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'support', 'feast',
 type Env = { python: string; feast: string };
 
 /** Writes the feature repository of `docs` into a new folder and runs `feast apply` there. */
-function prepareRepo(env: Env, docs: ReadonlyArray<Record<string, unknown>>, redisPort: number): string {
+function prepareRepo(env: Env, docs: ReadonlyArray<Record<string, unknown>>, redisPort: number, writeBatch: number | undefined): string {
   const repo = mkdtempSync(join(tmpdir(), 'freshindex-bench-feast-'));
   mkdirSync(join(repo, 'data'));
   const rows = join(repo, 'rows.jsonl');
   writeFileSync(rows, feastRows(docs).map((row) => JSON.stringify(row)).join('\n') + '\n');
   const parquet = run(env.python, [SCRIPT, 'parquet', rows, join(repo, REPO_FILES.parquet)]);
   if (!parquet.ok) throw new Error(`writing the Parquet file failed (${parquet.why})`);
-  writeFileSync(join(repo, REPO_FILES.config), featureStoreYaml('freshindex_bench', { host: '127.0.0.1', port: redisPort }));
+  writeFileSync(join(repo, REPO_FILES.config), featureStoreYaml('freshindex_bench', { host: '127.0.0.1', port: redisPort }, writeBatch));
   writeFileSync(join(repo, REPO_FILES.definitions), definitionsPy());
   const apply = run(env.feast, ['apply'], repo);
   if (!apply.ok) throw new Error(`feast apply failed in ${repo} (${apply.why})`);
@@ -72,13 +73,14 @@ export async function benchFeast(print: (line: string) => void = console.log): P
   }
   const size = positiveFromEnv('BENCH_FEAST_ITEMS', 20_000, { integer: true });
   const runs = positiveFromEnv('BENCH_FEAST_RUNS', 3, { integer: true });
+  const writeBatch = process.env['BENCH_FEAST_WRITE_BATCH'] ? positiveFromEnv('BENCH_FEAST_WRITE_BATCH', 1, { integer: true }) : undefined;
   const server = await startRedis();
   const client = server.client();
   try {
     const source = new ReadySource(Array.from({ length: size }, (_, n) => generated(n)), TUNING.segments);
     const tuning = { ...TUNING, chunkSize: createRedisStores({ client, tombstoneTtlSeconds: 3600 }).store.bulkChunkSize };
     print(`Feast ${FEAST_VERSION}: writing ${size.toLocaleString('en-US')} rows as Parquet, feast apply...`);
-    const repo = prepareRepo(env, source.docs, server.port);
+    const repo = prepareRepo(env, source.docs, server.port, writeBatch);
     print(`rebuild load into Redis vs feast materialize: ${size.toLocaleString('en-US')} items, ${runs} runs, A B A B, Redis flushed before each...`);
     const ours: number[] = [];
     const feast: number[] = [];
@@ -94,7 +96,7 @@ export async function benchFeast(print: (line: string) => void = console.log): P
     }
     print(formatTable(['measure', 'items/s, median (min–max)'], [
       [`rebuild load into Redis, chunks of ${tuning.chunkSize}, ${tuning.writesInFlight} in flight`, spread(ours)],
-      [`feast ${FEAST_VERSION} materialize, Redis online store defaults`, spread(feast)],
+      [`feast ${FEAST_VERSION} materialize, Redis online store defaults, ${writeBatch === undefined ? 'one write batch' : `write batches of ${writeBatch}`}`, spread(feast)],
       ['feast Redis write alone (its online_write_batch calls)', spread(feastWrite)],
       ['ratio of each run, freshindex / Feast materialize (goal ≥ 10)', spread(ours.map((value, i) => value / (feast[i] as number)), 2)],
       ['ratio of each run, freshindex / Feast Redis write alone', spread(ours.map((value, i) => value / (feastWrite[i] as number)), 2)],

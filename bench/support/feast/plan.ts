@@ -41,9 +41,12 @@ export const REPO_FILES = { config: 'feature_store.yaml', definitions: 'definiti
 
 /**
  * feature_store.yaml: the local provider, a file offline store, and Feast's Redis online store
- * with its defaults (no key TTL, the default batch engine) on `redis` (host:port).
+ * with its defaults (no key TTL, the default batch engine) on `redis` (host:port). Without
+ * `onlineWriteBatchSize` Feast writes all rows in one batch (its default); with it, in batches of
+ * that many rows (`materialization.online_write_batch_size`).
  */
-export function featureStoreYaml(project: string, redis: { host: string; port: number }): string {
+export function featureStoreYaml(project: string, redis: { host: string; port: number }, onlineWriteBatchSize?: number): string {
+  const batching = onlineWriteBatchSize === undefined ? [] : ['materialization:', `  online_write_batch_size: ${onlineWriteBatchSize}`];
   return [
     `project: ${project}`,
     `registry: ${REPO_FILES.registry}`,
@@ -54,6 +57,7 @@ export function featureStoreYaml(project: string, redis: { host: string; port: n
     '  type: redis',
     `  connection_string: "${redis.host}:${redis.port}"`,
     'entity_key_serialization_version: 3',
+    ...batching,
     '',
   ].join('\n');
 }

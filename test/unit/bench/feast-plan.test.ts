@@ -57,4 +57,17 @@ describe("the Feast row's plan", () => {
     expect(Date.parse(MATERIALIZE_WINDOW.start)).toBeLessThan(Date.parse(EVENT_TIME));
     expect(Date.parse(MATERIALIZE_WINDOW.end)).toBeGreaterThan(Date.parse(EVENT_TIME));
   });
+
+  it("leaves Feast's write batching at its default unless a batch size is asked for", () => {
+    // Prepare
+    const redis = { host: '127.0.0.1', port: 6390 };
+
+    // Act
+    const defaults = featureStoreYaml('bench', redis);
+    const batched = featureStoreYaml('bench', redis, 10_000);
+
+    // Assess
+    expect(defaults).not.toContain('materialization');
+    expect(batched).toContain('materialization:\n  online_write_batch_size: 10000\n');
+  });
 });
