@@ -33,7 +33,7 @@ import { CONFIG_MODULE, generated, runJobChild, startGeneratedCms } from './rebu
 import { formatTable, median, positiveFromEnv, ratio } from './support/table.ts';
 
 /** The job's defaults for 4 segments: two writes in flight per segment, pages of 500. The chunk is set per row. */
-const TUNING = { segments: 4, pageSize: 500, writesInFlight: 8 };
+export const TUNING = { segments: 4, pageSize: 500, writesInFlight: 8 };
 type Tuning = typeof TUNING & { chunkSize: number };
 const transform = (doc: Record<string, unknown>) => ({ title: doc['title'], tags: doc['tags'], score: doc['score'] });
 const spread = (values: readonly number[]) => `${Math.round(median(values)).toLocaleString('en-US')} (${Math.round(Math.min(...values)).toLocaleString('en-US')}–${Math.round(Math.max(...values)).toLocaleString('en-US')})`;
@@ -43,7 +43,7 @@ const spread = (values: readonly number[]) => `${Math.round(median(values)).toLo
  * hands out ready pages, as a source that answers at once would, so the Redis row measures the
  * load (transform, hash, stored record, writes) and not a test fake's partitioning.
  */
-class ReadySource implements Source {
+export class ReadySource implements Source {
   readonly stableScan = true;
   readonly #segments: SourceDoc[][];
 
@@ -68,7 +68,7 @@ class ReadySource implements Source {
 }
 
 /** The rebuild's load into Redis, items per second. */
-async function freshindexRedisLoad(url: string, source: ReadySource, generation: number, tuning: Tuning): Promise<number> {
+export async function freshindexRedisLoad(url: string, source: ReadySource, generation: number, tuning: Tuning): Promise<number> {
   const stores = createRedisStores({ url, keyPrefix: 'bench:', tombstoneTtlSeconds: 3600 });
   const type = validateConfig({ types: [{ name: 'item', source: { type: 'http', itemUrl: 'http://unused/{id}', pageUrl: 'http://unused/?cursor={cursor}' }, transform, version: (doc: Record<string, unknown>) => doc['v'] as number }] }).types[0];
   try {

@@ -30,6 +30,7 @@ const BENCHMARKS: readonly BenchEntry[] = [
   { name: 'capture', file: 'capture.ts', exportName: 'benchCapture' },
   { name: 'vectors', file: 'vectors.ts', exportName: 'benchVectors' },
   { name: 'embed', file: 'embed.ts', exportName: 'benchEmbed' },
+  { name: 'feast', file: 'feast.ts', exportName: 'benchFeast' },
 ];
 
 // Powertools metrics print one EMF line per invocation to stdout: they would bury the report.
