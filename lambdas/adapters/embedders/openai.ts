@@ -1,10 +1,10 @@
 /**
  * Any OpenAI-compatible embeddings endpoint: `POST {url}/embeddings` with
- * `{ input: string[], model, dimensions? }` (`dimensions` only with `sendDimensions`), answered `{ data: [{ index, embedding }] }`. The key
+ * `{ input: string[], model, dimensions? }` (`dimensions` as `sendsDimensions` decides), answered `{ data: [{ index, embedding }] }`. The key
  * (`Authorization: Bearer …`) comes from Secrets Manager or an environment variable; 429 and 5xx
  * are retried with backoff, full jitter and `Retry-After`.
  */
-import { OPENAI_MAX_BATCH, type EmbedConfig } from '../../core/config/embed.ts';
+import { OPENAI_MAX_BATCH, sendsDimensions, type EmbedConfig } from '../../core/config/embed.ts';
 import { EmbeddingError } from '../../core/embed/errors.ts';
 import { describeError } from '../../core/errors.ts';
 import type { Embedder } from '../../core/embed/ports.ts';
@@ -54,8 +54,8 @@ export class OpenAiEmbedder implements Embedder {
   }
 
   async #once(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]> {
-    const { model, sendDimensions } = this.#options.provider;
-    const body = JSON.stringify({ input: texts, model, ...(sendDimensions ? { dimensions: this.#options.dimensions } : {}), encoding_format: 'float' });
+    const { provider } = this.#options;
+    const body = JSON.stringify({ input: texts, model: provider.model, ...(sendsDimensions(provider) ? { dimensions: this.#options.dimensions } : {}), encoding_format: 'float' });
     const timeout = AbortSignal.timeout(this.#options.timeoutMs ?? 30_000);
     // A key that cannot be read (a missing secret or variable) fails every call alike: widespread, never one text's fault.
     const auth = await this.#auth.headers().catch((error: unknown) => {

@@ -49,15 +49,20 @@ const openaiProviderSchema = z
     apiKey: apiKeySchema,
     /**
      * Send `dimensions` with each request, asking the model to shorten its vectors to the
-     * embed step's `dimensions` (text-embedding-3-*). Off, the model answers its own length, which
-     * must then be `dimensions`: models with one length (text-embedding-ada-002, many
-     * self-hosted servers) refuse the parameter. @default false
+     * embed step's `dimensions`. Off, the model answers its own length, which must then be
+     * `dimensions`: models with one length (text-embedding-ada-002, many self-hosted servers)
+     * refuse the parameter. @default true for OpenAI's text-embedding-3-* models, false otherwise
      */
-    sendDimensions: z.boolean().default(false),
+    sendDimensions: z.boolean().optional(),
   })
   .strict();
 
 const localProviderSchema = z.object({ kind: z.literal('local') }).strict();
+
+/** Whether an OpenAI-compatible provider is sent `dimensions`: as configured, else only to text-embedding-3-* (the models that take it). */
+export function sendsDimensions(provider: { model: string; sendDimensions?: boolean | undefined }): boolean {
+  return provider.sendDimensions ?? /^text-embedding-3-/.test(provider.model);
+}
 
 export const embedProviderSchema = z.discriminatedUnion('kind', [bedrockProviderSchema, openaiProviderSchema, localProviderSchema]);
 

@@ -6,6 +6,7 @@
  */
 import pLimit from 'p-limit';
 import { describeError, isRetryable } from '../errors.ts';
+import { sendsDimensions } from '../config/embed.ts';
 import { EmbeddingError } from './errors.ts';
 import type { CachedEmbedding, EmbedStep } from './ports.ts';
 import { batchLimit, embeddingKey, maxChars, meanNormalised, providerName, splitText } from './text.ts';
@@ -104,7 +105,7 @@ function checkShape(step: EmbedStep, batch: readonly string[], vectors: readonly
   const wrong = vectors.find((vector) => vector.length !== dimensions);
   if (wrong) {
     const { provider } = step.config;
-    const hint = provider.kind === 'openai' && !provider.sendDimensions ? ` (set provider.sendDimensions: true to ask the model for ${dimensions}, or dimensions: ${wrong.length})` : '';
+    const hint = provider.kind === 'openai' && !sendsDimensions(provider) ? ` (set provider.sendDimensions: true to ask the model for ${dimensions}, or dimensions: ${wrong.length})` : '';
     throw new EmbeddingError(`${context.provider} answered a vector of ${wrong.length} dimensions, the config says ${dimensions}${hint}`, { retryable: false, widespread: true, context });
   }
 }

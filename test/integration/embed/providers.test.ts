@@ -30,10 +30,10 @@ beforeEach(() => {
 });
 
 describe('OpenAI-compatible provider', () => {
-  const config = () => embedConfig({ provider: { kind: 'openai', url: `${server.url}/v1`, model: 'text-embedding-3-small', apiKey: { env: 'EMBED_KEY' }, sendDimensions: true }, dimensions: 32, batchSize: 100 });
+  const config = () => embedConfig({ provider: { kind: 'openai', url: `${server.url}/v1`, model: 'text-embedding-3-small', apiKey: { env: 'EMBED_KEY' } }, dimensions: 32, batchSize: 100 });
   const openai = (embed = config()) => createEmbedder(embed, { auth: { env: { EMBED_KEY: 'sk-test' } }, backoff: fast });
 
-  it('sends distinct uncached texts in batches of batchSize with the model, dimensions and key', async () => {
+  it('sends distinct uncached texts in batches of batchSize with the model, the key and (a text-embedding-3 model by default) dimensions', async () => {
     const embed = config();
     const texts = Array.from({ length: 250 }, (_, i) => `movie ${i}`);
 
@@ -55,6 +55,17 @@ describe('OpenAI-compatible provider', () => {
     expect(server.requests[0]?.body).not.toHaveProperty('dimensions');
     expect(results).toEqual([{ vector: expect.any(Float32Array) }]);
     expect((results[0] as { vector: Float32Array }).vector).toHaveLength(OPENAI_FIXED_DIMENSIONS);
+  });
+
+  it('sends no dimensions to a text-embedding-3 model when the config turns sendDimensions off', async () => {
+    const embed = embedConfig({
+      provider: { kind: 'openai', url: `${server.url}/v1`, model: 'text-embedding-3-large', apiKey: { env: 'EMBED_KEY' }, sendDimensions: false },
+      dimensions: OPENAI_FIXED_DIMENSIONS,
+    });
+
+    await embedTexts({ config: embed, embedder: openai(embed), cache: new MemoryEmbeddingCache() }, ['a movie']);
+
+    expect(server.requests[0]?.body).not.toHaveProperty('dimensions');
   });
 
   it('says how to fix a config whose dimensions the model does not answer when it sends none', async () => {
