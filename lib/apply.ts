@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { applyRoutes } from '../lambdas/core/dispatch-routes.ts';
+import { applyRoutes, type Batching } from '../lambdas/core/dispatch-routes.ts';
 import type { ChangeQueueRef } from './change-queue.ts';
 import type { FreshindexConfigFile } from './config.ts';
 import type { FreshindexDataResources } from './data.ts';
@@ -24,6 +24,11 @@ export interface IncrementalApplyProps extends QueueFunctionOptions {
   readonly network?: CacheNetwork;
 }
 
+/** A queue's batching as event source props (no window when it is 0, as Lambda's default). */
+function mappingBatching(batching: Batching): Pick<QueueFunctionOptions, 'batchSize' | 'maxBatchingWindow'> {
+  return { batchSize: batching.batchSize, ...(batching.batchingWindowSeconds > 0 ? { maxBatchingWindow: Duration.seconds(batching.batchingWindowSeconds) } : {}) };
+}
+
 /**
  * The incremental path: an apply function per apply queue (the shared one, and one per type with
  * `delivery.queue: 'own'`, with that type's batch size and batching window), each allowed to read
@@ -42,16 +47,14 @@ export class IncrementalApply extends Construct {
     const routes = applyRoutes(props.config.config);
     const ownQueues = props.data.typeApplyQueues ?? {};
     const filtered = routes.own.length > 0;
-    this.consumer = this.applyFunction('Consumer', props, props.data.applyQueue, filtered ? routes.shared.serves : undefined, {});
+    // The CDK props' batching, or, when they set none, the one derived from the shared types' tightest freshness target.
+    const sharedBatching = props.batchSize === undefined && props.maxBatchingWindow === undefined ? mappingBatching(routes.shared.batching) : {};
+    this.consumer = this.applyFunction('Consumer', props, props.data.applyQueue, filtered ? routes.shared.serves : undefined, sharedBatching);
     this.typeConsumers = Object.fromEntries(
       routes.own.map((route) => {
         const queue = ownQueues[route.type];
         if (!queue) throw new Error(`${this.node.path}: the data resources have no own apply queue for type "${route.type}" (delivery.queue: 'own')`);
-        const batching = {
-          ...(route.batchSize !== undefined ? { batchSize: route.batchSize } : {}),
-          ...(route.batchingWindowSeconds ? { maxBatchingWindow: Duration.seconds(route.batchingWindowSeconds) } : {}),
-        };
-        return [route.type, this.applyFunction(`Consumer-${route.type}`, props, queue, [route.type], batching)];
+        return [route.type, this.applyFunction(`Consumer-${route.type}`, props, queue, [route.type], mappingBatching(route.batching))];
       }),
     );
   }
