@@ -1,11 +1,10 @@
-import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { applyRoutes, type Batching } from '../lambdas/core/dispatch-routes.ts';
+import { applyRoutes } from '../lambdas/core/dispatch-routes.ts';
 import type { ChangeQueueRef } from './change-queue.ts';
 import type { FreshindexConfigFile } from './config.ts';
 import type { FreshindexDataResources } from './data.ts';
 import type { CacheNetwork } from './network.ts';
-import { QueueFunction, type QueueFunctionOptions } from './queue-function.ts';
+import { batchingProps, QueueFunction, type QueueFunctionOptions } from './queue-function.ts';
 import { acknowledge, KMS_SEND_ACTIONS } from './nag.ts';
 import { grantSourceRead } from './source-access.ts';
 import { grantStore, storeEnvironment, storeNetwork } from './store.ts';
@@ -22,11 +21,6 @@ export interface IncrementalApplyProps extends QueueFunctionOptions {
    * @default - the store's (the cache's VPC with store: redis, none with DynamoDB)
    */
   readonly network?: CacheNetwork;
-}
-
-/** A queue's batching as event source props (no window when it is 0, as Lambda's default). */
-function mappingBatching(batching: Batching): Pick<QueueFunctionOptions, 'batchSize' | 'maxBatchingWindow'> {
-  return { batchSize: batching.batchSize, ...(batching.batchingWindowSeconds > 0 ? { maxBatchingWindow: Duration.seconds(batching.batchingWindowSeconds) } : {}) };
 }
 
 /**
@@ -48,13 +42,12 @@ export class IncrementalApply extends Construct {
     const ownQueues = props.data.typeApplyQueues ?? {};
     const filtered = routes.own.length > 0;
     // The CDK props' batching, or, when they set none, the one derived from the shared types' tightest freshness target.
-    const sharedBatching = props.batchSize === undefined && props.maxBatchingWindow === undefined ? mappingBatching(routes.shared.batching) : {};
-    this.consumer = this.applyFunction('Consumer', props, props.data.applyQueue, filtered ? routes.shared.serves : undefined, sharedBatching);
+    this.consumer = this.applyFunction('Consumer', props, props.data.applyQueue, filtered ? routes.shared.serves : undefined, batchingProps(routes.shared.batching, props));
     this.typeConsumers = Object.fromEntries(
       routes.own.map((route) => {
         const queue = ownQueues[route.type];
         if (!queue) throw new Error(`${this.node.path}: the data resources have no own apply queue for type "${route.type}" (delivery.queue: 'own')`);
-        return [route.type, this.applyFunction(`Consumer-${route.type}`, props, queue, [route.type], mappingBatching(route.batching))];
+        return [route.type, this.applyFunction(`Consumer-${route.type}`, props, queue, [route.type], batchingProps(route.batching))];
       }),
     );
   }

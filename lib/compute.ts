@@ -31,9 +31,10 @@ export interface FreshindexComputeProps {
    */
   readonly apply?: QueueFunctionOptions;
   /**
-   * The verify function and how it reads its queue.
+   * The verify function and how it reads its queue. Set `batchSize` or `maxBatchingWindow` to
+   * replace the default batching.
    *
-   * @default - batches of 10, no batching window, 1024 MiB
+   * @default - 1024 MiB; when neither is set, a batching window of 1/60 of the types' shortest `settleDelaySeconds` (whole seconds) with batches of 100, or batches of 10 and no window when that is under 1 s
    */
   readonly verify?: QueueFunctionOptions;
   /**

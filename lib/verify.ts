@@ -2,7 +2,8 @@ import { Construct } from 'constructs';
 import type { FreshindexConfigFile } from './config.ts';
 import type { FreshindexDataResources } from './data.ts';
 import type { CacheNetwork } from './network.ts';
-import { QueueFunction, type QueueFunctionOptions } from './queue-function.ts';
+import { defaultBatching } from '../lambdas/core/dispatch-routes.ts';
+import { batchingProps, QueueFunction, type QueueFunctionOptions } from './queue-function.ts';
 import { acknowledge, KMS_SEND_ACTIONS } from './nag.ts';
 import { grantSourceRead } from './source-access.ts';
 import { grantStore, storeEnvironment, storeNetwork } from './store.ts';
@@ -34,8 +35,11 @@ export class ConsistencyChecker extends Construct {
   constructor(scope: Construct, id: string, props: ConsistencyCheckerProps) {
     super(scope, id);
     const { store, verifyQueue, alertsTopic } = props.data;
+    // A check waits its settle delay anyway: gather for 1/60 of the shortest (batches of 100 check each resource once).
+    const batching = batchingProps(defaultBatching(props.config.config.types.map((type) => type.settleDelaySeconds)), props);
     this.consumer = new QueueFunction(this, 'Consumer', {
       ...props,
+      ...batching,
       handler: 'verify',
       configFile: props.config.path,
       queue: verifyQueue,

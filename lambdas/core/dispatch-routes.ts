@@ -23,7 +23,7 @@ export interface Batching {
   batchingWindowSeconds: number;
 }
 
-/** The batching window a queue gets by default: this share of the tightest freshness target it serves. */
+/** The batching window a queue gets by default: this share of the tightest delay its types tolerate. */
 export const WINDOW_SHARE_OF_TARGET = 1 / 60;
 /** Messages per invocation by default when the queue has a batching window, and when it has none. */
 export const BATCH_SIZE_WITH_WINDOW = 100;
@@ -32,18 +32,19 @@ export const BATCH_SIZE_WITHOUT_WINDOW = 10;
 const MAX_WINDOW_SECONDS = 300;
 
 /**
- * The batching of a queue whose config sets neither batch size nor window: a window of 1/60 of
- * the tightest freshness target among its types, in whole seconds (a 60 s target gathers for 1 s,
+ * The batching of a queue whose config sets neither batch size nor window, from the delays its
+ * types tolerate (the apply queues' freshness targets, the verify queue's settle delays): a window
+ * of 1/60 of the tightest, in whole seconds (a 60 s target gathers for 1 s,
  * a 10-minute one for 10 s, targets under a minute apply at once), and batches of 100 with a
  * window, 10 without. A config that sets either keeps what it sets, with Lambda's defaults for
  * the other (10 messages, no window). Larger batches collapse more repeated edits and take fewer
  * invocations (docs/benchmarks.md, "Where the cost goes").
  */
-export function defaultBatching(freshnessTargetsSeconds: readonly number[], set: { batchSize?: number | undefined; batchingWindowSeconds?: number | undefined } = {}): Batching {
+export function defaultBatching(toleratedDelaysSeconds: readonly number[], set: { batchSize?: number | undefined; batchingWindowSeconds?: number | undefined } = {}): Batching {
   if (set.batchSize !== undefined || set.batchingWindowSeconds !== undefined) {
     return { batchSize: set.batchSize ?? BATCH_SIZE_WITHOUT_WINDOW, batchingWindowSeconds: set.batchingWindowSeconds ?? 0 };
   }
-  const tightest = freshnessTargetsSeconds.length > 0 ? Math.min(...freshnessTargetsSeconds) : 0;
+  const tightest = toleratedDelaysSeconds.length > 0 ? Math.min(...toleratedDelaysSeconds) : 0;
   const batchingWindowSeconds = Math.min(MAX_WINDOW_SECONDS, Math.floor(tightest * WINDOW_SHARE_OF_TARGET));
   return { batchSize: batchingWindowSeconds >= 1 ? BATCH_SIZE_WITH_WINDOW : BATCH_SIZE_WITHOUT_WINDOW, batchingWindowSeconds };
 }

@@ -55,7 +55,7 @@ describe('per-type apply queues', () => {
 
   it('gives the shared queue, whose props set no batching, a window of 1/60 of its types’ tightest freshness target', () => {
     synthesized.computeTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('ApplyQueueQueue') },
+      EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('DataApplyQueue[0-9A-F]{8}Arn') },
       BatchSize: 100,
       MaximumBatchingWindowInSeconds: 1,
     });
