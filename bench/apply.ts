@@ -58,7 +58,7 @@ const SCENARIOS: readonly ScenarioSpec[] = [
 
 /** The scenario of the defaults: batches of 100 gathered for 1 s (a 60 s freshness target, lambdas/core/dispatch-routes.ts). */
 const DEFAULTS_LABEL = 'freshindex, batch 100';
-/** The verify function's default batch size (lib/verify.ts: batches of 100 gathered for 1 s at the 60 s settle delay). */
+/** The verify function's default batch size (lib/verify.ts: batches of 100 gathered for 6 s at the 60 s settle delay). */
 const VERIFY_BATCH_SIZE = 100;
 
 const SHAPE_TITLES: Record<ChangeShape, string> = {

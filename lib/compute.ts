@@ -34,7 +34,7 @@ export interface FreshindexComputeProps {
    * The verify function and how it reads its queue. Set `batchSize` or `maxBatchingWindow` to
    * replace the default batching.
    *
-   * @default - 1024 MiB; when neither is set, a batching window of 1/60 of the types' shortest `settleDelaySeconds` (whole seconds) with batches of 100, or batches of 10 and no window when that is under 1 s
+   * @default - 1024 MiB; when neither is set, a batching window of a tenth of the types' shortest `settleDelaySeconds` (whole seconds) with batches of 100, or batches of 10 and no window when that is under 1 s
    */
   readonly verify?: QueueFunctionOptions;
   /**

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import type { FreshindexConfigFile } from './config.ts';
 import type { FreshindexDataResources } from './data.ts';
 import type { CacheNetwork } from './network.ts';
-import { defaultBatching } from '../lambdas/core/dispatch-routes.ts';
+import { defaultBatching, WINDOW_SHARE_OF_SETTLE_DELAY } from '../lambdas/core/dispatch-routes.ts';
 import { batchingProps, QueueFunction, type QueueFunctionOptions } from './queue-function.ts';
 import { acknowledge, KMS_SEND_ACTIONS } from './nag.ts';
 import { grantSourceRead } from './source-access.ts';
@@ -35,8 +35,9 @@ export class ConsistencyChecker extends Construct {
   constructor(scope: Construct, id: string, props: ConsistencyCheckerProps) {
     super(scope, id);
     const { store, verifyQueue, alertsTopic } = props.data;
-    // A check waits its settle delay anyway: gather for 1/60 of the shortest (batches of 100 check each resource once).
-    const batching = batchingProps(defaultBatching(props.config.config.types.map((type) => type.settleDelaySeconds)), props);
+    // A check waits its settle delay anyway: gather for a tenth of the shortest (a batch checks each of its resources once).
+    const settleDelays = props.config.config.types.map((type) => type.settleDelaySeconds);
+    const batching = batchingProps(defaultBatching(settleDelays, {}, WINDOW_SHARE_OF_SETTLE_DELAY), props);
     this.consumer = new QueueFunction(this, 'Consumer', {
       ...props,
       ...batching,

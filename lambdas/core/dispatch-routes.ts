@@ -25,6 +25,8 @@ export interface Batching {
 
 /** The batching window a queue gets by default: this share of the tightest delay its types tolerate. */
 export const WINDOW_SHARE_OF_TARGET = 1 / 60;
+/** The verify queue's share of its types' shortest settle delay: a check is late anyway, a tenth more costs nothing. */
+export const WINDOW_SHARE_OF_SETTLE_DELAY = 1 / 10;
 /** Messages per invocation by default when the queue has a batching window, and when it has none. */
 export const BATCH_SIZE_WITH_WINDOW = 100;
 export const BATCH_SIZE_WITHOUT_WINDOW = 10;
@@ -34,18 +36,22 @@ const MAX_WINDOW_SECONDS = 300;
 /**
  * The batching of a queue whose config sets neither batch size nor window, from the delays its
  * types tolerate (the apply queues' freshness targets, the verify queue's settle delays): a window
- * of 1/60 of the tightest, in whole seconds (a 60 s target gathers for 1 s,
+ * of `share` (1/60 for apply queues) of the tightest, in whole seconds (a 60 s target gathers for 1 s,
  * a 10-minute one for 10 s, targets under a minute apply at once), and batches of 100 with a
  * window, 10 without. A config that sets either keeps what it sets, with Lambda's defaults for
  * the other (10 messages, no window). Larger batches collapse more repeated edits and take fewer
  * invocations (docs/benchmarks.md, "Where the cost goes").
  */
-export function defaultBatching(toleratedDelaysSeconds: readonly number[], set: { batchSize?: number | undefined; batchingWindowSeconds?: number | undefined } = {}): Batching {
+export function defaultBatching(
+  toleratedDelaysSeconds: readonly number[],
+  set: { batchSize?: number | undefined; batchingWindowSeconds?: number | undefined } = {},
+  share = WINDOW_SHARE_OF_TARGET,
+): Batching {
   if (set.batchSize !== undefined || set.batchingWindowSeconds !== undefined) {
     return { batchSize: set.batchSize ?? BATCH_SIZE_WITHOUT_WINDOW, batchingWindowSeconds: set.batchingWindowSeconds ?? 0 };
   }
   const tightest = toleratedDelaysSeconds.length > 0 ? Math.min(...toleratedDelaysSeconds) : 0;
-  const batchingWindowSeconds = Math.min(MAX_WINDOW_SECONDS, Math.floor(tightest * WINDOW_SHARE_OF_TARGET));
+  const batchingWindowSeconds = Math.min(MAX_WINDOW_SECONDS, Math.floor(tightest * share));
   return { batchSize: batchingWindowSeconds >= 1 ? BATCH_SIZE_WITH_WINDOW : BATCH_SIZE_WITHOUT_WINDOW, batchingWindowSeconds };
 }
 

@@ -31,11 +31,11 @@ describe('the compute stack', () => {
     });
   });
 
-  it('feeds the verify function from the verify queue in batches of 100 gathered for 1/60 of the 60 s settle delay, reporting partial batch failures', () => {
+  it('feeds the verify function from the verify queue in batches of 100 gathered for a tenth of the shortest settle delay (45 s), reporting partial batch failures', () => {
     synthesized.computeTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('VerifyQueue') },
       BatchSize: 100,
-      MaximumBatchingWindowInSeconds: 1,
+      MaximumBatchingWindowInSeconds: 4,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../../lambdas/core/config/index.ts';
-import { applyRoutes } from '../../../lambdas/core/dispatch-routes.ts';
+import { applyRoutes, defaultBatching, WINDOW_SHARE_OF_SETTLE_DELAY } from '../../../lambdas/core/dispatch-routes.ts';
 
 const http = { type: 'http', itemUrl: 'http://cms/x/{id}', pageUrl: 'http://cms/x?cursor={cursor}' };
 const type = (name: string, extra: Record<string, unknown> = {}) => ({ name, source: http, transform: (doc: object) => doc, version: () => 1, ...extra });
@@ -48,5 +48,15 @@ describe('the default batching of apply queues', () => {
       { batchSize: 5, batchingWindowSeconds: 0 },
       { batchSize: 10, batchingWindowSeconds: 2 },
     ]);
+  });
+});
+
+describe('the default batching of the verify queue', () => {
+  it('gathers for a tenth of the shortest settle delay, in batches of 100', () => {
+    expect(defaultBatching([120, 45], {}, WINDOW_SHARE_OF_SETTLE_DELAY)).toEqual({ batchSize: 100, batchingWindowSeconds: 4 });
+  });
+
+  it('checks at once in batches of 10 when a settle delay is under 10 s', () => {
+    expect(defaultBatching([60, 5], {}, WINDOW_SHARE_OF_SETTLE_DELAY)).toEqual({ batchSize: 10, batchingWindowSeconds: 0 });
   });
 });
