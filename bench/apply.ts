@@ -156,6 +156,24 @@ function printShape(print: (line: string) => void, result: ShapeResult, workload
     ]),
   );
 
+  printCost(print, result, prices);
+  printPipeline(print, result.verify, defaultsOf(result), prices);
+
+  const notes = paths.filter((path) => path.run.failures > 0 || path.run.lowTombstones > 0);
+  for (const path of notes) {
+    if (path.run.failures > 0) print(`   note (${path.run.label}): ${path.run.failures} records reported as batch item failures`);
+    if (path.run.lowTombstones > 0) {
+      print(
+        `   note (${path.run.label}): ${path.run.lowTombstones} deleted resources hold a tombstone below their delete's version (the delete shared a batch with an upsert that read the source, and the source's "not found" is tombstoned at the stored version)`,
+      );
+    }
+  }
+}
+
+/** The cost table of a shape: each path with one Publish per change, then with the buffering publisher. */
+function printCost(print: (line: string) => void, result: ShapeResult, prices: Prices): void {
+  const { baseline, paths } = result;
+  const headers = ['', ...paths.map((path) => path.run.label)];
   print('');
   print(`Cost per million changes, us-east-1 list prices of ${US_EAST_1_PRICES.asOf} (bench/prices.ts)`);
   print(
@@ -171,17 +189,6 @@ function printShape(print: (line: string) => void, result: ShapeResult, workload
       ['  vs floor', ...paths.map((path) => ratio(path.costBatched.total, floorPerMillion(prices)))],
     ]),
   );
-  printPipeline(print, result.verify, defaultsOf(result), prices);
-
-  const notes = paths.filter((path) => path.run.failures > 0 || path.run.lowTombstones > 0);
-  for (const path of notes) {
-    if (path.run.failures > 0) print(`   note (${path.run.label}): ${path.run.failures} records reported as batch item failures`);
-    if (path.run.lowTombstones > 0) {
-      print(
-        `   note (${path.run.label}): ${path.run.lowTombstones} deleted resources hold a tombstone below their delete's version (the delete shared a batch with an upsert that read the source, and the source's "not found" is tombstoned at the stored version)`,
-      );
-    }
-  }
 }
 
 /** The path of the defaults (batches of 100 with a 1 s window). */
@@ -239,9 +246,14 @@ function printSummary(print: (line: string) => void, shapes: ShapeResult[], seco
     for (const path of paths.filter((one) => one.run.implementation === 'freshindex')) {
       const calls = (p: MeasuredPath) => [...p.callsPer1000.values()].reduce((sum, tally) => sum + tally.calls, 0);
       print(
-        `  ${shape.padEnd(6)} ${path.run.label.padEnd(22)} throughput ${ratio(path.recordsPerSecond, baseline.recordsPerSecond).padStart(6)} (competent ${ratio(path.recordsPerSecond, competent.recordsPerSecond)})   AWS calls ${ratio(calls(path), calls(baseline)).padStart(6)} (competent ${ratio(calls(path), calls(competent))})   cost ${ratio(path.cost.total, baseline.cost.total).padStart(6)} (competent ${ratio(path.cost.total, competent.cost.total)}, floor ${ratio(path.cost.total, floorPerMillion(prices))})`,
+        `  ${shape.padEnd(6)} ${path.run.label.padEnd(22)} throughput ${ratio(path.recordsPerSecond, baseline.recordsPerSecond).padStart(6)} (competent ${ratio(path.recordsPerSecond, competent.recordsPerSecond)})   AWS calls ${ratio(calls(path), calls(baseline)).padStart(6)} (competent ${ratio(calls(path), calls(competent))})   cost ${ratio(path.cost.total, baseline.cost.total).padStart(6)} (competent ${ratio(path.cost.total, competent.cost.total)}, floor ${ratio(path.cost.total, floorPerMillion(prices))}; buffering publisher: floor ${ratio(path.costBatched.total, floorPerMillion(prices))})`,
       );
     }
+  }
+  for (const result of shapes) {
+    const apply = defaultsOf(result);
+    const whole = (cost: CostPerMillion) => ratio(cost.total + result.verify.cost.total, floorPerMillion(prices));
+    print(`  ${result.shape.padEnd(6)} whole pipeline (${apply.run.label} + verify): floor ${whole(apply.cost)}; buffering publisher: floor ${whole(apply.costBatched)}`);
   }
   print(`  (apply benchmark took ${seconds.toFixed(0)} s)`);
 }
