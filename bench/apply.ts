@@ -6,12 +6,14 @@
 import { performance } from 'node:perf_hooks';
 import { US_EAST_1_PRICES, type Prices } from './prices.ts';
 import { mergeTallies, scaleTallies, type Tallies } from './support/api-calls.ts';
-import { COST_LINES, costPerMillion, type CostPerMillion } from './support/cost.ts';
+import { COST_LINES, costPerMillion, floorPerMillion, type CostPerMillion } from './support/cost.ts';
 import { startBenchBackend, type BenchBackend } from './support/harness.ts';
 import { runScenarios, type ScenarioResult, type ScenarioSpec } from './support/scenario.ts';
 import { count, dollars, formatTable, ratio } from './support/table.ts';
 import { measureTransport, type TransportResult } from './support/transport.ts';
-import { DEFAULT_WORKLOAD, generateEdits, type ChangeShape, type WorkloadOptions } from './support/workload.ts';
+import { DEFAULT_WORKLOAD, generateEdits, type ChangeShape, type Edit, type WorkloadOptions } from './support/workload.ts';
+import { printPipeline, type VerifyCost } from './support/pipeline.ts';
+import { runVerifyPass } from './support/verify-pass.ts';
 
 export interface ApplyBenchOptions {
   workload?: WorkloadOptions;
@@ -29,6 +31,8 @@ export interface MeasuredPath {
   /** Handler and transport calls together, per 1,000 changes. */
   callsPer1000: Tallies;
   cost: CostPerMillion;
+  /** The same, with the CMS publishing through the buffering publisher (PublishBatch). */
+  costBatched: CostPerMillion;
   recordsPerSecond: number;
 }
 
@@ -36,6 +40,8 @@ export interface ShapeResult {
   shape: ChangeShape;
   baseline: MeasuredPath;
   paths: MeasuredPath[];
+  /** The verify pipeline over the same edits, after the default path's run. */
+  verify: VerifyCost;
 }
 
 export interface ApplyBenchResult {
@@ -49,6 +55,11 @@ const SCENARIOS: readonly ScenarioSpec[] = [
   { label: 'freshindex, batch 10', implementation: 'freshindex', batchSize: 10 },
   { label: 'freshindex, batch 100', implementation: 'freshindex', batchSize: 100 },
 ];
+
+/** The scenario of the defaults: batches of 100 gathered for 1 s (a 60 s freshness target, lambdas/core/dispatch-routes.ts). */
+const DEFAULTS_LABEL = 'freshindex, batch 100';
+/** The verify function's default batch size (lib/verify.ts: batches of 100 gathered for 6 s at the 60 s settle delay). */
+const VERIFY_BATCH_SIZE = 100;
 
 const SHAPE_TITLES: Record<ChangeShape, string> = {
   doc: 'changes carrying their document (no source read)',
@@ -72,20 +83,24 @@ export async function benchApply(options: ApplyBenchOptions = {}): Promise<Apply
     for (const shape of ['doc', 'source'] as const) {
       const edits = generateEdits(shape, workload);
       const runs = await runScenarios(backend, SCENARIOS, edits);
+      const batchedPublish = (await measureTransport(backend, edits, 10, 'batched')).published;
       const paths: MeasuredPath[] = [];
       for (const run of runs) {
         const transport = await measureTransport(backend, edits, run.batchSize);
         const calls = mergeTallies(transport.calls, run.handlerCalls);
+        const consumption = { changes: run.changes, invocations: run.invocations, billedMs: run.billedMs, memoryMb };
         paths.push({
           run,
           transport,
           callsPer1000: scaleTallies(calls, 1000 / run.changes),
-          cost: costPerMillion({ changes: run.changes, calls, invocations: run.invocations, billedMs: run.billedMs, memoryMb }, prices),
+          cost: costPerMillion({ ...consumption, calls }, prices),
+          costBatched: costPerMillion({ ...consumption, calls: mergeTallies(batchedPublish, transport.queued, run.handlerCalls) }, prices),
           recordsPerSecond: run.changes / (run.handlerMs / 1000),
         });
       }
       const [baseline] = paths as [MeasuredPath];
-      const result = { shape, baseline, paths };
+      const verify = await measureVerify(backend, paths, edits, memoryMb, prices);
+      const result = { shape, baseline, paths, verify };
       shapes.push(result);
       printShape(print, result, workload, prices);
     }
@@ -141,17 +156,8 @@ function printShape(print: (line: string) => void, result: ShapeResult, workload
     ]),
   );
 
-  print('');
-  print(`Cost per million changes, us-east-1 list prices of ${US_EAST_1_PRICES.asOf} (bench/prices.ts)`);
-  print(
-    formatTable(headers, [
-      ...COST_LINES.map(([key, label]) => [label, ...paths.map((path) => dollars(path.cost[key]))]),
-      ['total', ...paths.map((path) => dollars(path.cost.total))],
-      ['vs baseline', ...paths.map((path) => ratio(path.cost.total, baseline.cost.total))],
-      ['vs competent', ...paths.map((path) => ratio(path.cost.total, competentOf(result).cost.total))],
-      [`vs floor (${dollars(floorPerMillion(prices))})`, ...paths.map((path) => ratio(path.cost.total, floorPerMillion(prices)))],
-    ]),
-  );
+  printCost(print, result, prices);
+  printPipeline(print, result.verify, defaultsOf(result), prices);
 
   const notes = paths.filter((path) => path.run.failures > 0 || path.run.lowTombstones > 0);
   for (const path of notes) {
@@ -164,17 +170,51 @@ function printShape(print: (line: string) => void, result: ShapeResult, workload
   }
 }
 
-/** The competent baseline's path of a shape (second scenario). */
-function competentOf(result: ShapeResult): MeasuredPath {
-  return result.paths.find((path) => path.run.implementation === 'competent') ?? result.baseline;
+/** The cost table of a shape: each path with one Publish per change, then with the buffering publisher. */
+function printCost(print: (line: string) => void, result: ShapeResult, prices: Prices): void {
+  const { baseline, paths } = result;
+  const headers = ['', ...paths.map((path) => path.run.label)];
+  print('');
+  print(`Cost per million changes, us-east-1 list prices of ${US_EAST_1_PRICES.asOf} (bench/prices.ts)`);
+  print(
+    formatTable(headers, [
+      ...COST_LINES.map(([key, label]) => [label, ...paths.map((path) => dollars(path.cost[key]))]),
+      ['total', ...paths.map((path) => dollars(path.cost.total))],
+      ['vs baseline', ...paths.map((path) => ratio(path.cost.total, baseline.cost.total))],
+      ['vs competent', ...paths.map((path) => ratio(path.cost.total, competentOf(result).cost.total))],
+      [`vs floor (${dollars(floorPerMillion(prices))})`, ...paths.map((path) => ratio(path.cost.total, floorPerMillion(prices)))],
+      ['with the buffering publisher:', ...paths.map(() => '')],
+      ['  SNS publish (PublishBatch)', ...paths.map((path) => dollars(path.costBatched.snsPublish))],
+      ['  total', ...paths.map((path) => dollars(path.costBatched.total))],
+      ['  vs floor', ...paths.map((path) => ratio(path.costBatched.total, floorPerMillion(prices)))],
+    ]),
+  );
+}
+
+/** The path of the defaults (batches of 100 with a 1 s window). */
+function defaultsOf(result: { paths: readonly MeasuredPath[] }): MeasuredPath {
+  return result.paths.find((path) => path.run.label === DEFAULTS_LABEL) ?? (result.paths.at(-1) as MeasuredPath);
 }
 
 /**
- * The floor no design beats without collapsing edits: one SNS publish and one write unit per
- * change ($0.50 + $0.625 = $1.125 per million at the list prices).
+ * Prices the verify pipeline over the same edits: the verify queue gets every change (SNS
+ * delivery) and is read like the apply queue at the verify batch size; the checks run against
+ * the tables and CMS the default path's run left.
  */
-export function floorPerMillion(prices: Prices): number {
-  return prices.snsPublishPerMillion + prices.dynamodbWruPerMillion;
+async function measureVerify(backend: BenchBackend, paths: readonly MeasuredPath[], edits: readonly Edit[], memoryMb: number, prices: Prices): Promise<VerifyCost> {
+  const queuePath = paths.find((path) => path.run.implementation === 'freshindex' && path.run.batchSize === VERIFY_BATCH_SIZE) ?? defaultsOf({ paths });
+  const pass = await runVerifyPass(backend, defaultsOf({ paths }).run.stack, edits, VERIFY_BATCH_SIZE);
+  const calls = mergeTallies(queuePath.transport.queued, pass.calls);
+  return {
+    pass,
+    callsPer1000: scaleTallies(calls, 1000 / pass.checks),
+    cost: costPerMillion({ changes: pass.checks, calls, invocations: pass.invocations, billedMs: pass.billedMs, memoryMb }, prices),
+  };
+}
+
+/** The competent baseline's path of a shape (second scenario). */
+function competentOf(result: ShapeResult): MeasuredPath {
+  return result.paths.find((path) => path.run.implementation === 'competent') ?? result.baseline;
 }
 
 function units(path: MeasuredPath, unit: 'wru' | 'rru'): number {
@@ -188,7 +228,8 @@ function printAssumptions(print: (line: string) => void, memoryMb: number, price
   print(`  - Lambda: arm64, ${memoryMb} MB; duration = the handler time measured here against the emulators, rounded up per invocation: ${durations.join('; ')}.`);
   print('    Real DynamoDB and CMS latencies differ from in-process emulators: read the duration line as an order of magnitude.');
   print('  - Invocations are full batches (sustained load). At low traffic batches are smaller and the batched paths cost more per change.');
-  print('  - SNS: the CMS publishes one Publish per change (freshindex/publisher). Delivery to SQS is free for SNS; its enqueue is counted as one SQS request per message (*).');
+  print('  - SNS: the CMS publishes one Publish per change (ChangePublisher, the default), or through the opt-in BufferingPublisher (PublishBatch of up to 10, 64 requests in flight; lines "with the buffering publisher"). Delivery to SQS is free for SNS; its enqueue is counted as one SQS request per message (*), on the apply queue and again on the verify queue.');
+  print('  - Defaults: batches of 100 gathered for 1 s, what a 60 s freshness target derives (1/60 of it); batch 10 is what a target under 60 s gets.');
   print("  - SQS receive and delete calls are those the local event source (lambdas/local/event-source.ts) made for the same messages; Lambda's pollers differ in detail, and their idle long polls (a fixed cost per queue, not per change) are not counted.");
   print(`  - DynamoDB on-demand: a write of up to 1 KB is 1 WRU (failed conditional writes included); a strongly consistent read of up to 4 KB is 1 RRU, 0.5 eventually consistent. Item sizes are computed from each request.`);
   print('  - The first pointer read of each instance is left out; its re-reads (one GetItem per type per pointerCacheSeconds) are counted. CloudWatch logs and metrics are not priced.');
@@ -205,9 +246,14 @@ function printSummary(print: (line: string) => void, shapes: ShapeResult[], seco
     for (const path of paths.filter((one) => one.run.implementation === 'freshindex')) {
       const calls = (p: MeasuredPath) => [...p.callsPer1000.values()].reduce((sum, tally) => sum + tally.calls, 0);
       print(
-        `  ${shape.padEnd(6)} ${path.run.label.padEnd(22)} throughput ${ratio(path.recordsPerSecond, baseline.recordsPerSecond).padStart(6)} (competent ${ratio(path.recordsPerSecond, competent.recordsPerSecond)})   AWS calls ${ratio(calls(path), calls(baseline)).padStart(6)} (competent ${ratio(calls(path), calls(competent))})   cost ${ratio(path.cost.total, baseline.cost.total).padStart(6)} (competent ${ratio(path.cost.total, competent.cost.total)}, floor ${ratio(path.cost.total, floorPerMillion(prices))})`,
+        `  ${shape.padEnd(6)} ${path.run.label.padEnd(22)} throughput ${ratio(path.recordsPerSecond, baseline.recordsPerSecond).padStart(6)} (competent ${ratio(path.recordsPerSecond, competent.recordsPerSecond)})   AWS calls ${ratio(calls(path), calls(baseline)).padStart(6)} (competent ${ratio(calls(path), calls(competent))})   cost ${ratio(path.cost.total, baseline.cost.total).padStart(6)} (competent ${ratio(path.cost.total, competent.cost.total)}, floor ${ratio(path.cost.total, floorPerMillion(prices))}; buffering publisher: floor ${ratio(path.costBatched.total, floorPerMillion(prices))})`,
       );
     }
+  }
+  for (const result of shapes) {
+    const apply = defaultsOf(result);
+    const whole = (cost: CostPerMillion) => ratio(cost.total + result.verify.cost.total, floorPerMillion(prices));
+    print(`  ${result.shape.padEnd(6)} whole pipeline (${apply.run.label} + verify): floor ${whole(apply.cost)}; buffering publisher: floor ${whole(apply.costBatched)}`);
   }
   print(`  (apply benchmark took ${seconds.toFixed(0)} s)`);
 }

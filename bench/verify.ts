@@ -4,19 +4,15 @@
  * the AWS API calls one check costs. Steady state (the index matches) and drift (10 % of the
  * records corrupted, so those checks also repair, count and schedule a re-check).
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { performance } from 'node:perf_hooks';
-import { SqsCheckScheduler } from '../lambdas/adapters/sqs/check-scheduler.ts';
 import { contentHash } from '../lambdas/core/hash.ts';
-import { createVerifyHandler, verifyDeps } from '../lambdas/handlers/verify.ts';
-import { createLambdaContext } from '../lambdas/local/lambda-context.ts';
 import { startBenchBackend, type BenchBackend, type BenchStack } from './support/harness.ts';
 import { count, formatTable, ratio } from './support/table.ts';
 import { TYPE_NAME, transformVideo } from './support/workload.ts';
 import { recordKey } from '../lambdas/adapters/dynamodb/keys.ts';
+import { buildVerifyHandler, verifyRecord } from './support/verify-pass.ts';
 
 export interface VerifyBenchOptions {
   /** Resources checked per scenario. @default 400 */
@@ -36,7 +32,6 @@ export interface VerifyScenarioResult {
 
 /** Runs the verify benchmark on in-process emulators and prints its report. */
 export async function benchVerify(options: VerifyBenchOptions = {}): Promise<VerifyScenarioResult[]> {
-  process.env['POWERTOOLS_METRICS_DISABLED'] ??= 'true';
   const print = options.print ?? ((line: string) => console.log(line));
   const resources = options.resources ?? 400;
   const batchSize = options.batchSize ?? 10;
@@ -64,29 +59,15 @@ async function scenario(backend: BenchBackend, label: string, resources: number,
   const stack = await backend.freshStack('verify');
   const { runtime } = stack;
   const ids = await seed(backend, stack, resources, driftShare);
-  const queue = async (name: string) => (await backend.sqs.send(new CreateQueueCommand({ QueueName: `${name}-${Date.now()}` }))).QueueUrl as string;
-  const verifyQueueUrl = await queue('bench-verify');
-  const handler = createVerifyHandler(stack.config, {
-    env: {
-      FRESHINDEX_INDEX_TABLE: runtime.settings.indexTable,
-      FRESHINDEX_CONTROL_TABLE: runtime.settings.controlTable,
-      FRESHINDEX_VERIFY_QUEUE_URL: verifyQueueUrl,
-      FRESHINDEX_VERIFY_DLQ_URL: await queue('bench-verify-dlq'),
-    },
-    // The stack's runtime: the same adapters the handler composes, with the source's requests counted.
-    verify: { ...verifyDeps(runtime), scheduler: new SqsCheckScheduler(backend.sqs, verifyQueueUrl, runtime.clock) },
-    sqs: backend.sqs,
-    logger: new Logger({ serviceName: 'bench-verify', logLevel: 'SILENT' }),
-  });
-  const context = createLambdaContext({ functionName: 'bench-verify', timeoutMs: 60_000, region: 'us-east-1' });
+  const handler = await buildVerifyHandler(backend, stack);
   const due = Date.now() - 3_600_000;
   const events: SQSEvent[] = [];
-  for (let i = 0; i < ids.length; i += batchSize) events.push({ Records: ids.slice(i, i + batchSize).map((id, j) => sqsRecord(`${i + j}`, id, due)) });
+  for (let i = 0; i < ids.length; i += batchSize) events.push({ Records: ids.slice(i, i + batchSize).map((id, j) => verifyRecord(`${i + j}`, JSON.stringify({ type: TYPE_NAME, id, op: 'upsert' }), due)) });
 
-  await handler(events[0] as SQSEvent, context); // warm-up: clients, connections, pointer cache
+  await handler(events[0] as SQSEvent); // warm-up: clients, connections, pointer cache
   backend.calls.take();
   const checkStart = performance.now();
-  for (const event of events) await handler(event, context);
+  for (const event of events) await handler(event);
   const checkSeconds = (performance.now() - checkStart) / 1000;
   const tallies = backend.calls.take();
   const calls = [...tallies.values()].reduce((sum, tally) => sum + tally.calls, 0) + stack.takeSourceRequests();
@@ -126,18 +107,4 @@ async function seed(backend: BenchBackend, stack: BenchStack, resources: number,
   backend.calls.take();
   stack.takeSourceRequests();
   return ids;
-}
-
-function sqsRecord(messageId: string, id: string, sentAt: number): SQSRecord {
-  return {
-    messageId,
-    receiptHandle: messageId,
-    body: JSON.stringify({ type: TYPE_NAME, id, op: 'upsert' }),
-    attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(sentAt), SenderId: 'bench', ApproximateFirstReceiveTimestamp: String(sentAt) },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:bench-verify',
-    awsRegion: 'us-east-1',
-  };
 }

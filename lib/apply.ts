@@ -1,11 +1,10 @@
-import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { applyRoutes } from '../lambdas/core/dispatch-routes.ts';
 import type { ChangeQueueRef } from './change-queue.ts';
 import type { FreshindexConfigFile } from './config.ts';
 import type { FreshindexDataResources } from './data.ts';
 import type { CacheNetwork } from './network.ts';
-import { QueueFunction, type QueueFunctionOptions } from './queue-function.ts';
+import { batchingProps, QueueFunction, type QueueFunctionOptions } from './queue-function.ts';
 import { acknowledge, KMS_SEND_ACTIONS } from './nag.ts';
 import { grantSourceRead } from './source-access.ts';
 import { grantStore, storeEnvironment, storeNetwork } from './store.ts';
@@ -42,16 +41,13 @@ export class IncrementalApply extends Construct {
     const routes = applyRoutes(props.config.config);
     const ownQueues = props.data.typeApplyQueues ?? {};
     const filtered = routes.own.length > 0;
-    this.consumer = this.applyFunction('Consumer', props, props.data.applyQueue, filtered ? routes.shared.serves : undefined, {});
+    // The CDK props' batching, or, when they set none, the one derived from the shared types' tightest freshness target.
+    this.consumer = this.applyFunction('Consumer', props, props.data.applyQueue, filtered ? routes.shared.serves : undefined, batchingProps(routes.shared.batching, props));
     this.typeConsumers = Object.fromEntries(
       routes.own.map((route) => {
         const queue = ownQueues[route.type];
         if (!queue) throw new Error(`${this.node.path}: the data resources have no own apply queue for type "${route.type}" (delivery.queue: 'own')`);
-        const batching = {
-          ...(route.batchSize !== undefined ? { batchSize: route.batchSize } : {}),
-          ...(route.batchingWindowSeconds ? { maxBatchingWindow: Duration.seconds(route.batchingWindowSeconds) } : {}),
-        };
-        return [route.type, this.applyFunction(`Consumer-${route.type}`, props, queue, [route.type], batching)];
+        return [route.type, this.applyFunction(`Consumer-${route.type}`, props, queue, [route.type], batchingProps(route.batching))];
       }),
     );
   }

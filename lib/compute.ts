@@ -24,15 +24,17 @@ export interface FreshindexComputeProps {
   /** The stateful resources (a `FreshindexData` construct, or `FreshindexDataStack.resources`). */
   readonly data: FreshindexDataResources;
   /**
-   * The apply function and how it reads its queue.
+   * The apply function and how it reads its queue. Set `batchSize` or `maxBatchingWindow` to
+   * replace the default batching of the shared queue.
    *
-   * @default - batches of 10, no batching window, 1024 MiB
+   * @default - 1024 MiB; when neither is set, a batching window of 1/60 of the shared types' tightest `freshnessTargetSeconds` (whole seconds) with batches of 100, or batches of 10 and no window when that is under 1 s
    */
   readonly apply?: QueueFunctionOptions;
   /**
-   * The verify function and how it reads its queue.
+   * The verify function and how it reads its queue. Set `batchSize` or `maxBatchingWindow` to
+   * replace the default batching.
    *
-   * @default - batches of 10, no batching window, 1024 MiB
+   * @default - 1024 MiB; when neither is set, a batching window of a tenth of the types' shortest `settleDelaySeconds` (whole seconds) with batches of 100, or batches of 10 and no window when that is under 1 s
    */
   readonly verify?: QueueFunctionOptions;
   /**

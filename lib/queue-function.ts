@@ -1,4 +1,4 @@
-import type { Duration } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as eventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
@@ -6,6 +6,7 @@ import { PropChecks } from './checks.ts';
 import type { ChangeQueueRef } from './change-queue.ts';
 import { FreshindexFunction, type FreshindexFunctionOptions } from './function.ts';
 import type { CacheNetwork } from './network.ts';
+import type { Batching } from '../lambdas/core/dispatch-routes.ts';
 
 /** How a function reads its queue. */
 export interface QueueFunctionOptions extends FreshindexFunctionOptions {
@@ -86,4 +87,14 @@ export class QueueFunction extends Construct {
       }),
     );
   }
+}
+
+/**
+ * The event source props of a derived batching (lambdas/core/dispatch-routes.ts `defaultBatching`)
+ * when `props` set neither `batchSize` nor `maxBatchingWindow`; none when they set either. A
+ * window of 0 is left out, as Lambda's default.
+ */
+export function batchingProps(batching: Batching, props: Pick<QueueFunctionOptions, 'batchSize' | 'maxBatchingWindow'> = {}): Pick<QueueFunctionOptions, 'batchSize' | 'maxBatchingWindow'> {
+  if (props.batchSize !== undefined || props.maxBatchingWindow !== undefined) return {};
+  return { batchSize: batching.batchSize, ...(batching.batchingWindowSeconds > 0 ? { maxBatchingWindow: Duration.seconds(batching.batchingWindowSeconds) } : {}) };
 }

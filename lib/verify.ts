@@ -2,7 +2,8 @@ import { Construct } from 'constructs';
 import type { FreshindexConfigFile } from './config.ts';
 import type { FreshindexDataResources } from './data.ts';
 import type { CacheNetwork } from './network.ts';
-import { QueueFunction, type QueueFunctionOptions } from './queue-function.ts';
+import { defaultBatching, WINDOW_SHARE_OF_SETTLE_DELAY } from '../lambdas/core/dispatch-routes.ts';
+import { batchingProps, QueueFunction, type QueueFunctionOptions } from './queue-function.ts';
 import { acknowledge, KMS_SEND_ACTIONS } from './nag.ts';
 import { grantSourceRead } from './source-access.ts';
 import { grantStore, storeEnvironment, storeNetwork } from './store.ts';
@@ -34,8 +35,12 @@ export class ConsistencyChecker extends Construct {
   constructor(scope: Construct, id: string, props: ConsistencyCheckerProps) {
     super(scope, id);
     const { store, verifyQueue, alertsTopic } = props.data;
+    // A check waits its settle delay anyway: gather for a tenth of the shortest (a batch checks each of its resources once).
+    const settleDelays = props.config.config.types.map((type) => type.settleDelaySeconds);
+    const batching = batchingProps(defaultBatching(settleDelays, {}, WINDOW_SHARE_OF_SETTLE_DELAY), props);
     this.consumer = new QueueFunction(this, 'Consumer', {
       ...props,
+      ...batching,
       handler: 'verify',
       configFile: props.config.path,
       queue: verifyQueue,

@@ -59,3 +59,11 @@ export function costPerMillion(consumption: Consumption, prices: Prices): CostPe
   };
   return { ...cost, total: Object.values(cost).reduce((sum, value) => sum + value, 0) };
 }
+
+/**
+ * The floor no design beats without collapsing edits: one SNS publish and one write unit per
+ * change ($0.50 + $0.625 = $1.125 per million at the list prices).
+ */
+export function floorPerMillion(prices: Prices): number {
+  return prices.snsPublishPerMillion + prices.dynamodbWruPerMillion;
+}

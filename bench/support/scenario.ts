@@ -47,6 +47,8 @@ export interface ScenarioResult extends ScenarioSpec {
   resources: number;
   /** Tombstones whose version is below their delete's (see `verifyIndex`). */
   lowTombstones: number;
+  /** The tables and CMS the run wrote, holding its final state (for the verify pass). */
+  stack: BenchStack;
 }
 
 type Handler = (event: SQSEvent) => Promise<SQSBatchResponse>;
@@ -122,6 +124,7 @@ export async function runScenarios(backend: BenchBackend, specs: readonly Scenar
       failures: run.failures,
       resources: new Set(edits.map((edit) => edit.id)).size,
       lowTombstones,
+      stack: run.stack,
     });
   }
   return results;

@@ -13,8 +13,46 @@ export interface OwnRoute {
   type: string;
   /** The event types its subscription takes: the type's name and the event types it listens to. */
   consumes: string[];
-  batchSize?: number;
-  batchingWindowSeconds?: number;
+  /** The type's `delivery`, or derived from its freshness target when it sets neither (see {@link defaultBatching}). */
+  batching: Batching;
+}
+
+/** How an apply queue's event source gathers messages into one invocation. */
+export interface Batching {
+  batchSize: number;
+  batchingWindowSeconds: number;
+}
+
+/** The batching window a queue gets by default: this share of the tightest delay its types tolerate. */
+export const WINDOW_SHARE_OF_TARGET = 1 / 60;
+/** The verify queue's share of its types' shortest settle delay: a check is late anyway, a tenth more costs nothing. */
+export const WINDOW_SHARE_OF_SETTLE_DELAY = 1 / 10;
+/** Messages per invocation by default when the queue has a batching window, and when it has none. */
+export const BATCH_SIZE_WITH_WINDOW = 100;
+export const BATCH_SIZE_WITHOUT_WINDOW = 10;
+/** Lambda's longest batching window. */
+const MAX_WINDOW_SECONDS = 300;
+
+/**
+ * The batching of a queue whose config sets neither batch size nor window, from the delays its
+ * types tolerate (the apply queues' freshness targets, the verify queue's settle delays): a window
+ * of `share` (1/60 for apply queues) of the tightest, in whole seconds (a 60 s target gathers for 1 s,
+ * a 10-minute one for 10 s, targets under a minute apply at once), and batches of 100 with a
+ * window, 10 without. A config that sets either keeps what it sets, with Lambda's defaults for
+ * the other (10 messages, no window). Larger batches collapse more repeated edits and take fewer
+ * invocations (docs/benchmarks.md, "Where the cost goes").
+ */
+export function defaultBatching(
+  toleratedDelaysSeconds: readonly number[],
+  set: { batchSize?: number | undefined; batchingWindowSeconds?: number | undefined } = {},
+  share = WINDOW_SHARE_OF_TARGET,
+): Batching {
+  if (set.batchSize !== undefined || set.batchingWindowSeconds !== undefined) {
+    return { batchSize: set.batchSize ?? BATCH_SIZE_WITHOUT_WINDOW, batchingWindowSeconds: set.batchingWindowSeconds ?? 0 };
+  }
+  const tightest = toleratedDelaysSeconds.length > 0 ? Math.min(...toleratedDelaysSeconds) : 0;
+  const batchingWindowSeconds = Math.min(MAX_WINDOW_SECONDS, Math.floor(tightest * share));
+  return { batchSize: batchingWindowSeconds >= 1 ? BATCH_SIZE_WITH_WINDOW : BATCH_SIZE_WITHOUT_WINDOW, batchingWindowSeconds };
 }
 
 /** The apply queues a config needs. */
@@ -28,6 +66,8 @@ export interface ApplyRoutes {
      * its reason). Empty when there is no own queue.
      */
     excludes: string[];
+    /** Derived from the tightest freshness target of the types it serves, for when the CDK props set no batching. */
+    batching: Batching;
   };
   own: OwnRoute[];
 }
@@ -41,12 +81,12 @@ export function applyRoutes(config: Pick<FreshindexConfig, 'types'>): ApplyRoute
     .map((type) => ({
       type: type.name,
       consumes: consumes(type),
-      ...(type.delivery.batchSize !== undefined ? { batchSize: type.delivery.batchSize } : {}),
-      ...(type.delivery.batchingWindowSeconds !== undefined ? { batchingWindowSeconds: type.delivery.batchingWindowSeconds } : {}),
+      batching: defaultBatching([type.freshnessTargetSeconds], type.delivery),
     }));
   const sharedConsumes = new Set(sharedTypes.flatMap(consumes));
   const excludes = [...new Set(own.flatMap((route) => route.consumes))].filter((event) => !sharedConsumes.has(event)).sort();
-  return { shared: { serves: sharedTypes.map((type) => type.name), excludes }, own };
+  const shared = { serves: sharedTypes.map((type) => type.name), excludes, batching: defaultBatching(sharedTypes.map((type) => type.freshnessTargetSeconds)) };
+  return { shared, own };
 }
 
 /** The event types that are no type (declared `events`): the checker has nothing to compare for them. */

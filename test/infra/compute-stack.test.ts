@@ -22,17 +22,20 @@ describe('the compute stack', () => {
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
-  it('feeds the apply function from its queue in batches of 10, reporting partial batch failures', () => {
+  it('feeds the apply function in batches of 100 gathered for 1/60 of the default 60 s freshness target, reporting partial batch failures', () => {
     synthesized.computeTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('ApplyQueue') },
-      BatchSize: 10,
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 1,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
   });
 
-  it('feeds the verify function from the verify queue, reporting partial batch failures', () => {
+  it('feeds the verify function from the verify queue in batches of 100 gathered for a tenth of the shortest settle delay (45 s), reporting partial batch failures', () => {
     synthesized.computeTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('VerifyQueue') },
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 4,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
   });

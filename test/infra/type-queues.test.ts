@@ -53,6 +53,14 @@ describe('per-type apply queues', () => {
     });
   });
 
+  it('gives the shared queue, whose props set no batching, a window of 1/60 of its types’ tightest freshness target', () => {
+    synthesized.computeTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('DataApplyQueue[0-9A-F]{8}Arn') },
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 1,
+    });
+  });
+
   it('has each apply function apply only its queue’s types and dead-letter to its own queue', () => {
     const functions = synthesized.computeTemplate.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { FRESHINDEX_APPLY_TYPES: Match.anyValue() } } } });
     const served = Object.values(functions).map((fn) => {

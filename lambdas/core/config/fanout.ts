@@ -47,9 +47,15 @@ export const deliverySchema = z
   .object({
     /** `own`: a queue (and dead-letter queue and apply function) for this type alone. */
     queue: z.enum(['shared', 'own']).default('shared'),
-    /** Messages per apply invocation (own queue only); above 10 needs `batchingWindowSeconds`. @default 10 */
+    /**
+     * Messages per apply invocation (own queue only); above 10 needs `batchingWindowSeconds`.
+     * @default 100 when the derived window is at least 1 s, else 10 (when neither this nor `batchingWindowSeconds` is set); 10 when only the window is set
+     */
     batchSize: z.number().int().min(1).max(MAX_BATCH_SIZE).optional(),
-    /** How long Lambda gathers messages before applying a partial batch (own queue only). @default 0 */
+    /**
+     * How long Lambda gathers messages before applying a partial batch (own queue only).
+     * @default 1/60 of the type's `freshnessTargetSeconds`, in whole seconds (when neither this nor `batchSize` is set); 0 when only `batchSize` is set
+     */
     batchingWindowSeconds: z.number().int().min(0).max(MAX_BATCHING_WINDOW_SECONDS).optional(),
   })
   .strict()

@@ -49,7 +49,12 @@ describe('per-type apply queues on the local runtime', () => {
     expect(Object.keys(queues).sort()).toEqual(['article', 'click', 'product']);
     expect(queues['product']).toMatchObject({ batchSize: 100, maxBatchingWindowMs: 20_000 });
     expect(queues['click']).toMatchObject({ batchSize: 1, maxBatchingWindowMs: 0 });
-    expect(queues['article']).toMatchObject({ batchSize: 10 });
+  });
+
+  it('polls the shared queue, whose props set no batching, with the batching derived from its types’ 60 s freshness target', () => {
+    const queues = applyQueues();
+
+    expect(queues['article']).toMatchObject({ batchSize: 100, maxBatchingWindowMs: 1_000 });
   });
 
   it('delivers a catalog type’s changes and the events it listens to to its own queue, not to the shared one', async () => {

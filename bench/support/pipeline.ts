@@ -1,0 +1,59 @@
+/**
+ * The verify pipeline's cost per change, and the whole pipeline (apply + verify) against the
+ * floor, as the apply benchmark prints them.
+ */
+import type { Prices } from '../prices.ts';
+import type { Tallies } from './api-calls.ts';
+import { COST_LINES, floorPerMillion, type CostPerMillion } from './cost.ts';
+import { count, dollars, formatTable, ratio } from './table.ts';
+import type { VerifyPass } from './verify-pass.ts';
+
+/** What checking every change costs. */
+export interface VerifyCost {
+  pass: VerifyPass;
+  /** Verify queue and handler calls together, per 1,000 changes. */
+  callsPer1000: Tallies;
+  cost: CostPerMillion;
+}
+
+/** The apply path the pipeline is priced with: its cost with each way of publishing. */
+interface ApplyCost {
+  run: { label: string };
+  cost: CostPerMillion;
+  costBatched: CostPerMillion;
+}
+
+/** Prints the verify pipeline per change, then apply + verify against the floor, both ways of publishing. */
+export function printPipeline(print: (line: string) => void, verify: VerifyCost, apply: ApplyCost, prices: Prices): void {
+  const { pass } = verify;
+  const floor = floorPerMillion(prices);
+  print('');
+  print(`Verify pipeline: every change checked once due, batches of ${Math.round(pass.checks / pass.invocations)}, against the index the "${apply.run.label}" run left (per 1,000 changes; * computed)`);
+  const keys = [...verify.callsPer1000.keys()].sort();
+  print(
+    formatTable(
+      ['', 'calls', 'RRU', 'WRU'],
+      [
+        ...keys.map((key) => {
+          const tally = verify.callsPer1000.get(key);
+          return [key.includes('(SNS delivery)') ? `${key} *` : key, count(tally?.calls ?? 0), count(tally?.rru ?? 0), count(tally?.wru ?? 0)];
+        }),
+        ['source HTTP requests', count((pass.sourceRequests * 1000) / pass.checks), '', ''],
+        ['verify invocations', count((pass.invocations * 1000) / pass.checks), '', ''],
+      ],
+    ),
+  );
+  print('');
+  print('Cost per million changes: apply (defaults) + verify, against the floor');
+  const both = (key: keyof CostPerMillion, batched: boolean) => (batched ? apply.costBatched : apply.cost)[key] + verify.cost[key];
+  print(
+    formatTable(
+      ['', 'verify path', 'pipeline, one Publish per change', 'pipeline, buffering publisher'],
+      [
+        ...COST_LINES.map(([key, label]) => [label, dollars(verify.cost[key]), dollars(both(key, false)), dollars(both(key, true))]),
+        ['total', dollars(verify.cost.total), dollars(both('total', false)), dollars(both('total', true))],
+        [`vs floor (${dollars(floor)})`, ratio(verify.cost.total, floor), ratio(both('total', false), floor), ratio(both('total', true), floor)],
+      ],
+    ),
+  );
+}
