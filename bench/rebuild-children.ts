@@ -37,7 +37,8 @@ import { formatTable, positiveFromEnv } from './support/table.ts';
 
 type Store = 'dynamodb' | 'redis';
 const CHILDREN = [1, 2, 4] as const;
-const REDIS_CONFIG = CONFIG_MODULE.replace('pointerCacheSeconds: 1,', "pointerCacheSeconds: 1,\n  store: { type: 'redis', keyPrefix: 'bench:' },");
+// A function: this module and rebuild.ts import each other, so CONFIG_MODULE is read at run time.
+const redisConfig = () => CONFIG_MODULE.replace('pointerCacheSeconds: 1,', "pointerCacheSeconds: 1,\n  store: { type: 'redis', keyPrefix: 'bench:' },");
 
 interface Setup {
   size: number;
@@ -102,7 +103,7 @@ export async function benchChildren(print: (line: string) => void, dynamodbEndpo
   const dir = mkdtempSync(join(tmpdir(), 'freshindex-bench-children-'));
   const configs = { dynamodb: join(dir, 'dynamodb.config.mjs'), redis: join(dir, 'redis.config.mjs') };
   writeFileSync(configs.dynamodb, CONFIG_MODULE);
-  writeFileSync(configs.redis, REDIS_CONFIG);
+  writeFileSync(configs.redis, redisConfig());
   const redis = await startRedis();
   const cms = await startGeneratedCms(size);
   const proxies = { dynamodb: await startLatencyProxy(dynamodbEndpoint, latencyMs.dynamodb), redis: await startLatencyProxy(redis.url, latencyMs.redis) };

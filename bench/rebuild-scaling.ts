@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import pLimit from 'p-limit';
 import { createRedisStores } from '../lambdas/adapters/redis/index.ts';
-import { validateConfig } from '../lambdas/core/config/index.ts';
+import { validateConfig, type TypeConfig } from '../lambdas/core/config/index.ts';
 import { contentHash } from '../lambdas/core/hash.ts';
 import { toStoredRecord } from '../lambdas/core/records.ts';
 import { loadGeneration, ProgressTracker } from '../lambdas/core/rebuild/index.ts';
@@ -39,7 +39,7 @@ export const range = (values: readonly number[]) => `${median(values).toFixed(2)
  * hands out ready pages, as a source that answers at once would, so the Redis row measures the
  * load (transform, hash, stored record, writes) and not a test fake's partitioning.
  */
-class ReadySource implements Source {
+export class ReadySource implements Source {
   readonly stableScan = true;
   readonly #segments: SourceDoc[][];
 
@@ -63,16 +63,21 @@ class ReadySource implements Source {
   }
 }
 
+/** The bench's type, as the job's config would declare it (its source is never called: the load reads a `ReadySource`). */
+export function benchType(): TypeConfig {
+  return validateConfig({ types: [{ name: 'item', source: { type: 'http', itemUrl: 'http://unused/{id}', pageUrl: 'http://unused/?cursor={cursor}' }, transform, version: (doc: Record<string, unknown>) => doc['v'] as number }] }).types[0] as TypeConfig;
+}
+
 /** The rebuild's load into Redis, items per second. */
 async function freshindexRedisLoad(url: string, source: ReadySource, generation: number, tuning: Tuning): Promise<number> {
   const stores = createRedisStores({ url, keyPrefix: 'bench:', tombstoneTtlSeconds: 3600 });
-  const type = validateConfig({ types: [{ name: 'item', source: { type: 'http', itemUrl: 'http://unused/{id}', pageUrl: 'http://unused/?cursor={cursor}' }, transform, version: (doc: Record<string, unknown>) => doc['v'] as number }] }).types[0];
+  const type = benchType();
   try {
     // Connected (and the scripts' first EVALSHA answered) before the clock starts, as the raw client is.
     await stores.store.countLive('item', generation);
     const started = performance.now();
     const progress = new ProgressTracker(Date.now, 60_000, () => undefined);
-    const result = await loadGeneration({ type: type as never, source, records: stores.store, generation, tuning, tombstoneTtlSeconds: 3600, sampleSize: 100, clock: Date.now, random: Math.random, progress });
+    const result = await loadGeneration({ type, source, records: stores.store, generation, tuning, tombstoneTtlSeconds: 3600, sampleSize: 100, clock: Date.now, random: Math.random, progress });
     if (result.loaded !== source.docs.length) throw new Error(`the load wrote ${result.loaded} of ${source.docs.length} items`);
     return source.docs.length / ((performance.now() - started) / 1000);
   } finally {
