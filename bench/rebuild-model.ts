@@ -9,7 +9,8 @@
  * (default quota, the job's warm throughput) and as docs/rebuild.md says to set it up.
  *
  * BENCH_MODEL_MEASURE_ITEMS (default 20,000) items are measured, BENCH_MODEL_MEASURE_RUNS times
- * (default 3); the model takes the median. BENCH_MODEL_HOT_IDS (default 1,000,000) is the
+ * (default 3); the model takes the median; BENCH_MODEL_CPU_MICROS sets it instead of measuring
+ * (to reproduce a run, e.g. the one docs/rebuild.md quotes). BENCH_MODEL_HOT_IDS (default 1,000,000) is the
  * smaller set of ids the changes fall on in the second workload.
  */
 import { Readable } from 'node:stream';
@@ -57,18 +58,24 @@ function printResult(print: (line: string) => void, name: string, result: ModelR
   print('');
 }
 
+/** The median CPU per item over `runs` measured loads of `size` items, after a warm-up. */
+async function measuredCpu(print: (line: string) => void, size: number, runs: number): Promise<number> {
+  print(`the job's load into DynamoDB, network left out: ${size.toLocaleString('en-US')} items, ${runs} runs...`);
+  await measureCpuPerItem(Math.min(size, 2_000));
+  const measured: number[] = [];
+  for (let run = 0; run < runs; run++) measured.push(await measureCpuPerItem(size));
+  print(`  CPU per item: ${spread(measured)} µs, median (min–max), on this machine\n`);
+  return median(measured);
+}
+
 /** Prints the model's nights. */
 export async function benchRebuildModel(print: (line: string) => void = console.log): Promise<void> {
   const size = positiveFromEnv('BENCH_MODEL_MEASURE_ITEMS', 20_000, { integer: true });
   const runs = positiveFromEnv('BENCH_MODEL_MEASURE_RUNS', 3, { integer: true });
   const hotIds = positiveFromEnv('BENCH_MODEL_HOT_IDS', 1_000_000, { integer: true });
-  print(`the job's load into DynamoDB, network left out: ${size.toLocaleString('en-US')} items, ${runs} runs...`);
-  await measureCpuPerItem(Math.min(size, 2_000));
-  const measured: number[] = [];
-  for (let run = 0; run < runs; run++) measured.push(await measureCpuPerItem(size));
-  print(`  CPU per item: ${spread(measured)} µs, median (min–max), on this machine`);
-  print('');
-  const cpuMicrosPerItem = median(measured);
+  const given = process.env['BENCH_MODEL_CPU_MICROS'];
+  const cpuMicrosPerItem = given === undefined ? await measuredCpu(print, size, runs) : positiveFromEnv('BENCH_MODEL_CPU_MICROS', 1);
+  if (given !== undefined) print(`CPU per item: ${cpuMicrosPerItem} µs, as BENCH_MODEL_CPU_MICROS says (not measured)\n`);
   const base: ModelInputs = { ...TEN_MILLION, cpuMicrosPerItem };
   const setUp = { tableWrites: 100_000, warmWrites: 100_000 };
   const nights: Array<[string, ModelInputs]> = [
