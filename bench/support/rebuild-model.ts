@@ -75,6 +75,40 @@ interface Second {
   liveLog: number;
 }
 
+/** One phase to step: `demand` is its own writes per second (spread over a generation's partitions), until `work` is done or for `fixedSeconds`. */
+interface PhasePlan {
+  inputs: ModelInputs;
+  tableCeiling: number;
+  phase: string;
+  work: number;
+  demand: number;
+  shape: (own: number) => Second;
+  fixedSeconds?: number | undefined;
+}
+
+/** Steps one phase a second at a time: what each partition and the table serve, what the live path loses. */
+function stepPhase({ inputs, tableCeiling, phase, work, demand, shape, fixedSeconds }: PhasePlan): { figures: PhaseFigures; servedPeak: number } {
+  const figures: PhaseFigures = { phase, seconds: 0, livePartitionPeak: 0, partitionPeak: 0, tableDemandPeak: 0, liveThrottled: 0 };
+  let left = work;
+  let servedPeak = 0;
+  while (fixedSeconds === undefined ? left > 0 : figures.seconds < fixedSeconds) {
+    const second = shape(demand / BUCKETS);
+    const tableDemand = (second.active + second.building + second.retired) * BUCKETS;
+    const tableShare = Math.min(1, tableCeiling / tableDemand);
+    const share = (perPartition: number) => Math.min(1, tableShare, inputs.partitionWrites / Math.max(perPartition, 1e-9));
+    const served = demand * (second.retired > 0 ? share(second.retired) : share(second.building));
+    left -= served;
+    servedPeak = Math.max(servedPeak, served);
+    const logShare = Math.min(1, inputs.partitionWrites / Math.max(second.log, 1e-9));
+    figures.liveThrottled += BUCKETS * (second.active * (1 - share(second.active)) + second.liveBuilding * (1 - share(second.building)) + second.liveLog * (1 - logShare));
+    figures.livePartitionPeak = Math.max(figures.livePartitionPeak, second.active, second.liveBuilding > 0 ? second.building : 0, second.liveLog > 0 ? second.log : 0);
+    figures.partitionPeak = Math.max(figures.partitionPeak, second.active, second.building, second.retired, second.log);
+    figures.tableDemandPeak = Math.max(figures.tableDemandPeak, tableDemand);
+    figures.seconds += 1;
+  }
+  return { figures, servedPeak };
+}
+
 /** Runs the model. */
 export function runRebuildModel(inputs: ModelInputs): ModelResult {
   const segments = defaultSegments(inputs.items, inputs.targetMinutes * 60);
@@ -88,28 +122,11 @@ export function runRebuildModel(inputs: ModelInputs): ModelResult {
   let elapsed = 0;
   let loadedRate = 0;
 
-  /** Steps one phase: `demand` is its own writes per second (spread over a generation's partitions), until `work` is done. */
   const step = (phase: string, work: number, demand: number, shape: (own: number) => Second, fixedSeconds?: number) => {
-    const figures: PhaseFigures = { phase, seconds: 0, livePartitionPeak: 0, partitionPeak: 0, tableDemandPeak: 0, liveThrottled: 0 };
-    let left = work;
-    while (fixedSeconds === undefined ? left > 0 : figures.seconds < fixedSeconds) {
-      const second = shape(demand / BUCKETS);
-      const tableDemand = (second.active + second.building + second.retired) * BUCKETS;
-      const tableShare = Math.min(1, tableCeiling / tableDemand);
-      const share = (perPartition: number) => Math.min(tableShare, inputs.partitionWrites / Math.max(perPartition, 1e-9));
-      const ownShare = second.retired > 0 ? share(second.retired) : share(second.building);
-      left -= demand * Math.min(1, ownShare);
-      const liveOf = (perPartition: number, liveWrites: number) => liveWrites * (1 - Math.min(1, share(perPartition)));
-      figures.liveThrottled += BUCKETS * (liveOf(second.active, second.active) + liveOf(second.building, second.liveBuilding) + second.liveLog * (1 - Math.min(1, inputs.partitionWrites / Math.max(second.log, 1e-9))));
-      figures.livePartitionPeak = Math.max(figures.livePartitionPeak, second.active, second.liveBuilding > 0 ? second.building : 0, second.liveLog > 0 ? second.log : 0);
-      figures.partitionPeak = Math.max(figures.partitionPeak, second.active, second.building, second.retired, second.log);
-      figures.tableDemandPeak = Math.max(figures.tableDemandPeak, tableDemand);
-      figures.seconds += 1;
-      if (phase === 'load') loadedRate = Math.max(loadedRate, demand * Math.min(1, ownShare));
-    }
+    const { figures, servedPeak } = stepPhase({ inputs, tableCeiling, phase, work, demand, shape, fixedSeconds });
+    if (phase === 'load') loadedRate = servedPeak;
     elapsed += figures.seconds;
     phases.push(figures);
-    return figures;
   };
   const building = (own: number): Second => ({ active: live, building: live + own, liveBuilding: live, retired: 0, log: live, liveLog: live });
 
