@@ -155,7 +155,7 @@ export async function runJobChild(env: Record<string, string>): Promise<JobRun> 
 }
 
 /** Writes `size` generated records with a plain BatchWriteItem loop (25 per call, `concurrency` calls in flight). */
-async function rawBatchWrite(client: DynamoDBDocumentClient, table: string, size: number, concurrency: number): Promise<number> {
+export async function rawBatchWrite(client: DynamoDBDocumentClient, table: string, size: number, concurrency: number): Promise<number> {
   const limit = pLimit(concurrency);
   const started = performance.now();
   const calls: Array<Promise<void>> = [];
@@ -224,7 +224,7 @@ export async function benchRebuild(print: (line: string) => void = console.log):
     print('The raw loop runs in this process, next to dynalite and the generated CMS; the job in its own process.');
     print('On a busy machine they compete for the same cores: read the ratio as an order of magnitude.');
     print('');
-    await benchRebuildScaling(print, dynamodb, emulators.endpoints.dynamodb);
+    await benchRebuildScaling(print, emulators.endpoints.dynamodb);
   } finally {
     dynamodb.destroy();
     await emulators.stop();

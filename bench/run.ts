@@ -20,6 +20,8 @@ interface BenchEntry {
 const BENCHMARKS: readonly BenchEntry[] = [
   { name: 'apply', file: 'apply.ts', exportName: 'benchApply' },
   { name: 'rebuild', file: 'rebuild.ts', exportName: 'benchRebuild' },
+  { name: 'rebuild-children', file: 'rebuild-children.ts', exportName: 'benchRebuildChildren' },
+  { name: 'rebuild-model', file: 'rebuild-model.ts', exportName: 'benchRebuildModel' },
   { name: 'verify', file: 'verify.ts', exportName: 'benchVerify' },
   { name: 'reader', file: 'reader.ts', exportName: 'benchReader' },
   { name: 'soak', file: 'soak.ts', exportName: 'benchSoak' },

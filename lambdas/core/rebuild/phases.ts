@@ -114,11 +114,19 @@ async function carry(run: Run, active: Generation, generation: Generation): Prom
   return run.retrier.call('carry tombstones', () => carryTombstones({ type: type.name, records: deps.records, from: active, to: generation, segments: settings.segments, signal }), { signal });
 }
 
-/** The catch-up log into the new generation; a read of the log that broke off is replayed again (re-reading the source is idempotent). */
+/** Replay batches in flight at least; a build of more segments keeps one per segment. */
+export const REPLAY_BATCHES_IN_FLIGHT = 4;
+
+/**
+ * The catch-up log into the new generation; a read of the log that broke off is replayed again
+ * (re-reading the source is idempotent). One batch in flight per segment: at 25,000 changes/s a
+ * 10 M-item build logs millions of ids, and 4 batches would replay them slower than the load wrote.
+ */
 async function replay(run: Run, active: Generation, generation: Generation): Promise<ReplayResult> {
-  const { deps, type, signal } = run;
+  const { deps, type, settings, signal } = run;
+  const concurrency = Math.max(REPLAY_BATCHES_IN_FLIGHT, settings.segments);
   return run.retrier.call('replay the catch-up log', () =>
-    replayCatchUp({ type, source: deps.source, records: deps.records, catchUp: deps.catchUp, generation, activeGeneration: active, batchSize: 100, concurrency: 4, signal, embed: deps.embed }), { signal },
+    replayCatchUp({ type, source: deps.source, records: deps.records, catchUp: deps.catchUp, generation, activeGeneration: active, batchSize: 100, concurrency, signal, embed: deps.embed }), { signal },
   );
 }
 

@@ -64,6 +64,39 @@ describe('the rebuild\'s parallelism', () => {
     expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(300);
   });
 
+  it.each([
+    [2, 4],
+    [12, 12],
+  ])('replays the catch-up log with one source read in flight per segment, at least four (%i segments: %i)', async (segments, expected) => {
+    // Prepare: 3,000 documents, and a catch-up log handing them all out in one page, as DynamoDB's Query does.
+    const world = createWorld(videoType({ rebuild: { gate: { sampleSize: 5 } } }));
+    const ids = Array.from({ length: 3_000 }, (_, i) => `v${i}`);
+    for (const id of ids) world.source.docs.set(id, doc(id, 1));
+    world.catchUp.read = async function* () {
+      yield ids;
+    };
+    let inFlight = 0;
+    let most = 0;
+    const getMany = world.source.getMany.bind(world.source);
+    world.source.getMany = async (batch) => {
+      most = Math.max(most, ++inFlight);
+      try {
+        await new Promise((done) => setTimeout(done, 2));
+        return await getMany(batch);
+      } finally {
+        inFlight--;
+      }
+    };
+
+    // Act
+    const { report } = await rebuildType(world.deps, world.type, { ...world.options, concurrency: segments });
+
+    // Assess
+    expect(report.outcome).toBe('succeeded');
+    expect(report.counts.replayed).toBe(3_000);
+    expect(most).toBe(expected);
+  });
+
   it('lets the job\'s environment set the segments and the writes in flight, and names a wrong value', () => {
     // Prepare
     const tables = { FRESHINDEX_INDEX_TABLE: 'index', FRESHINDEX_CONTROL_TABLE: 'control' };
