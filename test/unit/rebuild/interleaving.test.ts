@@ -4,7 +4,8 @@ import { createWorld } from './support/world.ts';
 
 const plan = (seed: number): InterleavingPlan => ({ seed, initial: 1_500, deletedBefore: 200, idSpace: 2_500, lanes: 4, minChanges: 2_000, changesAfter: 300 });
 
-describe('rebuild under concurrent changes', () => {
+// Each seed runs a whole build with changes flowing: about a second alone, several on a loaded machine.
+describe('rebuild under concurrent changes', { timeout: 30_000 }, () => {
   it.each([1, 2, 3, 4, 5])('loses no change and resurrects nothing while changes flow during the build (seed %i)', async (seed) => {
     // Prepare
     const world = createWorld();
