@@ -7,7 +7,9 @@
  * Windows alternate bare / freshindex (then freshindex / bare) so a busy neighbour slows both.
  * Settings (environment): FRESHINDEX_FRESHNESS_RATES (default 200,500), FRESHINDEX_FRESHNESS_SECONDS
  * per window (default 8), FRESHINDEX_FRESHNESS_WINDOWS per path and rate (default 2),
- * FRESHINDEX_FRESHNESS_STAGES=1 to split the time into stages (bench/support/freshness-stages.ts).
+ * FRESHINDEX_FRESHNESS_STAGES=1 to split the time into stages (bench/support/freshness-stages.ts),
+ * FRESHINDEX_FRESHNESS_POLLERS per path (default 4), FRESHINDEX_FRESHNESS_EMULATORS=inline to run the emulators in the benchmark's own thread (by
+ * default they run on a worker thread, as AWS's services run elsewhere than the function).
  */
 import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,8 +26,8 @@ interface Latencies {
   failedDeliveries?: number;
 }
 
-/** Publishes `rate` messages/s for `seconds` with SendMessageBatch, received by `EVENT_SOURCE_CONCURRENCY` plain receive loops. */
-async function bareLoop(backend: BenchBackend, queueUrl: string, rate: number, seconds: number, firstChange: number, stages?: StageRecorder): Promise<Latencies> {
+/** Publishes `rate` messages/s for `seconds` with SendMessageBatch, received by `pollers` plain receive loops. */
+async function bareLoop(backend: BenchBackend, queueUrl: string, rate: number, seconds: number, firstChange: number, pollers: number, stages?: StageRecorder): Promise<Latencies> {
   const latencies: number[] = [];
   let published = 0;
   let stopping = false;
@@ -46,7 +48,7 @@ async function bareLoop(backend: BenchBackend, queueUrl: string, rate: number, s
       if (stopping && Messages.length === 0) break;
     }
   };
-  const receivers = Array.from({ length: EVENT_SOURCE_CONCURRENCY }, receiver);
+  const receivers = Array.from({ length: pollers }, receiver);
   const tickMs = 100;
   const started = Date.now();
   const sends: Array<Promise<unknown>> = [];
@@ -75,14 +77,19 @@ export async function benchFreshness(print: (line: string) => void = console.log
   const rates = (process.env['FRESHINDEX_FRESHNESS_RATES'] ?? '200,500').split(',').map(Number);
   const seconds = positiveFromEnv('FRESHINDEX_FRESHNESS_SECONDS', 8);
   const windows = positiveFromEnv('FRESHINDEX_FRESHNESS_WINDOWS', 2, { integer: true });
-  const backend = await startBenchBackend();
+  const pollers = positiveFromEnv('FRESHINDEX_FRESHNESS_POLLERS', EVENT_SOURCE_CONCURRENCY, { integer: true });
+  const emulatorThread = process.env['FRESHINDEX_FRESHNESS_EMULATORS'] !== 'inline';
+  const backend = await startBenchBackend({ emulatorThread });
   try {
     const stack = await backend.freshStack('freshness');
     const fresh = await createTopology(backend, 'freshness');
     const stageMode = process.env['FRESHINDEX_FRESHNESS_STAGES'] === '1';
     const applyHandler = applyHandlerOn(stack, backend, fresh.dlqUrl);
     const { QueueUrl: bareUrl } = await backend.sqs.send(new CreateQueueCommand({ QueueName: `freshness-bare-${Date.now()}`, Attributes: { VisibilityTimeout: '30' } }));
-    print(`freshness: ${windows} windows of ${seconds} s per path and rate; both paths receive with ${EVENT_SOURCE_CONCURRENCY} pollers, batch 10`);
+    print(
+      `freshness: ${windows} windows of ${seconds} s per path and rate; both paths receive with ${pollers} pollers, batch 10; ` +
+        `emulators ${emulatorThread ? 'on a worker thread' : 'in the benchmark thread'}`,
+    );
     const rows: string[][] = [];
     const stageLines: string[] = [];
     let firstChange = 0;
@@ -93,12 +100,14 @@ export async function benchFreshness(print: (line: string) => void = console.log
       const ourStages = stageMode ? new StageRecorder() : undefined;
       const handler = ourStages ? ourStages.wrap(applyHandler) : applyHandler;
       for (let window = 0; window < windows; window++) {
-        const runBare = async () => bare.push(await bareLoop(backend, bareUrl as string, rate, seconds, firstChange, bareStages));
-        const runOurs = async () => ours.push(await runWindow(backend, 'freshindex', { topicArn: fresh.topicArn, queueUrl: fresh.queueUrl, handler }, { rate, seconds, firstChange }));
+        const runBare = async () => bare.push(await bareLoop(backend, bareUrl as string, rate, seconds, firstChange, pollers, bareStages));
+        const runOurs = async () => ours.push(await runWindow(backend, 'freshindex', { topicArn: fresh.topicArn, queueUrl: fresh.queueUrl, handler }, { rate, seconds, firstChange, pollers }));
         for (const [run, recorder] of window % 2 === 0 ? ([[runBare, bareStages], [runOurs, ourStages]] as const) : ([[runOurs, ourStages], [runBare, bareStages]] as const)) {
+          backend.calls.take();
           recorder?.startWindow();
           await run();
           recorder?.endWindow();
+          recorder?.addCalls(backend.calls.take());
           firstChange += rate * seconds;
         }
       }

@@ -8,6 +8,7 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { SqsFunction } from '../../lambdas/local/event-source.ts';
+import type { Tallies } from './api-calls.ts';
 import { formatTable, quantile } from './table.ts';
 
 /** The stages of one path, in order; each is milliseconds per record. */
@@ -28,6 +29,15 @@ export class StageRecorder {
   /** The process's CPU time (user + system) per window, and when the window started. */
   readonly cpuMs: number[] = [];
   private cpuAtStart: NodeJS.CpuUsage | undefined;
+  /** API calls by `"<service> <operation>"`, all windows. */
+  readonly calls = new Map<string, number>();
+  /** Records per invocation of the wrapped function. */
+  readonly batchSizes: number[] = [];
+
+  /** Adds a window's API calls (from `ApiCallCounter.take()`). */
+  addCalls(tallies: Tallies): void {
+    for (const [operation, tally] of tallies) this.calls.set(operation, (this.calls.get(operation) ?? 0) + tally.calls);
+  }
 
   add(stage: Stage, ms: number): void {
     const list = this.samples.get(stage) ?? [];
@@ -63,6 +73,7 @@ export class StageRecorder {
   wrap(handler: SqsFunction): SqsFunction {
     return async (event: SQSEvent, context) => {
       const start = Date.now();
+      this.batchSizes.push(event.Records.length);
       const received = event.Records.map((record) => {
         const change = JSON.parse((JSON.parse(record.body) as { Message: string }).Message) as { doc: { publishedAt: number } };
         return this.addReceived(change.doc.publishedAt, record.attributes as unknown as Record<string, string | undefined>);
@@ -88,6 +99,13 @@ export function formatStages(rate: number, paths: ReadonlyArray<{ name: string; 
   const rows = (Object.keys(STAGES) as Stage[]).map((stage) => [STAGES[stage], ...paths.map(({ recorder }) => cell(recorder.samples.get(stage)))]);
   const perChange = (recorder: StageRecorder) => recorder.cpuMs.reduce((sum, ms) => sum + ms, 0) / Math.max(1, recorder.samples.get('publish')?.length ?? 0);
   rows.push(['process CPU per change (ms, all windows)', ...paths.map(({ recorder }) => perChange(recorder).toFixed(2))]);
+  const changes = (recorder: StageRecorder) => Math.max(1, recorder.samples.get('publish')?.length ?? 0);
+  const operations = [...new Set(paths.flatMap(({ recorder }) => [...recorder.calls.keys()]))].sort();
+  for (const operation of operations) {
+    rows.push([`${operation} calls per change`, ...paths.map(({ recorder }) => ((recorder.calls.get(operation) ?? 0) / changes(recorder)).toFixed(3))]);
+  }
+  const meanBatch = (recorder: StageRecorder) => (recorder.batchSizes.length === 0 ? '—' : (recorder.batchSizes.reduce((sum, size) => sum + size, 0) / recorder.batchSizes.length).toFixed(1));
+  rows.push(['records per invocation (mean)', ...paths.map(({ recorder }) => meanBatch(recorder))]);
   rows.push(['event-loop delay p99 per window (ms)', ...paths.map(({ recorder }) => recorder.loopP99Ms.map((ms) => ms.toFixed(0)).join(', '))]);
   return `  stages at ${rate}/s, p50 / p99 ms:\n${formatTable(['stage', ...paths.map(({ name }) => name)], rows, '    ')}`;
 }
