@@ -8,8 +8,8 @@
  * Settings (environment): FRESHINDEX_FRESHNESS_RATES (default 200,500), FRESHINDEX_FRESHNESS_SECONDS
  * per window (default 8), FRESHINDEX_FRESHNESS_WINDOWS per path and rate (default 2),
  * FRESHINDEX_FRESHNESS_STAGES=1 to split the time into stages (bench/support/freshness-stages.ts),
- * FRESHINDEX_FRESHNESS_POLLERS per path (default 4), FRESHINDEX_FRESHNESS_EMULATORS=inline to run the emulators in the benchmark's own thread (by
- * default they run on a worker thread, as AWS's services run elsewhere than the function).
+ * FRESHINDEX_FRESHNESS_POLLERS per path (default 4), FRESHINDEX_FRESHNESS_EMULATORS=thread to run the
+ * emulators on a worker thread of their own (by default they share the benchmark's thread).
  */
 import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -78,7 +78,7 @@ export async function benchFreshness(print: (line: string) => void = console.log
   const seconds = positiveFromEnv('FRESHINDEX_FRESHNESS_SECONDS', 8);
   const windows = positiveFromEnv('FRESHINDEX_FRESHNESS_WINDOWS', 2, { integer: true });
   const pollers = positiveFromEnv('FRESHINDEX_FRESHNESS_POLLERS', EVENT_SOURCE_CONCURRENCY, { integer: true });
-  const emulatorThread = process.env['FRESHINDEX_FRESHNESS_EMULATORS'] !== 'inline';
+  const emulatorThread = process.env['FRESHINDEX_FRESHNESS_EMULATORS'] === 'thread';
   const backend = await startBenchBackend({ emulatorThread });
   try {
     const stack = await backend.freshStack('freshness');
