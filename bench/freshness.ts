@@ -6,11 +6,15 @@
  *
  * Windows alternate bare / freshindex (then freshindex / bare) so a busy neighbour slows both.
  * Settings (environment): FRESHINDEX_FRESHNESS_RATES (default 200,500), FRESHINDEX_FRESHNESS_SECONDS
- * per window (default 8), FRESHINDEX_FRESHNESS_WINDOWS per path and rate (default 2).
+ * per window (default 8), FRESHINDEX_FRESHNESS_WINDOWS per path and rate (default 2),
+ * FRESHINDEX_FRESHNESS_STAGES=1 to split the time into stages (bench/support/freshness-stages.ts),
+ * FRESHINDEX_FRESHNESS_POLLERS per path (default 4), FRESHINDEX_FRESHNESS_EMULATORS=thread to run the
+ * emulators on a worker thread of their own (by default they share the benchmark's thread).
  */
 import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { applyHandlerOn, createTopology, EVENT_SOURCE_CONCURRENCY, makeChange, runWindow } from './soak.ts';
+import { formatStages, StageRecorder } from './support/freshness-stages.ts';
 import { startBenchBackend, type BenchBackend } from './support/harness.ts';
 import { formatTable, median, positiveFromEnv, quantile } from './support/table.ts';
 
@@ -19,25 +23,32 @@ interface Latencies {
   p99Ms: number;
   settled: number;
   published: number;
+  failedDeliveries?: number;
 }
 
-/** Publishes `rate` messages/s for `seconds` with SendMessageBatch, received by `EVENT_SOURCE_CONCURRENCY` plain receive loops. */
-async function bareLoop(backend: BenchBackend, queueUrl: string, rate: number, seconds: number, firstChange: number): Promise<Latencies> {
+/** Publishes `rate` messages/s for `seconds` with SendMessageBatch, received by `pollers` plain receive loops. */
+async function bareLoop(backend: BenchBackend, queueUrl: string, rate: number, seconds: number, firstChange: number, pollers: number, stages?: StageRecorder): Promise<Latencies> {
   const latencies: number[] = [];
   let published = 0;
   let stopping = false;
   const receiver = async () => {
     while (!stopping || latencies.length < published) {
-      const { Messages = [] } = await backend.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      const { Messages = [] } = await backend.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, ...(stages ? { MessageSystemAttributeNames: ['All'] } : {}) }),
+      );
       const now = Date.now();
-      for (const message of Messages) latencies.push(now - (JSON.parse(message.Body ?? '{}') as { doc: { publishedAt: number } }).doc.publishedAt);
+      for (const message of Messages) {
+        const publishedAt = (JSON.parse(message.Body ?? '{}') as { doc: { publishedAt: number } }).doc.publishedAt;
+        latencies.push(now - publishedAt);
+        if (stages) stages.add('toHandler', now - stages.addReceived(publishedAt, message.Attributes ?? {}));
+      }
       if (Messages.length > 0) {
         await backend.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: Messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })) }));
       }
       if (stopping && Messages.length === 0) break;
     }
   };
-  const receivers = Array.from({ length: EVENT_SOURCE_CONCURRENCY }, receiver);
+  const receivers = Array.from({ length: pollers }, receiver);
   const tickMs = 100;
   const started = Date.now();
   const sends: Array<Promise<unknown>> = [];
@@ -66,23 +77,37 @@ export async function benchFreshness(print: (line: string) => void = console.log
   const rates = (process.env['FRESHINDEX_FRESHNESS_RATES'] ?? '200,500').split(',').map(Number);
   const seconds = positiveFromEnv('FRESHINDEX_FRESHNESS_SECONDS', 8);
   const windows = positiveFromEnv('FRESHINDEX_FRESHNESS_WINDOWS', 2, { integer: true });
-  const backend = await startBenchBackend();
+  const pollers = positiveFromEnv('FRESHINDEX_FRESHNESS_POLLERS', EVENT_SOURCE_CONCURRENCY, { integer: true });
+  const emulatorThread = process.env['FRESHINDEX_FRESHNESS_EMULATORS'] === 'thread';
+  const backend = await startBenchBackend({ emulatorThread });
   try {
     const stack = await backend.freshStack('freshness');
     const fresh = await createTopology(backend, 'freshness');
-    const handler = applyHandlerOn(stack, backend, fresh.dlqUrl);
+    const stageMode = process.env['FRESHINDEX_FRESHNESS_STAGES'] === '1';
+    const applyHandler = applyHandlerOn(stack, backend, fresh.dlqUrl);
     const { QueueUrl: bareUrl } = await backend.sqs.send(new CreateQueueCommand({ QueueName: `freshness-bare-${Date.now()}`, Attributes: { VisibilityTimeout: '30' } }));
-    print(`freshness: ${windows} windows of ${seconds} s per path and rate; both paths receive with ${EVENT_SOURCE_CONCURRENCY} pollers, batch 10`);
+    print(
+      `freshness: ${windows} windows of ${seconds} s per path and rate; both paths receive with ${pollers} pollers, batch 10; ` +
+        `emulators ${emulatorThread ? 'on a worker thread' : 'in the benchmark thread'}`,
+    );
     const rows: string[][] = [];
+    const stageLines: string[] = [];
     let firstChange = 0;
     for (const rate of rates) {
       const bare: Latencies[] = [];
       const ours: Latencies[] = [];
+      const bareStages = stageMode ? new StageRecorder() : undefined;
+      const ourStages = stageMode ? new StageRecorder() : undefined;
+      const handler = ourStages ? ourStages.wrap(applyHandler) : applyHandler;
       for (let window = 0; window < windows; window++) {
-        const runBare = async () => bare.push(await bareLoop(backend, bareUrl as string, rate, seconds, firstChange));
-        const runOurs = async () => ours.push(await runWindow(backend, 'freshindex', { topicArn: fresh.topicArn, queueUrl: fresh.queueUrl, handler }, { rate, seconds, firstChange }));
-        for (const run of window % 2 === 0 ? [runBare, runOurs] : [runOurs, runBare]) {
+        const runBare = async () => bare.push(await bareLoop(backend, bareUrl as string, rate, seconds, firstChange, pollers, bareStages));
+        const runOurs = async () => ours.push(await runWindow(backend, 'freshindex', { topicArn: fresh.topicArn, queueUrl: fresh.queueUrl, handler }, { rate, seconds, firstChange, pollers }));
+        for (const [run, recorder] of window % 2 === 0 ? ([[runBare, bareStages], [runOurs, ourStages]] as const) : ([[runOurs, ourStages], [runBare, bareStages]] as const)) {
+          backend.calls.take();
+          recorder?.startWindow();
           await run();
+          recorder?.endWindow();
+          recorder?.addCalls(backend.calls.take());
           firstChange += rate * seconds;
         }
       }
@@ -96,8 +121,11 @@ export async function benchFreshness(print: (line: string) => void = console.log
         `${signed(added('p50Ms'))} / ${signed(added('p99Ms'))}`,
         String(lost),
       ]);
+      if (bareStages && ourStages) stageLines.push(`  ${rate}/s: freshindex failed deliveries (redelivered after the visibility timeout): ${ours.reduce((sum, one) => sum + (one.failedDeliveries ?? 0), 0)}`);
+      if (bareStages && ourStages) stageLines.push(formatStages(rate, [{ name: 'bare SQS loop', recorder: bareStages }, { name: 'freshindex', recorder: ourStages }]));
     }
     print(formatTable(['rate', 'bare SQS loop p50 / p99 ms', 'freshindex p50 / p99 ms', 'added p50 / p99 (median of window pairs)', 'not settled'], rows));
+    for (const line of stageLines) print(line);
   } finally {
     await backend.stop();
   }

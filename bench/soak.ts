@@ -83,7 +83,7 @@ export async function runWindow(
   backend: BenchBackend,
   kind: WindowResult['kind'],
   target: { topicArn: string; handler: SqsFunction; queueUrl: string },
-  settings: { rate: number; seconds: number; firstChange: number },
+  settings: { rate: number; seconds: number; firstChange: number; pollers?: number },
 ): Promise<WindowResult> {
   const latencies: number[] = [];
   let settled = 0;
@@ -104,7 +104,7 @@ export async function runWindow(
     }
     return response ?? { batchItemFailures: [] };
   };
-  const poller = new SqsEventSource({ sqs: backend.sqs, queueUrl: target.queueUrl, handler: measured, batchSize: 10, waitTimeSeconds: 1, concurrency: EVENT_SOURCE_CONCURRENCY, onError: () => {} });
+  const poller = new SqsEventSource({ sqs: backend.sqs, queueUrl: target.queueUrl, handler: measured, batchSize: 10, waitTimeSeconds: 1, concurrency: settings.pollers ?? EVENT_SOURCE_CONCURRENCY, onError: () => {} });
   await poller.start();
 
   const tickMs = 100;

@@ -11,6 +11,7 @@ import { defineConfig, type FreshindexConfigInput } from '../../lambdas/core/con
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startEmbeddedEmulators, type EmbeddedEmulators } from '../../lambdas/local/emulators.ts';
 import { cmsSource, startCmsServer, type CmsServer } from '../../test/support/cms-server.ts';
 import { ApiCallCounter } from './api-calls.ts';
+import { startEmulatorThread } from './emulator-thread.ts';
 import { transformVideo, TYPE_NAME } from './workload.ts';
 
 /** The shared emulators and counted clients. */
@@ -42,9 +43,12 @@ export interface BenchStack {
 
 let tableSeq = 0;
 
-/** Starts the emulators and attaches the call counter to every client. */
-export async function startBenchBackend(): Promise<BenchBackend> {
-  const emulators = await startEmbeddedEmulators();
+/**
+ * Starts the emulators (in this thread, or with `emulatorThread` on a worker thread of their own)
+ * and attaches the call counter to every client.
+ */
+export async function startBenchBackend(options: { emulatorThread?: boolean } = {}): Promise<BenchBackend> {
+  const emulators = options.emulatorThread ? await startEmulatorThread() : await startEmbeddedEmulators();
   const clientConfig = (endpoint: string) => ({ endpoint, region: EMULATOR_REGION, credentials: EMULATOR_CREDENTIALS, maxAttempts: 3 });
   const dynamodb = new DynamoDBClient(clientConfig(emulators.endpoints.dynamodb));
   const sqs = new SQSClient(clientConfig(emulators.endpoints.sqs));

@@ -28,7 +28,10 @@ export const eventSourceSettingsSchema = z
     waitTimeSeconds: z.number().int().min(0).max(20).default(20),
     /** Overrides the queue's visibility timeout; by default the queue's own applies, as in Lambda. */
     visibilityTimeoutSeconds: z.number().int().min(0).max(43_200).optional(),
-    /** Parallel pollers, each filling and invoking its own batches. */
+    /**
+     * Parallel pollers, and the invocations running at once: a batch a poller filled runs as soon
+     * as any of them is free, not only once its own poller's last invocation ended.
+     */
     concurrency: z.number().int().min(1).max(100).default(1),
     /** Honour `{ batchItemFailures }` answers (the mapping's ReportBatchItemFailures). */
     reportBatchItemFailures: z.boolean().default(true),
@@ -98,6 +101,8 @@ export class SqsEventSource {
   private readonly counters: EventSourceStats = { received: 0, succeeded: 0, failed: 0, invocations: 0, inFlight: 0, pollErrors: 0, deleteErrors: 0 };
   private readonly abort = new AbortController();
   private pollers: Promise<void>[] = [];
+  /** Invocations running (at most `concurrency`). */
+  private readonly running = new Set<Promise<void>>();
   /** Batches whose function returned, being deleted and counted. */
   private readonly settling = new Set<Promise<void>>();
   private origin: RecordOrigin | undefined;
@@ -131,6 +136,7 @@ export class SqsEventSource {
   async stop(): Promise<void> {
     this.abort.abort();
     await Promise.all(this.pollers);
+    await Promise.all(this.running);
     await Promise.all(this.settling);
   }
 
@@ -145,9 +151,9 @@ export class SqsEventSource {
 
   /**
    * Fills a batch, then fills the next one while the function runs it, as Lambda's pollers do:
-   * a record arriving during an invocation waits for that invocation to end, not for it and a
-   * receive after it. The records that succeeded are deleted meanwhile too: the next batch does
-   * not wait for the last one's delete.
+   * a record arriving during an invocation waits for a free invocation, not for a receive after
+   * it, and not for this poller's own invocation when another one is free. The records that
+   * succeeded are deleted meanwhile too: the next batch does not wait for the last one's delete.
    */
   private async poll(): Promise<void> {
     let consecutiveErrors = 0;
@@ -158,8 +164,8 @@ export class SqsEventSource {
         next = undefined;
         consecutiveErrors = 0;
         if (batch.length === 0) continue;
+        await this.startInvocation(batch);
         if (!this.stopping) next = this.prefill();
-        await this.invoke(batch);
       } catch (error) {
         next = undefined;
         if (this.stopping) break;
@@ -169,6 +175,15 @@ export class SqsEventSource {
         await this.pause(Math.min(5_000, 100 * 2 ** consecutiveErrors));
       }
     }
+  }
+
+  /** Waits for a free invocation (at most `concurrency` run at once), then starts one with `batch`. */
+  private async startInvocation(batch: Message[]): Promise<void> {
+    while (this.running.size >= this.settings.concurrency) await Promise.race(this.running);
+    const invocation: Promise<void> = this.invoke(batch)
+      .catch((error: unknown) => this.report(error, 'invoke'))
+      .finally(() => this.running.delete(invocation));
+    this.running.add(invocation);
   }
 
   /** The next batch, filled in the background; its failure surfaces when the poller takes it. */

@@ -20,6 +20,9 @@ describe('SqsEventSource', () => {
     await aws.stop();
   });
 
+  const visibleMessages = async (url: string) =>
+    Number((await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes?.['ApproximateNumberOfMessages']);
+
   async function start(options: Omit<SqsEventSourceOptions, 'sqs'>): Promise<SqsEventSource> {
     const source = new SqsEventSource({ sqs: aws.sqs, waitTimeSeconds: 1, onError: () => {}, ...options });
     started.push(source);
@@ -169,6 +172,70 @@ describe('SqsEventSource', () => {
     // Assess
     expect(seenDuringFirst).toEqual(['received']);
     expect(bodies.sort()).toEqual(['first', 'second']);
+  });
+
+  it('runs at most `concurrency` invocations at once while its pollers fill the next batches', async () => {
+    // Prepare
+    const queue = await createQueuePair(aws.sqs, { visibilityTimeoutSeconds: 30 });
+    await sendAll(aws.sqs, queue.url, ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']);
+    let running = 0;
+    let most = 0;
+    // Act
+    const source = await start({
+      queueUrl: queue.url,
+      batchSize: 1,
+      concurrency: 2,
+      handler: async () => {
+        running += 1;
+        most = Math.max(most, running);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        running -= 1;
+      },
+    });
+    await waitUntil(() => source.stats().succeeded === 8, 'every record succeeded');
+    // Assess
+    expect(most).toBe(2);
+    expect(await countMessages(aws.sqs, queue.url)).toBe(0);
+  });
+
+  it('runs a batch on any free invocation, not only once its own poller\'s last one ended', async () => {
+    // Prepare: two pollers, one message each, every invocation held until the test lets it go. Of
+    // the two receives that fill the next batches, the second one (the later poller's) is held
+    // too, so the next message can only land in the poller whose invocation started first.
+    const queue = await createQueuePair(aws.sqs, { visibilityTimeoutSeconds: 30 });
+    await sendAll(aws.sqs, queue.url, ['first', 'second']);
+    const sqs = new SQSClient(aws.clientConfig('sqs'));
+    const heldReceives: Array<() => void> = [];
+    let receives = 0;
+    sqs.middlewareStack.add((next, context) => async (args) => {
+      if (context.commandName === 'ReceiveMessageCommand' && ++receives === 4) await new Promise<void>((resolve) => heldReceives.push(resolve));
+      return next(args);
+    }, { step: 'initialize', name: 'holdOneReceive' });
+    const releases = new Map<string, () => void>();
+    const invoked: string[] = [];
+    const source = new SqsEventSource({ sqs, queueUrl: queue.url, waitTimeSeconds: 1, onError: () => {}, batchSize: 1, concurrency: 2, handler: async (event) => {
+      const body = event.Records[0]?.body as string;
+      invoked.push(body);
+      await new Promise<void>((resolve) => releases.set(body, resolve));
+    } });
+    await source.start();
+    await waitUntil(() => invoked.length === 2 && heldReceives.length === 1, 'both invocations running, one receive held');
+    await sendAll(aws.sqs, queue.url, ['third']);
+    await waitUntil(async () => (await visibleMessages(queue.url)) === 0, 'the third message received');
+
+    // Act: the later invocation ends; the earlier one, whose poller holds the third message, goes on.
+    releases.get(invoked[1] as string)?.();
+    await waitUntil(() => invoked.includes('third'), 'the third invocation', 3_000).catch(() => undefined);
+    const ranOnTheFreedInvocation = invoked.includes('third');
+    for (const release of [...releases.values(), ...heldReceives]) release();
+    await waitUntil(() => releases.has('third'), 'the third invocation');
+    releases.get('third')?.();
+    await source.stop();
+    sqs.destroy();
+
+    // Assess
+    expect(ranOnTheFreedInvocation).toBe(true);
+    expect(source.stats()).toMatchObject({ succeeded: 3, inFlight: 0 });
   });
 
   it('invokes the next batch while the last one\'s delete is still on its way', async () => {
