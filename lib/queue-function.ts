@@ -3,7 +3,7 @@ import * as eventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { PropChecks } from './checks.ts';
-import type { ChangeQueueRef } from './change-queue.ts';
+import { VISIBILITY_PER_TIMEOUT, type ChangeQueueRef } from './change-queue.ts';
 import { FreshindexFunction, type FreshindexFunctionOptions } from './function.ts';
 import type { CacheNetwork } from './network.ts';
 import type { Batching } from '../lambdas/core/dispatch-routes.ts';
@@ -66,10 +66,15 @@ export class QueueFunction extends Construct {
     super(scope, id);
     const batchSize = props.batchSize ?? 10;
     const windowSeconds = props.maxBatchingWindow?.toSeconds() ?? 0;
+    const timeoutSeconds = props.queue.consumerTimeout.toSeconds();
     new PropChecks(this.node.path)
       .inRange('batchSize', batchSize, 1, 10_000)
       .durationInRange('maxBatchingWindow', props.maxBatchingWindow, 0, 300)
       .require(batchSize <= 10 || windowSeconds >= 1, `batchSize ${batchSize} is above 10: set maxBatchingWindow to at least 1 second`)
+      .require(
+        windowSeconds + timeoutSeconds <= timeoutSeconds * VISIBILITY_PER_TIMEOUT,
+        `a batching window of ${windowSeconds} s and a function timeout of ${timeoutSeconds} s pass the queue's visibility timeout (${timeoutSeconds * VISIBILITY_PER_TIMEOUT} s): records gathered early in the window would be received again; shorten the window to ${timeoutSeconds * (VISIBILITY_PER_TIMEOUT - 1)} s or less`,
+      )
       .inRange('maxConcurrency', props.maxConcurrency, 2, 1000)
       .throwIfAny();
 
@@ -92,9 +97,10 @@ export class QueueFunction extends Construct {
 /**
  * The event source props of a derived batching (lambdas/core/dispatch-routes.ts `defaultBatching`)
  * when `props` set neither `batchSize` nor `maxBatchingWindow`; none when they set either. A
- * window of 0 is left out, as Lambda's default.
+ * window of 0 is `undefined`, Lambda's default, and still given, so it replaces a window spread
+ * from other props.
  */
 export function batchingProps(batching: Batching, props: Pick<QueueFunctionOptions, 'batchSize' | 'maxBatchingWindow'> = {}): Pick<QueueFunctionOptions, 'batchSize' | 'maxBatchingWindow'> {
   if (props.batchSize !== undefined || props.maxBatchingWindow !== undefined) return {};
-  return { batchSize: batching.batchSize, ...(batching.batchingWindowSeconds > 0 ? { maxBatchingWindow: Duration.seconds(batching.batchingWindowSeconds) } : {}) };
+  return { batchSize: batching.batchSize, maxBatchingWindow: batching.batchingWindowSeconds > 0 ? Duration.seconds(batching.batchingWindowSeconds) : undefined };
 }

@@ -30,8 +30,12 @@ export const WINDOW_SHARE_OF_SETTLE_DELAY = 1 / 10;
 /** Messages per invocation by default when the queue has a batching window, and when it has none. */
 export const BATCH_SIZE_WITH_WINDOW = 100;
 export const BATCH_SIZE_WITHOUT_WINDOW = 10;
-/** Lambda's longest batching window. */
-const MAX_WINDOW_SECONDS = 300;
+/**
+ * The longest window derived by default: well inside what the queues' visibility timeout leaves
+ * once the function's timeout is taken (5 × 30 s by default), so records gathered early in a window
+ * are not received again before their invocation.
+ */
+const MAX_WINDOW_SECONDS = 60;
 
 /**
  * The batching of a queue whose config sets neither batch size nor window, from the delays its

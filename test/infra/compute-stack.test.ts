@@ -235,6 +235,12 @@ describe('the compute stack props', () => {
     await expect(synth).rejects.toThrow(/batchSize 50 is above 10: set maxBatchingWindow[\s\S]*maxConcurrency must be an integer in \[2, 1000\]/);
   });
 
+  it('refuses a batching window that the queue\'s visibility timeout cannot hold with the function\'s timeout', async () => {
+    const synth = synthFreshindex({ compute: { apply: { batchSize: 100, maxBatchingWindow: Duration.seconds(200) } } });
+
+    await expect(synth).rejects.toThrow(/a batching window of 200 s and a function timeout of 30 s pass the queue's visibility timeout \(180 s\)[\s\S]*150 s or less/);
+  });
+
   it('sizes the function timeout from the queue it consumes', async () => {
     const { computeTemplate } = await synthFreshindex({ data: { verifyQueue: { consumerTimeout: Duration.seconds(90) } } });
 

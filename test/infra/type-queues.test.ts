@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadFreshindexConfig } from '../../lib/index.ts';
@@ -106,4 +107,24 @@ describe('per-type apply queues', () => {
     );
     expect(sending).toHaveLength(3);
   });
+});
+
+describe('per-type apply queues under batching set for the shared queue', () => {
+  it('keeps an own queue’s batching, with no window when it has none, whatever the shared queue’s props say', async () => {
+    const { computeTemplate } = await synthFreshindex({
+      config: await loadFreshindexConfig(FANOUT_FIXTURE_CONFIG),
+      compute: { apply: { batchSize: 200, maxBatchingWindow: Duration.seconds(20) } },
+    });
+
+    computeTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('ApplyQueueclickQueue') },
+      BatchSize: 1,
+      MaximumBatchingWindowInSeconds: Match.absent(),
+    });
+    computeTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('DataApplyQueue[0-9A-F]{8}Arn') },
+      BatchSize: 200,
+      MaximumBatchingWindowInSeconds: 20,
+    });
+  }, 120_000);
 });

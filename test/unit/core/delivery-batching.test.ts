@@ -18,10 +18,10 @@ describe('the default batching of apply queues', () => {
     expect(routes.own[0]?.batching).toEqual({ batchSize: 10, batchingWindowSeconds: 0 });
   });
 
-  it('caps the window at Lambda’s 300 s', () => {
+  it('caps the derived window at 60 s, inside what the visibility timeout leaves after the function timeout', () => {
     const routes = applyRoutes(validateConfig({ types: [type('archive', { freshnessTargetSeconds: 86_400, delivery: { queue: 'own' } })] }));
 
-    expect(routes.own[0]?.batching).toEqual({ batchSize: 100, batchingWindowSeconds: 300 });
+    expect(routes.own[0]?.batching).toEqual({ batchSize: 100, batchingWindowSeconds: 60 });
   });
 
   it('lets the tightest freshness target of the shared queue’s types govern its window', () => {
