@@ -1,7 +1,7 @@
 /**
  * The freshness benchmark (issue #10): how long a change takes from publish to visible in the
  * index, p50 and p99, at 200 and 500 changes/s, through SNS → SQS → the local event source → the
- * real apply handler → DynamoDB, against a bare SendMessage → ReceiveMessage → DeleteMessageBatch
+ * real apply handler → DynamoDB or Redis, against a bare SendMessage → ReceiveMessage → DeleteMessageBatch
  * loop on the same emulator. The difference is printed as added milliseconds.
  *
  * Windows alternate bare / freshindex (then freshindex / bare) so a busy neighbour slows both.
@@ -9,7 +9,9 @@
  * per window (default 8), FRESHINDEX_FRESHNESS_WINDOWS per path and rate (default 2),
  * FRESHINDEX_FRESHNESS_STAGES=1 to split the time into stages (bench/support/freshness-stages.ts),
  * FRESHINDEX_FRESHNESS_POLLERS per path (default 4), FRESHINDEX_FRESHNESS_EMULATORS=thread to run the
- * emulators on a worker thread of their own (by default they share the benchmark's thread).
+ * emulators on a worker thread of their own (by default they share the benchmark's thread),
+ * FRESHINDEX_FRESHNESS_STORE=dynamodb|redis|both (default both): the index the handler writes,
+ * dynalite or a redis-server the benchmark starts (one row per store).
  */
 import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { setTimeout as sleep } from 'node:timers/promises';
