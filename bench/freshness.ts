@@ -1,7 +1,7 @@
 /**
  * The freshness benchmark (issue #10): how long a change takes from publish to visible in the
  * index, p50 and p99, at 200 and 500 changes/s, through SNS → SQS → the local event source → the
- * real apply handler → DynamoDB, against a bare SendMessage → ReceiveMessage → DeleteMessageBatch
+ * real apply handler → DynamoDB or Redis, against a bare SendMessage → ReceiveMessage → DeleteMessageBatch
  * loop on the same emulator. The difference is printed as added milliseconds.
  *
  * Windows alternate bare / freshindex (then freshindex / bare) so a busy neighbour slows both.
@@ -9,14 +9,18 @@
  * per window (default 8), FRESHINDEX_FRESHNESS_WINDOWS per path and rate (default 2),
  * FRESHINDEX_FRESHNESS_STAGES=1 to split the time into stages (bench/support/freshness-stages.ts),
  * FRESHINDEX_FRESHNESS_POLLERS per path (default 4), FRESHINDEX_FRESHNESS_EMULATORS=thread to run the
- * emulators on a worker thread of their own (by default they share the benchmark's thread).
+ * emulators on a worker thread of their own (by default they share the benchmark's thread),
+ * FRESHINDEX_FRESHNESS_STORE=dynamodb|redis|both (default both): the index the handler writes,
+ * dynalite or a redis-server the benchmark starts (one row per store).
  */
 import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { applyHandlerOn, createTopology, EVENT_SOURCE_CONCURRENCY, makeChange, runWindow } from './soak.ts';
 import { formatStages, StageRecorder } from './support/freshness-stages.ts';
 import { startBenchBackend, type BenchBackend } from './support/harness.ts';
+import type { SqsFunction } from '../lambdas/local/event-source.ts';
 import { formatTable, median, positiveFromEnv, quantile } from './support/table.ts';
+import { startRedis } from '../test/support/redis.ts';
 
 interface Latencies {
   p50Ms: number;
@@ -72,6 +76,31 @@ async function bareLoop(backend: BenchBackend, queueUrl: string, rate: number, s
   return { p50Ms: quantile(sorted, 0.5) ?? Number.NaN, p99Ms: quantile(sorted, 0.99) ?? Number.NaN, settled: latencies.length, published };
 }
 
+/** The index stores the bench can apply to (FRESHINDEX_FRESHNESS_STORE). */
+const STORES = { dynamodb: 'DynamoDB (dynalite)', redis: 'Redis (redis-server)' } as const;
+type StoreName = keyof typeof STORES;
+
+function storesFromEnv(): StoreName[] {
+  const setting = process.env['FRESHINDEX_FRESHNESS_STORE'] ?? 'both';
+  if (setting === 'both') return ['dynamodb', 'redis'];
+  if (setting in STORES) return [setting as StoreName];
+  throw new Error(`FRESHINDEX_FRESHNESS_STORE must be dynamodb, redis or both, not "${setting}"`);
+}
+
+/** One freshindex path: a topology of its own and the real apply handler writing to one store. */
+interface StorePath {
+  store: StoreName;
+  topicArn: string;
+  queueUrl: string;
+  handler: SqsFunction;
+}
+
+async function storePath(backend: BenchBackend, store: StoreName, redisUrl: string | undefined): Promise<StorePath> {
+  const stack = await backend.freshStack(`freshness-${store}`, store === 'redis' ? { redisUrl: redisUrl as string } : {});
+  const topology = await createTopology(backend, `freshness-${store}`);
+  return { store, topicArn: topology.topicArn, queueUrl: topology.queueUrl, handler: applyHandlerOn(stack, backend, topology.dlqUrl) };
+}
+
 /** Runs the freshness benchmark and prints its table. */
 export async function benchFreshness(print: (line: string) => void = console.log): Promise<void> {
   const rates = (process.env['FRESHINDEX_FRESHNESS_RATES'] ?? '200,500').split(',').map(Number);
@@ -79,56 +108,99 @@ export async function benchFreshness(print: (line: string) => void = console.log
   const windows = positiveFromEnv('FRESHINDEX_FRESHNESS_WINDOWS', 2, { integer: true });
   const pollers = positiveFromEnv('FRESHINDEX_FRESHNESS_POLLERS', EVENT_SOURCE_CONCURRENCY, { integer: true });
   const emulatorThread = process.env['FRESHINDEX_FRESHNESS_EMULATORS'] === 'thread';
+  const stores = storesFromEnv();
+  const redis = stores.includes('redis') ? await startRedis() : undefined;
   const backend = await startBenchBackend({ emulatorThread });
   try {
-    const stack = await backend.freshStack('freshness');
-    const fresh = await createTopology(backend, 'freshness');
+    const paths: StorePath[] = [];
+    for (const store of stores) paths.push(await storePath(backend, store, redis?.url));
     const stageMode = process.env['FRESHINDEX_FRESHNESS_STAGES'] === '1';
-    const applyHandler = applyHandlerOn(stack, backend, fresh.dlqUrl);
     const { QueueUrl: bareUrl } = await backend.sqs.send(new CreateQueueCommand({ QueueName: `freshness-bare-${Date.now()}`, Attributes: { VisibilityTimeout: '30' } }));
     print(
-      `freshness: ${windows} windows of ${seconds} s per path and rate; both paths receive with ${pollers} pollers, batch 10; ` +
-        `emulators ${emulatorThread ? 'on a worker thread' : 'in the benchmark thread'}`,
+      `freshness: ${windows} windows of ${seconds} s per path and rate; every path receives with ${pollers} pollers, batch 10; ` +
+        `emulators ${emulatorThread ? 'on a worker thread' : 'in the benchmark thread'}; stores: ${stores.map((store) => STORES[store]).join(', ')}`,
     );
     const rows: string[][] = [];
     const stageLines: string[] = [];
-    let firstChange = 0;
+    const counter = { firstChange: 0 };
     for (const rate of rates) {
-      const bare: Latencies[] = [];
-      const ours: Latencies[] = [];
-      const bareStages = stageMode ? new StageRecorder() : undefined;
-      const ourStages = stageMode ? new StageRecorder() : undefined;
-      const handler = ourStages ? ourStages.wrap(applyHandler) : applyHandler;
-      for (let window = 0; window < windows; window++) {
-        const runBare = async () => bare.push(await bareLoop(backend, bareUrl as string, rate, seconds, firstChange, pollers, bareStages));
-        const runOurs = async () => ours.push(await runWindow(backend, 'freshindex', { topicArn: fresh.topicArn, queueUrl: fresh.queueUrl, handler }, { rate, seconds, firstChange, pollers }));
-        for (const [run, recorder] of window % 2 === 0 ? ([[runBare, bareStages], [runOurs, ourStages]] as const) : ([[runOurs, ourStages], [runBare, bareStages]] as const)) {
-          backend.calls.take();
-          recorder?.startWindow();
-          await run();
-          recorder?.endWindow();
-          recorder?.addCalls(backend.calls.take());
-          firstChange += rate * seconds;
-        }
-      }
-      const mid = (list: Latencies[], field: 'p50Ms' | 'p99Ms') => median(list.map((one) => one[field]));
-      const added = (field: 'p50Ms' | 'p99Ms') => median(ours.map((one, index) => one[field] - (bare[index] as Latencies)[field]));
-      const lost = ours.reduce((sum, one) => sum + one.published - one.settled, 0);
-      rows.push([
-        `${rate}/s`,
-        `${mid(bare, 'p50Ms').toFixed(0)} / ${mid(bare, 'p99Ms').toFixed(0)}`,
-        `${mid(ours, 'p50Ms').toFixed(0)} / ${mid(ours, 'p99Ms').toFixed(0)}`,
-        `${signed(added('p50Ms'))} / ${signed(added('p99Ms'))}`,
-        String(lost),
-      ]);
-      if (bareStages && ourStages) stageLines.push(`  ${rate}/s: freshindex failed deliveries (redelivered after the visibility timeout): ${ours.reduce((sum, one) => sum + (one.failedDeliveries ?? 0), 0)}`);
-      if (bareStages && ourStages) stageLines.push(formatStages(rate, [{ name: 'bare SQS loop', recorder: bareStages }, { name: 'freshindex', recorder: ourStages }]));
+      const run = { backend, bareUrl: bareUrl as string, rate, seconds, windows, pollers, stageMode, counter };
+      const result = await measureRate(run, paths);
+      rows.push(...result.rows);
+      stageLines.push(...result.stageLines);
     }
-    print(formatTable(['rate', 'bare SQS loop p50 / p99 ms', 'freshindex p50 / p99 ms', 'added p50 / p99 (median of window pairs)', 'not settled'], rows));
+    print(formatTable(['rate', 'store', 'bare SQS loop p50 / p99 ms', 'freshindex p50 / p99 ms', 'added p50 / p99 (median of window pairs)', 'not settled'], rows));
     for (const line of stageLines) print(line);
   } finally {
     await backend.stop();
+    await redis?.stop();
   }
+}
+
+interface RateRun {
+  backend: BenchBackend;
+  bareUrl: string;
+  rate: number;
+  seconds: number;
+  windows: number;
+  pollers: number;
+  stageMode: boolean;
+  counter: { firstChange: number };
+}
+
+/**
+ * One rate: each window runs the bare loop and every store's path once, the order rotated from
+ * window to window so a busy neighbour slows them alike; each store is compared with the bare
+ * window of the same round.
+ */
+async function measureRate(run: RateRun, paths: readonly StorePath[]): Promise<{ rows: string[][]; stageLines: string[] }> {
+  const { backend, rate, seconds, pollers, counter } = run;
+  const bare: Latencies[] = [];
+  const ours = paths.map(() => [] as Latencies[]);
+  const bareStages = run.stageMode ? new StageRecorder() : undefined;
+  const ourStages = paths.map(() => (run.stageMode ? new StageRecorder() : undefined));
+  const runners = [
+    { run: async () => bare.push(await bareLoop(backend, run.bareUrl, rate, seconds, counter.firstChange, pollers, bareStages)), recorder: bareStages },
+    ...paths.map((path, index) => {
+      const recorder = ourStages[index];
+      const handler = recorder ? recorder.wrap(path.handler) : path.handler;
+      const target = { topicArn: path.topicArn, queueUrl: path.queueUrl, handler };
+      return { run: async () => (ours[index] as Latencies[]).push(await runWindow(backend, 'freshindex', target, { rate, seconds, firstChange: counter.firstChange, pollers })), recorder };
+    }),
+  ];
+  for (let window = 0; window < run.windows; window++) {
+    for (let step = 0; step < runners.length; step++) {
+      const { run: go, recorder } = runners[(window + step) % runners.length] as (typeof runners)[number];
+      backend.calls.take();
+      recorder?.startWindow();
+      await go();
+      recorder?.endWindow();
+      recorder?.addCalls(backend.calls.take());
+      counter.firstChange += rate * seconds;
+    }
+  }
+  const mid = (list: Latencies[], field: 'p50Ms' | 'p99Ms') => median(list.map((one) => one[field]));
+  const rows: string[][] = [];
+  const stageLines: string[] = [];
+  paths.forEach((path, index) => {
+    const mine = ours[index] as Latencies[];
+    const added = (field: 'p50Ms' | 'p99Ms') => median(mine.map((one, i) => one[field] - (bare[i] as Latencies)[field]));
+    const lost = mine.reduce((sum, one) => sum + one.published - one.settled, 0);
+    rows.push([
+      `${rate}/s`,
+      STORES[path.store],
+      `${mid(bare, 'p50Ms').toFixed(0)} / ${mid(bare, 'p99Ms').toFixed(0)}`,
+      `${mid(mine, 'p50Ms').toFixed(0)} / ${mid(mine, 'p99Ms').toFixed(0)}`,
+      `${signed(added('p50Ms'))} / ${signed(added('p99Ms'))}`,
+      String(lost),
+    ]);
+    const recorder = ourStages[index];
+    if (bareStages && recorder) {
+      stageLines.push(`  ${rate}/s ${path.store}: freshindex failed deliveries (redelivered after the visibility timeout): ${mine.reduce((sum, one) => sum + (one.failedDeliveries ?? 0), 0)}`);
+      stageLines.push(formatStages(rate, [{ name: 'bare SQS loop', recorder: bareStages }, { name: `freshindex (${path.store})`, recorder }]));
+    }
+  });
+  return { rows, stageLines };
 }
 
 const signed = (value: number) => `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(0)} ms`;

@@ -21,8 +21,12 @@ export interface BenchBackend {
   dynamodb: DynamoDBClient;
   sqs: SQSClient;
   sns: SNSClient;
-  /** Fresh tables, a CMS of its own and a runtime on them, built like the handler's (see compose.ts). */
-  freshStack(label: string): Promise<BenchStack>;
+  /**
+   * Fresh tables, a CMS of its own and a runtime on them, built like the handler's (see compose.ts).
+   * With `redisUrl` the runtime keeps its index and control state in that Redis / Valkey instead
+   * (`store: { type: 'redis' }`, a key prefix of its own), and no table is created.
+   */
+  freshStack(label: string, options?: StackOptions): Promise<BenchStack>;
   /** The shared CMS, its config and its request count (for benchmarks that need one source only). */
   cms: CmsServer;
   config: FreshindexConfigInput;
@@ -39,6 +43,12 @@ export interface BenchStack {
   cms: CmsServer;
   /** HTTP requests the source made since the last call. */
   takeSourceRequests(): number;
+}
+
+/** Where a fresh stack keeps its state: DynamoDB (the emulator) by default. */
+export interface StackOptions {
+  /** A redis:// URL: the stack's runtime uses the Redis store on it. */
+  redisUrl?: string;
 }
 
 let tableSeq = 0;
@@ -58,14 +68,17 @@ export async function startBenchBackend(options: { emulatorThread?: boolean } = 
   calls.attach(sqs, 'SQS');
   calls.attach(sns, 'SNS');
   const servers: CmsServer[] = [];
+  // Redis runtimes hold a connection of their own; DynamoDB ones share the clients closed below.
+  const redisRuntimes: Runtime[] = [];
 
-  const stackOn = async (cms: CmsServer, label: string, counter: { requests: number }): Promise<BenchStack> => {
+  const stackOn = async (cms: CmsServer, label: string, counter: { requests: number }, options: StackOptions = {}): Promise<BenchStack> => {
     tableSeq += 1;
     const countingFetch: typeof globalThis.fetch = (input, init) => {
       counter.requests += 1;
       return globalThis.fetch(input, init);
     };
     const config = defineConfig({
+      ...(options.redisUrl ? { store: { type: 'redis' as const, keyPrefix: `bench-${label}-${tableSeq}:` } } : {}),
       types: [
         {
           name: TYPE_NAME,
@@ -77,8 +90,9 @@ export async function startBenchBackend(options: { emulatorThread?: boolean } = 
       ],
     });
     const tables = { indexTable: `bench-index-${label}-${tableSeq}`, controlTable: `bench-control-${label}-${tableSeq}` };
-    await createTables(dynamodb, tables);
-    const runtime = createRuntime(config, tables, { dynamodb, sourceDeps: { fetch: countingFetch } });
+    if (!options.redisUrl) await createTables(dynamodb, tables);
+    const runtime = createRuntime(config, { ...tables, redisUrl: options.redisUrl }, { dynamodb, sourceDeps: { fetch: countingFetch } });
+    if (options.redisUrl) redisRuntimes.push(runtime);
     // The pointer is created and cached before measuring: afterwards it costs one GetItem per type
     // per pointerCacheSeconds per instance, whatever the traffic.
     await runtime.pointers.get(TYPE_NAME);
@@ -104,12 +118,13 @@ export async function startBenchBackend(options: { emulatorThread?: boolean } = 
     dynamodb,
     sqs,
     sns,
-    freshStack: async (label) => stackOn(await startCms(), label, { requests: 0 }),
+    freshStack: async (label, options) => stackOn(await startCms(), label, { requests: 0 }, options),
     cms: shared.cms,
     config: shared.config,
     takeSourceRequests: shared.takeSourceRequests,
     freshRuntime: async (label) => (await stackOn(shared.cms, label, sharedCounter)).runtime,
     async stop() {
+      await Promise.all(redisRuntimes.map((runtime) => runtime.close()));
       dynamodb.destroy();
       sqs.destroy();
       sns.destroy();
