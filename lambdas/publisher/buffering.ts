@@ -1,7 +1,7 @@
 /**
  * An opt-in publisher that gathers changes published one at a time into SNS PublishBatch calls:
  * up to 10 changes per request instead of one, so SNS bills about a tenth of the requests for
- * small events (docs/publishing.md, "Batching").
+ * small events (docs/change-events.md, "Batching").
  */
 import { parseChangeEvent, type ChangeEvent } from '../core/events.ts';
 import { BATCH_BYTES, BATCH_ENTRIES, entryBytes, toMessage } from './batch.ts';
@@ -73,16 +73,19 @@ export class BufferingPublisher extends ChangePublisher {
   /** Queues one change for the next batch; resolves when SNS accepted it. */
   override publish(event: ChangeEvent): Promise<void> {
     if (this.#closed) return Promise.reject(new PublisherClosedError(`the publisher is closed: change ${event.type}/${event.id} was not sent`));
+    // The change as it is now: a caller may reuse or change its object before the batch leaves.
+    let snapshot: ChangeEvent;
     let bytes: number;
     try {
-      bytes = entryBytes({ event, message: toMessage(parseChangeEvent(event)) });
+      snapshot = parseChangeEvent(structuredClone(event));
+      bytes = entryBytes({ event: snapshot, message: toMessage(snapshot) });
     } catch (error) {
       return Promise.reject(error);
     }
-    if (bytes > BATCH_BYTES) return Promise.reject(new ChangeRefusedError(event, 'TooLarge', `${bytes} bytes, over the ${BATCH_BYTES} bytes SNS takes in one message`));
+    if (bytes > BATCH_BYTES) return Promise.reject(new ChangeRefusedError(snapshot, 'TooLarge', `${bytes} bytes, over the ${BATCH_BYTES} bytes SNS takes in one message`));
     if (this.#bytes + bytes > BATCH_BYTES) this.#send();
     return new Promise<void>((resolve, reject) => {
-      this.#pending.push({ event, bytes, resolve, reject });
+      this.#pending.push({ event: snapshot, bytes, resolve, reject });
       this.#bytes += bytes;
       if (this.#pending.length === BATCH_ENTRIES) this.#send();
       else this.#timer ??= setTimeout(() => this.#send(), this.#lingerMs);

@@ -89,6 +89,18 @@ describe('the buffering publisher', () => {
     expect(await delivered(25)).toEqual(ids);
   });
 
+  it('sends each change as it was when published, even if the caller changes the object afterwards', async () => {
+    const buffering = publisher({ lingerMs: 10 });
+    const event = upsert('a');
+
+    const first = buffering.publish(event);
+    event.id = 'b';
+    event.doc = { id: 'b' };
+    await Promise.all([first, buffering.publish(event)]);
+
+    expect(await delivered(2)).toEqual(['a', 'b']);
+  });
+
   it('sends a partial batch once the first of its changes has waited lingerMs', async () => {
     const buffering = publisher({ lingerMs: 10 });
 
