@@ -51,7 +51,7 @@ const openaiProviderSchema = z
      * Send `dimensions` with each request, asking the model to shorten its vectors to the
      * embed step's `dimensions`. Off, the model answers its own length, which must then be
      * `dimensions`: models with one length (text-embedding-ada-002, many self-hosted servers)
-     * refuse the parameter. @default true for OpenAI's text-embedding-3-* models, false otherwise
+     * refuse the parameter: set it to false for them. @default true
      */
     sendDimensions: z.boolean().optional(),
   })
@@ -59,9 +59,9 @@ const openaiProviderSchema = z
 
 const localProviderSchema = z.object({ kind: z.literal('local') }).strict();
 
-/** Whether an OpenAI-compatible provider is sent `dimensions`: as configured, else only to text-embedding-3-* (the models that take it). */
-export function sendsDimensions(provider: { model: string; sendDimensions?: boolean | undefined }): boolean {
-  return provider.sendDimensions ?? /^text-embedding-3-/.test(provider.model);
+/** Whether an OpenAI-compatible provider is sent `dimensions`: unless the config turns it off. */
+export function sendsDimensions(provider: { sendDimensions?: boolean | undefined }): boolean {
+  return provider.sendDimensions ?? true;
 }
 
 export const embedProviderSchema = z.discriminatedUnion('kind', [bedrockProviderSchema, openaiProviderSchema, localProviderSchema]);

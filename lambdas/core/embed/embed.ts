@@ -105,7 +105,7 @@ function checkShape(step: EmbedStep, batch: readonly string[], vectors: readonly
   const wrong = vectors.find((vector) => vector.length !== dimensions);
   if (wrong) {
     const { provider } = step.config;
-    const hint = provider.kind === 'openai' && !sendsDimensions(provider) ? ` (set provider.sendDimensions: true to ask the model for ${dimensions}, or dimensions: ${wrong.length})` : '';
+    const hint = provider.kind === 'openai' && !sendsDimensions(provider) ? ` (remove provider.sendDimensions: false to ask the model for ${dimensions}, or set dimensions: ${wrong.length})` : '';
     throw new EmbeddingError(`${context.provider} answered a vector of ${wrong.length} dimensions, the config says ${dimensions}${hint}`, { retryable: false, widespread: true, context });
   }
 }

@@ -54,7 +54,7 @@ describe('embedding on the apply path', () => {
           source: { type: 'jsonl', path: '/dev/null' },
           transform: (doc) => ({ title: doc['title'], rating: doc['rating'] }),
           version: (doc) => doc['version'] as number,
-          embed: { text: (doc) => String(doc['title']), provider: { kind: 'openai', url: `${server.url}/v1`, model: 'm', apiKey: { env: 'KEY' }, sendDimensions: true }, dimensions: 16 },
+          embed: { text: (doc) => String(doc['title']), provider: { kind: 'openai', url: `${server.url}/v1`, model: 'm', apiKey: { env: 'KEY' } }, dimensions: 16 },
         },
       ],
     });

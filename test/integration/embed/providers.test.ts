@@ -33,7 +33,7 @@ describe('OpenAI-compatible provider', () => {
   const config = () => embedConfig({ provider: { kind: 'openai', url: `${server.url}/v1`, model: 'text-embedding-3-small', apiKey: { env: 'EMBED_KEY' } }, dimensions: 32, batchSize: 100 });
   const openai = (embed = config()) => createEmbedder(embed, { auth: { env: { EMBED_KEY: 'sk-test' } }, backoff: fast });
 
-  it('sends distinct uncached texts in batches of batchSize with the model, the key and (a text-embedding-3 model by default) dimensions', async () => {
+  it('sends distinct uncached texts in batches of batchSize with the model, dimensions and key', async () => {
     const embed = config();
     const texts = Array.from({ length: 250 }, (_, i) => `movie ${i}`);
 
@@ -45,9 +45,9 @@ describe('OpenAI-compatible provider', () => {
     expect(results.every((result) => 'vector' in result && result.vector.length === 32)).toBe(true);
   });
 
-  it('sends no dimensions unless the config asks, so a model of one length (text-embedding-ada-002) takes the request', async () => {
+  it('sends no dimensions when the config turns them off, so a model of one length (text-embedding-ada-002) takes the request', async () => {
     const fixed = (dimensions: number) =>
-      embedConfig({ provider: { kind: 'openai', url: `${server.url}/v1`, model: 'text-embedding-ada-002', apiKey: { env: 'EMBED_KEY' } }, dimensions });
+      embedConfig({ provider: { kind: 'openai', url: `${server.url}/v1`, model: 'text-embedding-ada-002', apiKey: { env: 'EMBED_KEY' }, sendDimensions: false }, dimensions });
     const embed = fixed(OPENAI_FIXED_DIMENSIONS);
 
     const { results } = await embedTexts({ config: embed, embedder: openai(embed), cache: new MemoryEmbeddingCache() }, ['a movie']);
@@ -57,25 +57,14 @@ describe('OpenAI-compatible provider', () => {
     expect((results[0] as { vector: Float32Array }).vector).toHaveLength(OPENAI_FIXED_DIMENSIONS);
   });
 
-  it('sends no dimensions to a text-embedding-3 model when the config turns sendDimensions off', async () => {
-    const embed = embedConfig({
-      provider: { kind: 'openai', url: `${server.url}/v1`, model: 'text-embedding-3-large', apiKey: { env: 'EMBED_KEY' }, sendDimensions: false },
-      dimensions: OPENAI_FIXED_DIMENSIONS,
-    });
-
-    await embedTexts({ config: embed, embedder: openai(embed), cache: new MemoryEmbeddingCache() }, ['a movie']);
-
-    expect(server.requests[0]?.body).not.toHaveProperty('dimensions');
-  });
-
   it('says how to fix a config whose dimensions the model does not answer when it sends none', async () => {
-    const embed = embedConfig({ provider: { kind: 'openai', url: `${server.url}/v1`, model: 'text-embedding-ada-002', apiKey: { env: 'EMBED_KEY' } }, dimensions: 32 });
+    const embed = embedConfig({ provider: { kind: 'openai', url: `${server.url}/v1`, model: 'text-embedding-ada-002', apiKey: { env: 'EMBED_KEY' }, sendDimensions: false }, dimensions: 32 });
 
     const { results } = await embedTexts({ config: embed, embedder: openai(embed), cache: new MemoryEmbeddingCache() }, ['a movie']);
 
     const error = (results[0] as { error: Error }).error;
     expect(error).toMatchObject({ name: 'EmbeddingError', widespread: true });
-    expect(error.message).toMatch(/answered a vector of 1536 dimensions, the config says 32 \(set provider\.sendDimensions: true to ask the model for 32, or dimensions: 1536\)/);
+    expect(error.message).toMatch(/answered a vector of 1536 dimensions, the config says 32 \(remove provider\.sendDimensions: false to ask the model for 32, or set dimensions: 1536\)/);
   });
 
   it('waits out a 429 with Retry-After and then succeeds', async () => {
