@@ -8,13 +8,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { afterAll, beforeAll, describe, inject, it, type OnTestFinishedHandler } from 'vitest';
+import { afterAll, beforeAll, describe, it, type OnTestFinishedHandler } from 'vitest';
 import { createRuntime, type Runtime } from '../../../lambdas/adapters/compose/index.ts';
 import type { FreshindexConfigInput } from '../../../lambdas/core/config/index.ts';
 import { contentHash } from '../../../lambdas/core/hash.ts';
 import type { SourceDoc } from '../../../lambdas/core/ports.ts';
 import { EXIT, runJob } from '../../../lambdas/jobs/main.ts';
 import { startAws, type AwsTestEnv } from '../../support/aws.ts';
+import { motoEndpoint } from '../../support/moto.ts';
 import { startRedis, type RedisTestServer } from '../../support/redis.ts';
 import { prng } from '../../unit/rebuild/support/interleaving.ts';
 import { startDocumentCms } from './support/cms.ts';
@@ -53,7 +54,7 @@ const crashes: Crash[] = [
 ];
 
 // On moto only DynamoDB: a Redis deployment keeps all its state in Redis, so the AWS emulator behind it changes nothing.
-const STORES: CrashStore[] = inject('motoEndpoint') ? ['dynamodb'] : ['dynamodb', 'redis'];
+const STORES: CrashStore[] = motoEndpoint() ? ['dynamodb'] : ['dynamodb', 'redis'];
 
 describe.each(STORES)('the rebuild job killed at random points, on %s', (store) => {
   let aws: AwsTestEnv;
