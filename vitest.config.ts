@@ -52,6 +52,10 @@ export default defineConfig({
               test: {
                 name: 'integration-moto',
                 ...integration,
+                // moto answers several times slower than the embedded emulators, and its files share the two
+                // cores with the other projects': a crash or interleaving run near a minute alone can pass 60 s.
+                testTimeout: 180_000,
+                hookTimeout: 180_000,
                 exclude: [
                   // The CLI suite drives a whole local runtime on its own embedded emulators: once is enough.
                   'test/integration/cli/commands.test.ts',
