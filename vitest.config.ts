@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { defineConfig } from 'vitest/config';
+import LongestFirstSequencer from './test/support/sequencer.ts';
 
 /**
  * Projects:
@@ -30,23 +31,31 @@ export default defineConfig({
     // Vitest's default is one worker per core less one: a single worker on CI's 2 cores. Most files
     // wait on emulators, child processes and timers rather than on the CPU, so two share the cores well.
     maxWorkers: 2,
+    // Longest files first, across projects (durations from the last run, test/support/durations.txt).
+    sequence: { sequencer: LongestFirstSequencer },
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 120_000 } },
       { test: { name: 'integration', ...integration } },
       // `npm start` as a user runs it: a child process, driven through the demo CMS and the CLI, stopped with Ctrl-C.
-      { test: { name: 'smoke', include: ['test/smoke/**/*.test.ts'], testTimeout: 150_000, hookTimeout: 150_000, fileParallelism: false } },
+      // (Projects with fileParallelism: false run after all the others, alone on one worker: a project of one file needs none.)
+      { test: { name: 'smoke', include: ['test/smoke/**/*.test.ts'], testTimeout: 150_000, hookTimeout: 150_000 } },
       // The console as an operator uses it: a real headless chromium against one local runtime.
-      { test: { name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000, fileParallelism: false } },
+      { test: { name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 } },
       // The package as a user installs it: build, pack once, install into fresh projects (test/package).
       { test: { name: 'package', include: ['test/package/**/*.test.ts'], testTimeout: 240_000, hookTimeout: 240_000 } },
       ...(motoAvailable
         ? [
             {
-              // One moto server is shared and reset by each file: its files run one at a time.
+              // Each file resets the moto server it uses: test/support/moto.ts starts one per worker, so
+              // its files run alongside the others; one given server (MOTO_ENDPOINT) runs them one at a time.
               test: {
                 name: 'integration-moto',
                 ...integration,
+                // moto answers several times slower than the embedded emulators, and its files share the two
+                // cores with the other projects': a crash or interleaving run near a minute alone can pass 60 s.
+                testTimeout: 180_000,
+                hookTimeout: 180_000,
                 exclude: [
                   // The CLI suite drives a whole local runtime on its own embedded emulators: once is enough.
                   'test/integration/cli/commands.test.ts',
@@ -65,7 +74,7 @@ export default defineConfig({
                 // The second emulator runs the long rebuild suites at their smallest size: one fault run per
                 // layer and one interleaving seed (the integration project runs them in full).
                 env: { ...quiet, FRESHINDEX_FAULT_REBUILD_RUNS: '1', FRESHINDEX_INTERLEAVING_SEEDS: '11' },
-                fileParallelism: false,
+                fileParallelism: !process.env['MOTO_ENDPOINT'],
               },
             },
           ]

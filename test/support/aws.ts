@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { inject } from 'vitest';
+import { motoEndpoint as workerMotoEndpoint } from './moto.ts';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startEmbeddedEmulators, type AwsEndpoints } from '../../lambdas/local/emulators.ts';
 
 export interface AwsTestEnv {
@@ -23,17 +23,11 @@ export interface AwsTestEnv {
   stop(): Promise<void>;
 }
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    motoEndpoint?: string;
-  }
-}
-
 /**
  * Starts (or connects to) the suite's AWS backend. Call in `beforeAll`, stop in `afterAll`.
  * Outside vitest (a benchmark), pass the backend: `startAws({})` starts the embedded emulators.
  */
-export async function startAws(backend: { motoEndpoint?: string | undefined } = { motoEndpoint: inject('motoEndpoint') }): Promise<AwsTestEnv> {
+export async function startAws(backend: { motoEndpoint?: string | undefined } = { motoEndpoint: workerMotoEndpoint() }): Promise<AwsTestEnv> {
   const { motoEndpoint } = backend;
   let endpoints: AwsEndpoints;
   let reset: () => Promise<void>;

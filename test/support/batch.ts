@@ -9,11 +9,10 @@
  * and `add` puts a job there as it is (the monitor's RUNNABLE jobs).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { BatchClient, JobDetail, SubmitJobCommandInput } from '@aws-sdk/client-batch';
 import { JOB_COMMAND } from '../../lambdas/adapters/batch/build-launcher.ts';
+import { compiledJobsCli } from './jobs-cli.ts';
 
-const JOBS_CLI = fileURLToPath(new URL('../../lambdas/jobs/cli.ts', import.meta.url));
 
 /** The parent job as DescribeJobs tells it, and what every container of the job definition gets. */
 export interface BatchStandInOptions {
@@ -71,7 +70,7 @@ export function standInBatch(client: BatchClient, options: BatchStandInOptions):
 
   const runChild = async (input: SubmitJobCommandInput, jobId: string, index: number): Promise<boolean> => {
     const command = input.containerOverrides?.command ?? [];
-    // The image's `node dist/job.mjs` is the jobs CLI through tsx here.
+    // The image's `node dist/job.mjs` is the jobs CLI compiled by esbuild here too (test/support/jobs-cli.ts).
     if (JOB_COMMAND.some((part, i) => command[i] !== part)) throw new Error(`the Batch stand-in runs only the job image's command, not ${command.join(' ')}`);
     const args = command.slice(JOB_COMMAND.length);
     const overrides = Object.fromEntries((input.containerOverrides?.environment ?? []).map(({ name, value }) => [name ?? '', value ?? '']));
@@ -82,7 +81,7 @@ export function standInBatch(client: BatchClient, options: BatchStandInOptions):
         if (await options.runAttempt(index, attempt, input)) return true;
         continue;
       }
-      const child = spawn(process.execPath, ['--import', 'tsx', JOBS_CLI, ...args], {
+      const child = spawn(process.execPath, [await compiledJobsCli(), ...args], {
         env: { ...options.env, ...overrides, AWS_BATCH_JOB_ID: `${jobId}:${index}`, AWS_BATCH_JOB_ARRAY_INDEX: String(index) },
         stdio: ['ignore', 'pipe', 'inherit'],
       });

@@ -13,14 +13,15 @@
  */
 import { SendMessageBatchCommand, SendMessageCommand, GetQueueAttributesCommand, CreateQueueCommand, DeleteQueueCommand } from '@aws-sdk/client-sqs';
 import pLimit from 'p-limit';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineConfig } from '../../../lambdas/core/config/index.ts';
 import { startAws, type AwsTestEnv } from '../../support/aws.ts';
+import { motoEndpoint } from '../../support/moto.ts';
 import { cmsSource, startCmsServer, type CmsServer } from '../../support/cms-server.ts';
 import { startPipeline, type DeadLetter, type Pipeline } from '../../support/pipeline.ts';
 import { buildWorkload, TYPE, type FuzzMessage } from './messages.ts';
 
-const MESSAGES = Number(process.env['FRESHINDEX_FUZZ_MESSAGES'] ?? (inject('motoEndpoint') ? 500 : 10_000));
+const MESSAGES = Number(process.env['FRESHINDEX_FUZZ_MESSAGES'] ?? (motoEndpoint() ? 500 : 10_000));
 const SEED = Number(process.env['FRESHINDEX_FUZZ_SEED'] ?? 8);
 const BATCH_BYTES = 200_000;
 /** Generous: about 2 ms a message on the embedded emulators, 50 ms on moto. */

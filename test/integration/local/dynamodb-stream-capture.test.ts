@@ -11,11 +11,12 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { CreateTableCommand, DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defineConfig } from '../../../lambdas/core/config/index.ts';
 import { createStreamCaptureHandler } from '../../../lambdas/handlers/stream-capture.ts';
 import { DynamodbStreamSource, latestStreamArn } from '../../../lambdas/local/dynamodb-stream-source.ts';
 import { startAws, type AwsTestEnv } from '../../support/aws.ts';
+import { motoEndpoint } from '../../support/moto.ts';
 import { startPipeline, type Pipeline } from '../../support/pipeline.ts';
 
 let tables = 0;
@@ -120,7 +121,7 @@ describe('DynamoDB Streams capture, locally', () => {
   });
 
   // The backend is chosen per vitest project (test/support/aws.ts): the same file runs on both.
-  if (inject('motoEndpoint')) {
+  if (motoEndpoint()) {
     it('brings a put, an update and a delete on the source table into the index', async () => {
       const tableName = await createSourceTable(aws, true);
       const pipeline = await startPipeline(aws, productConfig(tableName));

@@ -6,21 +6,22 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { afterAll, beforeAll, describe, inject, it, type OnTestFinishedHandler } from 'vitest';
+import { afterAll, beforeAll, describe, it, type OnTestFinishedHandler } from 'vitest';
 import { createRuntime, type Runtime } from '../../../lambdas/adapters/compose/index.ts';
 import type { FreshindexConfigInput } from '../../../lambdas/core/config/index.ts';
 import { contentHash } from '../../../lambdas/core/hash.ts';
 import type { SourceDoc } from '../../../lambdas/core/ports.ts';
 import { EXIT, runJob } from '../../../lambdas/jobs/main.ts';
 import { startAws, type AwsTestEnv } from '../../support/aws.ts';
+import { compiledJobsCli } from '../../support/jobs-cli.ts';
+import { motoEndpoint } from '../../support/moto.ts';
 import { startRedis, type RedisTestServer } from '../../support/redis.ts';
 import { prng } from '../../unit/rebuild/support/interleaving.ts';
 import { startDocumentCms } from './support/cms.ts';
 import { dynamoDeployment, redisDeployment, type CrashDeployment, type CrashStore } from './support/crash-stores.ts';
 
-const CLI = resolve(import.meta.dirname, '../../../lambdas/jobs/cli.ts');
 const DOCS = 200;
 
 const CONFIG_MODULE = `
@@ -53,7 +54,7 @@ const crashes: Crash[] = [
 ];
 
 // On moto only DynamoDB: a Redis deployment keeps all its state in Redis, so the AWS emulator behind it changes nothing.
-const STORES: CrashStore[] = inject('motoEndpoint') ? ['dynamodb'] : ['dynamodb', 'redis'];
+const STORES: CrashStore[] = motoEndpoint() ? ['dynamodb'] : ['dynamodb', 'redis'];
 
 describe.each(STORES)('the rebuild job killed at random points, on %s', (store) => {
   let aws: AwsTestEnv;
@@ -129,7 +130,7 @@ describe.each(STORES)('the rebuild job killed at random points, on %s', (store) 
 
   /** Runs the job in a child process and SIGKILLs it `delayMs` after a log line matching `trigger`. */
   async function runAndKill(env: Record<string, string>, trigger: RegExp, delayMs: number, whileLoading: () => Promise<void>): Promise<boolean> {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'rebuild', '--type', 'video'], {
+    const child = spawn(process.execPath, [await compiledJobsCli(), 'rebuild', '--type', 'video'], {
       env: { ...process.env, ...env, AWS_ENDPOINT_URL_DYNAMODB: aws.endpoints.dynamodb, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'INFO' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -8,14 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openPostgresPool, translatePgError } from '../../../lambdas/adapters/postgres/connection.ts';
 import { PostgresSource } from '../../../lambdas/adapters/sources/postgres-source.ts';
 import { postgresSourceSchema } from '../../../lambdas/core/config/postgres.ts';
 import { SourceError } from '../../../lambdas/core/errors.ts';
 import { freePort } from '../../../lambdas/local/dev/ports.ts';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from '../../../lambdas/local/emulators.ts';
-import { useMotoServer } from '../../support/moto.ts';
+import { motoEndpoint, useMotoServer } from '../../support/moto.ts';
 import { usePostgres } from '../../support/postgres.ts';
 
 /** The superuser keeps trust on loopback (the fixture's admin pool); every other role needs its password. */
@@ -38,7 +38,7 @@ describe('a Postgres connection', () => {
   let secretId = '';
 
   beforeAll(async () => {
-    moto = await useMotoServer(inject('motoEndpoint'));
+    moto = await useMotoServer(motoEndpoint());
     secrets = new SecretsManagerClient({ endpoint: moto.endpoint, region: EMULATOR_REGION, credentials: EMULATOR_CREDENTIALS });
   }, 60_000);
   afterAll(async () => {
