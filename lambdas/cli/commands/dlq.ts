@@ -130,12 +130,15 @@ async function confirmPurge(context: CommandContext, queue: Queue): Promise<void
   if (answer.trim() !== 'purge') throw new CliError('not confirmed: nothing was deleted', EXIT.usage);
 }
 
-/** The queue asked for, or every queue the deployment's status lists (`apply`, `verify`, then each own apply queue). */
+/**
+ * The queue asked for, or every queue the deployment's status lists as configured (`apply`,
+ * `verify`, then each own apply queue); one it lists as not configured is left out.
+ */
 async function queuesOf(context: CommandContext, queue: Queue | undefined): Promise<readonly Queue[]> {
   if (queue) return [queue];
   const { api } = await context.target();
-  const depths = (await api.request('GET', '/v1/dead-letters')).body as { queues: Array<{ queue: Queue }> };
-  return depths.queues.map((depth) => depth.queue);
+  const depths = (await api.request('GET', '/v1/dead-letters')).body as { queues: Array<{ queue: Queue; configured: boolean }> };
+  return depths.queues.filter((depth) => depth.configured).map((depth) => depth.queue);
 }
 
 function queueOf(value: string): Queue {
