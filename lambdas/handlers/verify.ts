@@ -7,6 +7,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
+import pLimit from 'p-limit';
 import type { FreshindexConfigInput } from '../core/config/index.ts';
 import { describeError } from '../core/errors.ts';
 import { checkResource, mergeTriggers, type CheckOutcome, type CheckTrigger, type VerifyDeps } from '../core/verify/check.ts';
@@ -18,6 +19,9 @@ import { parseEnv, runtimeFromEnv, type Environment } from '../adapters/compose/
 import type { SqsHandler } from './apply.ts';
 import { TypeMetrics } from './metrics.ts';
 import { failureFate } from './redelivery.ts';
+
+/** Checks one copy of the function runs at once: the source it reads sees at most this many reads per copy. */
+export const CHECKS_IN_FLIGHT = 10;
 
 export interface VerifyHandlerOverrides extends RuntimeOverrides {
   /** @default process.env */
@@ -96,12 +100,14 @@ export function createVerifyHandler(configInput: FreshindexConfigInput, override
       due.set(resourceKey(request), group);
     }
     const checks = new Map<string, Promise<CheckOutcome>>();
+    // Batches of 100 would otherwise read the source 100 at a time per copy (2,000 at the default 20 copies).
+    const inFlight = pLimit(CHECKS_IN_FLIGHT);
     const checkOf = (request: CheckRequest): Promise<CheckOutcome> => {
       const key = resourceKey(request);
       let pending = checks.get(key);
       if (!pending) {
         const group = due.get(key);
-        pending = runCheck(request, mergeTriggers(group?.triggers ?? []));
+        pending = inFlight(() => runCheck(request, mergeTriggers(group?.triggers ?? [])));
         checks.set(key, pending);
       }
       return pending;
