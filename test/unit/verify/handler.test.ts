@@ -5,7 +5,7 @@ import type { SQSRecord } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import { contentHash } from '../../../lambdas/core/hash.ts';
 import { delaySeconds } from '../../../lambdas/adapters/sqs/check-scheduler.ts';
-import { createVerifyHandler } from '../../../lambdas/handlers/verify.ts';
+import { CHECKS_IN_FLIGHT, createVerifyHandler } from '../../../lambdas/handlers/verify.ts';
 import { createLambdaContext } from '../../../lambdas/local/lambda-context.ts';
 import { memoryWorld, videoConfig } from './world.ts';
 
@@ -63,6 +63,25 @@ describe('the verify handler', () => {
     await run(record('a', change, old), record('b', change, old), record('c', change, old));
 
     expect(sourceReads()).toBe(1);
+  });
+
+  it('runs at most CHECKS_IN_FLIGHT checks at once in a batch of 100, so a large batch does not flood the source', async () => {
+    const { world, run } = setup();
+    let reading = 0;
+    let most = 0;
+    const get = world.source.get.bind(world.source);
+    world.source.get = async (id) => {
+      reading++;
+      most = Math.max(most, reading);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      reading--;
+      return get(id);
+    };
+    const old = world.clock.now - 120_000;
+
+    await run(...Array.from({ length: 100 }, (_, i) => record(`m${i}`, { ...change, id: `v${i}` }, old)));
+
+    expect(most).toBe(CHECKS_IN_FLIGHT);
   });
 
   it('puts an early message back for the remaining time without checking it', async () => {
