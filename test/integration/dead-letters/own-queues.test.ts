@@ -46,11 +46,11 @@ async function call(method: string, path: string, body?: unknown): Promise<{ sta
   return { status: response.status, json: (await response.json()) as Record<string, any> };
 }
 
-async function cli(argv: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(argv: readonly string[], url = server.url): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const io: CliIo = { out: (text) => void (stdout += text), err: (text) => void (stderr += text), env: {}, cwd: process.cwd() };
-  const code = await runCli(['--endpoint', server.url, ...argv], io);
+  const code = await runCli(['--endpoint', url, ...argv], io);
   return { code, stdout, stderr };
 }
 
@@ -121,6 +121,25 @@ describe('freshindex dlq with an own apply queue', () => {
     expect(all.stdout).toMatch(/verify: 1 dead letter;.*\n .*show\/s-1/);
     expect(all.stdout).toMatch(/apply:clip: 1 dead letter;.*\n .*clip\/c-1 .*: invalid change event: no id/);
     expect(JSON.parse(one.stdout).queues).toEqual([expect.objectContaining({ queue: 'apply:clip', count: 1 })]);
+  });
+
+  it('lists and redrives only the configured queues of a deployment whose API is not given the own queue', async () => {
+    const { FRESHINDEX_DEAD_LETTERS_OWN_APPLY: _own, ...env } = world.env;
+    const partial = await startDeadLetterApi(aws, { ...world, env }, undefined, ownConfig);
+    await world.deadLetter('apply', 'movie', 'm-1');
+
+    try {
+      const list = await cli(['dlq', 'list'], partial.url);
+      const redrive = await cli(['dlq', 'redrive'], partial.url);
+
+      expect(list.code).toBe(0);
+      expect(list.stdout).toMatch(/apply: 1 dead letter/);
+      expect(list.stdout).not.toMatch(/apply:clip/);
+      expect(redrive.code).toBe(0);
+      expect(redrive.stdout).toMatch(/apply: 1 redriven/);
+    } finally {
+      await partial.close();
+    }
   });
 
   it('shows a letter of the own queue found by its id alone', async () => {
