@@ -80,7 +80,7 @@ export async function retryPending<T>(pending: readonly T[], call: (pending: rea
         shouldRetry: async ({ error, attemptNumber }) => {
           if (!(error instanceof StillPending)) return false;
           const wait = fullJitterDelay(attemptNumber, options);
-          if (options.remainingMs && options.remainingMs() < wait + longestCallMs) return false;
+          if (options.remainingMs && options.remainingMs() <= wait + longestCallMs) return false;
           await sleep(wait);
           return true;
         },
