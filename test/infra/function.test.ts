@@ -5,10 +5,15 @@ import { fileURLToPath } from 'node:url';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { FreshindexFunction } from '../../lib/index.ts';
-import { writeHandlerEntry } from '../../lib/entries.ts';
+import { generatedDir, writeHandlerEntry } from '../../lib/entries.ts';
 import { FIXTURE_CONFIG } from './support.ts';
 
 const FIXTURE_RUNTIME = fileURLToPath(new URL('./fixtures/runtime', import.meta.url));
+/**
+ * The fixture runtime's entries in a folder of their own: the project's shared `.freshindex/entries`
+ * is rewritten by every other synth running beside this file, with the real runtime's handlers.
+ */
+const FIXTURE_ENTRIES = join(generatedDir(FIXTURE_CONFIG), 'entries-fixture-runtime');
 
 describe('the generated handler entry', () => {
   it('imports the config file and hands it to the handler factory', () => {
@@ -37,6 +42,7 @@ describe('the house function', () => {
       handler: 'api',
       configFile: FIXTURE_CONFIG,
       runtimeRoot: FIXTURE_RUNTIME,
+      entriesDir: FIXTURE_ENTRIES,
       timeout: Duration.seconds(10),
     });
 
@@ -60,6 +66,7 @@ describe('a function shipping a native module', () => {
       handler: 'api',
       configFile: FIXTURE_CONFIG,
       runtimeRoot: FIXTURE_RUNTIME,
+      entriesDir: FIXTURE_ENTRIES,
       timeout: Duration.seconds(10),
       nodeModules: ['usearch'],
     });
