@@ -153,7 +153,8 @@ async function gate(run: Run, facts: BuildFacts, generation: Generation): Promis
   const { deps, type } = run;
   return runGate({
     type, source: deps.source, records: deps.records, counter: deps.counter, generation,
-    scanned: (facts.load?.scanned ?? 0) + (facts.replay?.replayed ?? 0) + (facts.reconciliation?.restored ?? 0),
+    // What the generation should hold: the scan, what the replay added or removed (its ids are mostly ones the scan loaded), what the reconciliation restored.
+    scanned: (facts.load?.scanned ?? 0) + (facts.replay?.liveDelta ?? 0) + (facts.reconciliation?.restored ?? 0),
     transformErrors: (facts.load?.transformErrors ?? 0) + (facts.replay?.transformErrors ?? 0) + (facts.reconciliation?.transformErrors ?? 0),
     sample: facts.load?.sample ?? [], restored: facts.reconciliation?.restoredSample, recheck: run.settings.sampleRecheck, sleep: deps.sleep, signal: run.signal,
   });

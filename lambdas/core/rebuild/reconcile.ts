@@ -65,7 +65,7 @@ export interface ReconcileResult {
 export async function reconcileGeneration(args: ReconcileArgs): Promise<ReconcileResult> {
   const startedAt = args.clock();
   const totals = { checked: 0, missing: 0, restored: 0, gone: 0 };
-  const reread: ReplayResult = { replayed: 0, transformErrors: 0, errorSamples: [] };
+  const reread: ReplayResult = { replayed: 0, liveDelta: 0, transformErrors: 0, errorSamples: [] };
   const restored = new Reservoir<string>(args.sampleSize, args.random);
   const type = args.type.name;
   await Promise.all(

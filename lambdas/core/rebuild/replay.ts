@@ -30,6 +30,12 @@ export type RereadArgs = Pick<ReplayArgs, 'type' | 'source' | 'records' | 'gener
 
 export interface ReplayResult {
   replayed: number;
+  /**
+   * What the replay changed in the generation's live count: records it made live that were not,
+   * less live ones it tombstoned. Most logged ids were already loaded by the scan, so the gate's
+   * expected count takes this, not `replayed`.
+   */
+  liveDelta: number;
   transformErrors: number;
   errorSamples: string[];
 }
@@ -41,7 +47,7 @@ export interface ReplayResult {
  * unconditional writes may have put over a newer change.
  */
 export async function replayCatchUp(args: ReplayArgs): Promise<ReplayResult> {
-  const result: ReplayResult = { replayed: 0, transformErrors: 0, errorSamples: [] };
+  const result: ReplayResult = { replayed: 0, liveDelta: 0, transformErrors: 0, errorSamples: [] };
   const limit = pLimit(args.concurrency);
   for await (const ids of args.catchUp.read(args.type.name, args.generation)) {
     args.signal?.throwIfAborted();
@@ -57,7 +63,8 @@ export async function replayCatchUp(args: ReplayArgs): Promise<ReplayResult> {
  * tombstoning the ones the source no longer has. Resolves with the ids of both kinds.
  */
 export async function replayBatch(args: RereadArgs, ids: string[], result: ReplayResult): Promise<{ upserted: string[]; gone: string[] }> {
-  const docs = await args.source.getMany(ids);
+  const [docs, before] = await Promise.all([args.source.getMany(ids), args.records.getRecords(args.type.name, args.generation, ids)]);
+  const wasLive = (id: string) => before.get(id)?.deleted === false;
   const planned: RecordWrite[] = [];
   const gone: string[] = [];
   const countError = (error: unknown) => {
@@ -88,6 +95,7 @@ export async function replayBatch(args: RereadArgs, ids: string[], result: Repla
   writes.push(...(await tombstones(args, gone)));
   if (writes.length > 0) await args.records.write(args.type.name, args.generation, writes);
   result.replayed += ids.length;
+  result.liveDelta += upserted.filter((id) => !wasLive(id)).length - gone.filter(wasLive).length;
   return { upserted, gone };
 }
 

@@ -125,7 +125,14 @@ describe.each(STORES)('the rebuild job killed at random points, on %s', (store) 
     expect(await deployment.generationsHolding()).toEqual([...new Set([pointer?.previous, pointer?.active].filter((g) => g !== undefined))].sort((a, b) => a - b));
     expect(await deployment.leftovers([pointer?.active, pointer?.previous])).toEqual([]);
     const builds = await runtime.builds.list('video', 10);
-    expect(builds.map((build) => build.status).sort()).toEqual(crash.trigger.source.includes('flipped') ? ['succeeded', 'succeeded'] : ['abandoned', 'succeeded']);
+    const statuses = builds.map((build) => build.status).sort();
+    if (crash.phase === 'just before the flip') {
+      // The kill follows the log line by the time this process takes to read it: on a loaded machine the
+      // flip's one write can land first, and the case is then 'just after the flip', with its outcome.
+      expect([['abandoned', 'succeeded'], ['succeeded', 'succeeded']]).toContainEqual(statuses);
+    } else {
+      expect(statuses).toEqual(crash.trigger.source.includes('flipped') ? ['succeeded', 'succeeded'] : ['abandoned', 'succeeded']);
+    }
   });
 
   /** Runs the job in a child process and SIGKILLs it `delayMs` after a log line matching `trigger`. */
