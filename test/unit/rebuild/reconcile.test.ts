@@ -129,3 +129,31 @@ describe('rebuild of a source whose scan cursors shift under deletes', () => {
     expect(report.gate?.restored).toBeUndefined();
   });
 });
+
+describe('the gate’s count after the replay', () => {
+  it('passes a small type whose loaded resources were edited during the build, counting each once', async () => {
+    // Prepare: five documents, a source that gives no count estimate, and two edits of loaded ones while the scan runs.
+    const world = createWorld(defaultGateType());
+    world.source.estimate = 'none';
+    await seed(world, ids(5).map((id) => doc(id, 1)));
+    const apply = world.applier();
+    const original = world.source.beforePage;
+    let edited = false;
+    world.source.beforePage = async () => {
+      await original();
+      if (edited) return;
+      edited = true;
+      const changes = ['d0000', 'd0003'].map((id) => doc(id, 2));
+      for (const change of changes) world.source.docs.set(String(change['id']), change);
+      await apply(changes.map(upsertChange));
+    };
+
+    // Act
+    const { report } = await rebuildType(world.deps, world.type, world.options);
+
+    // Assess
+    expect(edited).toBe(true);
+    expect(report.outcome).toBe('succeeded');
+    expect(await liveIn(world, ids(5))).toEqual(new Set(ids(5)));
+  });
+});
