@@ -2,7 +2,10 @@
  * The freshness benchmark (issue #10): how long a change takes from publish to visible in the
  * index, p50 and p99, at 200 and 500 changes/s, through SNS → SQS → the local event source → the
  * real apply handler → DynamoDB or Redis, against a bare SendMessage → ReceiveMessage → DeleteMessageBatch
- * loop on the same emulator. The difference is printed as added milliseconds.
+ * loop on the same emulator. The difference is printed as added milliseconds. Each store also runs
+ * the competent handler of bench/apply.ts (the same conditional write per record, without
+ * freshindex) through the same path, so the table separates the store's own write time from what
+ * freshindex adds over it.
  *
  * Windows alternate bare / freshindex (then freshindex / bare) so a busy neighbour slows both.
  * Settings (environment): FRESHINDEX_FRESHNESS_RATES (default 200,500), FRESHINDEX_FRESHNESS_SECONDS
@@ -16,6 +19,7 @@
 import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { applyHandlerOn, createTopology, EVENT_SOURCE_CONCURRENCY, makeChange, runWindow } from './soak.ts';
+import { createCompetentHandler } from './support/competent-handler.ts';
 import { formatStages, StageRecorder } from './support/freshness-stages.ts';
 import { startBenchBackend, type BenchBackend } from './support/harness.ts';
 import type { SqsFunction } from '../lambdas/local/event-source.ts';
@@ -87,18 +91,24 @@ function storesFromEnv(): StoreName[] {
   throw new Error(`FRESHINDEX_FRESHNESS_STORE must be dynamodb, redis or both, not "${setting}"`);
 }
 
-/** One freshindex path: a topology of its own and the real apply handler writing to one store. */
+/** The handlers a path can run: the real apply handler, or the competent baseline (bench/support/competent-handler.ts). */
+type HandlerKind = 'freshindex' | 'competent';
+
+/** One path: a topology of its own and a handler writing to one store. */
 interface StorePath {
   store: StoreName;
+  kind: HandlerKind;
   topicArn: string;
   queueUrl: string;
   handler: SqsFunction;
 }
 
-async function storePath(backend: BenchBackend, store: StoreName, redisUrl: string | undefined): Promise<StorePath> {
-  const stack = await backend.freshStack(`freshness-${store}`, store === 'redis' ? { redisUrl: redisUrl as string } : {});
-  const topology = await createTopology(backend, `freshness-${store}`);
-  return { store, topicArn: topology.topicArn, queueUrl: topology.queueUrl, handler: applyHandlerOn(stack, backend, topology.dlqUrl) };
+async function storePath(backend: BenchBackend, store: StoreName, kind: HandlerKind, redisUrl: string | undefined): Promise<StorePath> {
+  const label = `freshness-${store}-${kind}`;
+  const stack = await backend.freshStack(label, store === 'redis' ? { redisUrl: redisUrl as string } : {});
+  const topology = await createTopology(backend, label);
+  const handler: SqsFunction = kind === 'freshindex' ? applyHandlerOn(stack, backend, topology.dlqUrl) : createCompetentHandler(stack.runtime);
+  return { store, kind, topicArn: topology.topicArn, queueUrl: topology.queueUrl, handler };
 }
 
 /** Runs the freshness benchmark and prints its table. */
@@ -113,7 +123,9 @@ export async function benchFreshness(print: (line: string) => void = console.log
   const backend = await startBenchBackend({ emulatorThread });
   try {
     const paths: StorePath[] = [];
-    for (const store of stores) paths.push(await storePath(backend, store, redis?.url));
+    // Each store also runs the competent handler: the same write, without freshindex, so the table
+    // shows what freshindex adds over the store's own write and not only over a loop that writes nothing.
+    for (const store of stores) for (const kind of ['freshindex', 'competent'] as const) paths.push(await storePath(backend, store, kind, redis?.url));
     const stageMode = process.env['FRESHINDEX_FRESHNESS_STAGES'] === '1';
     const { QueueUrl: bareUrl } = await backend.sqs.send(new CreateQueueCommand({ QueueName: `freshness-bare-${Date.now()}`, Attributes: { VisibilityTimeout: '30' } }));
     print(
@@ -129,7 +141,12 @@ export async function benchFreshness(print: (line: string) => void = console.log
       rows.push(...result.rows);
       stageLines.push(...result.stageLines);
     }
-    print(formatTable(['rate', 'store', 'bare SQS loop p50 / p99 ms', 'freshindex p50 / p99 ms', 'added p50 / p99 (median of window pairs)', 'not settled'], rows));
+    print(
+      formatTable(
+        ['rate', 'store', 'handler', 'bare SQS loop p50 / p99 ms', 'handler p50 / p99 ms', 'added over bare p50 / p99 (median of window pairs)', 'freshindex − competent p50 / p99', 'not settled'],
+        rows,
+      ),
+    );
     for (const line of stageLines) print(line);
   } finally {
     await backend.stop();
@@ -182,22 +199,27 @@ async function measureRate(run: RateRun, paths: readonly StorePath[]): Promise<{
   const mid = (list: Latencies[], field: 'p50Ms' | 'p99Ms') => median(list.map((one) => one[field]));
   const rows: string[][] = [];
   const stageLines: string[] = [];
+  const difference = (mine: Latencies[], other: Latencies[], field: 'p50Ms' | 'p99Ms') => median(mine.map((one, i) => one[field] - (other[i] as Latencies)[field]));
   paths.forEach((path, index) => {
     const mine = ours[index] as Latencies[];
-    const added = (field: 'p50Ms' | 'p99Ms') => median(mine.map((one, i) => one[field] - (bare[i] as Latencies)[field]));
+    const added = (field: 'p50Ms' | 'p99Ms') => difference(mine, bare, field);
+    const competent = ours[paths.findIndex((other) => other.store === path.store && other.kind === 'competent')] as Latencies[];
+    const overCompetent = path.kind === 'freshindex' ? `${signed(difference(mine, competent, 'p50Ms'))} / ${signed(difference(mine, competent, 'p99Ms'))}` : '';
     const lost = mine.reduce((sum, one) => sum + one.published - one.settled, 0);
     rows.push([
       `${rate}/s`,
       STORES[path.store],
+      path.kind,
       `${mid(bare, 'p50Ms').toFixed(0)} / ${mid(bare, 'p99Ms').toFixed(0)}`,
       `${mid(mine, 'p50Ms').toFixed(0)} / ${mid(mine, 'p99Ms').toFixed(0)}`,
       `${signed(added('p50Ms'))} / ${signed(added('p99Ms'))}`,
+      overCompetent,
       String(lost),
     ]);
     const recorder = ourStages[index];
     if (bareStages && recorder) {
-      stageLines.push(`  ${rate}/s ${path.store}: freshindex failed deliveries (redelivered after the visibility timeout): ${mine.reduce((sum, one) => sum + (one.failedDeliveries ?? 0), 0)}`);
-      stageLines.push(formatStages(rate, [{ name: 'bare SQS loop', recorder: bareStages }, { name: `freshindex (${path.store})`, recorder }]));
+      stageLines.push(`  ${rate}/s ${path.store}: ${path.kind} failed deliveries (redelivered after the visibility timeout): ${mine.reduce((sum, one) => sum + (one.failedDeliveries ?? 0), 0)}`);
+      stageLines.push(formatStages(rate, [{ name: 'bare SQS loop', recorder: bareStages }, { name: `${path.kind} (${path.store})`, recorder }]));
     }
   });
   return { rows, stageLines };
