@@ -1,12 +1,13 @@
 import { dirname, join } from 'node:path';
 import { findLockFile } from '../lambdas/adapters/config-file/index.ts';
-import type { Duration } from 'aws-cdk-lib';
+import { Stack, type Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { PropChecks } from './checks.ts';
+import { environmentProblem } from './environment-size.ts';
 import { generatedDir, isInside, RUNTIME_ROOT, writeHandlerEntry, type HandlerName } from './entries.ts';
 import { acknowledge } from './nag.ts';
 import type { CacheNetwork } from './network.ts';
@@ -155,6 +156,14 @@ export class FreshindexFunction extends Construct {
 
     this.enableTracing();
     if (props.network) this.allowVpcAccess();
+    this.node.addValidation({
+      validate: () => {
+        const environment = (this.function.node.defaultChild as lambda.CfnFunction).environment;
+        const variables = Stack.of(this).resolve(environment)?.variables as Record<string, unknown> | undefined;
+        const problem = variables ? environmentProblem(variables) : undefined;
+        return problem ? [problem] : [];
+      },
+    });
   }
 
   /**
