@@ -6,7 +6,7 @@
  * answers a write in single-digit milliseconds and scales out behind its endpoint, so a second
  * container doubles what is in flight. Locally one emulator answers at once and on the same cores
  * as the children, so more children only compete for its CPU. Here every request to dynalite and
- * to redis-server goes through a proxy that delays it (bench/support/latency-proxy.ts).
+ * to redis-server goes through a proxy that delays it (test/support/store-proxy.ts).
  * BENCH_DYNAMODB_LATENCY_MS (default 100) is 10 ms, a BatchWriteItem of 25 items at DynamoDB's
  * single-digit-millisecond latency, in time scaled by 10: dynalite here takes about 4,000 writes/s,
  * a tenth of a table's default quota of 40,000, so one child's share of the store's ceiling is what
@@ -32,7 +32,7 @@ import { startRedis, type RedisTestServer } from '../test/support/redis.ts';
 import { createTables } from '../test/support/tables.ts';
 import { CONFIG_MODULE, generated, rawBatchWrite, runJobChild, startGeneratedCms } from './rebuild.ts';
 import { range, rawRedisPipeline, spread } from './rebuild-scaling.ts';
-import { startLatencyProxy, type LatencyProxy } from './support/latency-proxy.ts';
+import { startLatencyProxy, type StoreProxy } from '../test/support/store-proxy.ts';
 import { formatTable, positiveFromEnv } from './support/table.ts';
 
 type Store = 'dynamodb' | 'redis';
@@ -45,7 +45,7 @@ interface Setup {
   segmentsPerChild: number;
   latencyMs: Record<Store, number>;
   dynamodb: DynamoDBClient;
-  proxies: Record<Store, LatencyProxy>;
+  proxies: Record<Store, StoreProxy>;
   redis: RedisTestServer;
   configs: Record<Store, string>;
   source: Record<string, unknown>;

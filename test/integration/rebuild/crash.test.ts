@@ -18,6 +18,7 @@ import { startAws, type AwsTestEnv } from '../../support/aws.ts';
 import { compiledJobsCli } from '../../support/jobs-cli.ts';
 import { motoEndpoint } from '../../support/moto.ts';
 import { startRedis, type RedisTestServer } from '../../support/redis.ts';
+import { startStoreProxy, type StoreProxy } from '../../support/store-proxy.ts';
 import { prng } from '../../unit/rebuild/support/interleaving.ts';
 import { startDocumentCms } from './support/cms.ts';
 import { dynamoDeployment, redisDeployment, type CrashDeployment, type CrashStore } from './support/crash-stores.ts';
@@ -44,12 +45,17 @@ interface Crash {
   trigger: RegExp;
   /** Random delay after the trigger, at most (ms). */
   maxDelayMs: number;
+  /**
+   * Kill the job while its flip (the pointer's one conditional write) is held back on its way to the
+   * store, instead of at the trigger: a log line reaches this process after the write may have landed.
+   */
+  holdFlip?: boolean;
 }
 
 const crashes: Crash[] = [
   { phase: 'while scanning', trigger: /^rebuild phase: loading$/, maxDelayMs: 900 },
   { phase: 'during the replay', trigger: /^rebuild phase: replaying$/, maxDelayMs: 60 },
-  { phase: 'just before the flip', trigger: /^rebuild phase: flipping$/, maxDelayMs: 0 },
+  { phase: 'just before the flip', trigger: /^rebuild phase: flipping$/, maxDelayMs: 0, holdFlip: true },
   { phase: 'just after the flip', trigger: /^flipped$/, maxDelayMs: 0 },
 ];
 
@@ -102,10 +108,19 @@ describe.each(STORES)('the rebuild job killed at random points, on %s', (store) 
     await applyDocs(runtime, [...cms.docs.values()]);
     const jobEnv = { ...deployment.jobEnv, FRESHINDEX_REBUILD_LEASE_SECONDS: '1', FRESHINDEX_REBUILD_SETTLE_MARGIN_MS: '100' };
     const delay = Math.floor(random() * (crash.maxDelayMs + 1));
-    const childEnv = { ...jobEnv, FRESHINDEX_CONFIG: configPath, TEST_SOURCE: JSON.stringify(cms.sourceConfig()), ...(deployment.store ? { TEST_STORE: JSON.stringify(deployment.store) } : {}) };
+    const proxy = crash.holdFlip ? await flipHoldingProxy(store) : undefined;
+    onTestFinished(() => proxy?.close());
+    const childEnv = {
+      ...jobEnv,
+      ...(proxy ? (store === 'redis' ? { FRESHINDEX_REDIS_URL: proxy.via(redis?.url as string) } : { AWS_ENDPOINT_URL_DYNAMODB: proxy.via(aws.endpoints.dynamodb) }) : {}),
+      FRESHINDEX_CONFIG: configPath,
+      TEST_SOURCE: JSON.stringify(cms.sourceConfig()),
+      ...(deployment.store ? { TEST_STORE: JSON.stringify(deployment.store) } : {}),
+    };
 
     // Act
-    const killed = await runAndKill(childEnv, crash.trigger, delay, async () => {
+    const kill = proxy ? { when: proxy.held } : { trigger: crash.trigger, delayMs: delay };
+    const killed = await runAndKill(childEnv, kill, async () => {
       // Changes keep flowing while the job scans: they land in its catch-up log.
       const edited = Array.from({ length: 60 }, (_, i) => ({ id: `v${i * 3}`, v: 2, title: `t${i * 3}@2` }));
       for (const doc of edited) cms.docs.set(doc.id, doc);
@@ -126,22 +141,32 @@ describe.each(STORES)('the rebuild job killed at random points, on %s', (store) 
     expect(await deployment.leftovers([pointer?.active, pointer?.previous])).toEqual([]);
     const builds = await runtime.builds.list('video', 10);
     const statuses = builds.map((build) => build.status).sort();
-    if (crash.phase === 'just before the flip') {
-      // The kill follows the log line by the time this process takes to read it: on a loaded machine the
-      // flip's one write can land first, and the case is then 'just after the flip', with its outcome.
-      expect([['abandoned', 'succeeded'], ['succeeded', 'succeeded']]).toContainEqual(statuses);
-    } else {
-      expect(statuses).toEqual(crash.trigger.source.includes('flipped') ? ['succeeded', 'succeeded'] : ['abandoned', 'succeeded']);
-    }
+    expect(statuses).toEqual(crash.trigger.source.includes('flipped') ? ['succeeded', 'succeeded'] : ['abandoned', 'succeeded']);
   });
 
-  /** Runs the job in a child process and SIGKILLs it `delayMs` after a log line matching `trigger`. */
-  async function runAndKill(env: Record<string, string>, trigger: RegExp, delayMs: number, whileLoading: () => Promise<void>): Promise<boolean> {
+  /** A proxy in front of the store that holds back the job's flip: its pointer write that names no building generation. */
+  async function flipHoldingProxy(on: CrashStore): Promise<StoreProxy> {
+    const pointerMarker = on === 'redis' ? 'p:{video}' : '"S":"pointer"';
+    const isFlip = (text: string) => text.includes(pointerMarker) && text.includes('"revision"') && text.includes('"active"') && !text.includes('"building"');
+    return startStoreProxy(on === 'redis' ? (redis?.url as string) : aws.endpoints.dynamodb, { holdWhen: (chunk) => isFlip(chunk.toString('utf8')) });
+  }
+
+  /**
+   * Runs the job in a child process and SIGKILLs it `delayMs` after a log line matching `trigger`,
+   * or as soon as `when` resolves.
+   */
+  async function runAndKill(env: Record<string, string>, kill: { trigger: RegExp; delayMs: number } | { when: Promise<void> }, whileLoading: () => Promise<void>): Promise<boolean> {
     const child = spawn(process.execPath, [await compiledJobsCli(), 'rebuild', '--type', 'video'], {
-      env: { ...process.env, ...env, AWS_ENDPOINT_URL_DYNAMODB: aws.endpoints.dynamodb, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'INFO' },
+      env: { ...process.env, AWS_ENDPOINT_URL_DYNAMODB: aws.endpoints.dynamodb, ...env, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'INFO' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let killed = false;
+    if ('when' in kill) {
+      void kill.when.then(() => {
+        killed = true;
+        child.kill('SIGKILL');
+      });
+    }
     const pending: Array<Promise<void>> = [];
     let buffered = '';
     let all = '';
@@ -159,9 +184,9 @@ describe.each(STORES)('the rebuild job killed at random points, on %s', (store) 
           }
         })();
         if (message === 'rebuild phase: loading') pending.push(whileLoading());
-        if (!killed && trigger.test(message)) {
+        if (!killed && 'trigger' in kill && kill.trigger.test(message)) {
           killed = true;
-          setTimeout(() => child.kill('SIGKILL'), delayMs);
+          setTimeout(() => child.kill('SIGKILL'), kill.delayMs);
         }
       }
     });
