@@ -54,8 +54,12 @@ export interface ChangeQueueOptions {
 
 /** Props of {@link ChangeQueue}. */
 export interface ChangeQueueProps extends ChangeQueueOptions {
-  /** The topic the queue subscribes to. */
-  readonly topic: sns.ITopic;
+  /**
+   * The topic the queue subscribes to.
+   *
+   * @default - none: the queue is fed by SendMessage alone (the verify queue, fed by the apply functions)
+   */
+  readonly topic?: sns.ITopic;
   /** The key both queues are encrypted with. */
   readonly encryptionKey: kms.IKey;
   /**
@@ -135,6 +139,6 @@ export class ChangeQueue extends Construct implements ChangeQueueRef {
       deliveryDelay: props.deliveryDelay,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
     });
-    props.topic.addSubscription(new subscriptions.SqsSubscription(this.queue, { rawMessageDelivery: true, ...(props.filterPolicy ? { filterPolicy: props.filterPolicy } : {}) }));
+    props.topic?.addSubscription(new subscriptions.SqsSubscription(this.queue, { rawMessageDelivery: true, ...(props.filterPolicy ? { filterPolicy: props.filterPolicy } : {}) }));
   }
 }
