@@ -258,7 +258,7 @@ describe('the compute stack props', () => {
 
     computeTemplate.hasResourceProperties('AWS::Lambda::Function', {
       Timeout: 90,
-      Environment: { Variables: Match.objectLike({ FRESHINDEX_VERIFY_QUEUE_URL: Match.anyValue() }) },
+      Environment: { Variables: Match.objectLike({ FRESHINDEX_VERIFY_DLQ_URL: Match.anyValue() }) },
     });
   });
 });
