@@ -15,19 +15,22 @@ import { startAws, type AwsTestEnv } from '../../support/aws.ts';
 import { cmsSource, startCmsServer, type CmsServer } from '../../support/cms-server.ts';
 import { injectSqsBatchFaults } from '../../support/faults.ts';
 import { startPipeline, type Pipeline } from '../../support/pipeline.ts';
+import { startRedis, type RedisTestServer } from '../../support/redis.ts';
 
 /** A settle delay each: the checks of changes received this long ago are due at once (SQS delivers them without delay). */
 const SETTLE = { video: 5, article: 8 };
 const PAST_MS = 60_000;
 
-describe('the apply handler schedules the checks', () => {
+describe.each(['dynamodb', 'redis'] as const)('the apply handler schedules the checks, on a %s index', (store) => {
   let aws: AwsTestEnv;
   let cms: CmsServer;
+  let redis: RedisTestServer | undefined;
   let pipeline: Pipeline | undefined;
   let sequence = 0;
 
   const config = (settle: Record<'video' | 'article', number> = SETTLE) =>
     defineConfig({
+      ...(store === 'redis' ? { store: { type: 'redis' as const, keyPrefix: `checks${sequence}:` } } : {}),
       types: (['video', 'article'] as const).map((name) => ({
         name,
         source: cmsSource(cms),
@@ -60,18 +63,20 @@ describe('the apply handler schedules the checks', () => {
   beforeAll(async () => {
     aws = await startAws();
     cms = await startCmsServer();
+    if (store === 'redis') redis = await startRedis();
   });
   afterEach(async () => {
     await pipeline?.stop();
     pipeline = undefined;
   });
   afterAll(async () => {
+    await redis?.stop();
     await cms.stop();
     await aws.stop();
   });
 
   it('leaves one check per distinct resource of a batch, due its settle delay after the latest edit was received', async () => {
-    pipeline = await startPipeline(aws, config(), { verifyQueue: true });
+    pipeline = await startPipeline(aws, config(), { redisUrl: redis?.url, verifyQueue: true });
     await pipeline.poller.stop();
     const sent = Date.now() - PAST_MS;
 
@@ -96,7 +101,7 @@ describe('the apply handler schedules the checks', () => {
   it('fails exactly the messages whose check SQS refused, and schedules it again when they come back', async () => {
     const sqs = new SQSClient(aws.clientConfig('sqs'));
     const faults = injectSqsBatchFaults(sqs, { refuse: (body) => body.includes('"id":"v2"') });
-    pipeline = await startPipeline(aws, config(), { verifyQueue: true, sqs });
+    pipeline = await startPipeline(aws, config(), { redisUrl: redis?.url, verifyQueue: true, sqs });
     await pipeline.poller.stop();
     const sent = Date.now() - PAST_MS;
     const batch = [message(edit('video', 'v1', 1), sent), message(edit('video', 'v2', 1), sent), message(edit('article', 'a1', 1), sent), message(edit('video', 'v2', 2), sent)];
@@ -114,7 +119,7 @@ describe('the apply handler schedules the checks', () => {
   it('applies and checks every published change when a SendMessageBatch call fails whole, SQS redelivering the batch', async () => {
     const sqs = new SQSClient({ ...aws.clientConfig('sqs'), maxAttempts: 1 });
     const faults = injectSqsBatchFaults(sqs, { failCalls: 1 });
-    pipeline = await startPipeline(aws, config({ video: 0, article: 1 }), { verifyQueue: true, sqs, batchSize: 10, concurrency: 1 });
+    pipeline = await startPipeline(aws, config({ video: 0, article: 1 }), { redisUrl: redis?.url, verifyQueue: true, sqs, batchSize: 10, concurrency: 1 });
 
     await pipeline.publish(edit('video', 'v1', 1), edit('article', 'a1', 1));
 
