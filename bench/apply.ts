@@ -204,8 +204,12 @@ function defaultsOf(result: { paths: readonly MeasuredPath[] }): MeasuredPath {
 async function measureVerify(backend: BenchBackend, paths: readonly MeasuredPath[], edits: readonly Edit[], memoryMb: number, prices: Prices): Promise<VerifyCost> {
   const apply = defaultsOf({ paths });
   const pass = await runVerifyPass(backend, apply.run.stack, edits, apply.run.batchSize, VERIFY_BATCH_SIZE);
+  // The baseline of this run: what the verify queue's former subscription cost in SQS, every change enqueued by SNS and received and deleted at batch 100 (the apply queue's own count).
+  const subscribed = paths.find((path) => path.run.implementation === 'freshindex' && path.run.batchSize === VERIFY_BATCH_SIZE) ?? apply;
+  const formerSqs = costPerMillion({ changes: edits.length, calls: subscribed.transport.queued, invocations: 0, billedMs: 0, memoryMb }, prices).sqsRequests;
   return {
     pass,
+    formerSqs,
     callsPer1000: scaleTallies(pass.calls, 1000 / pass.changes),
     cost: costPerMillion({ changes: pass.changes, calls: pass.calls, invocations: pass.invocations, billedMs: pass.billedMs, memoryMb }, prices),
   };

@@ -14,6 +14,8 @@ export interface VerifyCost {
   /** Verify queue and handler calls together, per 1,000 changes. */
   callsPer1000: Tallies;
   cost: CostPerMillion;
+  /** The SQS line the verify queue's former subscription to the change topic cost, measured in the same run (SNS's enqueue of every change, receives, deletes). */
+  formerSqs: number;
 }
 
 /** The apply path the pipeline is priced with: its cost with each way of publishing. */
@@ -57,5 +59,9 @@ export function printPipeline(print: (line: string) => void, verify: VerifyCost,
         [`vs floor (${dollars(floor)})`, ratio(verify.cost.total, floor), ratio(both('total', false), floor), ratio(both('total', true), floor)],
       ],
     ),
+  );
+  const former = (batched: boolean) => both('total', batched) - verify.cost.sqsRequests + verify.formerSqs;
+  print(
+    `  with the verify queue subscribed to the change topic instead (SQS ${dollars(verify.formerSqs)} instead of ${dollars(verify.cost.sqsRequests)}, the rest as measured): pipeline ${ratio(former(false), floor)} with one Publish per change, ${ratio(former(true), floor)} with the buffering publisher`,
   );
 }
