@@ -89,7 +89,7 @@ export function typeFilter(filter: { only: readonly string[] } | { except: reado
 }
 
 /**
- * A change queue (the stateful side): a queue subscribed to the change topic with raw message delivery (the body is the change event itself,
+ * A change queue (the stateful side): a queue, subscribed to the change topic when it is given one (`topic`), with raw message delivery (the body is the change event itself,
  * the `type` message attribute carried over), plus its dead-letter queue (kept 14 days) and
  * redrive policy. The queue takes messages up to 256 KiB (what SNS delivers), its dead-letter
  * queue up to 1 MiB, so a dead letter always keeps its whole body next to its reason. Both
