@@ -94,7 +94,7 @@ export function createApplyHandler(configInput: FreshindexConfigInput, overrides
       const lettered = results.some(({ outcome }) => outcome.status === 'rejected' || outcome.status === 'failed');
       const reason = unscheduled.get(record.messageId);
       if (reason !== undefined && !lettered) {
-        logger.warn('change applied, but its check could not be scheduled: SQS will redeliver it', { messageId: record.messageId, reason });
+        logger.warn('change handled, but its check could not be scheduled: SQS will redeliver it', { messageId: record.messageId, reason });
         throw new Error(`its check could not be scheduled: ${reason}`);
       }
     };

@@ -34,7 +34,10 @@ describe.each(['dynamodb', 'redis'] as const)('the apply handler schedules the c
       types: (['video', 'article'] as const).map((name) => ({
         name,
         source: cmsSource(cms),
-        transform: (doc: Record<string, unknown>) => ({ title: String(doc['title']) }),
+        transform: (doc: Record<string, unknown>) => {
+          if (doc['poison'] === true) throw new Error('poisoned document');
+          return { title: String(doc['title']) };
+        },
         version: (doc: Record<string, unknown>) => doc['version'] as number,
         settleDelaySeconds: settle[name],
       })),
@@ -100,13 +103,15 @@ describe.each(['dynamodb', 'redis'] as const)('the apply handler schedules the c
 
   it('fails exactly the messages whose check SQS refused, and schedules it again when they come back', async () => {
     const sqs = new SQSClient(aws.clientConfig('sqs'));
-    const faults = injectSqsBatchFaults(sqs, { refuse: (body) => body.includes('"id":"v2"') });
+    const faults = injectSqsBatchFaults(sqs, { refuse: (body) => /"id":"v[23]"/.test(body) });
     pipeline = await startPipeline(aws, config(), { redisUrl: redis?.url, verifyQueue: true, sqs });
     await pipeline.poller.stop();
     const sent = Date.now() - PAST_MS;
     const batch = [message(edit('video', 'v1', 1), sent), message(edit('video', 'v2', 1), sent), message(edit('article', 'a1', 1), sent), message(edit('video', 'v2', 2), sent)];
+    // A change the transform rejects is dead-lettered, not sent back for its refused check (it would be dead-lettered twice).
+    const poisoned = message({ type: 'video', id: 'v3', op: 'upsert', version: 1, doc: { id: 'v3', version: 1, poison: true } }, sent);
 
-    const response = await invoke(batch);
+    const response = await invoke([...batch, poisoned]);
     faults.disable();
     const again = await invoke(batch.filter((_, at) => at === 1 || at === 3).map((m) => ({ ...m, Attributes: { ...m.Attributes, ApproximateReceiveCount: '2' } })));
 
@@ -114,6 +119,7 @@ describe.each(['dynamodb', 'redis'] as const)('the apply handler schedules the c
     expect(again.batchItemFailures).toEqual([]);
     expect(resources(await drainChecks(3))).toEqual(['article/a1', 'video/v1', 'video/v2']);
     expect(await pipeline.read('video', 'v2')).toMatchObject({ version: 2 });
+    expect((await pipeline.deadLetters()).map((letter) => JSON.parse(letter.body).id)).toEqual(['v3']);
   });
 
   it('applies and checks every published change when a SendMessageBatch call fails whole, SQS redelivering the batch', async () => {
