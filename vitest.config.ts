@@ -69,6 +69,8 @@ export default defineConfig({
                   'test/integration/console/cloudwatch-metrics.test.ts',
                   // It drives a whole local runtime on its own embedded emulators: once is enough.
                   'test/integration/capture/dev-restart.test.ts',
+                  // It drives a whole local runtime on its own embedded emulators: once is enough.
+                  'test/integration/local/checks.test.ts',
                 ],
                 globalSetup: ['test/support/moto.ts'],
                 // The second emulator runs the long rebuild suites at their smallest size: one fault run per

@@ -197,18 +197,21 @@ function defaultsOf(result: { paths: readonly MeasuredPath[] }): MeasuredPath {
 }
 
 /**
- * Prices the verify pipeline over the same edits: the verify queue gets every change (SNS
- * delivery) and is read like the apply queue at the verify batch size; the checks run against
- * the tables and CMS the default path's run left.
+ * Prices the verify pipeline over the same edits: the default apply function's SendMessageBatch
+ * of each batch's checks (the verify queue has no subscription), the verify queue read at the
+ * verify batch size, the checks run against the tables and CMS the default path's run left.
  */
 async function measureVerify(backend: BenchBackend, paths: readonly MeasuredPath[], edits: readonly Edit[], memoryMb: number, prices: Prices): Promise<VerifyCost> {
-  const queuePath = paths.find((path) => path.run.implementation === 'freshindex' && path.run.batchSize === VERIFY_BATCH_SIZE) ?? defaultsOf({ paths });
-  const pass = await runVerifyPass(backend, defaultsOf({ paths }).run.stack, edits, VERIFY_BATCH_SIZE);
-  const calls = mergeTallies(queuePath.transport.queued, pass.calls);
+  const apply = defaultsOf({ paths });
+  const pass = await runVerifyPass(backend, apply.run.stack, edits, apply.run.batchSize, VERIFY_BATCH_SIZE);
+  // The baseline of this run: what the verify queue's former subscription cost in SQS, every change enqueued by SNS and received and deleted at batch 100 (the apply queue's own count).
+  const subscribed = paths.find((path) => path.run.implementation === 'freshindex' && path.run.batchSize === VERIFY_BATCH_SIZE) ?? apply;
+  const formerSqs = costPerMillion({ changes: edits.length, calls: subscribed.transport.queued, invocations: 0, billedMs: 0, memoryMb }, prices).sqsRequests;
   return {
     pass,
-    callsPer1000: scaleTallies(calls, 1000 / pass.checks),
-    cost: costPerMillion({ changes: pass.checks, calls, invocations: pass.invocations, billedMs: pass.billedMs, memoryMb }, prices),
+    formerSqs,
+    callsPer1000: scaleTallies(pass.calls, 1000 / pass.changes),
+    cost: costPerMillion({ changes: pass.changes, calls: pass.calls, invocations: pass.invocations, billedMs: pass.billedMs, memoryMb }, prices),
   };
 }
 
@@ -228,7 +231,7 @@ function printAssumptions(print: (line: string) => void, memoryMb: number, price
   print(`  - Lambda: arm64, ${memoryMb} MB; duration = the handler time measured here against the emulators, rounded up per invocation: ${durations.join('; ')}.`);
   print('    Real DynamoDB and CMS latencies differ from in-process emulators: read the duration line as an order of magnitude.');
   print('  - Invocations are full batches (sustained load). At low traffic batches are smaller and the batched paths cost more per change.');
-  print('  - SNS: the CMS publishes one Publish per change (ChangePublisher, the default), or through the opt-in BufferingPublisher (PublishBatch of up to 10, 64 requests in flight; lines "with the buffering publisher"). Delivery to SQS is free for SNS; its enqueue is counted as one SQS request per message (*), on the apply queue and again on the verify queue.');
+  print('  - SNS: the CMS publishes one Publish per change (ChangePublisher, the default), or through the opt-in BufferingPublisher (PublishBatch of up to 10, 64 requests in flight; lines "with the buffering publisher"). Delivery to SQS is free for SNS; its enqueue is counted as one SQS request per message (*), on the apply queue only: the apply function sends the checks to the verify queue (SendMessageBatch, measured).');
   print('  - Defaults: batches of 100 gathered for 1 s, what a 60 s freshness target derives (1/60 of it); batch 10 is what a target under 60 s gets.');
   print("  - SQS receive and delete calls are those the local event source (lambdas/local/event-source.ts) made for the same messages; Lambda's pollers differ in detail, and their idle long polls (a fixed cost per queue, not per change) are not counted.");
   print(`  - DynamoDB on-demand: a write of up to 1 KB is 1 WRU (failed conditional writes included); a strongly consistent read of up to 4 KB is 1 RRU, 0.5 eventually consistent. Item sizes are computed from each request.`);

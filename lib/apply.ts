@@ -54,7 +54,6 @@ export class IncrementalApply extends Construct {
 
   private applyFunction(id: string, props: IncrementalApplyProps, queue: ChangeQueueRef, serves: readonly string[] | undefined, batching: Partial<QueueFunctionOptions>): QueueFunction {
     const { store } = props.data;
-    const derives = props.config.config.types.some((type) => Object.keys(type.listensTo ?? {}).length > 0);
     const consumer = new QueueFunction(this, id, {
       ...props,
       ...batching,
@@ -68,14 +67,14 @@ export class IncrementalApply extends Construct {
         FRESHINDEX_APPLY_DLQ_URL: queue.deadLetterQueue.queueUrl,
         FRESHINDEX_MAX_RECEIVE_COUNT: String(queue.maxReceiveCount),
         ...(serves ? { FRESHINDEX_APPLY_TYPES: serves.join(',') } : {}),
-        ...(derives ? { FRESHINDEX_VERIFY_QUEUE_URL: props.data.verifyQueue.queue.queueUrl } : {}),
+        FRESHINDEX_VERIFY_QUEUE_URL: props.data.verifyQueue.queue.queueUrl,
       },
     });
     const fn = consumer.function;
     grantStore(fn, store);
     queue.deadLetterQueue.grantSendMessages(fn);
-    // The checks of derived changes go to the verify queue (fan-out; docs/change-events.md).
-    if (derives) props.data.verifyQueue.queue.grantSendMessages(fn);
+    // Every change's check goes to the verify queue, scheduled by the apply function (docs/consistency.md).
+    props.data.verifyQueue.queue.grantSendMessages(fn);
     grantSourceRead(fn, consumer, props.config.config.types);
     // On the role only: its policies hold the dead-letter queue's key grant and nothing else of the kind.
     acknowledge(consumer.handler.role, KMS_SEND_ACTIONS);

@@ -54,8 +54,12 @@ export interface ChangeQueueOptions {
 
 /** Props of {@link ChangeQueue}. */
 export interface ChangeQueueProps extends ChangeQueueOptions {
-  /** The topic the queue subscribes to. */
-  readonly topic: sns.ITopic;
+  /**
+   * The topic the queue subscribes to.
+   *
+   * @default - none: the queue is fed by SendMessage alone (the verify queue, fed by the apply functions)
+   */
+  readonly topic?: sns.ITopic;
   /** The key both queues are encrypted with. */
   readonly encryptionKey: kms.IKey;
   /**
@@ -85,7 +89,7 @@ export function typeFilter(filter: { only: readonly string[] } | { except: reado
 }
 
 /**
- * A change queue (the stateful side): a queue subscribed to the change topic with raw message delivery (the body is the change event itself,
+ * A change queue (the stateful side): a queue, subscribed to the change topic when it is given one (`topic`), with raw message delivery (the body is the change event itself,
  * the `type` message attribute carried over), plus its dead-letter queue (kept 14 days) and
  * redrive policy. The queue takes messages up to 256 KiB (what SNS delivers), its dead-letter
  * queue up to 1 MiB, so a dead letter always keeps its whole body next to its reason. Both
@@ -135,6 +139,6 @@ export class ChangeQueue extends Construct implements ChangeQueueRef {
       deliveryDelay: props.deliveryDelay,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
     });
-    props.topic.addSubscription(new subscriptions.SqsSubscription(this.queue, { rawMessageDelivery: true, ...(props.filterPolicy ? { filterPolicy: props.filterPolicy } : {}) }));
+    props.topic?.addSubscription(new subscriptions.SqsSubscription(this.queue, { rawMessageDelivery: true, ...(props.filterPolicy ? { filterPolicy: props.filterPolicy } : {}) }));
   }
 }

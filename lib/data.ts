@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import type { FreshindexConfig } from '../lambdas/core/config/index.ts';
 import { PropChecks } from './checks.ts';
 import type { FreshindexConfigFile } from './config.ts';
-import { applyRoutes, pureEvents } from '../lambdas/core/dispatch-routes.ts';
+import { applyRoutes } from '../lambdas/core/dispatch-routes.ts';
 import { ChangeQueue, typeFilter, type ChangeQueueOptions, type ChangeQueueRef } from './change-queue.ts';
 import { ValkeyCache, type ValkeyCacheOptions } from './cache.ts';
 import type { IndexStoreResources } from './store.ts';
@@ -34,7 +34,7 @@ export interface FreshindexDataResources {
   readonly applyQueue: ChangeQueueRef;
   /** The own apply queues of the types with `delivery.queue: 'own'`, by type. */
   readonly typeApplyQueues?: Readonly<Record<string, ChangeQueueRef>>;
-  /** Change events for the verify function, delayed by the settle delay. */
+  /** The checks the apply functions schedule for the verify function, each delayed until it is due (no subscription to the change topic). */
   readonly verifyQueue: ChangeQueueRef;
   /** Alerts for operators. */
   readonly alertsTopic: sns.ITopic;
@@ -72,8 +72,9 @@ export interface FreshindexDataProps {
    */
   readonly verifyQueue?: ChangeQueueOptions;
   /**
-   * How long SQS holds each change before the verify function sees it. The handler puts back
-   * changes of types whose settle delay is longer, so this is the shortest one.
+   * The verify queue's own delivery delay. Every check message carries its own delay (its due
+   * time), which SQS applies instead; this holds what reaches the queue without one (change events
+   * a deployment before the apply functions scheduled the checks left on it).
    *
    * @default - the smallest `settleDelaySeconds` of the config's types (at most 900 s)
    */
@@ -140,7 +141,8 @@ export interface FreshindexDataProps {
 /**
  * The stateful half of freshindex: the index and control tables (or, with `store: redis`, the
  * Valkey cache and its VPC), the change topic, the apply
- * and verify queues (each with its dead-letter queue) subscribed to it, and the alerts and
+ * queues (each with its dead-letter queue) subscribed to it, the verify queue the apply functions
+ * schedule checks on, and the alerts and
  * notifications topics. Redeploying compute never touches it.
  *
  * @example
@@ -202,13 +204,12 @@ export class FreshindexData extends Construct implements FreshindexDataResources
         new ChangeQueue(this, `ApplyQueue-${route.type}`, { ...props.applyQueue, topic: this.changeTopic, encryptionKey: this.queueKey, filterPolicy: typeFilter({ only: route.consumes }) }),
       ]),
     );
-    // The checker compares types: events of no type (declared `events`) are not its business.
+    // No subscription: the apply functions schedule each change's check here, at the start of every
+    // receive (docs/consistency.md, "How a change reaches the checker"); SNS does not enqueue every change twice.
     this.verifyQueue = new ChangeQueue(this, 'VerifyQueue', {
       ...props.verifyQueue,
-      topic: this.changeTopic,
       encryptionKey: this.queueKey,
       deliveryDelay: this.verifyDeliveryDelay,
-      filterPolicy: typeFilter({ except: pureEvents(props.config.config) }),
     });
 
     const topics = new OperatorTopics(this, 'OperatorTopics', {

@@ -14,6 +14,8 @@ export interface VerifyCost {
   /** Verify queue and handler calls together, per 1,000 changes. */
   callsPer1000: Tallies;
   cost: CostPerMillion;
+  /** The SQS line the verify queue's former subscription to the change topic cost, measured in the same run (SNS's enqueue of every change, receives, deletes). */
+  formerSqs: number;
 }
 
 /** The apply path the pipeline is priced with: its cost with each way of publishing. */
@@ -28,7 +30,9 @@ export function printPipeline(print: (line: string) => void, verify: VerifyCost,
   const { pass } = verify;
   const floor = floorPerMillion(prices);
   print('');
-  print(`Verify pipeline: every change checked once due, batches of ${Math.round(pass.checks / pass.invocations)}, against the index the "${apply.run.label}" run left (per 1,000 changes; * computed)`);
+  print(
+    `Verify pipeline: the apply function schedules one check per distinct resource of its batch (${count(pass.checks)} checks for ${count(pass.changes)} changes, SendMessageBatch ${pass.sendMsPerApplyInvocation.toFixed(1)} ms per apply invocation, concurrent with its writes); the verify function checks them once due, batches of ${Math.round(pass.checks / pass.invocations)}, against the index the "${apply.run.label}" run left (per 1,000 changes)`,
+  );
   const keys = [...verify.callsPer1000.keys()].sort();
   print(
     formatTable(
@@ -36,10 +40,10 @@ export function printPipeline(print: (line: string) => void, verify: VerifyCost,
       [
         ...keys.map((key) => {
           const tally = verify.callsPer1000.get(key);
-          return [key.includes('(SNS delivery)') ? `${key} *` : key, count(tally?.calls ?? 0), count(tally?.rru ?? 0), count(tally?.wru ?? 0)];
+          return [key, count(tally?.calls ?? 0), count(tally?.rru ?? 0), count(tally?.wru ?? 0)];
         }),
-        ['source HTTP requests', count((pass.sourceRequests * 1000) / pass.checks), '', ''],
-        ['verify invocations', count((pass.invocations * 1000) / pass.checks), '', ''],
+        ['source HTTP requests', count((pass.sourceRequests * 1000) / pass.changes), '', ''],
+        ['verify invocations', count((pass.invocations * 1000) / pass.changes), '', ''],
       ],
     ),
   );
@@ -55,5 +59,9 @@ export function printPipeline(print: (line: string) => void, verify: VerifyCost,
         [`vs floor (${dollars(floor)})`, ratio(verify.cost.total, floor), ratio(both('total', false), floor), ratio(both('total', true), floor)],
       ],
     ),
+  );
+  const former = (batched: boolean) => both('total', batched) - verify.cost.sqsRequests + verify.formerSqs;
+  print(
+    `  with the verify queue subscribed to the change topic instead (SQS ${dollars(verify.formerSqs)} instead of ${dollars(verify.cost.sqsRequests)}, the rest as measured): pipeline ${ratio(former(false), floor)} with one Publish per change, ${ratio(former(true), floor)} with the buffering publisher`,
   );
 }

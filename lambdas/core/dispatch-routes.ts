@@ -92,9 +92,3 @@ export function applyRoutes(config: Pick<FreshindexConfig, 'types'>): ApplyRoute
   const shared = { serves: sharedTypes.map((type) => type.name), excludes, batching: defaultBatching(sharedTypes.map((type) => type.freshnessTargetSeconds)) };
   return { shared, own };
 }
-
-/** The event types that are no type (declared `events`): the checker has nothing to compare for them. */
-export function pureEvents(config: Pick<FreshindexConfig, 'types' | 'events'>): string[] {
-  const names = new Set(config.types.map((type) => type.name));
-  return config.events.filter((event) => !names.has(event));
-}

@@ -1,5 +1,6 @@
 /**
- * The apply handler: SQS (fed by the change topic) → apply each change to the index.
+ * The apply handler: SQS (fed by the change topic) → apply each change to the index, and schedule
+ * its check on the verify queue (apply-checks.ts).
  * Thin by design: parse the messages, call the core (which dispatches each event to its own type and
  * the types listening to it, and retries transient failures within the invocation's remaining time,
  * less a safety margin), shape the partial batch response (apply-report.ts). A change
@@ -13,11 +14,12 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import type { ChangeOutcome, IncomingChange } from '../core/apply.ts';
 import { dispatchChanges } from '../core/dispatch.ts';
 import type { FreshindexConfigInput } from '../core/config/index.ts';
-import { describeError, type InvalidChangeError } from '../core/errors.ts';
+import type { InvalidChangeError } from '../core/errors.ts';
 import { parseChangeMessage } from '../core/events.ts';
 import type { Runtime, RuntimeOverrides } from '../adapters/compose/index.ts';
 import { parseEnv, runtimeFromEnv, type Environment } from '../adapters/compose/env.ts';
 import { TypeMetrics } from './metrics.ts';
+import { applyChecks } from './apply-checks.ts';
 import { reporter, servedTypes } from './apply-report.ts';
 
 export interface ApplyHandlerOverrides extends RuntimeOverrides {
@@ -51,6 +53,8 @@ export function createApplyHandler(configInput: FreshindexConfigInput, overrides
 
   const serves = servedTypes(env.FRESHINDEX_APPLY_TYPES, runtime.types);
   const report = reporter({ deadLetters, logger, metrics, clock: runtime.clock, maxReceiveCount: env.FRESHINDEX_MAX_RECEIVE_COUNT });
+  // Without a verify queue (a bench, a test of the apply path alone) no check is scheduled.
+  const checks = env.FRESHINDEX_VERIFY_QUEUE_URL ? applyChecks({ scheduler: runtime.checkScheduler, types: runtime.types, clock: runtime.clock, logger, serves }) : undefined;
 
   return async (event, context) => {
     const parseErrors = new Map<string, InvalidChangeError>();
@@ -63,7 +67,12 @@ export function createApplyHandler(configInput: FreshindexConfigInput, overrides
       }
     }
     const onEmbedded = metrics.embedded.bind(metrics);
-    const dispatched = await dispatchChanges(runtime, incoming, { remainingMs: retryBudget(context), onEmbedded, ...(serves ? { serves } : {}) });
+    // The checks are sent while the changes are written, not after: the invocation takes about the longer of the two.
+    const [unscheduled, dispatched] = await Promise.all([
+      checks?.ofChanges(event.Records, incoming) ?? new Map<string, string>(),
+      dispatchChanges(runtime, incoming, { remainingMs: retryBudget(context), onEmbedded, ...(serves ? { serves } : {}) }),
+    ]);
+    await checks?.ofDerived(dispatched);
 
     const handleRecord = async (record: SQSRecord): Promise<void> => {
       const parseError = parseErrors.get(record.messageId);
@@ -81,24 +90,12 @@ export function createApplyHandler(configInput: FreshindexConfigInput, overrides
       }));
       const { redeliver } = await report(record, reported);
       if (redeliver) throw redeliver.error;
-      await checkDerived(results);
-    };
-
-    /**
-     * A derived change is checked after its type's settle delay, as the verify queue checks every
-     * other change: two close events deriving one record at its unchanged version may land in the
-     * wrong order, and the check repairs that. A check that cannot be scheduled is logged.
-     */
-    const checkDerived = async (results: ReadonlyArray<{ derived: boolean; change: { type: string; id: string }; outcome: ChangeOutcome }>): Promise<void> => {
-      if (!env.FRESHINDEX_VERIFY_QUEUE_URL) return;
-      for (const { derived, change, outcome } of results) {
-        if (!derived || outcome.status !== 'applied') continue;
-        const settle = runtime.types.get(outcome.type)?.config.settleDelaySeconds ?? 0;
-        try {
-          await runtime.checkScheduler.schedule({ type: outcome.type, id: outcome.id, checkAfter: runtime.clock() + settle * 1000, trigger: 'change' });
-        } catch (error) {
-          logger.warn('derived change applied, but its check could not be scheduled: the audit will compare it', { type: outcome.type, id: outcome.id, event: `${change.type}/${change.id}`, reason: describeError(error) });
-        }
+      // A change dead-lettered here is not sent back for its check: it would be dead-lettered twice.
+      const lettered = results.some(({ outcome }) => outcome.status === 'rejected' || outcome.status === 'failed');
+      const reason = unscheduled.get(record.messageId);
+      if (reason !== undefined && !lettered) {
+        logger.warn('change handled, but its check could not be scheduled: SQS will redeliver it', { messageId: record.messageId, reason });
+        throw new Error(`its check could not be scheduled: ${reason}`);
       }
     };
 

@@ -1,6 +1,9 @@
 /**
- * The verify handler: SQS (the verify queue, fed by the change topic and by the checker's own
- * re-checks) → check each resource against its source once its settle time has come.
+ * The verify handler: SQS (the verify queue, fed by the apply functions' checks and by the
+ * checker's own re-checks) → check each resource against its source once its settle time has come.
+ * It still reads change events, raw or in an SNS envelope: the verify queue subscribed to the
+ * change topic before the apply functions scheduled the checks, and the messages such a
+ * deployment left on the queue are checked after the upgrade.
  * Thin by design: read the messages, put early ones back, call the core, shape the partial batch response.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
@@ -42,10 +45,10 @@ type Read = { record: SQSRecord; request: CheckRequest } | { record: SQSRecord; 
  * cold start.
  *
  * A message is never checked before its settle time: a change event is due the type's
- * `settleDelaySeconds` after SQS received it (`SentTimestamp`), a re-check at its `checkAfter`.
- * An early message is put back on the queue for the remaining time (at most 900 s per hop) and
- * acknowledged, because SQS delays are per queue, not per type, and local emulators ignore the
- * subscription's delivery delay. Several messages of one resource in a batch share one check.
+ * `settleDelaySeconds` after SQS received it (`SentTimestamp`), a check message at its
+ * `checkAfter`. An early message is put back on the queue for the remaining time (at most 900 s
+ * per hop, SQS's longest delay) and acknowledged. Several messages of one resource in a batch
+ * share one check.
  *
  * @example
  * // the generated Lambda entry:

@@ -81,12 +81,24 @@ describe('the compute stack', () => {
 
   it('lets the verify function requeue checks, dead-letter poison messages and publish alerts', () => {
     const template = synthesized.computeTemplate;
-    const statements = statementsOfRole(template, roleOfFunctionWithEnv(template, 'FRESHINDEX_VERIFY_QUEUE_URL'));
+    const statements = statementsOfRole(template, roleOfFunctionWithEnv(template, 'FRESHINDEX_VERIFY_DLQ_URL'));
     const sendTargets = statements.filter((statement) => [statement['Action']].flat().includes('sqs:SendMessage')).flatMap((s) => [s['Resource']].flat());
 
     expect(JSON.stringify(sendTargets)).toMatch(/DataVerifyQueue[0-9A-F]{8}Arn/);
     expect(JSON.stringify(sendTargets)).toMatch(/VerifyQueueDeadLetterQueue/);
     expect(actionsOf(statements)).toContain('sns:Publish');
+  });
+
+  it('lets the apply function schedule the checks of the changes it receives on the verify queue, with the queue key', () => {
+    const template = synthesized.computeTemplate;
+    const role = roleOfFunctionWithEnv(template, 'FRESHINDEX_APPLY_DLQ_URL');
+    const statements = statementsOfRole(template, role);
+    const sendTargets = statements.filter((statement) => [statement['Action']].flat().includes('sqs:SendMessage')).flatMap((s) => [s['Resource']].flat());
+    const [apply] = Object.values(template.findResources('AWS::Lambda::Function')).filter((fn) => fn['Properties']['Role']['Fn::GetAtt'][0] === role);
+
+    expect(JSON.stringify(apply?.['Properties']['Environment']['Variables']['FRESHINDEX_VERIFY_QUEUE_URL'])).toMatch(/RefDataVerifyQueue[0-9A-F]{8}/);
+    expect(JSON.stringify(sendTargets)).toMatch(/DataVerifyQueue[0-9A-F]{8}Arn/);
+    expect(actionsOf(statements)).toEqual(expect.arrayContaining(['kms:Encrypt', 'kms:GenerateDataKey*']));
   });
 
   it('runs the jobs on Fargate in the private subnets of a VPC with flow logs', () => {
@@ -246,7 +258,7 @@ describe('the compute stack props', () => {
 
     computeTemplate.hasResourceProperties('AWS::Lambda::Function', {
       Timeout: 90,
-      Environment: { Variables: Match.objectLike({ FRESHINDEX_VERIFY_QUEUE_URL: Match.anyValue() }) },
+      Environment: { Variables: Match.objectLike({ FRESHINDEX_VERIFY_DLQ_URL: Match.anyValue() }) },
     });
   });
 });

@@ -8,7 +8,7 @@ import { loadFreshindexConfig, type FreshindexConfigFile } from '../../lib/index
 import { roleOfFunctionWithEnv, statementsOfRole, synthFreshindex, type Synthesized } from './support.ts';
 
 const POSTGRES_FIXTURE_CONFIG = fileURLToPath(new URL('./fixtures/postgres.config.ts', import.meta.url));
-const READERS = ['FRESHINDEX_APPLY_DLQ_URL', 'FRESHINDEX_VERIFY_QUEUE_URL', 'FRESHINDEX_JOB_DEFINITION'];
+const READERS = ['FRESHINDEX_APPLY_DLQ_URL', 'FRESHINDEX_VERIFY_DLQ_URL', 'FRESHINDEX_JOB_DEFINITION'];
 
 function functionWithEnv(template: Template, variable: string): Record<string, unknown> {
   const found = Object.values(template.findResources('AWS::Lambda::Function')).find((fn) => fn['Properties']['Environment']?.['Variables']?.[variable] !== undefined);

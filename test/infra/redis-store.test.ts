@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadFreshindexConfig, type FreshindexConfigFile } from '../../lib/index.ts';
 import { actionsOf, REDIS_FIXTURE_CONFIG, roleOfFunctionWithEnv, statementsOfRole, synthFreshindex, type Synthesized } from './support.ts';
 
-const ROLE_MARKERS = ['FRESHINDEX_APPLY_DLQ_URL', 'FRESHINDEX_VERIFY_QUEUE_URL', 'FRESHINDEX_JOB_DEFINITION', 'FRESHINDEX_MONITOR_STUCK_MINUTES'];
+const ROLE_MARKERS = ['FRESHINDEX_APPLY_DLQ_URL', 'FRESHINDEX_VERIFY_DLQ_URL', 'FRESHINDEX_JOB_DEFINITION', 'FRESHINDEX_MONITOR_STUCK_MINUTES'];
 
 function jobEnvironment(template: Template): Record<string, unknown> {
   const [definition] = Object.values(template.findResources('AWS::Batch::JobDefinition'));

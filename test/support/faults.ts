@@ -1,5 +1,5 @@
 /**
- * Fault injection at a DynamoDB SDK client, for the fault suites. Neither dynalite nor moto
+ * Fault injection at a DynamoDB SDK client (and an SQS one's SendMessageBatch, at the end), for the fault suites. Neither dynalite nor moto
  * throttles or returns unprocessed items, so the faults a production table produces are made here,
  * at one of two layers:
  * - `below-retry`: inside the SDK's retry loop, so its retry strategy (and its retry quota) sees
@@ -17,6 +17,7 @@
  *   retries unprocessed items itself.
  */
 import { DynamoDBServiceException, InternalServerError, ProvisionedThroughputExceededException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSServiceException, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import { seededRandom } from './random.ts';
 
 export type FaultKind = 'throttle' | 'server' | 'unavailable' | 'lost-response' | 'unprocessed';
@@ -142,4 +143,45 @@ function splitRequestItems(operation: string, requestItems: Record<string, unkno
     }
   }
   return { kept, withheld: any ? withheld : undefined };
+}
+
+/** What `injectSqsBatchFaults` does to SendMessageBatch calls. */
+export interface SqsBatchFaultPlan {
+  /** Entries whose body it picks come back in `Failed` (`InternalError`, not the sender's fault), unsent. */
+  refuse?: (body: string) => boolean;
+  /** The next this-many calls fail whole, as after the SDK's own retries (500 InternalError). @default 0 */
+  failCalls?: number;
+}
+
+/**
+ * Faults at an SQS SDK client's SendMessageBatch, which no emulator produces: refused entries, and
+ * calls that fail whole. Applied above the retry layer, so the code under test sees each one.
+ */
+export function injectSqsBatchFaults(client: SQSClient, plan: SqsBatchFaultPlan): { stats: { refused: number; failedCalls: number }; disable(): void } {
+  const stats = { refused: 0, failedCalls: 0 };
+  let enabled = true;
+  let callsToFail = plan.failCalls ?? 0;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (!enabled || context.commandName !== 'SendMessageBatchCommand') return next(args);
+      if (callsToFail > 0) {
+        callsToFail -= 1;
+        stats.failedCalls += 1;
+        throw new SQSServiceException({ name: 'InternalError', $fault: 'server', message: 'injected: internal error', $metadata: { httpStatusCode: 500 } });
+      }
+      const input = args.input as { QueueUrl: string; Entries?: SendMessageBatchRequestEntry[] };
+      const refused = (input.Entries ?? []).filter((entry) => plan.refuse?.(entry.MessageBody ?? '') === true);
+      if (refused.length === 0) return next(args);
+      stats.refused += refused.length;
+      const kept = (input.Entries ?? []).filter((entry) => !refused.includes(entry));
+      const failed = refused.map((entry) => ({ Id: entry.Id, Code: 'InternalError', Message: 'injected: entry refused', SenderFault: false }));
+      if (kept.length === 0) return { output: { Successful: [], Failed: failed, $metadata: {} }, response: {} } as never;
+      const result = await next({ ...args, input: { ...input, Entries: kept } });
+      const output = result.output as { Failed?: unknown[] };
+      output.Failed = [...(output.Failed ?? []), ...failed];
+      return result;
+    },
+    { step: 'initialize', priority: 'high', name: 'injectSqsBatchFaults' },
+  );
+  return { stats, disable: () => void (enabled = false) };
 }

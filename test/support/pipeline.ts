@@ -3,7 +3,7 @@
  * its dead-letter queue and redrive policy) → the local event-source poller → the real apply
  * handler → the DynamoDB index.
  */
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, DeleteMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, DeleteMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { CreateTopicCommand, PublishBatchCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { FreshindexConfigInput } from '../../lambdas/core/config/index.ts';
@@ -34,8 +34,10 @@ export interface PipelineOptions {
   metrics?: Metrics;
   /** Pollers invoking the handler at once. @default 2 */
   concurrency?: number;
-  /** Gives the apply function a verify queue (unpolled), where it schedules the checks of derived changes: `pipeline.checks()` reads them. */
+  /** Gives the apply function a verify queue (unpolled), where it schedules every change's check: `pipeline.checks()` reads them. */
   verifyQueue?: boolean;
+  /** The SQS client of the runtime (its dead letters and checks; a fault-injected one, say). The poller keeps the backend's. @default the test backend's */
+  sqs?: SQSClient;
 }
 
 export interface DeadLetter {
@@ -107,7 +109,7 @@ export async function startPipeline(aws: AwsTestEnv, config: FreshindexConfigInp
   const runtime = createRuntime(
     config,
     { ...tables, redisUrl: options.redisUrl, deadLetterQueueUrl: dlqUrl, ...(verifyQueueUrl ? { verifyQueueUrl } : {}) },
-    { dynamodb: options.dynamodb ?? aws.dynamodb, sqs: aws.sqs, sourceDeps: { backoff: { baseMs: 20, capMs: 100 } }, ...(options.embedderDeps ? { embedderDeps: options.embedderDeps } : {}) },
+    { dynamodb: options.dynamodb ?? aws.dynamodb, sqs: options.sqs ?? aws.sqs, sourceDeps: { backoff: { baseMs: 20, capMs: 100 } }, ...(options.embedderDeps ? { embedderDeps: options.embedderDeps } : {}) },
   );
   const handler = createApplyHandler(config, {
     env,

@@ -25,10 +25,12 @@ export const unavailableLauncher: BuildLauncher = {
 };
 
 /** A scheduler for entry points without the verify queue. */
+const NO_VERIFY_QUEUE = 'checks cannot be scheduled from here: FRESHINDEX_VERIFY_QUEUE_URL is not set';
 export const unavailableScheduler: CheckScheduler = {
   schedule: async () => {
-    throw new ConfigError(['checks cannot be scheduled from here: FRESHINDEX_VERIFY_QUEUE_URL is not set']);
+    throw new ConfigError([NO_VERIFY_QUEUE]);
   },
+  scheduleAll: async (requests) => requests.map((request) => ({ request, reason: NO_VERIFY_QUEUE })),
 };
 
 /** A dead-letter sink for entry points without a dead-letter queue. */

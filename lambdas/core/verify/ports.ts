@@ -70,4 +70,16 @@ export interface CheckRequest {
  */
 export interface CheckScheduler {
   schedule(request: CheckRequest): Promise<void>;
+  /**
+   * Schedules many checks at once (on SQS: SendMessageBatch, 10 a call, the calls concurrent).
+   * Never rejects: resolves to the checks that could not be scheduled, each with the reason, so a
+   * caller can have their changes delivered again.
+   */
+  scheduleAll(requests: readonly CheckRequest[]): Promise<UnscheduledCheck[]>;
+}
+
+/** A check `CheckScheduler.scheduleAll` could not schedule, and why (one line). */
+export interface UnscheduledCheck {
+  request: CheckRequest;
+  reason: string;
 }

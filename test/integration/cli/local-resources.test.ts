@@ -76,7 +76,8 @@ describe('the local resources of the demo config', () => {
 
   it('subscribes every queue to its topic with the filter policy and raw delivery of the template', async () => {
     const subscriptions = resourcesOf('AWS::SNS::Subscription').filter(({ resource }) => resource.Properties?.['Protocol'] === 'sqs');
-    expect(subscriptions.length).toBeGreaterThanOrEqual(2);
+    // The apply queue's (the verify queue has none: the apply function sends it the checks).
+    expect(subscriptions.length).toBeGreaterThanOrEqual(1);
     for (const { logicalId, resource } of subscriptions) {
       const properties = resource.Properties ?? {};
       const topic = created(referenced(properties['TopicArn']));

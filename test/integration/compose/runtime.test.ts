@@ -27,7 +27,7 @@ const PORTS: Record<string, string[]> = {
   differences: ['get', 'recordDifference', 'recordClean', 'clear'],
   auditReports: ['save', 'latest', 'history'],
   notifier: ['alert', 'report'],
-  checkScheduler: ['schedule'],
+  checkScheduler: ['schedule', 'scheduleAll'],
   buildLauncher: ['submit'],
   jobWatch: ['runnableSince', 'markStuckAlerted'],
   deadLetters: ['send'],

@@ -1,6 +1,8 @@
 /**
  * The checker as it runs on AWS, on the test backend: a change topic and the checker's own
- * re-checks feed the verify queue; the real verify handler runs on what the test receives from
+ * re-checks feed the verify queue (the topic stands for what a deployment before the apply
+ * functions scheduled the checks left on the queue, SNS envelopes the handler still reads; the
+ * apply → verify path runs in test/integration/local/checks.test.ts); the real verify handler runs on what the test receives from
  * it (explicitly, one batch at a time, so tests decide when time passes); alerts go to a topic an
  * SQS queue subscribes to, so tests read them as an operator's mailbox would.
  */

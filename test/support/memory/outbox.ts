@@ -1,6 +1,6 @@
 /** What the pipeline sends out, recorded in memory for unit tests: alerts and reports, scheduled checks. */
 import type { Alert, Notifier } from '../../../lambdas/core/ports.ts';
-import type { CheckRequest, CheckScheduler } from '../../../lambdas/core/verify/ports.ts';
+import type { CheckRequest, CheckScheduler, UnscheduledCheck } from '../../../lambdas/core/verify/ports.ts';
 
 export class MemoryNotifier implements Notifier {
   readonly alerts: Alert[] = [];
@@ -20,6 +20,11 @@ export class MemoryScheduler implements CheckScheduler {
 
   async schedule(request: CheckRequest): Promise<void> {
     this.scheduled.push(request);
+  }
+
+  async scheduleAll(requests: readonly CheckRequest[]): Promise<UnscheduledCheck[]> {
+    this.scheduled.push(...requests);
+    return [];
   }
 
   /** The last scheduled check, taken off the list. */
