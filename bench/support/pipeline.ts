@@ -16,14 +16,14 @@ export interface VerifyCost {
   cost: CostPerMillion;
 }
 
-/** The apply path the pipeline is priced with: its cost with each way of publishing. */
+/** The apply path the pipeline is priced with: its cost with the defaults' publishing, and awaited in turn (one SNS request per change). */
 interface ApplyCost {
   run: { label: string };
   cost: CostPerMillion;
-  costBatched: CostPerMillion;
+  costInTurn: CostPerMillion;
 }
 
-/** Prints the verify pipeline per change, then apply + verify against the floor, both ways of publishing. */
+/** Prints the verify pipeline per change, then apply + verify against the floor, with the defaults' publishing and awaited in turn. */
 export function printPipeline(print: (line: string) => void, verify: VerifyCost, apply: ApplyCost, prices: Prices): void {
   const { pass } = verify;
   const floor = floorPerMillion(prices);
@@ -45,10 +45,10 @@ export function printPipeline(print: (line: string) => void, verify: VerifyCost,
   );
   print('');
   print('Cost per million changes: apply (defaults) + verify, against the floor');
-  const both = (key: keyof CostPerMillion, batched: boolean) => (batched ? apply.costBatched : apply.cost)[key] + verify.cost[key];
+  const both = (key: keyof CostPerMillion, inTurn: boolean) => (inTurn ? apply.costInTurn : apply.cost)[key] + verify.cost[key];
   print(
     formatTable(
-      ['', 'verify path', 'pipeline, one Publish per change', 'pipeline, buffering publisher'],
+      ['', 'verify path', 'pipeline, defaults', 'pipeline, publishes awaited in turn'],
       [
         ...COST_LINES.map(([key, label]) => [label, dollars(verify.cost[key]), dollars(both(key, false)), dollars(both(key, true))]),
         ['total', dollars(verify.cost.total), dollars(both('total', false)), dollars(both('total', true))],
