@@ -24,7 +24,13 @@ import type { Edit } from './workload.ts';
 export interface Publishing {
   label: string;
   publisher: 'ChangePublisher' | 'BufferingPublisher';
+  /** Callers at once, each awaiting its publish before the next. */
   inFlight: number;
+  /**
+   * Instead: changes arriving at a steady rate, each published as it comes, with every SNS call
+   * delayed by `roundTripMs` (AWS's round trip, which the in-process emulator does not have).
+   */
+  arrivals?: { perSecond: number; roundTripMs: number };
 }
 
 /**
@@ -38,6 +44,8 @@ export const PUBLISHINGS = {
   busy: { label: 'ChangePublisher, 64 in flight', publisher: 'ChangePublisher', inFlight: 64 },
   buffering: { label: 'BufferingPublisher, 8 in flight', publisher: 'BufferingPublisher', inFlight: 8 },
   bufferingBusy: { label: 'BufferingPublisher, 64 in flight', publisher: 'BufferingPublisher', inFlight: 64 },
+  steady200: { label: 'ChangePublisher, 200 changes/s, 20 ms calls', publisher: 'ChangePublisher', inFlight: 0, arrivals: { perSecond: 200, roundTripMs: 20 } },
+  steady1000: { label: 'ChangePublisher, 1,000 changes/s, 20 ms calls', publisher: 'ChangePublisher', inFlight: 0, arrivals: { perSecond: 1000, roundTripMs: 20 } },
 } as const satisfies Record<string, Publishing>;
 
 /** What the transport of one batch size costs. */
@@ -111,11 +119,32 @@ export async function measurePublishing(backend: BenchBackend, edits: readonly E
   return backend.calls.take();
 }
 
-/** Publishes every edit, `publishing.inFlight` callers at a time, each awaiting its publish (their order does not change the count). */
+/** Publishes every edit, `publishing.inFlight` callers at a time, each awaiting its publish (their order does not change the count), or as they arrive. */
 async function publishEdits(backend: BenchBackend, topicArn: string, edits: readonly Edit[], publishing: Publishing): Promise<void> {
   const options = { sns: backend.sns, topicArn };
   const publisher = publishing.publisher === 'BufferingPublisher' ? new BufferingPublisher(options) : new ChangePublisher(options);
-  const limit = pLimit(publishing.inFlight);
-  await Promise.all(edits.map((edit) => limit(() => publisher.publish(edit.event))));
+  if (publishing.arrivals) await publishAsTheyArrive(backend, edits, publishing.arrivals, (edit) => publisher.publish(edit.event));
+  else {
+    const limit = pLimit(publishing.inFlight);
+    await Promise.all(edits.map((edit) => limit(() => publisher.publish(edit.event))));
+  }
   await publisher.close();
+}
+
+/** Publishes one edit every 1/perSecond s, not waiting for the previous ones, each SNS call taking `roundTripMs` more. */
+async function publishAsTheyArrive(backend: BenchBackend, edits: readonly Edit[], arrivals: NonNullable<Publishing['arrivals']>, publish: (edit: Edit) => Promise<void>): Promise<void> {
+  const name = 'benchRoundTrip';
+  backend.sns.middlewareStack.add((next) => async (args) => (await sleep(arrivals.roundTripMs), next(args)), { step: 'initialize', name });
+  try {
+    const began = performance.now();
+    const published: Promise<void>[] = [];
+    for (const [index, edit] of edits.entries()) {
+      const wait = began + (index * 1000) / arrivals.perSecond - performance.now();
+      if (wait > 0) await sleep(wait);
+      published.push(publish(edit));
+    }
+    await Promise.all(published);
+  } finally {
+    backend.sns.middlewareStack.remove(name);
+  }
 }
