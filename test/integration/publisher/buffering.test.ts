@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InvalidChangeError } from '../../../lambdas/core/errors.ts';
 import { BufferingPublisher, ChangeRefusedError, PublisherClosedError, type BufferingPublisherOptions } from '../../../lambdas/publisher/index.ts';
 import { useSnsHarness } from './sns-harness.ts';
@@ -6,6 +6,7 @@ import { useSnsHarness } from './sns-harness.ts';
 describe('the buffering publisher', () => {
   const harness = useSnsHarness('buffering-changes');
   const { sent, delivered } = harness;
+  afterEach(() => void vi.useRealTimers());
 
   const publisher = (options: Partial<BufferingPublisherOptions> = {}) => new BufferingPublisher({ sns: harness.sns, topicArn: harness.topicArn, ...options });
   const upsert = (id: string, doc: Record<string, unknown> = { id }) => ({ type: 'video', id, op: 'upsert' as const, version: 1, doc });
@@ -42,6 +43,26 @@ describe('the buffering publisher', () => {
     await Promise.all([buffering.upsert('video', 'a', { version: 1, doc: { id: 'a' } }), buffering.delete('video', 'b', { version: 2 })]);
 
     expect(sent).toEqual([{ command: 'PublishBatchCommand', entries: 2 }]);
+    expect(await delivered(2)).toEqual(['a', 'b']);
+  });
+
+  it('sends a partial batch that has waited lingerMs only once its previous partial batch has answered', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const buffering = publisher({ lingerMs: 10 });
+    let open = () => {};
+    harness.interceptor.hold = new Promise<void>((resolve) => (open = resolve));
+    const first = buffering.publish(upsert('a'));
+    await vi.advanceTimersByTimeAsync(10);
+
+    const second = buffering.publish(upsert('b'));
+    await vi.advanceTimersByTimeAsync(10);
+    const whileHeld = sent.map((call) => call.entries);
+    open();
+    await Promise.all([first, second]);
+
+    expect(whileHeld).toEqual([1]);
+    expect(sent.map((call) => call.entries)).toEqual([1, 1]);
+    vi.useRealTimers();
     expect(await delivered(2)).toEqual(['a', 'b']);
   });
 
