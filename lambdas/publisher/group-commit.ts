@@ -5,8 +5,9 @@
  * A batch leaves at once when it fills (10 changes, or the next would take it past 256 KiB). A
  * partial batch leaves once its oldest change has waited `lingerMs` and no other partial batch of
  * this engine is waiting for SNS's answer. With `lingerMs` 0 (ChangePublisher) nothing waits on a
- * timer: a change published while nothing is in flight leaves in the same turn of the event loop,
- * and changes published while a batch is in flight leave together as soon as it answers.
+ * timer: a change published while no partial batch is in flight leaves in the same turn of the
+ * event loop (with the others of that turn), and changes published while one is in flight leave
+ * together as soon as it answers.
  */
 import { parseChangeEvent, type ChangeEvent } from '../core/events.ts';
 import { BATCH_BYTES, BATCH_ENTRIES, entryBytes, toMessage, type Entry } from './batch.ts';
