@@ -46,6 +46,7 @@ export const PUBLISHINGS = {
   bufferingBusy: { label: 'BufferingPublisher, 64 in flight', publisher: 'BufferingPublisher', inFlight: 64 },
   steady200: { label: 'ChangePublisher, 200 changes/s, 20 ms calls', publisher: 'ChangePublisher', inFlight: 0, arrivals: { perSecond: 200, roundTripMs: 20 } },
   steady1000: { label: 'ChangePublisher, 1,000 changes/s, 20 ms calls', publisher: 'ChangePublisher', inFlight: 0, arrivals: { perSecond: 1000, roundTripMs: 20 } },
+  bufferingSteady200: { label: 'BufferingPublisher, 200 changes/s, 20 ms calls', publisher: 'BufferingPublisher', inFlight: 0, arrivals: { perSecond: 200, roundTripMs: 20 } },
 } as const satisfies Record<string, Publishing>;
 
 /** What the transport of one batch size costs. */
