@@ -10,7 +10,7 @@ import { COST_LINES, costPerMillion, floorPerMillion, type CostPerMillion } from
 import { startBenchBackend, type BenchBackend } from './support/harness.ts';
 import { runScenarios, type ScenarioResult, type ScenarioSpec } from './support/scenario.ts';
 import { count, dollars, formatTable, ratio } from './support/table.ts';
-import { measureTransport, type TransportResult } from './support/transport.ts';
+import { measurePublishing, measureTransport, PUBLISHINGS, type Publishing, type TransportResult } from './support/transport.ts';
 import { DEFAULT_WORKLOAD, generateEdits, type ChangeShape, type Edit, type WorkloadOptions } from './support/workload.ts';
 import { printPipeline, type VerifyCost } from './support/pipeline.ts';
 import { runVerifyPass } from './support/verify-pass.ts';
@@ -30,9 +30,10 @@ export interface MeasuredPath {
   transport: TransportResult;
   /** Handler and transport calls together, per 1,000 changes. */
   callsPer1000: Tallies;
+  /** With the defaults' publishing (`PUBLISHINGS.defaults`, measured with the transport). */
   cost: CostPerMillion;
-  /** The same, with the CMS publishing through the buffering publisher (PublishBatch). */
-  costBatched: CostPerMillion;
+  /** The same path with each way of publishing in `PUBLISHINGS`, the defaults' included. */
+  publishingCosts: Array<{ publishing: Publishing; published: Tallies; cost: CostPerMillion }>;
   recordsPerSecond: number;
 }
 
@@ -83,18 +84,20 @@ export async function benchApply(options: ApplyBenchOptions = {}): Promise<Apply
     for (const shape of ['doc', 'source'] as const) {
       const edits = generateEdits(shape, workload);
       const runs = await runScenarios(backend, SCENARIOS, edits);
-      const batchedPublish = (await measureTransport(backend, edits, 10, 'batched')).published;
+      const publishedBy = new Map<Publishing, Tallies>();
+      for (const publishing of Object.values(PUBLISHINGS)) if (publishing !== PUBLISHINGS.defaults) publishedBy.set(publishing, await measurePublishing(backend, edits, publishing));
       const paths: MeasuredPath[] = [];
       for (const run of runs) {
         const transport = await measureTransport(backend, edits, run.batchSize);
         const calls = mergeTallies(transport.calls, run.handlerCalls);
         const consumption = { changes: run.changes, invocations: run.invocations, billedMs: run.billedMs, memoryMb };
+        const priced = (published: Tallies) => ({ published, cost: costPerMillion({ ...consumption, calls: mergeTallies(published, transport.queued, run.handlerCalls) }, prices) });
         paths.push({
           run,
           transport,
           callsPer1000: scaleTallies(calls, 1000 / run.changes),
           cost: costPerMillion({ ...consumption, calls }, prices),
-          costBatched: costPerMillion({ ...consumption, calls: mergeTallies(batchedPublish, transport.queued, run.handlerCalls) }, prices),
+          publishingCosts: Object.values(PUBLISHINGS).map((publishing) => ({ publishing, ...priced(publishedBy.get(publishing) ?? transport.published) })),
           recordsPerSecond: run.changes / (run.handlerMs / 1000),
         });
       }
@@ -157,7 +160,8 @@ function printShape(print: (line: string) => void, result: ShapeResult, workload
   );
 
   printCost(print, result, prices);
-  printPipeline(print, result.verify, defaultsOf(result), prices);
+  printPublishing(print, result, prices);
+  printPipeline(print, result.verify, { ...defaultsOf(result), costInTurn: costWith(defaultsOf(result), PUBLISHINGS.inTurn) }, prices);
 
   const notes = paths.filter((path) => path.run.failures > 0 || path.run.lowTombstones > 0);
   for (const path of notes) {
@@ -170,7 +174,7 @@ function printShape(print: (line: string) => void, result: ShapeResult, workload
   }
 }
 
-/** The cost table of a shape: each path with one Publish per change, then with the buffering publisher. */
+/** The cost table of a shape: each path with the defaults' publishing. */
 function printCost(print: (line: string) => void, result: ShapeResult, prices: Prices): void {
   const { baseline, paths } = result;
   const headers = ['', ...paths.map((path) => path.run.label)];
@@ -183,11 +187,24 @@ function printCost(print: (line: string) => void, result: ShapeResult, prices: P
       ['vs baseline', ...paths.map((path) => ratio(path.cost.total, baseline.cost.total))],
       ['vs competent', ...paths.map((path) => ratio(path.cost.total, competentOf(result).cost.total))],
       [`vs floor (${dollars(floorPerMillion(prices))})`, ...paths.map((path) => ratio(path.cost.total, floorPerMillion(prices)))],
-      ['with the buffering publisher:', ...paths.map(() => '')],
-      ['  SNS publish (PublishBatch)', ...paths.map((path) => dollars(path.costBatched.snsPublish))],
-      ['  total', ...paths.map((path) => dollars(path.costBatched.total))],
-      ['  vs floor', ...paths.map((path) => ratio(path.costBatched.total, floorPerMillion(prices)))],
     ]),
+  );
+}
+
+/** The defaults' apply path with each way of publishing: SNS requests, their price, the total against the floor. */
+function printPublishing(print: (line: string) => void, result: ShapeResult, prices: Prices): void {
+  const path = defaultsOf(result);
+  const changes = path.run.changes;
+  print('');
+  print(`Publishing: the "${path.run.label}" path with each way of publishing (* the defaults: ChangePublisher, 8 publishes in flight; SNS per 1,000 changes)`);
+  print(
+    formatTable(
+      ['', 'SNS requests', 'changes per request', 'SNS publish', 'apply total', `vs floor (${dollars(floorPerMillion(prices))})`],
+      path.publishingCosts.map(({ publishing, published, cost }) => {
+        const requests = [...published].reduce((sum, [key, tally]) => sum + (key.startsWith('SNS ') ? tally.calls : 0), 0);
+        return [publishing === PUBLISHINGS.defaults ? `${publishing.label} *` : publishing.label, count(Math.round((requests * 1000) / changes)), (changes / requests).toFixed(1), dollars(cost.snsPublish), dollars(cost.total), ratio(cost.total, floorPerMillion(prices))];
+      }),
+    ),
   );
 }
 
@@ -215,6 +232,11 @@ async function measureVerify(backend: BenchBackend, paths: readonly MeasuredPath
   };
 }
 
+/** The cost of `path` with one way of publishing. */
+function costWith(path: MeasuredPath, publishing: Publishing): CostPerMillion {
+  return path.publishingCosts.find((one) => one.publishing === publishing)?.cost ?? path.cost;
+}
+
 /** The competent baseline's path of a shape (second scenario). */
 function competentOf(result: ShapeResult): MeasuredPath {
   return result.paths.find((path) => path.run.implementation === 'competent') ?? result.baseline;
@@ -231,7 +253,7 @@ function printAssumptions(print: (line: string) => void, memoryMb: number, price
   print(`  - Lambda: arm64, ${memoryMb} MB; duration = the handler time measured here against the emulators, rounded up per invocation: ${durations.join('; ')}.`);
   print('    Real DynamoDB and CMS latencies differ from in-process emulators: read the duration line as an order of magnitude.');
   print('  - Invocations are full batches (sustained load). At low traffic batches are smaller and the batched paths cost more per change.');
-  print('  - SNS: the CMS publishes one Publish per change (ChangePublisher, the default), or through the opt-in BufferingPublisher (PublishBatch of up to 10, 64 requests in flight; lines "with the buffering publisher"). Delivery to SQS is free for SNS; its enqueue is counted as one SQS request per message (*), on the apply queue only: the apply function sends the checks to the verify queue (SendMessageBatch, measured).');
+  print('  - SNS: the defaults are the CMS publishing through ChangePublisher (group commit: PublishBatch of the changes published while one is in flight, up to 10) with 8 publishes in flight, for every path, the baselines too. The "Publishing" table prices the defaults\' path with the other ways: ChangePublisher awaited in turn (one request per change, the worst case), with 64 in flight, the opt-in BufferingPublisher (20 ms linger), and changes arriving at a steady 200 (both publishers) and 1,000 per second with 20 ms added to every SNS call. PublishBatch is billed per 64 KB of its payload. Delivery to SQS is free for SNS; its enqueue is counted as one SQS request per message (*), on the apply queue only: the apply function sends the checks to the verify queue (SendMessageBatch, measured).');
   print('  - Defaults: batches of 100 gathered for 1 s, what a 60 s freshness target derives (1/60 of it); batch 10 is what a target under 60 s gets.');
   print("  - SQS receive and delete calls are those the local event source (lambdas/local/event-source.ts) made for the same messages; Lambda's pollers differ in detail, and their idle long polls (a fixed cost per queue, not per change) are not counted.");
   print(`  - DynamoDB on-demand: a write of up to 1 KB is 1 WRU (failed conditional writes included); a strongly consistent read of up to 4 KB is 1 RRU, 0.5 eventually consistent. Item sizes are computed from each request.`);
@@ -249,14 +271,15 @@ function printSummary(print: (line: string) => void, shapes: ShapeResult[], seco
     for (const path of paths.filter((one) => one.run.implementation === 'freshindex')) {
       const calls = (p: MeasuredPath) => [...p.callsPer1000.values()].reduce((sum, tally) => sum + tally.calls, 0);
       print(
-        `  ${shape.padEnd(6)} ${path.run.label.padEnd(22)} throughput ${ratio(path.recordsPerSecond, baseline.recordsPerSecond).padStart(6)} (competent ${ratio(path.recordsPerSecond, competent.recordsPerSecond)})   AWS calls ${ratio(calls(path), calls(baseline)).padStart(6)} (competent ${ratio(calls(path), calls(competent))})   cost ${ratio(path.cost.total, baseline.cost.total).padStart(6)} (competent ${ratio(path.cost.total, competent.cost.total)}, floor ${ratio(path.cost.total, floorPerMillion(prices))}; buffering publisher: floor ${ratio(path.costBatched.total, floorPerMillion(prices))})`,
+        `  ${shape.padEnd(6)} ${path.run.label.padEnd(22)} throughput ${ratio(path.recordsPerSecond, baseline.recordsPerSecond).padStart(6)} (competent ${ratio(path.recordsPerSecond, competent.recordsPerSecond)})   AWS calls ${ratio(calls(path), calls(baseline)).padStart(6)} (competent ${ratio(calls(path), calls(competent))})   cost ${ratio(path.cost.total, baseline.cost.total).padStart(6)} (competent ${ratio(path.cost.total, competent.cost.total)}, floor ${ratio(path.cost.total, floorPerMillion(prices))}; awaited in turn: floor ${ratio(costWith(path, PUBLISHINGS.inTurn).total, floorPerMillion(prices))})`,
       );
     }
   }
   for (const result of shapes) {
     const apply = defaultsOf(result);
     const whole = (cost: CostPerMillion) => ratio(cost.total + result.verify.cost.total, floorPerMillion(prices));
-    print(`  ${result.shape.padEnd(6)} whole pipeline (${apply.run.label} + verify): floor ${whole(apply.cost)}; buffering publisher: floor ${whole(apply.costBatched)}`);
+    print(`  ${result.shape.padEnd(6)} whole pipeline (${apply.run.label} + verify): floor ${whole(apply.cost)}; awaited in turn: floor ${whole(costWith(apply, PUBLISHINGS.inTurn))}`);
+    print(`  ${result.shape.padEnd(6)} ${apply.run.label} by publishing: ${apply.publishingCosts.map(({ publishing, cost }) => `${publishing.label} ${ratio(cost.total, floorPerMillion(prices))}`).join('; ')} (vs floor)`);
   }
   print(`  (apply benchmark took ${seconds.toFixed(0)} s)`);
 }

@@ -18,14 +18,14 @@ export interface VerifyCost {
   formerSqs: number;
 }
 
-/** The apply path the pipeline is priced with: its cost with each way of publishing. */
+/** The apply path the pipeline is priced with: its cost with the defaults' publishing, and awaited in turn (one SNS request per change). */
 interface ApplyCost {
   run: { label: string };
   cost: CostPerMillion;
-  costBatched: CostPerMillion;
+  costInTurn: CostPerMillion;
 }
 
-/** Prints the verify pipeline per change, then apply + verify against the floor, both ways of publishing. */
+/** Prints the verify pipeline per change, then apply + verify against the floor, with the defaults' publishing and awaited in turn. */
 export function printPipeline(print: (line: string) => void, verify: VerifyCost, apply: ApplyCost, prices: Prices): void {
   const { pass } = verify;
   const floor = floorPerMillion(prices);
@@ -49,10 +49,10 @@ export function printPipeline(print: (line: string) => void, verify: VerifyCost,
   );
   print('');
   print('Cost per million changes: apply (defaults) + verify, against the floor');
-  const both = (key: keyof CostPerMillion, batched: boolean) => (batched ? apply.costBatched : apply.cost)[key] + verify.cost[key];
+  const both = (key: keyof CostPerMillion, inTurn: boolean) => (inTurn ? apply.costInTurn : apply.cost)[key] + verify.cost[key];
   print(
     formatTable(
-      ['', 'verify path', 'pipeline, one Publish per change', 'pipeline, buffering publisher'],
+      ['', 'verify path', 'pipeline, defaults', 'pipeline, publishes awaited in turn'],
       [
         ...COST_LINES.map(([key, label]) => [label, dollars(verify.cost[key]), dollars(both(key, false)), dollars(both(key, true))]),
         ['total', dollars(verify.cost.total), dollars(both('total', false)), dollars(both('total', true))],
@@ -60,8 +60,8 @@ export function printPipeline(print: (line: string) => void, verify: VerifyCost,
       ],
     ),
   );
-  const former = (batched: boolean) => both('total', batched) - verify.cost.sqsRequests + verify.formerSqs;
+  const former = (inTurn: boolean) => both('total', inTurn) - verify.cost.sqsRequests + verify.formerSqs;
   print(
-    `  with the verify queue subscribed to the change topic instead (SQS ${dollars(verify.formerSqs)} instead of ${dollars(verify.cost.sqsRequests)}, the rest as measured): pipeline ${ratio(former(false), floor)} with one Publish per change, ${ratio(former(true), floor)} with the buffering publisher`,
+    `  with the verify queue subscribed to the change topic instead (SQS ${dollars(verify.formerSqs)} instead of ${dollars(verify.cost.sqsRequests)}, the rest as measured): pipeline ${ratio(former(false), floor)} at the defaults, ${ratio(former(true), floor)} with publishes awaited in turn`,
   );
 }

@@ -1,6 +1,6 @@
 /**
  * The calls the topology makes around the handler, for the same messages: the CMS publishing each
- * change to the topic (SNS Publish, through the publisher helper), SNS delivering it to the queue,
+ * change to the topic (SNS PublishBatch, through the publisher helper), SNS delivering it to the queue,
  * and the event source receiving and deleting it. The handler's own calls are measured apart (see
  * scenario.ts); here the function is a no-op so the count is the transport alone.
  */
@@ -16,10 +16,38 @@ import type { BenchBackend } from './harness.ts';
 import type { Edit } from './workload.ts';
 
 /**
- * How the CMS publishes: one SNS Publish per change (`ChangePublisher`, the default), or through
- * the opt-in `BufferingPublisher` (PublishBatch, up to 10 changes per request).
+ * How the CMS publishes: through which publisher, with how many publishes in flight at once. Both
+ * publishers send PublishBatch calls of up to 10 changes: `ChangePublisher` gathers only the
+ * changes published while one of its batches is in flight (group commit, no wait), the
+ * `BufferingPublisher` also waits up to 20 ms for others.
  */
-export type Publishing = 'one per change' | 'batched';
+export interface Publishing {
+  label: string;
+  publisher: 'ChangePublisher' | 'BufferingPublisher';
+  /** Callers at once, each awaiting its publish before the next. */
+  inFlight: number;
+  /**
+   * Instead: changes arriving at a steady rate, each published as it comes, with every SNS call
+   * delayed by `roundTripMs` (AWS's round trip, which the in-process emulator does not have).
+   */
+  arrivals?: { perSecond: number; roundTripMs: number };
+}
+
+/**
+ * The ways of publishing the apply bench prices. The defaults are `ChangePublisher` (the default
+ * publisher) with 8 publishes in flight: the bench's model of a CMS, several editors' saves at
+ * once. Awaited in turn (1 in flight) is the worst case: one request per change.
+ */
+export const PUBLISHINGS = {
+  inTurn: { label: 'ChangePublisher, awaited in turn', publisher: 'ChangePublisher', inFlight: 1 },
+  defaults: { label: 'ChangePublisher, 8 in flight (defaults)', publisher: 'ChangePublisher', inFlight: 8 },
+  busy: { label: 'ChangePublisher, 64 in flight', publisher: 'ChangePublisher', inFlight: 64 },
+  buffering: { label: 'BufferingPublisher, 8 in flight', publisher: 'BufferingPublisher', inFlight: 8 },
+  bufferingBusy: { label: 'BufferingPublisher, 64 in flight', publisher: 'BufferingPublisher', inFlight: 64 },
+  steady200: { label: 'ChangePublisher, 200 changes/s, 20 ms calls', publisher: 'ChangePublisher', inFlight: 0, arrivals: { perSecond: 200, roundTripMs: 20 } },
+  steady1000: { label: 'ChangePublisher, 1,000 changes/s, 20 ms calls', publisher: 'ChangePublisher', inFlight: 0, arrivals: { perSecond: 1000, roundTripMs: 20 } },
+  bufferingSteady200: { label: 'BufferingPublisher, 200 changes/s, 20 ms calls', publisher: 'BufferingPublisher', inFlight: 0, arrivals: { perSecond: 200, roundTripMs: 20 } },
+} as const satisfies Record<string, Publishing>;
 
 /** What the transport of one batch size costs. */
 export interface TransportResult {
@@ -37,15 +65,12 @@ export interface TransportResult {
 
 let queueSeq = 0;
 
-/** Concurrent publishes: a CMS's editors one at a time through `ChangePublisher`; a webhook's concurrent requests through the buffering publisher. */
-const PUBLISHES_IN_FLIGHT: Record<Publishing, number> = { 'one per change': 8, batched: 64 };
-
 /**
- * Publishes `edits` one by one (each its own Publish, or gathered by the buffering publisher), then lets the local event source (lambdas/local/event-source.ts,
- * Lambda's SQS event source mapping stand-in) drain the queue with `batchSize` records per
- * invocation, and counts every SNS and SQS call made for them.
+ * Publishes `edits` one by one as `publishing` says, then lets the local event source
+ * (lambdas/local/event-source.ts, Lambda's SQS event source mapping stand-in) drain the queue with
+ * `batchSize` records per invocation, and counts every SNS and SQS call made for them.
  */
-export async function measureTransport(backend: BenchBackend, edits: readonly Edit[], batchSize: number, publishing: Publishing = 'one per change'): Promise<TransportResult> {
+export async function measureTransport(backend: BenchBackend, edits: readonly Edit[], batchSize: number, publishing: Publishing = PUBLISHINGS.defaults): Promise<TransportResult> {
   const { sns, sqs, calls } = backend;
   queueSeq += 1;
   const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: `bench-changes-${queueSeq}` }));
@@ -54,12 +79,7 @@ export async function measureTransport(backend: BenchBackend, edits: readonly Ed
   await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: queueArn, Attributes: { RawMessageDelivery: 'true' } }));
   calls.take();
 
-  const options = { sns, topicArn: TopicArn as string };
-  const publisher = publishing === 'batched' ? new BufferingPublisher(options) : new ChangePublisher(options);
-  // Several publishes in flight (their order does not change the count).
-  const limit = pLimit(PUBLISHES_IN_FLIGHT[publishing]);
-  await Promise.all(edits.map((edit) => limit(() => publisher.publish(edit.event))));
-  if (publisher instanceof BufferingPublisher) await publisher.close();
+  await publishEdits(backend, TopicArn as string, edits, publishing);
   const deliveryChunks = edits.reduce((sum, edit) => sum + Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(edit.event)) / BILLING_CHUNK_BYTES)), 0);
   const published = calls.take();
   // SNS's delivery to SQS is no SDK call we can intercept: one SendMessage-equivalent per message.
@@ -89,4 +109,43 @@ export async function measureTransport(backend: BenchBackend, edits: readonly Ed
   calls.take(); // the long poll cancelled by stop()
   const queued = mergeTallies(delivered, consumed);
   return { batchSize, publishing, published, queued, calls: mergeTallies(published, queued), invocations };
+}
+
+/** The CMS's SNS calls alone for `edits` published as `publishing` says (to a topic of its own, with no subscriber). */
+export async function measurePublishing(backend: BenchBackend, edits: readonly Edit[], publishing: Publishing): Promise<Tallies> {
+  queueSeq += 1;
+  const { TopicArn } = await backend.sns.send(new CreateTopicCommand({ Name: `bench-publishing-${queueSeq}` }));
+  backend.calls.take();
+  await publishEdits(backend, TopicArn as string, edits, publishing);
+  return backend.calls.take();
+}
+
+/** Publishes every edit, `publishing.inFlight` callers at a time, each awaiting its publish (their order does not change the count), or as they arrive. */
+async function publishEdits(backend: BenchBackend, topicArn: string, edits: readonly Edit[], publishing: Publishing): Promise<void> {
+  const options = { sns: backend.sns, topicArn };
+  const publisher = publishing.publisher === 'BufferingPublisher' ? new BufferingPublisher(options) : new ChangePublisher(options);
+  if (publishing.arrivals) await publishAsTheyArrive(backend, edits, publishing.arrivals, (edit) => publisher.publish(edit.event));
+  else {
+    const limit = pLimit(publishing.inFlight);
+    await Promise.all(edits.map((edit) => limit(() => publisher.publish(edit.event))));
+  }
+  await publisher.close();
+}
+
+/** Publishes one edit every 1/perSecond s, not waiting for the previous ones, each SNS call taking `roundTripMs` more. */
+async function publishAsTheyArrive(backend: BenchBackend, edits: readonly Edit[], arrivals: NonNullable<Publishing['arrivals']>, publish: (edit: Edit) => Promise<void>): Promise<void> {
+  const name = 'benchRoundTrip';
+  backend.sns.middlewareStack.add((next) => async (args) => (await sleep(arrivals.roundTripMs), next(args)), { step: 'initialize', name });
+  try {
+    const began = performance.now();
+    const published: Promise<void>[] = [];
+    for (const [index, edit] of edits.entries()) {
+      const wait = began + (index * 1000) / arrivals.perSecond - performance.now();
+      if (wait > 0) await sleep(wait);
+      published.push(publish(edit));
+    }
+    await Promise.all(published);
+  } finally {
+    backend.sns.middlewareStack.remove(name);
+  }
 }

@@ -13,4 +13,5 @@ export type { ChangeEvent } from '../core/events.ts';
 export { changeEventJsonSchema } from '../core/events.ts';
 export { InvalidChangeError } from '../core/errors.ts';
 export { ChangePublisher, type ChangePublisherOptions, type PublishFailure } from './change-publisher.ts';
-export { BufferingPublisher, ChangeRefusedError, PublisherClosedError, type BufferingPublisherOptions } from './buffering.ts';
+export { BufferingPublisher, type BufferingPublisherOptions } from './buffering.ts';
+export { ChangeRefusedError, PublisherClosedError } from './errors.ts';

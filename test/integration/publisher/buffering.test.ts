@@ -1,79 +1,15 @@
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { CreateTopicCommand, SNSClient, SubscribeCommand, type PublishBatchCommandInput, type PublishBatchCommandOutput } from '@aws-sdk/client-sns';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InvalidChangeError } from '../../../lambdas/core/errors.ts';
-import { parseChangeMessage } from '../../../lambdas/core/events.ts';
 import { BufferingPublisher, ChangeRefusedError, PublisherClosedError, type BufferingPublisherOptions } from '../../../lambdas/publisher/index.ts';
-import { startAws, type AwsTestEnv } from '../../support/aws.ts';
-
-/** What the SNS client was asked: command name and, for PublishBatch, its entry count. */
-interface SentCall {
-  command: string;
-  entries: number;
-}
-
-/** Per-test behaviour of the SNS client, above the emulator. */
-interface Interceptor {
-  /** Entry Ids SNS should refuse (they are taken out of the request and returned as failed). */
-  refuse: Set<string>;
-  /** Make the whole call fail with this error. */
-  fail?: Error;
-}
+import { useSnsHarness } from './sns-harness.ts';
 
 describe('the buffering publisher', () => {
-  let aws: AwsTestEnv;
-  let sns: SNSClient;
-  let topicArn: string;
-  let queueUrl: string;
-  let sent: SentCall[];
-  let interceptor: Interceptor;
+  const harness = useSnsHarness('buffering-changes');
+  const { sent, delivered } = harness;
+  afterEach(() => void vi.useRealTimers());
 
-  beforeAll(async () => {
-    aws = await startAws();
-    sns = new SNSClient(aws.clientConfig('sns'));
-    sns.middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = args.input as Partial<PublishBatchCommandInput>;
-        sent.push({ command: context.commandName ?? '', entries: input.PublishBatchRequestEntries?.length ?? 0 });
-        if (interceptor.fail) throw interceptor.fail;
-        const refused = (input.PublishBatchRequestEntries ?? []).filter((entry) => interceptor.refuse.has(entry.Id ?? ''));
-        if (refused.length === 0) return next(args);
-        input.PublishBatchRequestEntries = input.PublishBatchRequestEntries?.filter((entry) => !interceptor.refuse.has(entry.Id ?? ''));
-        const result = await next(args);
-        const output = result.output as PublishBatchCommandOutput;
-        output.Failed = [...(output.Failed ?? []), ...refused.map((entry) => ({ Id: entry.Id, Code: 'KMSThrottling', Message: 'throttled', SenderFault: false }))];
-        return result;
-      },
-      { step: 'initialize', name: 'testInterceptor' },
-    );
-    const { TopicArn } = await aws.sns.send(new CreateTopicCommand({ Name: 'buffering-changes' }));
-    topicArn = TopicArn as string;
-  });
-  beforeEach(async () => {
-    sent = [];
-    interceptor = { refuse: new Set() };
-    const { QueueUrl } = await aws.sqs.send(new CreateQueueCommand({ QueueName: `buffering-${Date.now()}-${Math.random().toString(36).slice(2)}` }));
-    queueUrl = QueueUrl as string;
-    const arn = (await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.['QueueArn'];
-    await aws.sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: arn }));
-  });
-  afterAll(async () => {
-    sns.destroy();
-    await aws.stop();
-  });
-
-  const publisher = (options: Partial<BufferingPublisherOptions> = {}) => new BufferingPublisher({ sns, topicArn, ...options });
+  const publisher = (options: Partial<BufferingPublisherOptions> = {}) => new BufferingPublisher({ sns: harness.sns, topicArn: harness.topicArn, ...options });
   const upsert = (id: string, doc: Record<string, unknown> = { id }) => ({ type: 'video', id, op: 'upsert' as const, version: 1, doc });
-
-  /** The ids delivered to the test's queue, once `count` have arrived. */
-  async function delivered(count: number): Promise<string[]> {
-    const ids: string[] = [];
-    for (let polls = 0; ids.length < count && polls < 20; polls += 1) {
-      const { Messages = [] } = await aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-      ids.push(...Messages.map((m) => parseChangeMessage(m.Body ?? '').id));
-    }
-    return ids.sort();
-  }
 
   it('sends changes published one at a time in PublishBatch calls of 10, and delivers every one', async () => {
     const buffering = publisher({ lingerMs: 50 });
@@ -110,9 +46,29 @@ describe('the buffering publisher', () => {
     expect(await delivered(2)).toEqual(['a', 'b']);
   });
 
+  it('sends a partial batch that has waited lingerMs only once its previous partial batch has answered', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const buffering = publisher({ lingerMs: 10 });
+    let open = () => {};
+    harness.interceptor.hold = new Promise<void>((resolve) => (open = resolve));
+    const first = buffering.publish(upsert('a'));
+    await vi.advanceTimersByTimeAsync(10);
+
+    const second = buffering.publish(upsert('b'));
+    await vi.advanceTimersByTimeAsync(10);
+    const whileHeld = sent.map((call) => call.entries);
+    open();
+    await Promise.all([first, second]);
+
+    expect(whileHeld).toEqual([1]);
+    expect(sent.map((call) => call.entries)).toEqual([1, 1]);
+    vi.useRealTimers();
+    expect(await delivered(2)).toEqual(['a', 'b']);
+  });
+
   it('rejects only the change SNS refused, with its code, and resolves its neighbours', async () => {
     const buffering = publisher();
-    interceptor.refuse.add('1');
+    harness.interceptor.refuse.add('b');
 
     const results = await Promise.allSettled(['a', 'b', 'c'].map((id) => buffering.publish(upsert(id))));
 
@@ -127,7 +83,7 @@ describe('the buffering publisher', () => {
   it('rejects every change of a batch whose call failed, with the error of the call', async () => {
     const buffering = publisher();
     const outage = new Error('connect ECONNREFUSED');
-    interceptor.fail = outage;
+    harness.interceptor.fail = outage;
 
     const results = await Promise.allSettled(['a', 'b'].map((id) => buffering.publish(upsert(id))));
 

@@ -1,0 +1,94 @@
+/**
+ * The publisher tests' SNS: fauxqs (test/support/aws.ts) behind an SDK client whose middleware
+ * records every call and makes the faults fauxqs cannot (a refused PublishBatch entry, a failed
+ * call, a call held until the test lets it go), and a fresh queue subscribed to the topic per test.
+ */
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateTopicCommand, SNSClient, SubscribeCommand, type PublishBatchCommandInput, type PublishBatchCommandOutput } from '@aws-sdk/client-sns';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { parseChangeMessage } from '../../../lambdas/core/events.ts';
+import { startAws, type AwsTestEnv } from '../../support/aws.ts';
+
+/** What the SNS client was asked: command name and, for PublishBatch, its entry count. */
+export interface SentCall {
+  command: string;
+  entries: number;
+}
+
+/** Per-test behaviour of the SNS client, above the emulator. */
+export interface Interceptor {
+  /** Ids of changes SNS should refuse (their entries are taken out of the request and returned as failed). */
+  refuse: Set<string>;
+  /** Make the whole call fail with this error. */
+  fail?: Error;
+  /** Hold each call (after it is recorded) until this promise settles. */
+  hold?: Promise<void>;
+}
+
+/** Set in the file's beforeAll (aws, sns, topicArn) and reset before each test (sent, interceptor). */
+export interface SnsHarness {
+  aws: AwsTestEnv;
+  sns: SNSClient;
+  topicArn: string;
+  /** The calls made since the test began. */
+  readonly sent: SentCall[];
+  interceptor: Interceptor;
+  /** The ids delivered to the test's queue, sorted: once `count` have arrived (or 20 polls passed), with any beyond them. */
+  delivered(count: number): Promise<string[]>;
+}
+
+/** Starts fauxqs for the file's tests, with a topic named `name`; resets the harness before each test. */
+export function useSnsHarness(name: string): SnsHarness {
+  const harness = { sent: [] as SentCall[], interceptor: { refuse: new Set<string>() } } as Partial<SnsHarness> as SnsHarness;
+  let queueUrl = '';
+  beforeAll(async () => {
+    harness.aws = await startAws();
+    harness.sns = new SNSClient(harness.aws.clientConfig('sns'));
+    harness.sns.middlewareStack.add((next, context) => async (args) => intercept(harness, context.commandName ?? '', args.input as Partial<PublishBatchCommandInput>, () => next(args)), {
+      step: 'initialize',
+      name: 'testInterceptor',
+    });
+    harness.topicArn = (await harness.aws.sns.send(new CreateTopicCommand({ Name: name }))).TopicArn as string;
+  });
+  beforeEach(async () => {
+    harness.sent.length = 0;
+    harness.interceptor = { refuse: new Set() };
+    const { QueueUrl } = await harness.aws.sqs.send(new CreateQueueCommand({ QueueName: `${name}-${Date.now()}-${Math.random().toString(36).slice(2)}` }));
+    queueUrl = QueueUrl as string;
+    const arn = (await harness.aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.['QueueArn'];
+    await harness.aws.sns.send(new SubscribeCommand({ TopicArn: harness.topicArn, Protocol: 'sqs', Endpoint: arn }));
+  });
+  afterAll(async () => {
+    harness.sns.destroy();
+    await harness.aws.stop();
+  });
+  harness.delivered = async (count: number) => {
+    const ids: string[] = [];
+    const receive = async (WaitTimeSeconds: number) => {
+      const { Messages = [] } = await harness.aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds }));
+      ids.push(...Messages.map((m) => parseChangeMessage(m.Body ?? '').id));
+      return Messages.length;
+    };
+    for (let polls = 0; ids.length < count && polls < 20; polls += 1) await receive(1);
+    // Then what else is there (a change delivered twice, or one that should not be).
+    while ((await receive(0)) > 0);
+    return ids.sort();
+  };
+  return harness;
+}
+
+async function intercept<T>(harness: SnsHarness, command: string, input: Partial<PublishBatchCommandInput>, next: () => Promise<T>): Promise<T> {
+  const { interceptor } = harness;
+  harness.sent.push({ command, entries: input.PublishBatchRequestEntries?.length ?? 0 });
+  await interceptor.hold;
+  if (interceptor.fail) throw interceptor.fail;
+  const isRefused = (entry: { Message?: string | undefined }) => interceptor.refuse.has(parseChangeMessage(entry.Message ?? '').id);
+  const refused = (input.PublishBatchRequestEntries ?? []).filter(isRefused);
+  if (refused.length === 0) return next();
+  input.PublishBatchRequestEntries = input.PublishBatchRequestEntries?.filter((entry) => !isRefused(entry));
+  // Every entry refused: SNS answers without a successful one (an empty request would be an error).
+  const result = input.PublishBatchRequestEntries?.length ? await next() : ({ output: { Successful: [], $metadata: {} }, response: {} } as T);
+  const output = (result as { output: PublishBatchCommandOutput }).output;
+  output.Failed = [...(output.Failed ?? []), ...refused.map((entry) => ({ Id: entry.Id, Code: 'KMSThrottling', Message: 'throttled', SenderFault: false }))];
+  return result;
+}
