@@ -75,7 +75,7 @@ describe('the buffering publisher', () => {
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     const reason = (results[1] as PromiseRejectedResult).reason as ChangeRefusedError;
     expect(reason).toBeInstanceOf(ChangeRefusedError);
-    expect(reason.code).toBe('KMSThrottling');
+    expect(reason.code).toBe('KMSAccessDenied');
     expect(reason.event.id).toBe('b');
     expect(await delivered(2)).toEqual(['a', 'c']);
   });

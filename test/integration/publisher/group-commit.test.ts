@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InvalidChangeError } from '../../../lambdas/core/errors.ts';
 import { ChangePublisher, ChangeRefusedError, PublisherClosedError } from '../../../lambdas/publisher/index.ts';
 import { useSnsHarness } from './sns-harness.ts';
+import { ENTRY_RETRIES } from '../../../lambdas/publisher/change-publisher.ts';
 
 /** A promise the test settles itself (to hold SNS's answer while it publishes more). */
 function gate(): { promise: Promise<void>; open: () => void } {
@@ -73,9 +74,32 @@ describe('the change publisher: group commit', () => {
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     for (const [reason, id] of [[(results[1] as PromiseRejectedResult).reason, 'b'], [lone, 'lone']] as const) {
       expect(reason).toBeInstanceOf(ChangeRefusedError);
-      expect(reason).toMatchObject({ code: 'KMSThrottling', event: { id } });
+      expect(reason).toMatchObject({ code: 'KMSAccessDenied', event: { id } });
     }
     expect(await delivered(2)).toEqual(['a', 'c']);
+  });
+
+  it('sends again a change SNS refused on its own side, so a throttled entry costs a retry and arrives once', async () => {
+    const changes = publisher();
+    harness.interceptor.throttle = new Map([['b', 2]]);
+
+    const results = await Promise.allSettled(['a', 'b', 'c'].map((id) => changes.publish(upsert(id))));
+
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    expect(harness.sent.map((call) => call.entries)).toEqual([3, 1, 1]);
+    expect(await delivered(3)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('rejects a change SNS keeps refusing on its own side once its retries are spent, with the code', async () => {
+    const changes = publisher();
+    harness.interceptor.throttle = new Map([['b', ENTRY_RETRIES + 1]]);
+
+    const reason = await changes.publish(upsert('b')).catch((error: unknown) => error);
+
+    expect(reason).toBeInstanceOf(ChangeRefusedError);
+    expect(reason).toMatchObject({ code: 'KMSThrottling', event: { id: 'b' } });
+    expect(harness.sent).toHaveLength(ENTRY_RETRIES + 1);
+    expect(await delivered(0)).toEqual([]);
   });
 
   it('rejects every caller of a failed call with the SDK error, and only those', async () => {

@@ -17,8 +17,10 @@ export interface SentCall {
 
 /** Per-test behaviour of the SNS client, above the emulator. */
 export interface Interceptor {
-  /** Ids of changes SNS should refuse (their entries are taken out of the request and returned as failed). */
+  /** Ids of changes SNS should refuse for the caller's fault (`SenderFault: true`: their entries are taken out of the request and returned as failed). */
   refuse: Set<string>;
+  /** Ids of changes SNS should refuse on its own side (`SenderFault: false`, `KMSThrottling`), and how many more times. */
+  throttle?: Map<string, number>;
   /** Make the whole call fail with this error. */
   fail?: Error;
   /** Hold each call (after it is recorded) until this promise settles. */
@@ -82,13 +84,22 @@ async function intercept<T>(harness: SnsHarness, command: string, input: Partial
   harness.sent.push({ command, entries: input.PublishBatchRequestEntries?.length ?? 0 });
   await interceptor.hold;
   if (interceptor.fail) throw interceptor.fail;
-  const isRefused = (entry: { Message?: string | undefined }) => interceptor.refuse.has(parseChangeMessage(entry.Message ?? '').id);
-  const refused = (input.PublishBatchRequestEntries ?? []).filter(isRefused);
-  if (refused.length === 0) return next();
-  input.PublishBatchRequestEntries = input.PublishBatchRequestEntries?.filter((entry) => !isRefused(entry));
+  const throttled = (id: string) => {
+    const times = interceptor.throttle?.get(id) ?? 0;
+    if (times > 0) interceptor.throttle?.set(id, times - 1);
+    return times > 0;
+  };
+  const failures = new Map<string, { Code: string; SenderFault: boolean }>();
+  for (const entry of input.PublishBatchRequestEntries ?? []) {
+    const id = parseChangeMessage(entry.Message ?? '').id;
+    if (interceptor.refuse.has(id)) failures.set(entry.Id ?? '', { Code: 'KMSAccessDenied', SenderFault: true });
+    else if (throttled(id)) failures.set(entry.Id ?? '', { Code: 'KMSThrottling', SenderFault: false });
+  }
+  if (failures.size === 0) return next();
+  input.PublishBatchRequestEntries = input.PublishBatchRequestEntries?.filter((entry) => !failures.has(entry.Id ?? ''));
   // Every entry refused: SNS answers without a successful one (an empty request would be an error).
   const result = input.PublishBatchRequestEntries?.length ? await next() : ({ output: { Successful: [], $metadata: {} }, response: {} } as T);
   const output = (result as { output: PublishBatchCommandOutput }).output;
-  output.Failed = [...(output.Failed ?? []), ...refused.map((entry) => ({ Id: entry.Id, Code: 'KMSThrottling', Message: 'throttled', SenderFault: false }))];
+  output.Failed = [...(output.Failed ?? []), ...[...failures].map(([Id, failure]) => ({ Id, ...failure, Message: 'refused' }))];
   return result;
 }
