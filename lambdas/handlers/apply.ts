@@ -19,6 +19,7 @@ import { parseChangeMessage } from '../core/events.ts';
 import type { Runtime, RuntimeOverrides } from '../adapters/compose/index.ts';
 import { parseEnv, runtimeFromEnv, type Environment } from '../adapters/compose/env.ts';
 import { TypeMetrics } from './metrics.ts';
+import { failureFate } from './redelivery.ts';
 import { applyChecks } from './apply-checks.ts';
 import { reporter, servedTypes } from './apply-report.ts';
 
@@ -94,8 +95,15 @@ export function createApplyHandler(configInput: FreshindexConfigInput, overrides
       const lettered = results.some(({ outcome }) => outcome.status === 'rejected' || outcome.status === 'failed');
       const reason = unscheduled.get(record.messageId);
       if (reason !== undefined && !lettered) {
-        logger.warn('change handled, but its check could not be scheduled: SQS will redeliver it', { messageId: record.messageId, reason });
-        throw new Error(`its check could not be scheduled: ${reason}`);
+        const fate = failureFate(record, new Error(`handled, but its check could not be scheduled: ${reason}`), env.FRESHINDEX_MAX_RECEIVE_COUNT, true);
+        if (fate.action === 'redeliver') {
+          logger.warn('change handled, but its check could not be scheduled: SQS will redeliver it', { messageId: record.messageId, reason });
+          throw new Error(fate.reason);
+        }
+        // The last receive: the letter carries its reason (SQS's own move would carry none).
+        await deadLetters.send(record.body, { reason: fate.reason, messageId: record.messageId });
+        logger.error('change handled, but its check could not be scheduled on any receive: sent to the dead-letter queue', { messageId: record.messageId, reason: fate.reason });
+        metrics.count(undefined, 'DeadLettered');
       }
     };
 

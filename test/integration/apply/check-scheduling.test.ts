@@ -122,6 +122,23 @@ describe.each(['dynamodb', 'redis'] as const)('the apply handler schedules the c
     expect((await pipeline.deadLetters()).map((letter) => JSON.parse(letter.body).id)).toEqual(['v3']);
   });
 
+  it('dead-letters with its reason, on its last receive, a change whose check could never be scheduled, its write kept', async () => {
+    const sqs = new SQSClient(aws.clientConfig('sqs'));
+    injectSqsBatchFaults(sqs, { refuse: (body) => /"id":"v2"/.test(body) });
+    pipeline = await startPipeline(aws, config(), { redisUrl: redis?.url, verifyQueue: true, sqs, maxReceiveCount: 3 });
+    await pipeline.poller.stop();
+    const last = (m: Message): Message => ({ ...m, Attributes: { ...m.Attributes, ApproximateReceiveCount: '3' } });
+    const batch = [message(edit('video', 'v1', 1), Date.now()), message(edit('video', 'v2', 1), Date.now())].map(last);
+
+    const response = await invoke(batch);
+
+    expect(response.batchItemFailures).toEqual([]);
+    const letters = await pipeline.deadLetters();
+    expect(letters.map((letter) => JSON.parse(letter.body).id)).toEqual(['v2']);
+    expect(letters[0]?.reason).toMatch(/^gave up after 3 deliveries: (Error: )?handled, but its check could not be scheduled: /);
+    expect(await pipeline.read('video', 'v2')).toMatchObject({ version: 1 });
+  });
+
   it('applies and checks every published change when a SendMessageBatch call fails whole, SQS redelivering the batch', async () => {
     const sqs = new SQSClient({ ...aws.clientConfig('sqs'), maxAttempts: 1 });
     const faults = injectSqsBatchFaults(sqs, { failCalls: 1 });
