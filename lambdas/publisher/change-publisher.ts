@@ -5,11 +5,7 @@
 import { PublishBatchCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { parseChangeEvent, type ChangeEvent } from '../core/events.ts';
 import { batches, toMessage, type Entry } from './batch.ts';
-import { retryPending } from '../core/backoff.ts';
 import { GroupCommit, type RefusedEntry } from './group-commit.ts';
-
-/** How many times an entry SNS refused on its own side is sent again before its caller's promise rejects. */
-export const ENTRY_RETRIES = 3;
 
 export interface ChangePublisherOptions {
   sns: SNSClient;
@@ -115,33 +111,15 @@ export class ChangePublisher {
     return this.#batches;
   }
 
-  /**
-   * One PublishBatch call of entries that fit it; returns the entries SNS refused. An entry SNS
-   * refused on its own side (`SenderFault: false`: throttling, an internal error) is sent again,
-   * alone with the others so refused, up to {@link ENTRY_RETRIES} times after a jittered wait, as
-   * the SDK retries a whole call: a transient fault costs a retry, not the caller's change.
-   */
+  /** One PublishBatch call of entries that fit it; returns the entries SNS refused. */
   async #publishBatch(entries: readonly Pick<Entry, 'message'>[]): Promise<RefusedEntry[]> {
-    const refused: RefusedEntry[] = [];
-    type Attempt = { entry: Pick<Entry, 'message'>; index: number; last?: RefusedEntry };
-    const call = async (pending: readonly Attempt[]): Promise<Attempt[]> => {
-      const response = await this.#options.sns.send(
-        new PublishBatchCommand({
-          TopicArn: this.#options.topicArn,
-          PublishBatchRequestEntries: pending.map(({ entry }, position) => ({ Id: String(position), ...entry.message })),
-        }),
-      );
-      const again: Attempt[] = [];
-      for (const failed of response.Failed ?? []) {
-        const attempt = pending[Number(failed.Id)] as Attempt;
-        const entry = { index: attempt.index, code: failed.Code ?? 'Unknown', message: failed.Message ?? '' };
-        if (failed.SenderFault === false) again.push({ ...attempt, last: entry });
-        else refused.push(entry);
-      }
-      return again;
-    };
-    const left = await retryPending(entries.map((entry, index): Attempt => ({ entry, index })), call, { retries: ENTRY_RETRIES, baseMs: 50, capMs: 1_000 });
-    return [...refused, ...left.map((attempt) => attempt.last as RefusedEntry)];
+    const response = await this.#options.sns.send(
+      new PublishBatchCommand({
+        TopicArn: this.#options.topicArn,
+        PublishBatchRequestEntries: entries.map((entry, index) => ({ Id: String(index), ...entry.message })),
+      }),
+    );
+    return (response.Failed ?? []).map((failed) => ({ index: Number(failed.Id), code: failed.Code ?? 'Unknown', message: failed.Message ?? '', retryable: failed.SenderFault === false }));
   }
 
   #common(options: { version?: number | string; occurredAt?: Date }) {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InvalidChangeError } from '../../../lambdas/core/errors.ts';
 import { ChangePublisher, ChangeRefusedError, PublisherClosedError } from '../../../lambdas/publisher/index.ts';
 import { useSnsHarness } from './sns-harness.ts';
-import { ENTRY_RETRIES } from '../../../lambdas/publisher/change-publisher.ts';
+import { ENTRY_RETRIES } from '../../../lambdas/publisher/group-commit.ts';
 
 /** A promise the test settles itself (to hold SNS's answer while it publishes more). */
 function gate(): { promise: Promise<void>; open: () => void } {
@@ -100,6 +100,30 @@ describe('the change publisher: group commit', () => {
     expect(reason).toMatchObject({ code: 'KMSThrottling', event: { id: 'b' } });
     expect(harness.sent).toHaveLength(ENTRY_RETRIES + 1);
     expect(await delivered(0)).toEqual([]);
+  });
+
+  it('keeps the changes SNS accepted when the call that sends a refused entry again fails, rejecting that entry alone', async () => {
+    const changes = publisher();
+    const outage = new Error('connect ECONNREFUSED');
+    harness.interceptor = { ...harness.interceptor, throttle: new Map([['b', 1]]), fail: outage, failFrom: 2 };
+
+    const results = await Promise.allSettled(['a', 'b'].map((id) => changes.publish(upsert(id))));
+
+    expect(results).toEqual([{ status: 'fulfilled', value: undefined }, { status: 'rejected', reason: outage }]);
+    expect(await delivered(1)).toEqual(['a']);
+  });
+
+  it('lets the next partial batch leave when the one in flight has not answered within MAX_HOLD_MS', async () => {
+    const changes = publisher();
+    harness.interceptor = { ...harness.interceptor, hold: new Promise(() => {}), holdUntil: 1 };
+    void changes.publish(upsert('stuck')).catch(() => {});
+    await vi.waitFor(() => expect(harness.sent).toHaveLength(1));
+
+    const next = changes.publish(upsert('next'));
+
+    await expect(next).resolves.toBeUndefined();
+    expect(harness.sent).toHaveLength(2);
+    expect(await delivered(1)).toEqual(['next']);
   });
 
   it('rejects every caller of a failed call with the SDK error, and only those', async () => {

@@ -23,8 +23,12 @@ export interface Interceptor {
   throttle?: Map<string, number>;
   /** Make the whole call fail with this error. */
   fail?: Error;
+  /** Only from this call on (1 for the first call). @default 1 */
+  failFrom?: number;
   /** Hold each call (after it is recorded) until this promise settles. */
   hold?: Promise<void>;
+  /** Only up to this call (1 for the first call). @default every call */
+  holdUntil?: number;
 }
 
 /** Set in the file's beforeAll (aws, sns, topicArn) and reset before each test (sent, interceptor). */
@@ -81,9 +85,9 @@ export function useSnsHarness(name: string): SnsHarness {
 
 async function intercept<T>(harness: SnsHarness, command: string, input: Partial<PublishBatchCommandInput>, next: () => Promise<T>): Promise<T> {
   const { interceptor } = harness;
-  harness.sent.push({ command, entries: input.PublishBatchRequestEntries?.length ?? 0 });
-  await interceptor.hold;
-  if (interceptor.fail) throw interceptor.fail;
+  const call = harness.sent.push({ command, entries: input.PublishBatchRequestEntries?.length ?? 0 });
+  if (call <= (interceptor.holdUntil ?? Number.POSITIVE_INFINITY)) await interceptor.hold;
+  if (interceptor.fail && call >= (interceptor.failFrom ?? 1)) throw interceptor.fail;
   const throttled = (id: string) => {
     const times = interceptor.throttle?.get(id) ?? 0;
     if (times > 0) interceptor.throttle?.set(id, times - 1);
