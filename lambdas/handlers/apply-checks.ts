@@ -16,7 +16,7 @@ import type { IncomingChange, ResolvedType } from '../core/apply.ts';
 import type { Dispatched } from '../core/dispatch.ts';
 import type { Clock } from '../core/ports.ts';
 import { dueChecks } from '../core/verify/due.ts';
-import type { CheckRequest, CheckScheduler } from '../core/verify/ports.ts';
+import type { CheckRequest, CheckScheduler, UnscheduledCheck } from '../core/verify/ports.ts';
 
 export interface ApplyChecksDeps {
   scheduler: CheckScheduler;
@@ -31,14 +31,20 @@ export interface ApplyChecksDeps {
 export function applyChecks(deps: ApplyChecksDeps) {
   const settleDelaySeconds = (type: string) => deps.types.get(type)?.config.settleDelaySeconds;
   return {
-    /** The checks of the batch's changes; resolves to the reason, by message id, of each message whose check could not be scheduled. */
-    async ofChanges(records: readonly SQSRecord[], incoming: readonly IncomingChange[]): Promise<Map<string, string>> {
-      const sentAt = new Map(records.map((record) => [record.messageId, Number(record.attributes.SentTimestamp) || deps.clock()]));
+    /** The checks of the batch's changes; resolves to why, by message id, each message's check could not be scheduled. */
+    async ofChanges(records: readonly SQSRecord[], incoming: readonly IncomingChange[]): Promise<Map<string, Omit<UnscheduledCheck, 'request'>>> {
+      // A redelivered change is checked its settle delay after this receive, not after its first:
+      // that is long past, and the check would race the retried write.
+      const receivedAt = (record: SQSRecord) => {
+        const sent = Number(record.attributes.SentTimestamp) || deps.clock();
+        return Number(record.attributes.ApproximateReceiveCount) > 1 ? Math.max(sent, deps.clock()) : sent;
+      };
+      const sentAt = new Map(records.map((record) => [record.messageId, receivedAt(record)]));
       const due = dueChecks(incoming.map(({ key, change }) => ({ key, change, sentAt: sentAt.get(key) ?? deps.clock() })), settleDelaySeconds, deps.serves);
       if (due.length === 0) return new Map();
       const unscheduled = await deps.scheduler.scheduleAll(due.map(({ request }) => request));
       const keysOf = new Map(due.map(({ request, keys }) => [request, keys]));
-      return new Map(unscheduled.flatMap(({ request, reason }) => (keysOf.get(request) ?? []).map((key) => [key, reason] as const)));
+      return new Map(unscheduled.flatMap(({ request, ...why }) => (keysOf.get(request) ?? []).map((key) => [key, why] as const)));
     },
 
     /** The checks of the derived changes applied; logs those that could not be scheduled. */

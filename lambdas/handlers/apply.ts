@@ -12,7 +12,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { ChangeOutcome, IncomingChange } from '../core/apply.ts';
-import { dispatchChanges } from '../core/dispatch.ts';
+import { dispatchChanges, type Dispatched } from '../core/dispatch.ts';
 import type { FreshindexConfigInput } from '../core/config/index.ts';
 import type { InvalidChangeError } from '../core/errors.ts';
 import { parseChangeMessage } from '../core/events.ts';
@@ -70,10 +70,31 @@ export function createApplyHandler(configInput: FreshindexConfigInput, overrides
     const onEmbedded = metrics.embedded.bind(metrics);
     // The checks are sent while the changes are written, not after: the invocation takes about the longer of the two.
     const [unscheduled, dispatched] = await Promise.all([
-      checks?.ofChanges(event.Records, incoming) ?? new Map<string, string>(),
+      checks?.ofChanges(event.Records, incoming) ?? new Map<string, { reason: string; retryable: boolean }>(),
       dispatchChanges(runtime, incoming, { remainingMs: retryBudget(context), onEmbedded, ...(serves ? { serves } : {}) }),
     ]);
     await checks?.ofDerived(dispatched);
+
+    /**
+     * A message whose change was handled but whose check could not be scheduled: SQS redelivers
+     * it (and the next receive schedules again) while that may help; then it is dead-lettered
+     * with its reason, its write kept. A message whose own change is on the dead-letter queue
+     * already is left there: a redrive applies it and schedules its check.
+     */
+    const settleUnscheduled = async (record: SQSRecord, results: readonly Dispatched[], check: { reason: string; retryable: boolean }): Promise<void> => {
+      const lettered = (derived: boolean) => results.some((result) => result.derived === derived && (result.outcome.status === 'rejected' || result.outcome.status === 'failed'));
+      if (lettered(false)) return;
+      // Redelivered, a message whose derived change was dead-lettered here would be dead-lettered again: it goes now.
+      const redeliverable = check.retryable && !lettered(true);
+      const fate = failureFate(record, new Error(`handled, but its check could not be scheduled: ${check.reason}`), env.FRESHINDEX_MAX_RECEIVE_COUNT, redeliverable);
+      if (fate.action === 'redeliver') {
+        logger.warn('change handled, but its check could not be scheduled: SQS will redeliver it', { messageId: record.messageId, reason: check.reason });
+        throw new Error(fate.reason);
+      }
+      await deadLetters.send(record.body, { reason: fate.reason, messageId: record.messageId });
+      logger.error('change handled, but its check could not be scheduled: sent to the dead-letter queue', { messageId: record.messageId, reason: fate.reason });
+      metrics.count(undefined, 'DeadLettered');
+    };
 
     const handleRecord = async (record: SQSRecord): Promise<void> => {
       const parseError = parseErrors.get(record.messageId);
@@ -91,20 +112,8 @@ export function createApplyHandler(configInput: FreshindexConfigInput, overrides
       }));
       const { redeliver } = await report(record, reported);
       if (redeliver) throw redeliver.error;
-      // A change dead-lettered here is not sent back for its check: it would be dead-lettered twice.
-      const lettered = results.some(({ outcome }) => outcome.status === 'rejected' || outcome.status === 'failed');
-      const reason = unscheduled.get(record.messageId);
-      if (reason !== undefined && !lettered) {
-        const fate = failureFate(record, new Error(`handled, but its check could not be scheduled: ${reason}`), env.FRESHINDEX_MAX_RECEIVE_COUNT, true);
-        if (fate.action === 'redeliver') {
-          logger.warn('change handled, but its check could not be scheduled: SQS will redeliver it', { messageId: record.messageId, reason });
-          throw new Error(fate.reason);
-        }
-        // The last receive: the letter carries its reason (SQS's own move would carry none).
-        await deadLetters.send(record.body, { reason: fate.reason, messageId: record.messageId });
-        logger.error('change handled, but its check could not be scheduled on any receive: sent to the dead-letter queue', { messageId: record.messageId, reason: fate.reason });
-        metrics.count(undefined, 'DeadLettered');
-      }
+      const check = unscheduled.get(record.messageId);
+      if (check) await settleUnscheduled(record, results, check);
     };
 
     try {

@@ -149,6 +149,8 @@ function splitRequestItems(operation: string, requestItems: Record<string, unkno
 export interface SqsBatchFaultPlan {
   /** Entries whose body it picks come back in `Failed` (`InternalError`, not the sender's fault), unsent. */
   refuse?: (body: string) => boolean;
+  /** Refuse them for the sender's fault instead (`KMS.AccessDeniedException`, `SenderFault: true`). @default false */
+  senderFault?: boolean;
   /** The next this-many calls fail whole, as after the SDK's own retries (500 InternalError). @default 0 */
   failCalls?: number;
 }
@@ -174,7 +176,11 @@ export function injectSqsBatchFaults(client: SQSClient, plan: SqsBatchFaultPlan)
       if (refused.length === 0) return next(args);
       stats.refused += refused.length;
       const kept = (input.Entries ?? []).filter((entry) => !refused.includes(entry));
-      const failed = refused.map((entry) => ({ Id: entry.Id, Code: 'InternalError', Message: 'injected: entry refused', SenderFault: false }));
+      const failed = refused.map((entry) =>
+        plan.senderFault
+          ? { Id: entry.Id, Code: 'KMS.AccessDeniedException', Message: 'injected: entry refused', SenderFault: true }
+          : { Id: entry.Id, Code: 'InternalError', Message: 'injected: entry refused', SenderFault: false },
+      );
       if (kept.length === 0) return { output: { Successful: [], Failed: failed, $metadata: {} }, response: {} } as never;
       const result = await next({ ...args, input: { ...input, Entries: kept } });
       const output = result.output as { Failed?: unknown[] };

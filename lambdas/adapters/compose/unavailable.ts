@@ -30,7 +30,7 @@ export const unavailableScheduler: CheckScheduler = {
   schedule: async () => {
     throw new ConfigError([NO_VERIFY_QUEUE]);
   },
-  scheduleAll: async (requests) => requests.map((request) => ({ request, reason: NO_VERIFY_QUEUE })),
+  scheduleAll: async (requests) => requests.map((request) => ({ request, reason: NO_VERIFY_QUEUE, retryable: false })),
 };
 
 /** A dead-letter sink for entry points without a dead-letter queue. */

@@ -36,17 +36,34 @@ export class SqsCheckScheduler implements CheckScheduler {
     const entries: SendMessageBatchRequestEntry[] = chunk.map((request, index) => ({ Id: String(index), ...this.message(request) }));
     try {
       const output = await this.sqs.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }));
-      return (output.Failed ?? []).map((entry) => ({ request: chunk[Number(entry.Id)] as CheckRequest, reason: `the verify queue refused the check: ${entry.Code}: ${entry.Message ?? ''}` }));
+      return (output.Failed ?? []).map((entry) => ({
+        request: chunk[Number(entry.Id)] as CheckRequest,
+        reason: `the verify queue refused the check: ${entry.Code}: ${entry.Message ?? ''}`,
+        retryable: entry.SenderFault !== true || THROTTLED.test(entry.Code ?? ''),
+      }));
     } catch (error) {
       // After the SDK's own retries: every check of the call is unscheduled.
       const reason = `the verify queue could not be reached: ${describeError(error)}`;
-      return chunk.map((request) => ({ request, reason }));
+      return chunk.map((request) => ({ request, reason, retryable: isTransientSqsError(error) }));
     }
   }
 
   private message(request: CheckRequest): { MessageBody: string; DelaySeconds: number } {
     return { MessageBody: checkMessageBody(request), DelaySeconds: delaySeconds(request.checkAfter - this.clock()) };
   }
+}
+
+/** SQS's codes for throttling (of the queue or of its KMS key): the sender's fault, and transient. */
+const THROTTLED = /thrott/i;
+
+/**
+ * True when a failed SQS call may succeed if made again: a server fault, a throttled call, or no
+ * answer at all (the network). A client fault (a denied permission, a disabled key, a missing
+ * queue) fails the same way every time.
+ */
+export function isTransientSqsError(error: unknown): boolean {
+  const { $fault, name } = (error ?? {}) as { $fault?: string; name?: string };
+  return $fault !== 'client' || THROTTLED.test(name ?? '');
 }
 
 /** The whole seconds to wait for `remainingMs`, within what SQS accepts. */

@@ -82,4 +82,6 @@ export interface CheckScheduler {
 export interface UnscheduledCheck {
   request: CheckRequest;
   reason: string;
+  /** Sending it again may succeed (throttling, a server error, the network), unlike a refusal for the sender's fault (a permission, a key). */
+  retryable: boolean;
 }

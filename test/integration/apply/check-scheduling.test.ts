@@ -139,6 +139,56 @@ describe.each(['dynamodb', 'redis'] as const)('the apply handler schedules the c
     expect(await pipeline.read('video', 'v2')).toMatchObject({ version: 1 });
   });
 
+  it('dead-letters at once, with its reason, a change whose check the verify queue refused for the sender\'s fault, its write kept', async () => {
+    const sqs = new SQSClient(aws.clientConfig('sqs'));
+    injectSqsBatchFaults(sqs, { refuse: (body) => /"id":"v2"/.test(body), senderFault: true });
+    pipeline = await startPipeline(aws, config(), { redisUrl: redis?.url, verifyQueue: true, sqs, maxReceiveCount: 3 });
+    await pipeline.poller.stop();
+
+    const response = await invoke([message(edit('video', 'v1', 1), Date.now()), message(edit('video', 'v2', 1), Date.now())]);
+
+    expect(response.batchItemFailures).toEqual([]);
+    const letters = await pipeline.deadLetters();
+    expect(letters.map((letter) => JSON.parse(letter.body).id)).toEqual(['v2']);
+    expect(letters[0]?.reason).toMatch(/^(Error: )?handled, but its check could not be scheduled: the verify queue refused the check: KMS\.AccessDeniedException/);
+    expect(await pipeline.read('video', 'v2')).toMatchObject({ version: 1 });
+  });
+
+  it('schedules a redelivered change\'s check its settle delay after this receive, not after the first', async () => {
+    pipeline = await startPipeline(aws, config(), { redisUrl: redis?.url, verifyQueue: true });
+    await pipeline.poller.stop();
+    const again = { ...message(edit('video', 'v1', 1), Date.now() - PAST_MS), Attributes: { ApproximateReceiveCount: '2', SentTimestamp: String(Date.now() - PAST_MS) } };
+    const before = Date.now();
+
+    await invoke([again]);
+
+    const [check] = await drainChecks(1);
+    expect(check?.['checkAfter']).toBeGreaterThanOrEqual(before + SETTLE.video * 1000);
+  });
+
+  it('dead-letters now, with its reason, a change whose check was refused when a listener\'s derived change of it was dead-lettered', async () => {
+    const sqs = new SQSClient(aws.clientConfig('sqs'));
+    injectSqsBatchFaults(sqs, { refuse: (body) => /"type":"video"/.test(body) });
+    const type = (name: string) => ({ name, source: cmsSource(cms), transform: (doc: Record<string, unknown>) => ({ title: String(doc['title']) }), version: (doc: Record<string, unknown>) => doc['version'] as number });
+    const broken = () => {
+      throw new Error('broken mapping');
+    };
+    const listening = defineConfig({
+      ...(store === 'redis' ? { store: { type: 'redis' as const, keyPrefix: `listening${sequence}:` } } : {}),
+      types: [type('video'), { ...type('card'), listensTo: { video: broken } }],
+    });
+    pipeline = await startPipeline(aws, listening, { redisUrl: redis?.url, verifyQueue: true, sqs, maxReceiveCount: 5 });
+    await pipeline.poller.stop();
+
+    const response = await invoke([message(edit('video', 'v1', 1), Date.now())]);
+
+    expect(response.batchItemFailures).toEqual([]);
+    const reasons = (await pipeline.deadLetters()).map((letter) => letter.reason);
+    expect(reasons).toHaveLength(2);
+    expect(reasons.filter((reason) => /handled, but its check could not be scheduled/.test(reason))).toHaveLength(1);
+    expect(await pipeline.read('video', 'v1')).toMatchObject({ version: 1 });
+  });
+
   it('applies and checks every published change when a SendMessageBatch call fails whole, SQS redelivering the batch', async () => {
     const sqs = new SQSClient({ ...aws.clientConfig('sqs'), maxAttempts: 1 });
     const faults = injectSqsBatchFaults(sqs, { failCalls: 1 });
