@@ -134,7 +134,7 @@ export async function benchMemory(print: (line: string) => void = console.log): 
     print('');
     const last = sizes.at(-1)?.toLocaleString('en-US');
     const first = sizes[0]?.toLocaleString('en-US');
-    print(`peak RSS of the job, median (min–max) of ${rounds} round(s); growth: ${last} ÷ ${first} items, per round (goal ≤ 1.2)`);
+    print(`peak RSS of the job, median (min–max) of ${rounds} round(s), the lower middle one of an even count; growth: ${last} ÷ ${first} items, per round (goal ≤ 1.2)`);
     print(formatTable(['source', ...sizes.map((size) => `${size.toLocaleString('en-US')} items`), `growth`], rows));
   } finally {
     dynamodb.destroy();
