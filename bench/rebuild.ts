@@ -23,14 +23,14 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import pLimit from 'p-limit';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { recordToItem } from '../lambdas/adapters/dynamodb/index-store.ts';
 import { createTables } from '../test/support/tables.ts';
 import { contentHash } from '../lambdas/core/hash.ts';
 import { toStoredRecord } from '../lambdas/core/records.ts';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startEmbeddedEmulators } from '../lambdas/local/emulators.ts';
 import { benchRebuildScaling } from './rebuild-scaling.ts';
+import { batchWriteAll } from './support/batch-write.ts';
 
 const CLI = resolve(fileURLToPath(import.meta.url), '../../lambdas/jobs/cli.ts');
 
@@ -156,27 +156,10 @@ export async function runJobChild(env: Record<string, string>): Promise<JobRun> 
 
 /** Writes `size` generated records with a plain BatchWriteItem loop (25 per call, `concurrency` calls in flight). */
 export async function rawBatchWrite(client: DynamoDBDocumentClient, table: string, size: number, concurrency: number): Promise<number> {
-  const limit = pLimit(concurrency);
-  const started = performance.now();
-  const calls: Array<Promise<void>> = [];
-  for (let start = 0; start < size; start += 25) {
-    calls.push(
-      limit(async () => {
-        const items = [];
-        for (let n = start; n < Math.min(size, start + 25); n++) {
-          const record = transform(generated(n));
-          items.push(recordToItem(toStoredRecord('item', 2, { kind: 'upsert', id: `g${n}`, version: 1, hash: contentHash(record), record }, Date.now(), 3600)));
-        }
-        let pending: Record<string, unknown>[] = items.map((Item) => ({ PutRequest: { Item } }));
-        while (pending.length > 0) {
-          const response = await client.send(new BatchWriteCommand({ RequestItems: { [table]: pending as never } }));
-          pending = (response.UnprocessedItems?.[table] ?? []) as Record<string, unknown>[];
-        }
-      }),
-    );
-  }
-  await Promise.all(calls);
-  return size / ((performance.now() - started) / 1000);
+  return batchWriteAll(client, table, size, concurrency, (n) => {
+    const record = transform(generated(n));
+    return recordToItem(toStoredRecord('item', 2, { kind: 'upsert', id: `g${n}`, version: 1, hash: contentHash(record), record }, Date.now(), 3600));
+  });
 }
 
 /** Prints the rebuild benchmark. */

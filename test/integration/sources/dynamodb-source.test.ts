@@ -265,6 +265,36 @@ describe('DynamodbSource scans under concurrent writes', () => {
     expect(new Set(consistent)).toEqual(new Set([false]));
   });
 
+  it('asks the table for a page only when its consumer takes one, so a scan holds one page whatever the table holds', async () => {
+    // Prepare
+    const asked: number[] = [];
+    const client = newClient();
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'ScanCommand') asked.push((args.input as { Limit?: number }).Limit ?? Number.POSITIVE_INFINITY);
+        return next(args);
+      },
+      { step: 'initialize', name: 'scanLimits' },
+    );
+    const pages = new DynamodbSource(config, { client }).scan({ segment: 0, totalSegments: 1, pageSize: 30 })[Symbol.asyncIterator]();
+    const idle = () => new Promise((resolve) => setTimeout(resolve, 50));
+
+    // Act
+    const first = await pages.next();
+    await idle();
+    const askedAfterFirst = [...asked];
+    const second = await pages.next();
+    await idle();
+    const askedAfterSecond = [...asked];
+    await pages.return?.();
+
+    // Assess
+    expect(first.value).toHaveLength(30);
+    expect(second.value).toHaveLength(30);
+    expect(askedAfterFirst).toEqual([30]);
+    expect(askedAfterSecond).toEqual([30, 30]);
+  });
+
   it('says its scan is stable, so the rebuild needs no reconciliation', () => {
     expect(new DynamodbSource(config, { client: aws.doc }).stableScan).toBe(true);
   });
