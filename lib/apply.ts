@@ -76,7 +76,7 @@ export class IncrementalApply extends Construct {
     // Every change's check goes to the verify queue, scheduled by the apply function (docs/consistency.md).
     props.data.verifyQueue.queue.grantSendMessages(fn);
     grantSourceRead(fn, consumer, props.config.config.types);
-    // On the role only: its policies hold the dead-letter queue's key grant and nothing else of the kind.
+    // On the role only: its policies hold the queue key's grants (to send to the dead-letter and verify queues) and nothing else of the kind.
     acknowledge(consumer.handler.role, KMS_SEND_ACTIONS);
     return consumer;
   }

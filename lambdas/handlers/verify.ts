@@ -1,9 +1,10 @@
 /**
  * The verify handler: SQS (the verify queue, fed by the apply functions' checks and by the
  * checker's own re-checks) → check each resource against its source once its settle time has come.
- * It still reads change events, raw or in an SNS envelope: the verify queue subscribed to the
- * change topic before the apply functions scheduled the checks, and the messages such a
- * deployment left on the queue are checked after the upgrade.
+ * It still reads change events: the verify queue subscribed to the change topic (raw delivery)
+ * before the apply functions scheduled the checks, and the messages such a deployment left on
+ * the queue are checked after the upgrade (an SNS envelope is read too, for a queue a user
+ * subscribed without raw delivery).
  * Thin by design: read the messages, put early ones back, call the core, shape the partial batch response.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';

@@ -70,7 +70,7 @@ export const entryEnv = {
     FRESHINDEX_MAX_RECEIVE_COUNT: maxReceiveCount,
     /** The types this apply function serves, comma-separated (its queue's); unset: every type. */
     FRESHINDEX_APPLY_TYPES: z.string().optional(),
-    /** The verify queue, where the checks of derived changes (fan-out) are scheduled; unset: they are not checked. */
+    /** The verify queue, where the checks of every change and derived change are scheduled; unset (a bench, a test of the apply path alone): none is. */
     FRESHINDEX_VERIFY_QUEUE_URL: optionalName,
   }),
   verify: z.object({

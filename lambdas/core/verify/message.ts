@@ -23,8 +23,8 @@ export function checkMessageBody(request: CheckRequest): string {
 
 /**
  * Reads a verify-queue message into the check it asks for: a check message (its own due time: the
- * apply functions' and the checker's re-checks), or a change event, raw or in an SNS envelope (what
- * the verify queue's former subscription to the change topic left on it), due `settleDelaySeconds(type)` after `sentAt`, the
+ * apply functions' and the checker's re-checks), or a change event (what the verify queue's former
+ * raw subscription to the change topic left on it; an SNS envelope is read too), due `settleDelaySeconds(type)` after `sentAt`, the
  * time the queue received it. Throws `InvalidChangeError` naming what is wrong.
  */
 export function parseVerifyMessage(
