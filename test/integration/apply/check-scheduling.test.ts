@@ -122,6 +122,21 @@ describe.each(['dynamodb', 'redis'] as const)('the apply handler schedules the c
     expect((await pipeline.deadLetters()).map((letter) => JSON.parse(letter.body).id)).toEqual(['v3']);
   });
 
+  it('fails the one message whose check SQS refused among 25 resources sent in three calls', async () => {
+    const sqs = new SQSClient(aws.clientConfig('sqs'));
+    injectSqsBatchFaults(sqs, { refuse: (body) => /"id":"r23"/.test(body) });
+    pipeline = await startPipeline(aws, config(), { redisUrl: redis?.url, verifyQueue: true, sqs });
+    await pipeline.poller.stop();
+    const batch = Array.from({ length: 25 }, (_, n) => message(edit('video', `r${n}`, 1), Date.now() - PAST_MS));
+
+    const response = await invoke(batch);
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: batch[23]?.MessageId }]);
+    const checked = resources(await drainChecks(24));
+    expect(checked).toHaveLength(24);
+    expect(checked).not.toContain('video/r23');
+  });
+
   it('dead-letters with its reason, on its last receive, a change whose check could never be scheduled, its write kept', async () => {
     const sqs = new SQSClient(aws.clientConfig('sqs'));
     injectSqsBatchFaults(sqs, { refuse: (body) => /"id":"v2"/.test(body) });
