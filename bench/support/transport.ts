@@ -4,16 +4,21 @@
  * and the event source receiving and deleting it. The handler's own calls are measured apart (see
  * scenario.ts); here the function is a no-op so the count is the transport alone.
  */
-import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
-import { SqsEventSource } from '../../lambdas/local/event-source.ts';
+import { SqsEventSource, type SqsFunction } from '../../lambdas/local/event-source.ts';
 import { BufferingPublisher, ChangePublisher } from '../../lambdas/publisher/index.ts';
 import { BILLING_CHUNK_BYTES } from '../prices.ts';
 import { mergeTallies, type Tallies } from './api-calls.ts';
 import type { BenchBackend } from './harness.ts';
 import type { Edit } from './workload.ts';
+
+/** The event source the cost benches read a queue with: one poller, long polls, Lambda's 1 s window for batches over 10. */
+export function benchEventSource(sqs: SQSClient, queueUrl: string, handler: SqsFunction, batchSize: number): SqsEventSource {
+  return new SqsEventSource({ sqs, queueUrl, handler, batchSize, maxBatchingWindowMs: batchSize > 10 ? 1_000 : 0, waitTimeSeconds: 20, concurrency: 1, onError: () => {} });
+}
 
 /**
  * How the CMS publishes: through which publisher, with how many publishes in flight at once. Both
@@ -86,16 +91,7 @@ export async function measureTransport(backend: BenchBackend, edits: readonly Ed
   calls.add('SQS', 'SendMessage (SNS delivery)', { calls: edits.length, billedRequests: deliveryChunks });
   const delivered = calls.take();
 
-  const source = new SqsEventSource({
-    sqs,
-    queueUrl: QueueUrl as string,
-    handler: async () => ({ batchItemFailures: [] }),
-    batchSize,
-    maxBatchingWindowMs: batchSize > 10 ? 1_000 : 0,
-    waitTimeSeconds: 20,
-    concurrency: 1,
-    onError: () => {},
-  });
+  const source = benchEventSource(sqs, QueueUrl as string, async () => ({ batchItemFailures: [] }), batchSize);
   await source.start();
   calls.take(); // the start-up GetQueueAttributes is per poller, not per change
   const deadline = Date.now() + 60_000;

@@ -10,7 +10,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dueChecks } from '../../lambdas/core/verify/due.ts';
-import { SqsEventSource } from '../../lambdas/local/event-source.ts';
+import type { SqsFunction } from '../../lambdas/local/event-source.ts';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { SqsCheckScheduler } from '../../lambdas/adapters/sqs/check-scheduler.ts';
 import { createVerifyHandler, verifyDeps } from '../../lambdas/handlers/verify.ts';
@@ -18,6 +18,7 @@ import { createLambdaContext } from '../../lambdas/local/lambda-context.ts';
 import type { SqsHandler } from '../../lambdas/handlers/apply.ts';
 import { mergeTallies, type Tallies } from './api-calls.ts';
 import type { BenchBackend, BenchStack } from './harness.ts';
+import { benchEventSource } from './transport.ts';
 import type { Edit } from './workload.ts';
 
 /** The real verify handler on `stack`, with its own verify queue and dead-letter queue. */
@@ -99,21 +100,13 @@ export async function runVerifyPass(backend: BenchBackend, stack: BenchStack, ed
   }
   const sent = backend.calls.take();
   let billedMs = 0;
-  const source = new SqsEventSource({
-    sqs: backend.sqs,
-    queueUrl,
-    handler: async (event) => {
-      const began = performance.now();
-      const response = await handler(event);
-      billedMs += Math.ceil(performance.now() - began);
-      return response;
-    },
-    batchSize,
-    maxBatchingWindowMs: batchSize > 10 ? 1_000 : 0,
-    waitTimeSeconds: 20,
-    concurrency: 1,
-    onError: () => {},
-  });
+  const timed: SqsFunction = async (event) => {
+    const began = performance.now();
+    const response = await handler(event);
+    billedMs += Math.ceil(performance.now() - began);
+    return response;
+  };
+  const source = benchEventSource(backend.sqs, queueUrl, timed, batchSize);
   await source.start();
   backend.calls.take(); // the start-up GetQueueAttributes is per poller, not per change
   const deadline = Date.now() + 120_000;
