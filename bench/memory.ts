@@ -9,26 +9,15 @@
  * Settings (environment): BENCH_MEMORY_SIZES (default 100000,1000000), BENCH_MEMORY_SOURCES
  * (default jsonl,http,dynamodb), BENCH_MEMORY_ROUNDS (default 1: each round runs every size once).
  */
-import { once } from 'node:events';
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createTables } from '../test/support/tables.ts';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startEmbeddedEmulators } from '../lambdas/local/emulators.ts';
-import { CONFIG_MODULE, generated, jobChildEnv, runJobChild, startGeneratedCms } from './rebuild.ts';
+import { CONFIG_MODULE, jobChildEnv, runJobChild, startGeneratedCms, writeJsonl } from './rebuild.ts';
 import { fillSourceTable } from './support/source-table.ts';
 import { formatTable, median, positiveFromEnv } from './support/table.ts';
-
-/** Writes `size` generated documents, one per line, to `path`. */
-async function writeJsonl(path: string, size: number): Promise<void> {
-  const out = createWriteStream(path);
-  for (let n = 0; n < size; n++) {
-    if (!out.write(`${JSON.stringify(generated(n))}\n`)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-}
 
 /** A source of `size` items of kind `kind`, and how to stop it. */
 async function sourceOf(
