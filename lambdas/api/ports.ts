@@ -12,7 +12,7 @@ import type { CatchUpLog, Clock, PointerStore, QuarantineStore, RecordStore } fr
 import type { GenerationCounter, Lease } from '../core/rebuild/ports.ts';
 import type { BuildRecord } from '../core/rebuild/report.ts';
 import type { ReservationStore } from '../core/rebuild/reservation.ts';
-import type { DifferenceCounters } from '../core/verify/ports.ts';
+import type { CheckScheduler, DifferenceCounters } from '../core/verify/ports.ts';
 import type { DeadLetterInbox, DeadLetterQueueName } from '../core/dead-letters.ts';
 
 export type { BuildLauncher, BuildRequest, SubmittedBuild } from '../core/build-launcher.ts';
@@ -45,6 +45,8 @@ export interface OpsDeps {
   quarantine: QuarantineStore;
   /** The checker's counters, cleared when an operator releases a resource. */
   counters: DifferenceCounters;
+  /** Where a released resource's next check is scheduled (the verify queue). Left out, none is (tests of other routes). */
+  scheduler?: CheckScheduler;
   status: StatusReader;
   launcher: BuildLauncher;
   /** The build leases: a rebuild is refused (409) while a live lease is held. Optional. */

@@ -51,6 +51,8 @@ export function createOpsDeps(configInput: FreshindexConfigInput, overrides: Api
     catchUp: runtime.catchUp,
     quarantine: runtime.quarantine,
     counters: runtime.differences,
+    // A deployment's API knows the verify queue (FRESHINDEX_DEAD_LETTERS_VERIFY_QUEUE_URL); without it a release schedules no check.
+    ...(runtime.settings.verifyQueueUrl ? { scheduler: runtime.checkScheduler } : {}),
     status: overrides.status ?? {
       latestBuild: (type) => builds.latest(type),
       recentBuilds: (type, limit) => builds.list(type, limit),

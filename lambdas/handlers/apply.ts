@@ -91,7 +91,8 @@ export function createApplyHandler(configInput: FreshindexConfigInput, overrides
         logger.warn('change handled, but its check could not be scheduled: SQS will redeliver it', { messageId: record.messageId, reason: check.reason });
         throw new Error(fate.reason);
       }
-      await deadLetters.send(record.body, { reason: fate.reason, messageId: record.messageId });
+      const { change } = results[0] ?? {};
+      await deadLetters.send(record.body, { reason: fate.reason, messageId: record.messageId, ...(change ? { type: change.type, id: change.id } : {}), receiveCount: fate.receiveCount });
       logger.error('change handled, but its check could not be scheduled: sent to the dead-letter queue', { messageId: record.messageId, reason: fate.reason });
       metrics.count(undefined, 'DeadLettered');
     };

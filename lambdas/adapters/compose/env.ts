@@ -219,7 +219,8 @@ export function settingsOf<E extends Entry>(entry: E, env: EntryEnv<E>): Runtime
     notificationsTopicArn: text('FRESHINDEX_NOTIFICATIONS_TOPIC_ARN'),
     region: text('AWS_REGION'),
     endpoints: { dynamodb: endpoint('DYNAMODB'), sqs: endpoint('SQS'), sns: endpoint('SNS'), batch: endpoint('BATCH'), cloudwatch: endpoint('CLOUDWATCH') },
-    verifyQueueUrl: text('FRESHINDEX_VERIFY_QUEUE_URL'),
+    // The ops API knows the verify queue as a dead-letter queue's consumer; it schedules the check of a released resource there.
+    verifyQueueUrl: text('FRESHINDEX_VERIFY_QUEUE_URL') ?? text('FRESHINDEX_DEAD_LETTERS_VERIFY_QUEUE_URL'),
     deadLetterQueueUrl: text(deadLetterVariable[entry] ?? ''),
     deadLetterQueues: deadLetterQueuesOf(text, vars['FRESHINDEX_DEAD_LETTERS_OWN_APPLY'] as z.output<typeof ownApplyQueuesSchema> | undefined),
     jobQueue: text('FRESHINDEX_JOB_QUEUE'),

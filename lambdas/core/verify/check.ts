@@ -137,8 +137,19 @@ async function onDifference(deps: VerifyDeps, state: ResourceState, difference: 
 /**
  * Releases a quarantined resource on an operator's word and forgets its difference streak, so it
  * starts afresh (a later difference counts from one). `true` if it was quarantined.
+ *
+ * Forgetting the streak drops the pending re-check (its due time no longer matches), so a fresh
+ * check is scheduled first, one settle delay from now: a resource that still differs is counted
+ * again, and quarantined again, instead of being served wrong until the audit. It is scheduled
+ * before the release, so a failure leaves the resource quarantined and the operator can retry.
  */
-export async function releaseResource(deps: Pick<VerifyDeps, 'quarantine' | 'counters'>, type: string, id: string): Promise<boolean> {
+export async function releaseResource(
+  deps: Pick<VerifyDeps, 'quarantine' | 'counters' | 'clock'> & { scheduler?: CheckScheduler; types: ReadonlyMap<string, { config: { settleDelaySeconds: number } }> },
+  type: string,
+  id: string,
+): Promise<boolean> {
+  const settleMs = (deps.types.get(type)?.config.settleDelaySeconds ?? 0) * 1000;
+  await deps.scheduler?.schedule({ type, id, checkAfter: deps.clock() + settleMs, trigger: 'change' });
   const released = await deps.quarantine.release(type, id);
   await deps.counters.clear(type, id);
   return released;

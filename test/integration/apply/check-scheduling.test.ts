@@ -166,6 +166,7 @@ describe.each(['dynamodb', 'redis'] as const)('the apply handler schedules the c
     const letters = await pipeline.deadLetters();
     expect(letters.map((letter) => JSON.parse(letter.body).id)).toEqual(['v2']);
     expect(letters[0]?.reason).toMatch(/^(Error: )?handled, but its check could not be scheduled: the verify queue refused the check: KMS\.AccessDeniedException/);
+    expect(letters[0]?.attributes).toMatchObject({ type: 'video', id: 'v2', receiveCount: '1' });
     expect(await pipeline.read('video', 'v2')).toMatchObject({ version: 1 });
   });
 

@@ -26,3 +26,11 @@ describe('the API function\'s own apply queues (FRESHINDEX_DEAD_LETTERS_OWN_APPL
     expect(parse(JSON.stringify({ 'Not A Type': { queueUrl: 'a', dlqUrl: 'b' } }))).toThrow(/FRESHINDEX_DEAD_LETTERS_OWN_APPLY\.Not A Type: Invalid key/);
   });
 });
+
+describe("the API function's verify queue", () => {
+  it('is the verify dead-letter queue\'s consumer, where a released resource\'s check is scheduled', () => {
+    const env = parseEnv('api', { ...tables, FRESHINDEX_DEAD_LETTERS_VERIFY_QUEUE_URL: 'q/verify', FRESHINDEX_DEAD_LETTERS_VERIFY_DLQ_URL: 'q/verify-dlq' }, 'dynamodb');
+
+    expect(settingsOf('api', env).verifyQueueUrl).toBe('q/verify');
+  });
+});

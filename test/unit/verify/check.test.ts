@@ -169,6 +169,24 @@ describe('checkResource', () => {
     expect(outcome).toMatchObject({ quarantine: 'none', counters: { differences: 1 } });
   });
 
+  it('checks a released resource again one settle delay later, so one that still differs is counted and quarantined again', async () => {
+    let calls = 0;
+    // A transform that never gives the same record twice: the resource differs on every check.
+    const world = seeded({ transform: (d: Record<string, unknown>) => ({ title: d['title'], seen: ++calls }) });
+    for (let i = 0; i < 3; i++) {
+      const trigger = i === 0 ? { kind: 'change' as const } : { kind: 'recheck' as const, dueTimes: [world.scheduler.take().checkAfter] };
+      await checkResource(world.deps, 'video', 'v1', trigger);
+    }
+    const pending = world.scheduler.take();
+
+    await releaseResource(world.deps, 'video', 'v1');
+
+    const fresh = world.scheduler.take();
+    expect(fresh).toEqual({ type: 'video', id: 'v1', checkAfter: world.clock.now + 60_000, trigger: 'change' });
+    expect(await checkResource(world.deps, 'video', 'v1', { kind: 'recheck', dueTimes: [pending.checkAfter] })).toMatchObject({ status: 'superseded' });
+    expect(await checkResource(world.deps, 'video', 'v1', { kind: 'change' })).toMatchObject({ status: 'different', counters: { differences: 1 } });
+  });
+
   it('rejects a type the config does not declare', async () => {
     const world = memoryWorld();
 
