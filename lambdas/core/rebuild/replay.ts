@@ -63,7 +63,11 @@ export async function replayCatchUp(args: ReplayArgs): Promise<ReplayResult> {
  * tombstoning the ones the source no longer has. Resolves with the ids of both kinds.
  */
 export async function replayBatch(args: RereadArgs, ids: string[], result: ReplayResult): Promise<{ upserted: string[]; gone: string[] }> {
-  const [docs, before] = await Promise.all([args.source.getMany(ids), args.records.getRecords(args.type.name, args.generation, ids)]);
+  // Both generations are read before the source, never beside it: a live write that lands after
+  // the source read (a resource re-created meanwhile) must stay newer than a tombstone dated from
+  // them. Read after, they could hold that write's version, and at an equal version a delete wins.
+  const [before, active] = await Promise.all([args.records.getRecords(args.type.name, args.generation, ids), args.records.getRecords(args.type.name, args.activeGeneration, ids)]);
+  const docs = await args.source.getMany(ids);
   const wasLive = (id: string) => before.get(id)?.deleted === false;
   const planned: RecordWrite[] = [];
   const gone: string[] = [];
@@ -92,7 +96,7 @@ export async function replayBatch(args: RereadArgs, ids: string[], result: Repla
     return [];
   });
   const upserted = writes.map((write) => write.id);
-  writes.push(...(await tombstones(args, gone)));
+  writes.push(...tombstones(gone, before, active));
   if (writes.length > 0) await args.records.write(args.type.name, args.generation, writes);
   result.replayed += ids.length;
   result.liveDelta += upserted.filter((id) => !wasLive(id)).length - gone.filter(wasLive).length;
@@ -101,14 +105,10 @@ export async function replayBatch(args: RereadArgs, ids: string[], result: Repla
 
 /**
  * Deletes of resources the source no longer has, dated at the newest version either generation
- * holds: at an equal version a delete wins, so the tombstone covers the record the load wrote.
+ * held before the source was read: at an equal version a delete wins, so the tombstone covers the
+ * record the load wrote, and a write that came after the source read stays newer.
  */
-async function tombstones(args: RereadArgs, ids: string[]): Promise<RecordWrite[]> {
-  if (ids.length === 0) return [];
-  const [building, active] = await Promise.all([
-    args.records.getRecords(args.type.name, args.generation, ids),
-    args.records.getRecords(args.type.name, args.activeGeneration, ids),
-  ]);
+function tombstones(ids: readonly string[], building: ReadonlyMap<string, { version: number }>, active: ReadonlyMap<string, { version: number }>): RecordWrite[] {
   return ids.flatMap((id) => {
     const versions = [building.get(id)?.version, active.get(id)?.version].filter((v): v is number => v !== undefined);
     return versions.length === 0 ? [] : [{ kind: 'delete' as const, id, version: Math.max(...versions) }];
