@@ -108,7 +108,8 @@ async function reportFailure(deps: ReporterDeps, reported: ReportedChange, error
   logger.warn('change failed: SQS will redeliver it', { ...keys, reason: fate.reason, receiveCount: fate.receiveCount });
 }
 
-async function deadLetter(deps: ReporterDeps, reported: ReportedChange, reason: string, receiveCount: number): Promise<void> {
+/** Sends one change's letter, with its reason, message id, type, id and receive count as attributes. */
+export async function deadLetter(deps: Pick<ReporterDeps, 'deadLetters'>, reported: Pick<ReportedChange, 'change' | 'body' | 'keys'>, reason: string, receiveCount: number): Promise<void> {
   // A failed mapping's letter is the event addressed to its listener: its attributes describe that
   // body (the event's type and id), and the reason names the listener.
   const addressed = reported.change?.listener !== undefined ? reported.change : undefined;

@@ -21,7 +21,7 @@ import { parseEnv, runtimeFromEnv, type Environment } from '../adapters/compose/
 import { TypeMetrics } from './metrics.ts';
 import { failureFate } from './redelivery.ts';
 import { applyChecks } from './apply-checks.ts';
-import { reporter, servedTypes } from './apply-report.ts';
+import { deadLetter, reporter, servedTypes } from './apply-report.ts';
 
 export interface ApplyHandlerOverrides extends RuntimeOverrides {
   /** @default process.env */
@@ -92,7 +92,7 @@ export function createApplyHandler(configInput: FreshindexConfigInput, overrides
         throw new Error(fate.reason);
       }
       const { change } = results[0] ?? {};
-      await deadLetters.send(record.body, { reason: fate.reason, messageId: record.messageId, ...(change ? { type: change.type, id: change.id } : {}), receiveCount: fate.receiveCount });
+      await deadLetter({ deadLetters }, { body: record.body, keys: { messageId: record.messageId, ...(change ? { type: change.type, id: change.id } : {}) } }, fate.reason, fate.receiveCount);
       logger.error('change handled, but its check could not be scheduled: sent to the dead-letter queue', { messageId: record.messageId, reason: fate.reason });
       metrics.count(undefined, 'DeadLettered');
     };

@@ -15,7 +15,7 @@
  * {@link ENTRY_RETRIES} times; its caller's promise rejects only then. Its neighbours in the call
  * that refused it are settled at once.
  */
-import { fullJitterDelay } from '../core/backoff.ts';
+import { defaultSleep, fullJitterDelay } from '../core/backoff.ts';
 import { parseChangeEvent, type ChangeEvent } from '../core/events.ts';
 import { BATCH_BYTES, BATCH_ENTRIES, entryBytes, toMessage, type Entry } from './batch.ts';
 import { ChangeRefusedError, PublisherClosedError } from './errors.ts';
@@ -187,7 +187,7 @@ export class GroupCommit {
 
   /** Puts a refused entry back among the waiting changes after a jittered wait. */
   #retry(waiting: Waiting): void {
-    const back = new Promise<void>((done) => setTimeout(done, fullJitterDelay(waiting.refusals, RETRY_BACKOFF))).then(() => {
+    const back = defaultSleep(fullJitterDelay(waiting.refusals, RETRY_BACKOFF)).then(() => {
       this.#retrying.delete(back);
       this.#enqueue(waiting);
     });
