@@ -185,7 +185,10 @@ async function applyType(
   const outcomes = new Map<string, ChangeOutcome>();
   const fail = (group: Group, error: unknown) => outcomes.set(group.winner.key, failureOutcome(config.name, group.id, error));
 
-  const reads = await readEach(resolved.source, groups.filter((group) => group.readSource).map((group) => group.id));
+  const sourceIds = groups.filter((group) => group.readSource).map((group) => group.id);
+  // Read before the source, never after it: see resolveDeleteVersions.
+  const before = await readStoredBefore(deps, config.name, sourceIds);
+  const reads = await readEach(resolved.source, sourceIds);
   const planned: Planned[] = [];
   for (const group of groups) {
     try {
@@ -213,7 +216,7 @@ async function applyType(
     for (const { group } of embedded) fail(group, error);
     return outcomes;
   }
-  const ready = await resolveDeleteVersions(deps.records, config.name, targets, embedded, fail);
+  const ready = await resolveDeleteVersions(deps.records, config.name, targets, before, embedded, fail);
   if (ready.length === 0) return outcomes;
   // The active generation's writes go out with the catch-up log; the building generation's only
   // once the log landed. That order is what makes the log sufficient: a building write the load
@@ -327,30 +330,59 @@ interface UnversionedDelete {
   atLeast: number | undefined;
 }
 
+/** What the index held, per generation, for the ids about to be read from the source; or why it could not be read. */
+type StoredBefore = { byGeneration: ReadonlyMap<number, ReadonlyMap<string, { version: number }>> } | { error: unknown };
+
+/** Reads the ids' records in every generation the (cached) pointer names, before their source read. */
+async function readStoredBefore(deps: ApplyDeps, type: string, ids: readonly string[]): Promise<StoredBefore> {
+  if (ids.length === 0) return { byGeneration: new Map() };
+  try {
+    const generations = writeTargets((await deps.pointers.entry(type)).value);
+    const found = await Promise.all(generations.map((generation) => deps.records.getRecords(type, generation, ids)));
+    return { byGeneration: new Map(generations.map((generation, index) => [generation, found[index] as ReadonlyMap<string, { version: number }>])) };
+  } catch (error) {
+    return { error };
+  }
+}
+
 /**
  * A delete the source confirmed without a version is tombstoned at the newest version known: the
- * events' own, or the newest one any target generation holds. At an equal version a delete wins,
- * while a newer upsert racing it still wins over the tombstone.
+ * events' own, or the newest one any target generation held *before the source was read*. At an
+ * equal version a delete wins, while a newer upsert racing it still wins over the tombstone.
+ *
+ * Before, not after: a resource re-created at the source after its read answered "gone" is
+ * indexed by a live applier at its new version; a tombstone dated from a read of the index after
+ * that write would equal it and delete the resource for good (the checker's repair would be
+ * refused at the equal version too). Dated from before, the tombstone is older than any such
+ * write. What it may lose to instead is an older document whose write landed between the two
+ * reads: the resource then stays live though gone, which its check one settle delay later finds
+ * and repairs (a tombstone at the stored version wins). The rebuild's replay reads in the same
+ * order (core/rebuild/replay.ts).
  *
  * Every target counts, not only the active one: right after a flip, an applier still caching the
  * old pointer names the old generation active, while appliers with the new pointer have written
  * newer versions to the new generation only. A tombstone dated from the old generation would be
- * stale in the new one and leave the deleted resource live there.
+ * stale in the new one and leave the deleted resource live there. A target the early read did not
+ * cover (a build opened between the two pointer reads: its load has not started) is read now.
  *
- * Returns the plans with their writes resolved; when the index cannot be read, the deletes that
+ * Returns the plans with their writes resolved; when the index could not be read, the deletes that
  * needed it fail (`fail`) and the other plans go on.
  */
 async function resolveDeleteVersions(
   records: RecordStore,
   type: string,
   generations: readonly number[],
+  before: StoredBefore,
   planned: readonly Planned[],
   fail: (group: Group, error: unknown) => void,
 ): Promise<Array<{ group: Group; write: RecordWrite }>> {
   const unknown = planned.filter(({ write }) => write.version === undefined).map(({ write }) => write.id);
-  let stored: Array<Map<string, { version: number }>> = [];
+  let stored: Array<ReadonlyMap<string, { version: number }>> = [];
   try {
-    if (unknown.length > 0) stored = await Promise.all(generations.map((generation) => records.getRecords(type, generation, unknown)));
+    if (unknown.length > 0) {
+      if ('error' in before) throw before.error;
+      stored = await Promise.all(generations.map((generation) => before.byGeneration.get(generation) ?? records.getRecords(type, generation, unknown)));
+    }
   } catch (error) {
     planned.filter(({ write }) => write.version === undefined).forEach(({ group }) => fail(group, error));
     return planned.filter((plan): plan is { group: Group; write: RecordWrite } => plan.write.version !== undefined);

@@ -69,7 +69,8 @@ describe('the console against a local runtime', () => {
     }, 90_000, 'the build generation going live');
     expect(Math.max(...seen)).toBeGreaterThan(seen[0] ?? 0);
     expect(await field(page, 'building')).toBe('no build running');
-    expect(await page.locator('#last-build').innerText()).toMatch(/Outcome\s+succeeded/);
+    // The pointer flips first; the job records its outcome after its checks of the flip, a poll or two later.
+    await expect.poll(() => page.locator('#last-build').innerText(), { timeout: 30_000 }).toMatch(/Outcome\s+succeeded/);
     await screenshot(page, 'build-flipped');
   });
 
