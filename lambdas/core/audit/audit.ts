@@ -121,10 +121,10 @@ class Confirmer {
   async confirm(ids: readonly string[], kinds: readonly DifferenceKind[]): Promise<void> {
     if (ids.length === 0) return;
     const type = this.resolved.config.name;
-    const [docs, stored] = await Promise.all([
-      this.resolved.source.getMany(ids),
-      this.deps.records.getRecords(type, this.pointer.active, ids),
-    ]);
+    // The index before the source, as the checker reads (core/verify/check.ts): an extra record's
+    // tombstone is dated from this read and must be older than a re-create indexed after it.
+    const stored = await this.deps.records.getRecords(type, this.pointer.active, ids);
+    const docs = await this.resolved.source.getMany(ids);
     await Promise.all(ids.map((id) => this.#one(id, docs.get(id), stored.get(id), kinds)));
   }
 

@@ -71,9 +71,11 @@ export async function checkResource(deps: VerifyDeps, typeName: string, id: stri
   if (!resolved) throw new UnknownTypeError(typeName);
   const { config, source } = resolved;
   const pointer = await deps.pointers.get(typeName);
-  const [doc, storedById, counters, entry] = await Promise.all([
-    source.get(id),
-    deps.records.getRecords(typeName, pointer.active, [id]),
+  // The index is read before the source, never beside it: an extra record is tombstoned at the
+  // version read, and a resource re-created (and indexed) just after the source answered "gone"
+  // must be newer than that tombstone, not equal to it (at an equal version a delete wins).
+  const [[storedById, doc], counters, entry] = await Promise.all([
+    deps.records.getRecords(typeName, pointer.active, [id]).then(async (stored) => [stored, await source.get(id)] as const),
     deps.counters.get(typeName, id),
     deps.quarantine.get(typeName, id),
   ]);

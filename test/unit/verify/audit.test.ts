@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { auditType, type AuditDeps } from '../../../lambdas/core/audit/audit.ts';
 import { MemoryAuditReports, savedReports } from '../../support/memory/index.ts';
 import { contentHash } from '../../../lambdas/core/hash.ts';
+import type { SourceDoc } from '../../../lambdas/core/ports.ts';
 import { memoryWorld, videoConfig, type MemoryWorld } from './world.ts';
 
 /** 10 documents in the source, all indexed correctly; then the plants. */
@@ -46,6 +47,29 @@ describe('auditType', () => {
     const second = await auditOf(deps);
 
     expect(second).toMatchObject({ missing: 0, extra: 0, different: 0, repaired: 0 });
+  });
+
+  it('keeps an extra record re-created while the audit confirmed it gone: the tombstone is dated from the index as it was before the source read', async () => {
+    // Prepare: x1 is indexed but not in the source. Right as the confirming source read (the
+    // second that asks for x1, after the index scan's) answers "gone", x1 is created at the source
+    // at v2 and a live applier indexes it.
+    const { deps, world } = plantedWorld();
+    let asked = 0;
+    world.source.getMany = async (ids) => {
+      const answer = new Map(ids.flatMap((id) => (world.source.docs.has(id) ? [[id, world.source.docs.get(id) as SourceDoc] as const] : [])));
+      if (ids.includes('x1') && ++asked === 2) {
+        world.source.docs.set('x1', { id: 'x1', title: 'back', version: 2 });
+        world.index.put({ type: 'video', id: 'x1', generation: 1, version: 2, hash: contentHash({ title: 'back' }), deleted: false, writtenAt: 1, record: { title: 'back' } });
+      }
+      return answer;
+    };
+
+    // Act
+    const report = await auditOf(deps);
+
+    // Assess: its repair was refused (the tombstone at v1 is older), and x1 stands at v2.
+    expect(report).toMatchObject({ extra: 1, repairsRefused: 1 });
+    expect(world.index.stored('video', 'x1')).toMatchObject({ deleted: false, version: 2 });
   });
 
   it('repairs no more than the type allows per run and says how many were left', async () => {

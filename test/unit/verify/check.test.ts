@@ -61,6 +61,26 @@ describe('checkResource', () => {
     expect(world.index.stored('video', 'v1')).toMatchObject({ deleted: true, version: 3 });
   });
 
+  it('keeps a resource re-created while its check found it gone: the tombstone is dated from the index as it was before the source read', async () => {
+    // Prepare: v1 is indexed at v3 and gone at the source. Right as the check's source read
+    // answers "gone", v1 is re-created at v4 and a live applier indexes it.
+    const world = seeded();
+    world.source.docs.delete('v1');
+    world.source.get = async (id) => {
+      const found = world.source.docs.get(id);
+      world.source.docs.set('v1', { ...doc, title: 'Back', version: 4 });
+      world.index.put({ type: 'video', id: 'v1', generation: 1, version: 4, hash: contentHash({ title: 'Back' }), deleted: false, writtenAt: 1, record: { title: 'Back' } });
+      return found;
+    };
+
+    // Act
+    const outcome = await checkResource(world.deps, 'video', 'v1');
+
+    // Assess: the tombstone at v3 lost to the re-created v4, which stays.
+    expect(outcome).toMatchObject({ difference: { kind: 'extra' }, repair: 'stale' });
+    expect(world.index.stored('video', 'v1')).toMatchObject({ deleted: false, version: 4, record: { title: 'Back' } });
+  });
+
   it('schedules a re-check after the settle delay when it finds a difference', async () => {
     const world = memoryWorld(videoConfig(), [doc]);
 
