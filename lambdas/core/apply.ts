@@ -1,7 +1,7 @@
 import { retryPending, type JitterOptions, type Sleep } from './backoff.ts';
 import { collapse, eventVersion, newestEventVersion, type Group, type IncomingChange } from './collapse.ts';
 import type { TypeConfig } from './config/schema.ts';
-import { describeError, isRetryable, isWidespread } from './errors.ts';
+import { describeError, isRetryable, isWidespread, StoreError } from './errors.ts';
 import type { EmbedStep } from './embed/ports.ts';
 import type { EmbedStats } from './embed/embed.ts';
 import { embedWrites } from './embed/writes.ts';
@@ -216,7 +216,7 @@ async function applyType(
     for (const { group } of embedded) fail(group, error);
     return outcomes;
   }
-  const ready = await resolveDeleteVersions(deps.records, config.name, targets, before, embedded, fail);
+  const ready = resolveDeleteVersions(config.name, targets, before, embedded, fail);
   if (ready.length === 0) return outcomes;
   // The active generation's writes go out with the catch-up log; the building generation's only
   // once the log landed. That order is what makes the log sufficient: a building write the load
@@ -331,7 +331,10 @@ interface UnversionedDelete {
 }
 
 /** What the index held, per generation, for the ids about to be read from the source; or why it could not be read. */
-type StoredBefore = { byGeneration: ReadonlyMap<number, ReadonlyMap<string, { version: number }>> } | { error: unknown };
+type StoredBefore = { byGeneration: ReadonlyMap<number, StoredVersions> } | { error: unknown };
+
+/** The stored versions of some ids in one generation. */
+type StoredVersions = ReadonlyMap<string, { version: number }>;
 
 /** Reads the ids' records in every generation the (cached) pointer names, before their source read. */
 async function readStoredBefore(deps: ApplyDeps, type: string, ids: readonly string[]): Promise<StoredBefore> {
@@ -339,7 +342,7 @@ async function readStoredBefore(deps: ApplyDeps, type: string, ids: readonly str
   try {
     const generations = writeTargets((await deps.pointers.entry(type)).value);
     const found = await Promise.all(generations.map((generation) => deps.records.getRecords(type, generation, ids)));
-    return { byGeneration: new Map(generations.map((generation, index) => [generation, found[index] as ReadonlyMap<string, { version: number }>])) };
+    return { byGeneration: new Map(generations.map((generation, index) => [generation, found[index] as StoredVersions])) };
   } catch (error) {
     return { error };
   }
@@ -355,41 +358,50 @@ async function readStoredBefore(deps: ApplyDeps, type: string, ids: readonly str
  * that write would equal it and delete the resource for good (the checker's repair would be
  * refused at the equal version too). Dated from before, the tombstone is older than any such
  * write. What it may lose to instead is an older document whose write landed between the two
- * reads: the resource then stays live though gone, which its check one settle delay later finds
- * and repairs (a tombstone at the stored version wins). The rebuild's replay reads in the same
- * order (core/rebuild/replay.ts).
+ * reads: the resource then stays live though gone, which its check (or, behind a backlog longer
+ * than the settle delay, the audit) finds and repairs, as a tombstone at the stored version wins.
+ * The rebuild's replay reads in the same order (core/rebuild/replay.ts).
  *
  * Every target counts, not only the active one: right after a flip, an applier still caching the
  * old pointer names the old generation active, while appliers with the new pointer have written
  * newer versions to the new generation only. A tombstone dated from the old generation would be
  * stale in the new one and leave the deleted resource live there. A target the early read did not
- * cover (a build opened between the two pointer reads: its load has not started) is read now.
+ * cover (the pointer changed between the two reads: a build opened, or a flip) is never read now,
+ * after the source, as that is the race above in the new generation: the deletes fail (retryable),
+ * and their retry reads in order with the pointer the second read brought.
  *
  * Returns the plans with their writes resolved; when the index could not be read, the deletes that
  * needed it fail (`fail`) and the other plans go on.
  */
-async function resolveDeleteVersions(
-  records: RecordStore,
+function resolveDeleteVersions(
   type: string,
   generations: readonly number[],
   before: StoredBefore,
   planned: readonly Planned[],
   fail: (group: Group, error: unknown) => void,
-): Promise<Array<{ group: Group; write: RecordWrite }>> {
-  const unknown = planned.filter(({ write }) => write.version === undefined).map(({ write }) => write.id);
-  let stored: Array<ReadonlyMap<string, { version: number }>> = [];
+): Array<{ group: Group; write: RecordWrite }> {
+  const resolved = planned.filter((plan): plan is { group: Group; write: RecordWrite } => plan.write.version !== undefined);
+  if (resolved.length === planned.length) return resolved;
+  let stored: StoredVersions[];
   try {
-    if (unknown.length > 0) {
-      if ('error' in before) throw before.error;
-      stored = await Promise.all(generations.map((generation) => before.byGeneration.get(generation) ?? records.getRecords(type, generation, unknown)));
-    }
+    stored = storedIn(type, generations, before);
   } catch (error) {
     planned.filter(({ write }) => write.version === undefined).forEach(({ group }) => fail(group, error));
-    return planned.filter((plan): plan is { group: Group; write: RecordWrite } => plan.write.version !== undefined);
+    return resolved;
   }
   const newestStored = (id: string) => Math.max(0, ...stored.map((found) => found.get(id)?.version ?? 0));
   return planned.map(({ group, write }) => ({
     group,
     write: write.version === undefined ? { kind: 'delete', id: write.id, version: Math.max(newestStored(write.id), write.atLeast ?? 0) } : write,
   }));
+}
+
+/** What the early read found in each of `generations`. Throws its failure, or a retryable error for a generation it did not read. */
+function storedIn(type: string, generations: readonly number[], before: StoredBefore): StoredVersions[] {
+  if ('error' in before) throw before.error;
+  return generations.map((generation) => {
+    const found = before.byGeneration.get(generation);
+    if (!found) throw new StoreError(`the pointer of ${type} changed while its source was read (generation ${generation} is new): read again in order`, { retryable: true });
+    return found;
+  });
 }

@@ -6,8 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { applyChanges, type ApplyDeps, type IncomingChange } from '../../../lambdas/core/apply.ts';
+import { StoreError } from '../../../lambdas/core/errors.ts';
 import type { ChangeEvent } from '../../../lambdas/core/events.ts';
 import { PointerCache } from '../../../lambdas/core/pointer-cache.ts';
+import { nextPointer, type Pointer } from '../../../lambdas/core/pointer.ts';
 import type { Source } from '../../../lambdas/core/ports.ts';
 import { toUpsert } from '../../../lambdas/core/transform.ts';
 import { MemoryCatchUpLog, MemoryIndex, MemorySource } from '../../support/memory/index.ts';
@@ -63,18 +65,51 @@ describe('a change that finds its resource gone at the source, while a live appl
     expect((await index.getRecords(TYPE, ACTIVE, ['r1'])).get('r1')).toMatchObject({ version: 6, deleted: false });
   });
 
+  it('keeps the re-created resource in both generations when a build opens while the source is read', async () => {
+    // Prepare: the applier's cached pointer names generation 1 only. While its source read answers
+    // "gone", a build opens generation 2, another applier indexes the re-created v6 in both, and
+    // the cached pointer expires: the write that follows names generations 1 and 2.
+    const index = new MemoryIndex();
+    const type = videoType();
+    await index.write(TYPE, ACTIVE, [toUpsert(type, 'r1', doc('r1', 5))]);
+    let now = 0;
+    const source = new MemorySource();
+    let raced = false;
+    const racing = racingSource(source, async () => {
+      if (raced) return;
+      raced = true;
+      const recreated = doc('r1', 6);
+      source.docs.set('r1', recreated);
+      const pointer = (await index.readPointer(TYPE)) as Pointer;
+      await index.swapPointer(pointer, nextPointer(pointer, { building: { generation: 2, buildId: 'b', startedAt: now }, nextGeneration: 3 }, now));
+      await index.write(TYPE, ACTIVE, [toUpsert(type, 'r1', recreated)]);
+      await index.write(TYPE, 2, [toUpsert(type, 'r1', recreated)]);
+      now += 120_000;
+    });
+    const deps: ApplyDeps = { ...world(racing, index), pointers: new PointerCache(index, 60_000, () => now) };
+
+    // Act
+    const outcomes = await applyChanges(deps, [{ key: 'm1', change: { type: TYPE, id: 'r1', op: 'delete' } }], { sleep: async () => {} });
+
+    // Assess: the first try's tombstone had no reading of generation 2 from before the source
+    // read, so it was tried again, in order; the retry found v6 at the source.
+    expect(outcomes.get('m1')).toMatchObject({ status: 'unchanged', version: 6 });
+    for (const generation of [ACTIVE, 2]) expect((await index.getRecords(TYPE, generation, ['r1'])).get('r1')).toMatchObject({ version: 6, deleted: false });
+  });
+
   it('fails the delete for redelivery when the index cannot be read before the source, and still applies a found document', async () => {
     // Prepare: r1 is gone at the source, r2 is there; the index's first read fails.
     const index = new MemoryIndex();
     const source = new MemorySource([doc('r2', 3)]);
-    let reads = 0;
+    const calls: string[] = [];
     const flaky = Object.assign(Object.create(index) as MemoryIndex, {
       getRecords: async (...args: Parameters<MemoryIndex['getRecords']>) => {
-        if (reads++ === 0) throw Object.assign(new Error('throttled'), { name: 'ThrottlingException', retryable: true });
+        calls.push('index');
+        if (calls.filter((call) => call === 'index').length === 1) throw new StoreError('throttled', { retryable: true });
         return index.getRecords(...args);
       },
     });
-    const deps: ApplyDeps = { ...world(source, index), records: flaky };
+    const deps: ApplyDeps = { ...world(racingSource(source, async () => void calls.push('source')), index), records: flaky };
 
     // Act: no time for retries, so the first try's outcomes stand.
     const outcomes = await applyChanges(deps, [
@@ -82,7 +117,8 @@ describe('a change that finds its resource gone at the source, while a live appl
       { key: 'm2', change: { type: TYPE, id: 'r2', op: 'upsert' } },
     ], { remainingMs: () => 0 });
 
-    // Assess
+    // Assess: the failed read was the one before the source's.
+    expect(calls).toEqual(['index', 'source']);
     expect(outcomes.get('m1')).toMatchObject({ status: 'failed' });
     expect(outcomes.get('m2')).toMatchObject({ status: 'applied', version: 3 });
   });
