@@ -366,7 +366,7 @@ async function readStoredBefore(deps: ApplyDeps, type: string, ids: readonly str
  * old pointer names the old generation active, while appliers with the new pointer have written
  * newer versions to the new generation only. A tombstone dated from the old generation would be
  * stale in the new one and leave the deleted resource live there. A target the early read did not
- * cover (the pointer changed between the two reads: a build opened, or a flip) is never read now,
+ * name (a build opened between the two pointer reads) is never read now,
  * after the source, as that is the race above in the new generation: the deletes fail (retryable),
  * and their retry reads in order with the pointer the second read brought.
  *
@@ -401,6 +401,7 @@ function storedIn(type: string, generations: readonly number[], before: StoredBe
   if ('error' in before) throw before.error;
   return generations.map((generation) => {
     const found = before.byGeneration.get(generation);
+    // Retryable and of no one item's making: the retry reads in order (a ConflictError would reject the change).
     if (!found) throw new StoreError(`the pointer of ${type} changed while its source was read (generation ${generation} is new): read again in order`, { retryable: true });
     return found;
   });
