@@ -4,7 +4,7 @@
  * plain `node`, the installed `freshindex` bin and the CDK CLI. No TypeScript loader of this
  * repository, no Docker, no AWS credentials.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -156,17 +156,18 @@ describe('a project scaffolded by freshindex init', () => {
     const exited = new Promise<number | NodeJS.Signals | null>((done) => child.once('exit', (code, signal) => done(code ?? signal)));
     const cli = (...args: string[]) => run('npx', ['--no-install', 'freshindex', '--state', stateFile, ...args], project);
     try {
-      await until(() => output.includes('freshindex dev: ready'), 120_000, () => output);
-      await until(async () => JSON.parse((await cli('status', 'product', '--json')).stdout).lastBuild?.status === 'succeeded', 60_000, () => output);
+      await until(() => output.includes('freshindex dev: ready'), 120_000, () => output, child);
+      await until(async () => JSON.parse((await cli('status', 'product', '--json')).stdout).lastBuild?.status === 'succeeded', 60_000, () => output, child);
 
       await cli('publish', 'product', 'p-1', '--version', '2', '--doc', JSON.stringify({ id: 'p-1', title: 'Trail shoes', price: 79, version: 2 }));
 
-      await until(async () => JSON.parse((await cli('get', 'product', 'p-1', '--json')).stdout).index?.version === 2, 30_000, () => output);
+      await until(async () => JSON.parse((await cli('get', 'product', 'p-1', '--json')).stdout).index?.version === 2, 30_000, () => output, child);
       const shown = (await cli('get', 'product', 'p-1')).stdout;
       expect(shown).toContain('"title": "Trail shoes"');
       expect((await readDevState(stateFile))?.types).toEqual(['product']);
     } finally {
-      process.kill(-child.pid!, 'SIGINT');
+      // Only while it runs: a start that died early must fail with its own output, not with ESRCH.
+      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGINT');
     }
     // npm re-raises the SIGINT on itself once its script has exited, as in a terminal.
     expect([0, 'SIGINT']).toContain(await exited);
@@ -174,7 +175,7 @@ describe('a project scaffolded by freshindex init', () => {
   });
 });
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, output: () => string): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, output: () => string, child?: ChildProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -182,6 +183,7 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs: number,
     } catch {
       // not yet
     }
+    if (child && (child.exitCode !== null || child.signalCode !== null)) throw new Error(`npm start exited (${child.exitCode ?? child.signalCode}); output:\n${output().slice(-3000)}`);
     if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms; output:\n${output().slice(-3000)}`);
     await new Promise((done) => setTimeout(done, 500));
   }
