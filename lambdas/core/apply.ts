@@ -185,10 +185,7 @@ async function applyType(
   const outcomes = new Map<string, ChangeOutcome>();
   const fail = (group: Group, error: unknown) => outcomes.set(group.winner.key, failureOutcome(config.name, group.id, error));
 
-  const sourceIds = groups.filter((group) => group.readSource).map((group) => group.id);
-  // Read before the source, never after it: see resolveDeleteVersions.
-  const before = await readStoredBefore(deps, config.name, sourceIds);
-  const reads = await readEach(resolved.source, sourceIds);
+  const { reads, before } = await readSourceThenConfirmGone(deps, resolved, groups.filter((group) => group.readSource).map((group) => group.id));
   const planned: Planned[] = [];
   for (const group of groups) {
     try {
@@ -336,7 +333,23 @@ type StoredBefore = { byGeneration: ReadonlyMap<number, StoredVersions> } | { er
 /** The stored versions of some ids in one generation. */
 type StoredVersions = ReadonlyMap<string, { version: number }>;
 
-/** Reads the ids' records in every generation the (cached) pointer names, before their source read. */
+/**
+ * The source's answers for `ids`. An id the source says is gone is read again, after the index
+ * (`before`): its tombstone is dated from that read of the index, which must come before the
+ * source's answer (see resolveDeleteVersions). The found ones, the usual case, cost one batched
+ * source read and no index read; a gone one costs an index read and a second source read, which
+ * may now find it (re-created).
+ */
+async function readSourceThenConfirmGone(deps: ApplyDeps, resolved: ResolvedType, ids: readonly string[]): Promise<{ reads: Map<string, SourceRead>; before: StoredBefore }> {
+  const reads = await readEach(resolved.source, ids);
+  const gone = ids.filter((id) => reads.get(id)?.status === 'missing');
+  const before = await readStoredBefore(deps, resolved.config.name, gone);
+  if (gone.length === 0 || 'error' in before) return { reads, before };
+  for (const [id, read] of await readEach(resolved.source, gone)) reads.set(id, read);
+  return { reads, before };
+}
+
+/** Reads the ids' records in every generation the (cached) pointer names, before their (second) source read. */
 async function readStoredBefore(deps: ApplyDeps, type: string, ids: readonly string[]): Promise<StoredBefore> {
   if (ids.length === 0) return { byGeneration: new Map() };
   try {
@@ -350,8 +363,9 @@ async function readStoredBefore(deps: ApplyDeps, type: string, ids: readonly str
 
 /**
  * A delete the source confirmed without a version is tombstoned at the newest version known: the
- * events' own, or the newest one any target generation held *before the source was read*. At an
- * equal version a delete wins, while a newer upsert racing it still wins over the tombstone.
+ * events' own, or the newest one any target generation held *before the source said it was gone*
+ * (readSourceThenConfirmGone reads the index, then the source again). At an equal version a delete
+ * wins, while a newer upsert racing it still wins over the tombstone.
  *
  * Before, not after: a resource re-created at the source after its read answered "gone" is
  * indexed by a live applier at its new version; a tombstone dated from a read of the index after
@@ -365,10 +379,10 @@ async function readStoredBefore(deps: ApplyDeps, type: string, ids: readonly str
  * Every target counts, not only the active one: right after a flip, an applier still caching the
  * old pointer names the old generation active, while appliers with the new pointer have written
  * newer versions to the new generation only. A tombstone dated from the old generation would be
- * stale in the new one and leave the deleted resource live there. A target the early read did not
- * name (a build opened between the two pointer reads) is never read now,
- * after the source, as that is the race above in the new generation: the deletes fail (retryable),
- * and their retry reads in order with the pointer the second read brought.
+ * stale in the new one and leave the deleted resource live there. A target the index read did not
+ * cover (a build opened between it and the pointer read for the writes) is never read now, after
+ * the source, as that is the race above in the new generation: the deletes fail (retryable), and
+ * their retry reads in order with the pointer the second read brought.
  *
  * Returns the plans with their writes resolved; when the index could not be read, the deletes that
  * needed it fail (`fail`) and the other plans go on.
