@@ -182,7 +182,9 @@ export class HttpSource implements Source {
         const timeout = AbortSignal.timeout(this.config.timeoutMs);
         const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
         try {
-          const response = await this.fetch(url, { headers: { accept: 'application/json', ...(await this.auth.headers()) }, signal });
+          // no-cache: a cache between us and the CMS must ask it again. The applier dates a
+          // tombstone from a "gone" it must believe (a cached 404 could delete a re-created resource).
+          const response = await this.fetch(url, { headers: { accept: 'application/json', 'cache-control': 'no-cache', ...(await this.auth.headers()) }, signal });
           if (response.status === 404 && options.allowNotFound) {
             await response.body?.cancel();
             return undefined;

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { applyChanges, type ApplyDeps } from '../../../lambdas/core/apply.ts';
-import { StoreError } from '../../../lambdas/core/errors.ts';
+import { SourceError, StoreError } from '../../../lambdas/core/errors.ts';
 import type { ChangeEvent } from '../../../lambdas/core/events.ts';
 import { PointerCache } from '../../../lambdas/core/pointer-cache.ts';
 import { nextPointer, type Pointer } from '../../../lambdas/core/pointer.ts';
@@ -132,6 +132,27 @@ describe('a change that finds its resource gone at the source, while a live appl
     expect(read).toEqual([['r1']]);
     expect(outcomes.get('m1')).toMatchObject({ status: 'applied', op: 'delete', version: 5 });
     expect(outcomes.get('m2')).toMatchObject({ status: 'applied', version: 3 });
+  });
+
+  it('fails the delete for redelivery, tombstoning nothing, when the confirming source read fails', async () => {
+    // Prepare: r1 is gone at the source; the source's second read fails.
+    const { index, source } = await deletedR1();
+    let reads = 0;
+    const flaky: Source = {
+      get: (id) => source.get(id),
+      scan: (options) => source.scan(options),
+      getMany: async (ids) => {
+        if (++reads === 2) throw new SourceError('CMS answered 503', { retryable: true });
+        return source.getMany(ids);
+      },
+    };
+
+    // Act: no time for retries.
+    const outcomes = await applyChanges(world(flaky, index), [{ key: 'm1', change: { type: TYPE, id: 'r1', op: 'delete' } }], { remainingMs: () => 0 });
+
+    // Assess
+    expect(outcomes.get('m1')).toMatchObject({ status: 'failed' });
+    expect((await index.getRecords(TYPE, ACTIVE, ['r1'])).get('r1')).toMatchObject({ version: 5, deleted: false });
   });
 
   it('fails the delete for redelivery when the index cannot be read, and still applies a found document', async () => {

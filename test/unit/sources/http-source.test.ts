@@ -66,6 +66,14 @@ describe('HttpSource.get', () => {
     expect(doc).toEqual({ id: 'v1', title: 'Hello' });
   });
 
+  it('asks caches between it and the CMS to revalidate (no-cache): a cached 404 must not pass for "gone"', async () => {
+    const { source, cms } = await sourceFor(() => ({ status: 404 }));
+
+    await source.get('v1');
+
+    expect(cms.requests[0]?.headers['cache-control']).toBe('no-cache');
+  });
+
   it('URL-encodes the id into the item URL', async () => {
     const { source, cms } = await sourceFor(() => ({ body: { id: 'a/b c' } }));
 
