@@ -327,7 +327,7 @@ interface UnversionedDelete {
   atLeast: number | undefined;
 }
 
-/** What the index held, per generation, for the ids about to be read from the source; or why it could not be read. */
+/** What the index held, per generation, for the ids the source said were gone, before it was asked again; or why it could not be read. */
 type StoredBefore = { byGeneration: ReadonlyMap<number, StoredVersions> } | { error: unknown };
 
 /** The stored versions of some ids in one generation. */
@@ -410,7 +410,7 @@ function resolveDeleteVersions(
   }));
 }
 
-/** What the early read found in each of `generations`. Throws its failure, or a retryable error for a generation it did not read. */
+/** What the index read found in each of `generations`. Throws its failure, or a retryable error for a generation it did not read. */
 function storedIn(type: string, generations: readonly number[], before: StoredBefore): StoredVersions[] {
   if ('error' in before) throw before.error;
   return generations.map((generation) => {
