@@ -18,6 +18,9 @@ import type { Clock } from '../core/ports.ts';
 import { dueChecks } from '../core/verify/due.ts';
 import type { CheckRequest, CheckScheduler, UnscheduledCheck } from '../core/verify/ports.ts';
 
+/** Why a message's check could not be scheduled, and whether sending it again may help. */
+export type Unscheduled = Omit<UnscheduledCheck, 'request'>;
+
 export interface ApplyChecksDeps {
   scheduler: CheckScheduler;
   types: ReadonlyMap<string, ResolvedType>;
@@ -32,7 +35,7 @@ export function applyChecks(deps: ApplyChecksDeps) {
   const settleDelaySeconds = (type: string) => deps.types.get(type)?.config.settleDelaySeconds;
   return {
     /** The checks of the batch's changes; resolves to why, by message id, each message's check could not be scheduled. */
-    async ofChanges(records: readonly SQSRecord[], incoming: readonly IncomingChange[]): Promise<Map<string, Omit<UnscheduledCheck, 'request'>>> {
+    async ofChanges(records: readonly SQSRecord[], incoming: readonly IncomingChange[]): Promise<Map<string, Unscheduled>> {
       // A redelivered change is checked its settle delay after this receive, not after its first:
       // that is long past, and the check would race the retried write.
       const receivedAt = (record: SQSRecord) => {

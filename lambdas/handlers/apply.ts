@@ -20,7 +20,7 @@ import type { Runtime, RuntimeOverrides } from '../adapters/compose/index.ts';
 import { parseEnv, runtimeFromEnv, type Environment } from '../adapters/compose/env.ts';
 import { TypeMetrics } from './metrics.ts';
 import { failureFate } from './redelivery.ts';
-import { applyChecks } from './apply-checks.ts';
+import { applyChecks, type Unscheduled } from './apply-checks.ts';
 import { deadLetter, reporter, servedTypes } from './apply-report.ts';
 
 export interface ApplyHandlerOverrides extends RuntimeOverrides {
@@ -70,7 +70,7 @@ export function createApplyHandler(configInput: FreshindexConfigInput, overrides
     const onEmbedded = metrics.embedded.bind(metrics);
     // The checks are sent while the changes are written, not after: the invocation takes about the longer of the two.
     const [unscheduled, dispatched] = await Promise.all([
-      checks?.ofChanges(event.Records, incoming) ?? new Map<string, { reason: string; retryable: boolean }>(),
+      checks?.ofChanges(event.Records, incoming) ?? new Map<string, Unscheduled>(),
       dispatchChanges(runtime, incoming, { remainingMs: retryBudget(context), onEmbedded, ...(serves ? { serves } : {}) }),
     ]);
     await checks?.ofDerived(dispatched);
@@ -81,7 +81,7 @@ export function createApplyHandler(configInput: FreshindexConfigInput, overrides
      * with its reason, its write kept. A message whose own change is on the dead-letter queue
      * already is left there: a redrive applies it and schedules its check.
      */
-    const settleUnscheduled = async (record: SQSRecord, results: readonly Dispatched[], check: { reason: string; retryable: boolean }): Promise<void> => {
+    const settleUnscheduled = async (record: SQSRecord, results: readonly Dispatched[], check: Unscheduled): Promise<void> => {
       const lettered = (derived: boolean) => results.some((result) => result.derived === derived && (result.outcome.status === 'rejected' || result.outcome.status === 'failed'));
       if (lettered(false)) return;
       // Redelivered, a message whose derived change was dead-lettered here would be dead-lettered again: it goes now.
